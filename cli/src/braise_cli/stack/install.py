@@ -1,0 +1,88 @@
+"""Install what the servers need: Debian packages, and the Neo4j jars from Maven Central."""
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from braise_cli.stack.settings import NEO4J_VERSION
+
+NEO4J_POM = Path(__file__).resolve().parents[4] / "deploy" / "neo4j" / "pom.xml"
+
+
+class InstallError(RuntimeError):
+    """Something the stack needs could not be installed."""
+
+
+def _run(command: list[str], what: str) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        output = (result.stdout + result.stderr).strip().splitlines()[-20:]
+        raise InstallError(f"{what} failed ({' '.join(command)}):\n" + "\n".join(output))
+
+
+def ensure_debian_packages(commands: dict[str, str]) -> None:
+    """Install the Debian package of each missing command (command name -> package name)."""
+    missing = sorted({pkg for cmd, pkg in commands.items() if shutil.which(cmd) is None})
+    if not missing:
+        return
+    if shutil.which("apt-get") is None:
+        raise InstallError(f"missing {', '.join(missing)} and no apt-get to install them")
+    sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
+    env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"]
+    _run([*sudo, *env_prefix, "apt-get", "update", "-q"], "apt-get update")
+    _run(
+        [*sudo, *env_prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+        f"installing {', '.join(missing)}",
+    )
+
+
+def ensure_neo4j_jars(lib_dir: Path) -> bool:
+    """Fetch the Neo4j Community server jars into lib_dir once; return True if it downloaded."""
+    marker = lib_dir / f".complete-{NEO4J_VERSION}"
+    if marker.exists():
+        return False
+    ensure_debian_packages({"java": "openjdk-17-jre-headless", "mvn": "maven"})
+    staging = lib_dir.with_name(lib_dir.name + ".partial")
+    shutil.rmtree(staging, ignore_errors=True)
+    _run(
+        [
+            "mvn",
+            "-B",
+            "-q",
+            "-f",
+            str(NEO4J_POM),
+            f"-Dneo4j.version={NEO4J_VERSION}",
+            "dependency:copy-dependencies",
+            f"-DoutputDirectory={staging}",
+            "-DincludeScope=runtime",
+        ],
+        f"downloading Neo4j {NEO4J_VERSION} from Maven Central",
+    )
+    # Swap in the complete folder only: an interrupted download never looks installed.
+    shutil.rmtree(lib_dir, ignore_errors=True)
+    staging.rename(lib_dir)
+    marker.write_text(NEO4J_VERSION + "\n")
+    return True
+
+
+@dataclass(frozen=True)
+class ToolResult:
+    """Exit code and combined output of a finished tool."""
+
+    returncode: int
+    output: str
+
+
+def run_java_tool(*, home: Path, main_class: str, args: list[str]) -> ToolResult:
+    """Run one of Neo4j's command-line tools (neo4j-admin) against NEO4J_HOME."""
+    env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
+    result = subprocess.run(
+        ["java", "-cp", f"{home / 'lib'}/*", main_class, *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    return ToolResult(result.returncode, (result.stdout + result.stderr).strip())

@@ -1,0 +1,50 @@
+"""Where the local stack keeps its state and which ports it listens on."""
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from braise_shared.settings import (
+    DEFAULT_NEO4J_BOLT_PORT,
+    DEFAULT_NEO4J_PASSWORD,
+    DEFAULT_NEO4J_USER,
+    DEFAULT_REDIS_PORT,
+    DEFAULT_SMTP_PORT,
+    ServerSettings,
+)
+
+NEO4J_VERSION = "5.26.30"
+
+
+class StackSettings(BaseSettings):
+    """Settings of the local stack, read from `BRAISE_*` environment variables."""
+
+    model_config = SettingsConfigDict(env_prefix="BRAISE_", frozen=True, extra="ignore")
+
+    var_dir: Path = Field(default=Path("var"), description="All state: data, logs, pids, mail.")
+    redis_port: int = Field(default=DEFAULT_REDIS_PORT, ge=1, le=65535)
+    neo4j_bolt_port: int = Field(default=DEFAULT_NEO4J_BOLT_PORT, ge=1, le=65535)
+    neo4j_password: SecretStr = SecretStr(DEFAULT_NEO4J_PASSWORD)
+    # 2 cores and 24 GiB are shared with Redis, three services and Celery: 2 GiB of heap
+    # and 1 GiB of page cache hold a firm of thousands of consultants with room to spare.
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "1g"
+    smtp_port: int = Field(default=DEFAULT_SMTP_PORT, ge=1, le=65535)
+    start_timeout_s: float = Field(default=90.0, gt=0)
+
+    @property
+    def root(self) -> Path:
+        """Return the absolute state folder."""
+        return self.var_dir.resolve()
+
+    def server_settings(self) -> ServerSettings:
+        """Return the endpoints of this stack as every service reads them."""
+        return ServerSettings(
+            redis_url=f"redis://127.0.0.1:{self.redis_port}/0",
+            neo4j_uri=f"bolt://127.0.0.1:{self.neo4j_bolt_port}",
+            neo4j_user=DEFAULT_NEO4J_USER,
+            neo4j_password=self.neo4j_password,
+            smtp_host="127.0.0.1",
+            smtp_port=self.smtp_port,
+        )

@@ -1,0 +1,1 @@
+"""Code every Braise service imports: settings, logging, events and the stream client."""
