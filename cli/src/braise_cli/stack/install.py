@@ -38,8 +38,11 @@ def ensure_debian_packages(commands: dict[str, str]) -> None:
     )
 
 
-def ensure_neo4j_jars(lib_dir: Path) -> bool:
-    """Fetch the Neo4j Community server jars into lib_dir once; return True if it downloaded."""
+def ensure_neo4j_jars(lib_dir: Path, maven_repo: Path) -> bool:
+    """Fetch the Neo4j Community server jars into lib_dir once; return True if it downloaded.
+
+    Maven's own cache goes to maven_repo (under var/), so the download stays with the project.
+    """
     marker = lib_dir / f".complete-{NEO4J_VERSION}"
     if marker.exists():
         return False
@@ -54,6 +57,7 @@ def ensure_neo4j_jars(lib_dir: Path) -> bool:
             "-f",
             str(NEO4J_POM),
             f"-Dneo4j.version={NEO4J_VERSION}",
+            f"-Dmaven.repo.local={maven_repo}",
             "dependency:copy-dependencies",
             f"-DoutputDirectory={staging}",
             "-DincludeScope=runtime",

@@ -1,5 +1,6 @@
 """A long-running process started in the background, tracked by a pid file."""
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -119,14 +120,10 @@ class ManagedProcess:
 
     @staticmethod
     def _signal_group(pid: int, sig: signal.Signals) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, sig)
-        except ProcessLookupError:
-            pass
 
     @staticmethod
     def _reap(pid: int) -> None:
-        try:
+        with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-        except ChildProcessError:
-            pass

@@ -51,10 +51,10 @@ class Server(ABC):
     def probe(self) -> str:
         """Ask the server a real question; return a short answer or raise."""
 
-    def install(self) -> None:
+    def install(self) -> None:  # noqa: B027 - most servers need nothing installed
         """Install what the server needs (idempotent)."""
 
-    def prepare(self) -> None:
+    def prepare(self) -> None:  # noqa: B027 - most servers need no configuration
         """Write configuration and initialise state before a start (idempotent)."""
 
     def start(self) -> str:
@@ -159,9 +159,8 @@ class RedisServer(Server):
 
     def probe(self) -> str:
         """Send PING."""
-        client = redis.Redis(
-            host="127.0.0.1", port=self.settings.redis_port, socket_timeout=2, socket_connect_timeout=2
-        )
+        port = self.settings.redis_port
+        client = redis.Redis(port=port, socket_timeout=2, socket_connect_timeout=2)
         try:
             if not client.ping():
                 raise StackError("PING did not answer PONG")
@@ -184,7 +183,7 @@ class Neo4jServer(Server):
     def install(self) -> None:
         """Fetch the server's jars once."""
         install.ensure_debian_packages({"java": "openjdk-17-jre-headless"})
-        install.ensure_neo4j_jars(self.home / "lib")
+        install.ensure_neo4j_jars(self.home / "lib", maven_repo=self.root / "cache" / "m2")
 
     def prepare(self) -> None:
         """Write neo4j.conf and set the initial password before the first start."""
@@ -250,7 +249,8 @@ class Neo4jServer(Server):
         """Run `RETURN 1` over Bolt with the configured password."""
         uri = f"bolt://127.0.0.1:{self.settings.neo4j_bolt_port}"
         auth = ("neo4j", self.settings.neo4j_password.get_secret_value())
-        with GraphDatabase.driver(uri, auth=auth, connection_timeout=2, max_transaction_retry_time=0) as driver:
+        driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=2)
+        with driver:
             records, _, _ = driver.execute_query("RETURN 1 AS one")
             if records[0]["one"] != 1:
                 raise StackError("RETURN 1 did not return 1")

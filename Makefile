@@ -1,0 +1,54 @@
+# Braise: the commands a newcomer needs. `make help` lists them.
+# Everything the targets install or start lives under var/ (git-ignored).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+UV_VERSION := 0.13.8
+UV := var/tools/bin/uv
+SYNCED := .venv/.synced
+RUN := $(UV) run --frozen
+
+.PHONY: help install up down status demo test lint fmt clean
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+# uv itself, pinned, in a private virtualenv: nothing global is touched.
+$(UV):
+	python3 -m venv var/tools
+	var/tools/bin/pip install --quiet 'uv==$(UV_VERSION)'
+
+# The project's virtualenv, rebuilt when the lock file or a pyproject changes.
+$(SYNCED): uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproject.toml) | $(UV)
+	$(UV) sync --frozen
+	@touch $@
+
+install: $(SYNCED) ## Install Python, the project and its dependencies
+
+up: $(SYNCED) ## Install what is missing and start Redis, Neo4j and the mail sink
+	$(RUN) braise up
+
+down: $(SYNCED) ## Stop everything `make up` started
+	$(RUN) braise down
+
+status: $(SYNCED) ## Say what runs and answers (exit 1 when something is down)
+	$(RUN) braise status
+
+demo: up ## Run the main job end to end
+	$(RUN) braise status
+
+test: $(SYNCED) ## Install what is missing, start the test servers, run every test
+	$(RUN) pytest
+
+lint: $(SYNCED) ## ruff (lint and format check) and mypy --strict
+	$(RUN) ruff check .
+	$(RUN) ruff format --check .
+	$(RUN) mypy
+
+fmt: $(SYNCED) ## Format the code and fix what ruff can
+	$(RUN) ruff check --fix .
+	$(RUN) ruff format .
+
+clean: down ## Stop everything and delete var/ (data, logs, mail, downloads)
+	rm -rf var .venv

@@ -1,0 +1,51 @@
+"""Fixtures for tests against the real servers: each test starts from a clean slate."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+from neo4j import Driver, GraphDatabase
+
+from tests.support.servers import SessionServers, open_servers
+
+
+@pytest.fixture(scope="session")
+def servers() -> Iterator[SessionServers]:
+    """Yield the real Redis, Neo4j and SMTP servers of this test session."""
+    with open_servers() as found:
+        yield found
+
+
+@pytest.fixture
+def redis_client(servers: SessionServers) -> Iterator["redis.Redis"]:
+    """Yield a client on an emptied Redis database."""
+    client = redis.Redis.from_url(servers.endpoints.redis_url)
+    client.flushdb()
+    yield client
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def neo4j_session_driver(servers: SessionServers) -> Iterator[Driver]:
+    """Yield one driver for the session (opening one per test costs a handshake each)."""
+    endpoints = servers.endpoints
+    auth = (endpoints.neo4j_user, endpoints.neo4j_password.get_secret_value())
+    with GraphDatabase.driver(endpoints.neo4j_uri, auth=auth) as driver:
+        yield driver
+
+
+@pytest.fixture
+def neo4j_driver(neo4j_session_driver: Driver) -> Driver:
+    """Return the driver on an emptied graph."""
+    neo4j_session_driver.execute_query("MATCH (n) DETACH DELETE n")
+    return neo4j_session_driver
+
+
+@pytest.fixture
+def maildir(servers: SessionServers) -> Path:
+    """Yield the SMTP sink's folder, emptied."""
+    shutil.rmtree(servers.maildir, ignore_errors=True)
+    servers.maildir.mkdir(parents=True, exist_ok=True)
+    return servers.maildir
