@@ -13,11 +13,12 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
+
 from braise_cli.stack import StackSettings, build_servers
 from braise_cli.stack.servers import MailSink
 from braise_shared.settings import ServerSettings
-from pydantic import Field, SecretStr
-from pydantic_settings import SettingsConfigDict
 
 ENDPOINT_VARIABLES = (
     "REDIS_URL",

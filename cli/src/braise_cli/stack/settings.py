@@ -2,6 +2,9 @@
 
 from pathlib import Path
 
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
 from braise_shared.settings import (
     DEFAULT_NEO4J_BOLT_PORT,
     DEFAULT_NEO4J_PASSWORD,
@@ -10,8 +13,6 @@ from braise_shared.settings import (
     DEFAULT_SMTP_PORT,
     ServerSettings,
 )
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 NEO4J_VERSION = "5.26.30"
 

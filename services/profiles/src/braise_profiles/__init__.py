@@ -1,0 +1,1 @@
+"""Braise profiles: consultants, their affinities, consent and interactions, as events."""

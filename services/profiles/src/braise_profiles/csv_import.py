@@ -1,0 +1,140 @@
+"""Import a history of interactions from CSV: valid rows go in, each bad row is reported.
+
+Columns (header row required): `kind`, `participants`, `occurred_at`, and optionally
+`initiator` and `note`. Participants are e-mail addresses or consultant ids separated by
+`;`. `occurred_at` is an ISO 8601 date-time with its offset, or a date (read as noon UTC).
+"""
+
+import csv
+import io
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+
+from pydantic import ValidationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from braise_profiles.db import ConsultantRow
+from braise_profiles.errors import InvalidError
+from braise_profiles.schemas import ImportReport, InteractionIn, RejectedRow
+from braise_profiles.service import record_interactions
+
+REQUIRED_COLUMNS = ("kind", "participants", "occurred_at")
+OPTIONAL_COLUMNS = ("initiator", "note")
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """A CSV row that became a valid interaction, with its line number."""
+
+    line: int
+    interaction: InteractionIn
+
+
+def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(text))
+    fields = [f.strip() for f in reader.fieldnames or []]
+    missing = [c for c in REQUIRED_COLUMNS if c not in fields]
+    if missing:
+        raise InvalidError(("body", "file"), f"CSV header lacks column(s): {', '.join(missing)}")
+    unknown = [f for f in fields if f not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS]
+    if unknown:
+        raise InvalidError(
+            ("body", "file"), f"CSV header has unknown column(s): {', '.join(unknown)}"
+        )
+    reader.fieldnames = fields
+    for record in reader:
+        # line_num counts physical lines, so quoted newlines keep the numbers right.
+        yield reader.line_num, {k: (v or "").strip() for k, v in record.items() if k}
+
+
+def _occurred_at(raw: str) -> datetime | str:
+    try:
+        return datetime.combine(date.fromisoformat(raw), time(12), tzinfo=UTC)
+    except ValueError:
+        return raw
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for error in exc.errors():
+        field = ".".join(str(p) for p in error["loc"]) or "row"
+        parts.append(f"{field}: {error['msg']}")
+    return "; ".join(parts)
+
+
+def import_interactions_csv(session: Session, *, text: str, max_rows: int) -> ImportReport:
+    """Record every valid row in one transaction and report the others by line."""
+    raw_rows = list(_rows(text))
+    if len(raw_rows) > max_rows:
+        raise InvalidError(("body", "file"), f"{len(raw_rows)} rows; at most {max_rows} per import")
+    references = {
+        ref
+        for _, row in raw_rows
+        for ref in [*row.get("participants", "").split(";"), row.get("initiator", "")]
+        if ref.strip()
+    }
+    ids_by_ref = _resolve(session, {r.strip() for r in references})
+    accepted: list[ParsedRow] = []
+    rejected: list[RejectedRow] = []
+    for line, row in raw_rows:
+        refs = [r.strip() for r in row.get("participants", "").split(";") if r.strip()]
+        unknown = [r for r in refs if r not in ids_by_ref]
+        initiator = row.get("initiator") or None
+        if initiator and initiator not in ids_by_ref:
+            unknown.append(initiator)
+        if unknown:
+            rejected.append(
+                RejectedRow(
+                    line=line, reason=f"participants: unknown consultant(s) {', '.join(unknown)}"
+                )
+            )
+            continue
+        try:
+            interaction = InteractionIn.model_validate(
+                {
+                    "kind": row.get("kind", ""),
+                    "participants": [ids_by_ref[r] for r in refs],
+                    "occurred_at": _occurred_at(row.get("occurred_at", "")),
+                    "initiator": ids_by_ref[initiator] if initiator else None,
+                    "note": row.get("note") or None,
+                }
+            )
+        except ValidationError as exc:
+            rejected.append(RejectedRow(line=line, reason=_describe(exc)))
+            continue
+        accepted.append(ParsedRow(line, interaction))
+    if accepted:
+        record_interactions(session, items=[p.interaction for p in accepted])
+    return ImportReport(accepted=len(accepted), rejected=rejected)
+
+
+def _canonical(ref: str) -> str | None:
+    """Return the lookup key of a reference: a lower-cased e-mail or a canonical id."""
+    if "@" in ref:
+        return ref.lower()
+    try:
+        return str(uuid.UUID(ref))
+    except ValueError:
+        return None
+
+
+def _resolve(session: Session, refs: set[str]) -> dict[str, uuid.UUID]:
+    """Map each e-mail or id that names a registered consultant to their id."""
+    keys = {ref: key for ref in refs if (key := _canonical(ref)) is not None}
+    emails = sorted({k for k in keys.values() if "@" in k})
+    ids = sorted({uuid.UUID(k) for k in keys.values() if "@" not in k})
+    found: dict[str, uuid.UUID] = {}
+    for start in range(0, len(emails), 500):
+        chunk = emails[start : start + 500]
+        for cid, email in session.execute(
+            select(ConsultantRow.id, ConsultantRow.email).where(ConsultantRow.email.in_(chunk))
+        ):
+            found[email] = cid
+    for start in range(0, len(ids), 500):
+        id_chunk = ids[start : start + 500]
+        for cid in session.scalars(select(ConsultantRow.id).where(ConsultantRow.id.in_(id_chunk))):
+            found[str(cid)] = cid
+    return {ref: found[key] for ref, key in keys.items() if key in found}

@@ -1,0 +1,73 @@
+"""Idempotency-Key on writes: the same key twice records once and answers the same."""
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+import orjson
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from braise_profiles.db import IdempotencyRow, unit_of_work
+from braise_profiles.errors import ConflictError
+
+MAX_KEY_LENGTH = 200
+
+
+def request_fingerprint(method: str, path: str, body: object) -> str:
+    """Return a hash of what a request asks, to detect a key reused for another request."""
+    canonical = orjson.dumps(
+        {"method": method, "path": path, "body": body}, option=orjson.OPT_SORT_KEYS
+    )
+    return hashlib.sha256(canonical).hexdigest()
+
+
+def run_once(
+    factory: sessionmaker[Session],
+    *,
+    principal: str,
+    key: str | None,
+    fingerprint: str,
+    status_code: int,
+    operation: Callable[[Session], object],
+) -> tuple[int, bytes]:
+    """Run operation in one transaction unless this key already ran; return status and body.
+
+    The stored response is written in the same transaction as the change, so a key is
+    either fully used or not used at all.
+    """
+    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
+        raise ConflictError(
+            ("header", "Idempotency-Key"), f"must be 1 to {MAX_KEY_LENGTH} characters"
+        )
+    for _attempt in range(2):
+        try:
+            with unit_of_work(factory) as session:
+                if key is not None:
+                    stored = session.get(IdempotencyRow, (principal, key))
+                    if stored is not None:
+                        if stored.request_hash != fingerprint:
+                            raise ConflictError(
+                                ("header", "Idempotency-Key"),
+                                "this key was already used for a different request",
+                            )
+                        return stored.status_code, stored.body
+                result = operation(session)
+                body = orjson.dumps(result)
+                if key is not None:
+                    session.add(
+                        IdempotencyRow(
+                            principal=principal,
+                            key=key,
+                            request_hash=fingerprint,
+                            status_code=status_code,
+                            body=body,
+                            created_at=datetime.now(UTC),
+                        )
+                    )
+                return status_code, body
+        except IntegrityError:
+            # A concurrent request with the same key committed first: answer what it stored.
+            if key is None:
+                raise
+    raise ConflictError(("header", "Idempotency-Key"), "a request with this key is in flight")

@@ -1,0 +1,79 @@
+"""The outbox relay process: publishes committed events to the Redis Stream, in order.
+
+Run: braise-profiles-relay (reads the same BRAISE_PROFILES_* settings as the service).
+"""
+
+import logging
+import signal
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import redis
+
+from braise_profiles.config import ProfilesSettings
+from braise_profiles.db import make_engine, make_session_factory
+from braise_profiles.migrate import upgrade_to_head
+from braise_profiles.outbox import OutboxRelay
+from braise_shared.logs import configure_logging
+from braise_shared.stream import EventPublisher
+
+log = logging.getLogger(__name__)
+
+HOUSEKEEPING_EVERY_S = 60.0
+KEEP_PUBLISHED_ROWS = timedelta(days=1)
+
+
+def run_relay(
+    relay: OutboxRelay,
+    publisher: EventPublisher,
+    *,
+    poll_s: float,
+    stop: threading.Event,
+) -> None:
+    """Relay until stop is set; while Redis is down, wait and retry with back-off."""
+    prepared = False
+    backoff = 0.0
+    last_housekeeping = 0.0
+    while not stop.is_set():
+        try:
+            if not prepared:
+                publisher.prepare()
+                prepared = True
+            moved = relay.relay_once()
+            if time.monotonic() - last_housekeeping > HOUSEKEEPING_EVERY_S:
+                last_housekeeping = time.monotonic()
+                publisher.trim()
+                relay.purge_published(datetime.now(UTC) - KEEP_PUBLISHED_ROWS)
+            backoff = 0.0
+        except (redis.ConnectionError, redis.TimeoutError) as exc:
+            backoff = min(10.0, max(0.5, backoff * 2))
+            log.warning(
+                "redis unavailable (%s); events wait in the outbox, retry in %.1fs", exc, backoff
+            )
+            stop.wait(backoff)
+            continue
+        if moved < relay.batch_size:
+            stop.wait(poll_s)
+
+
+def main() -> None:
+    """Run the relay until SIGTERM or SIGINT."""
+    configure_logging("profiles-relay")
+    settings = ProfilesSettings()
+    engine = make_engine(settings.database_url)
+    upgrade_to_head(engine)
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
+    publisher = EventPublisher(client)
+    relay = OutboxRelay(
+        make_session_factory(engine), publisher.publish_many, batch_size=settings.relay_batch_size
+    )
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    signal.signal(signal.SIGINT, lambda *_: stop.set())
+    log.info("relaying %s to %s", settings.database_url, settings.redis_url)
+    run_relay(relay, publisher, poll_s=settings.relay_poll_s, stop=stop)
+
+
+if __name__ == "__main__":
+    main()

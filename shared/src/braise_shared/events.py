@@ -1,0 +1,199 @@
+"""The event contract: one envelope, typed payloads, one adapter that parses any event.
+
+Events are facts, named in the past tense, immutable. A breaking change to a payload is a
+new `version` of its type; a consumer that meets a (type, version) it does not know sends
+the entry to the dead-letter stream instead of crashing.
+"""
+
+import uuid
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import orjson
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    TypeAdapter,
+    field_validator,
+    model_validator,
+)
+
+from braise_shared.tags import Tag as AffinityTag
+
+Locale = Literal["fr", "en"]
+Frequency = Literal["weekly", "biweekly", "monthly", "paused"]
+DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+
+
+class Payload(BaseModel):
+    """Base of every event payload: frozen, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ConsultantProfile(Payload):
+    """What the firm knows of a consultant, as of one revision."""
+
+    consultant_id: uuid.UUID
+    revision: int = Field(ge=1, description="Grows by one at each change of the consultant.")
+    display_name: str = Field(min_length=1, max_length=120)
+    email: str
+    city: str | None = None
+    locale: Locale = "fr"
+    skills: list[AffinityTag] = []
+    sectors: list[AffinityTag] = []
+    interests: list[AffinityTag] = []
+    suggestable: bool = Field(True, description="May be suggested to other consultants.")
+    joined_at: AwareDatetime
+
+
+class ConsultantErased(Payload):
+    """The consultant asked to be forgotten: every store removes them."""
+
+    consultant_id: uuid.UUID
+
+
+class PreferencesChanged(Payload):
+    """A consultant's digest preferences and consent, as of one revision."""
+
+    consultant_id: uuid.UUID
+    revision: int = Field(ge=1)
+    frequency: Frequency
+    day_of_week: DayOfWeek
+    locale: Locale
+    suggestable: bool
+
+
+class InteractionRecorded(Payload):
+    """Two or more consultants did something together."""
+
+    interaction_id: uuid.UUID
+    kind: str = Field(min_length=1)
+    participants: list[uuid.UUID] = Field(min_length=2)
+    occurred_at: AwareDatetime
+    initiator: uuid.UUID | None = None
+    note: str | None = None
+
+    @field_validator("participants")
+    @classmethod
+    def _participants_are_distinct(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(value)) != len(value):
+            raise ValueError("participants must be distinct")
+        return value
+
+    @model_validator(mode="after")
+    def _initiator_takes_part(self) -> "InteractionRecorded":
+        if self.initiator is not None and self.initiator not in self.participants:
+            raise ValueError("initiator must be one of the participants")
+        return self
+
+
+class Envelope(BaseModel):
+    """The fields every event carries around its payload."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: uuid.UUID = Field(default_factory=uuid.uuid4)
+    occurred_at: AwareDatetime
+    recorded_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    producer: str = Field(min_length=1)
+
+
+class ConsultantRegisteredV1(Envelope):
+    """`consultant.registered` v1: a consultant joined the firm."""
+
+    type: Literal["consultant.registered"] = "consultant.registered"
+    version: Literal[1] = 1
+    data: ConsultantProfile
+
+
+class ConsultantUpdatedV1(Envelope):
+    """`consultant.updated` v1: the consultant's profile changed; data is the new profile."""
+
+    type: Literal["consultant.updated"] = "consultant.updated"
+    version: Literal[1] = 1
+    data: ConsultantProfile
+
+
+class ConsultantErasedV1(Envelope):
+    """`consultant.erased` v1: the consultant was erased (GDPR)."""
+
+    type: Literal["consultant.erased"] = "consultant.erased"
+    version: Literal[1] = 1
+    data: ConsultantErased
+
+
+class PreferencesChangedV1(Envelope):
+    """`preferences.changed` v1: digest preferences or consent changed."""
+
+    type: Literal["preferences.changed"] = "preferences.changed"
+    version: Literal[1] = 1
+    data: PreferencesChanged
+
+
+class InteractionRecordedV1(Envelope):
+    """`interaction.recorded` v1: an interaction between consultants was recorded."""
+
+    type: Literal["interaction.recorded"] = "interaction.recorded"
+    version: Literal[1] = 1
+    data: InteractionRecorded
+
+
+EVENT_MODELS: tuple[type[Envelope], ...] = (
+    ConsultantRegisteredV1,
+    ConsultantUpdatedV1,
+    ConsultantErasedV1,
+    PreferencesChangedV1,
+    InteractionRecordedV1,
+)
+
+
+def _type_and_version(model: type[Envelope]) -> str:
+    fields = model.model_fields
+    return f"{fields['type'].default}@{fields['version'].default}"
+
+
+def _discriminate(value: Any) -> str | None:
+    if isinstance(value, dict):
+        return f"{value.get('type')}@{value.get('version')}"
+    if isinstance(value, Envelope):
+        return f"{getattr(value, 'type', None)}@{getattr(value, 'version', None)}"
+    return None
+
+
+Event = Annotated[
+    Annotated[ConsultantRegisteredV1, Tag(_type_and_version(ConsultantRegisteredV1))]
+    | Annotated[ConsultantUpdatedV1, Tag(_type_and_version(ConsultantUpdatedV1))]
+    | Annotated[ConsultantErasedV1, Tag(_type_and_version(ConsultantErasedV1))]
+    | Annotated[PreferencesChangedV1, Tag(_type_and_version(PreferencesChangedV1))]
+    | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))],
+    Discriminator(
+        _discriminate,
+        custom_error_type="unknown_event",
+        custom_error_message="unknown event type or version",
+        custom_error_context={"discriminator": "type@version"},
+    ),
+]
+
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+class EventParseError(ValueError):
+    """Bytes that are not a valid event of a known type and version."""
+
+
+def parse_event(raw: bytes | str) -> Event:
+    """Parse one event from its JSON form, or raise EventParseError saying why."""
+    try:
+        return EVENT_ADAPTER.validate_json(raw)
+    except ValueError as exc:
+        raise EventParseError(str(exc)) from exc
+
+
+def dump_event(event: Envelope) -> bytes:
+    """Serialise an event to its JSON wire form."""
+    return orjson.dumps(event.model_dump(mode="json"))

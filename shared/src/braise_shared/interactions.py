@@ -1,0 +1,71 @@
+"""The kinds of interaction and their weights, read from configuration."""
+
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+DEFAULT_KINDS_FILE = Path(__file__).with_name("interaction_kinds.toml")
+KINDS_FILE_VARIABLE = "BRAISE_INTERACTION_KINDS_FILE"
+
+
+class UnknownKindError(ValueError):
+    """An interaction kind that the configuration does not list."""
+
+
+@dataclass(frozen=True)
+class InteractionKind:
+    """One kind of interaction: its weight and how digests name it."""
+
+    name: str
+    weight: float
+    label_fr: str
+    label_en: str
+
+    def label(self, locale: str) -> str:
+        """Return the label in the given locale (French unless English is asked)."""
+        return self.label_en if locale == "en" else self.label_fr
+
+
+@dataclass(frozen=True)
+class InteractionKinds:
+    """All configured kinds, by name."""
+
+    kinds: dict[str, InteractionKind]
+
+    def get(self, name: str) -> InteractionKind:
+        """Return the kind called name, or raise UnknownKindError listing the known ones."""
+        try:
+            return self.kinds[name]
+        except KeyError:
+            known = ", ".join(sorted(self.kinds))
+            raise UnknownKindError(f"unknown interaction kind {name!r}; known: {known}") from None
+
+    def names(self) -> list[str]:
+        """Return the kind names, sorted."""
+        return sorted(self.kinds)
+
+
+def parse_kinds(text: str, source: str) -> InteractionKinds:
+    """Parse a kinds file; every kind needs a positive weight and both labels."""
+    document = tomllib.loads(text)
+    kinds: dict[str, InteractionKind] = {}
+    for name, spec in document.get("kinds", {}).items():
+        weight = spec.get("weight")
+        if not isinstance(weight, int | float) or weight <= 0:
+            raise ValueError(f"{source}: kinds.{name}.weight must be a positive number")
+        for field in ("label_fr", "label_en"):
+            if not isinstance(spec.get(field), str) or not spec[field]:
+                raise ValueError(f"{source}: kinds.{name}.{field} must be a non-empty string")
+        kinds[name] = InteractionKind(name, float(weight), spec["label_fr"], spec["label_en"])
+    if not kinds:
+        raise ValueError(f"{source}: no [kinds.*] table")
+    return InteractionKinds(kinds)
+
+
+@cache
+def load_kinds(path: Path | None = None) -> InteractionKinds:
+    """Load the kinds from path, $BRAISE_INTERACTION_KINDS_FILE, or the bundled defaults."""
+    chosen = path or Path(os.environ.get(KINDS_FILE_VARIABLE) or DEFAULT_KINDS_FILE)
+    return parse_kinds(chosen.read_text(encoding="utf-8"), str(chosen))

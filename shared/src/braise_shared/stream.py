@@ -1,0 +1,341 @@
+"""The event stream on Redis: publish once, consume in groups, dead-letter what cannot be handled.
+
+One stream carries every event (`braise:events`); each entry holds the event's JSON in the
+field `event`. Every service reads it through its own consumer group.
+"""
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import redis
+from redis.exceptions import ResponseError
+
+from braise_shared.events import Event, EventParseError, parse_event
+
+log = logging.getLogger(__name__)
+
+EVENTS_STREAM = "braise:events"
+DEAD_LETTER_STREAM = "braise:events:dead"
+CONSUMER_GROUPS = ("graph", "notifier")
+EVENT_FIELD = b"event"
+
+# Publishes an event unless its id was published already: the check and the XADD are one
+# atomic step in Redis, so a relay that dies between XADD and marking its outbox row never
+# publishes the same event twice.
+_PUBLISH_ONCE = """
+if redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[3]) then
+  return redis.call('XADD', KEYS[1], '*', 'event', ARGV[1], 'event_id', ARGV[2])
+end
+return false
+"""
+
+
+def _published_key(stream: str, event_id: str) -> str:
+    return f"{stream}:published:{event_id}"
+
+
+def ensure_groups(client: "redis.Redis", stream: str, groups: Iterable[str]) -> None:
+    """Create the stream and its consumer groups (reading from the start) if missing."""
+    for group in groups:
+        try:
+            client.xgroup_create(stream, group, id="0", mkstream=True)
+        except ResponseError as exc:
+            if "BUSYGROUP" not in str(exc):
+                raise
+
+
+@dataclass
+class EventPublisher:
+    """Appends events to the stream, each event id at most once, and keeps the stream bounded."""
+
+    client: "redis.Redis"
+    stream: str = EVENTS_STREAM
+    groups: Sequence[str] = CONSUMER_GROUPS
+    # How long a published id is remembered: longer than any outbox row can wait unmarked.
+    dedupe_ttl_s: int = 7 * 24 * 3600
+    # Acknowledged entries stay this long for replay and inspection, then may be trimmed.
+    retention_s: int = 7 * 24 * 3600
+    max_len: int = 1_000_000
+    _script: object = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self._script = self.client.register_script(_PUBLISH_ONCE)
+
+    def prepare(self) -> None:
+        """Create the stream and the groups of every consumer, so nothing is trimmed unread."""
+        ensure_groups(self.client, self.stream, self.groups)
+
+    def publish_many(self, events: Sequence[tuple[str, bytes]]) -> list[bool]:
+        """Publish (event id, JSON) pairs in order; True where appended, False if seen before."""
+        pipe = self.client.pipeline(transaction=False)
+        for event_id, payload in events:
+            self._script(  # type: ignore[operator]
+                keys=[self.stream, _published_key(self.stream, event_id)],
+                args=[payload, event_id, self.dedupe_ttl_s],
+                client=pipe,
+            )
+        return [result is not None for result in pipe.execute()]
+
+    def trim(self) -> int:
+        """Drop entries every group acknowledged that are past retention or beyond max_len."""
+        safe = self._oldest_unacknowledged()
+        if safe is None:
+            return 0
+        cutoff_ms = int((time.time() - self.retention_s) * 1000)
+        by_age = min(safe, (cutoff_ms, 0))
+        stream = self.stream
+        removed = int(self.client.xtrim(stream, minid=_format_id(by_age), approximate=False))
+        if int(self.client.xlen(self.stream)) > self.max_len:
+            removed += int(
+                self.client.xtrim(self.stream, minid=_format_id(safe), approximate=False)
+            )
+        return removed
+
+    def _oldest_unacknowledged(self) -> tuple[int, int] | None:
+        """Return the smallest id some group has not acknowledged yet (None: no groups)."""
+        try:
+            groups = self.client.xinfo_groups(self.stream)
+        except ResponseError:
+            return None
+        if not groups:
+            return None
+        bounds = []
+        for group in groups:
+            name = group["name"]
+            summary = self.client.xpending(self.stream, name)
+            if summary["pending"]:
+                bounds.append(_parse_id(summary["min"]))
+            else:
+                ms, seq = _parse_id(group["last-delivered-id"])
+                bounds.append((ms, seq + 1))
+        return min(bounds)
+
+
+def _parse_id(raw: bytes | str) -> tuple[int, int]:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    ms, _, seq = text.partition("-")
+    return int(ms), int(seq or 0)
+
+
+def _format_id(parts: tuple[int, int]) -> str:
+    return f"{parts[0]}-{parts[1]}"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    """One event read from the stream, with the entry id to acknowledge."""
+
+    entry_id: bytes
+    event: Event
+
+
+BatchHandler = Callable[[Sequence[Delivered]], None]
+
+
+@dataclass(frozen=True)
+class ConsumerConfig:
+    """How a consumer group reads the stream."""
+
+    group: str
+    consumer: str
+    stream: str = EVENTS_STREAM
+    dead_letter_stream: str = DEAD_LETTER_STREAM
+    batch_size: int = 500
+    block_ms: int = 1000
+    # An entry left unacknowledged this long by a consumer is taken over by another.
+    claim_idle_ms: int = 60_000
+    # A non-transient failure of the same entry this many times sends it to the dead letters.
+    max_failures: int = 5
+    # Back-off between retries of a batch that failed for a transient reason.
+    retry_initial_s: float = 0.5
+    retry_max_s: float = 15.0
+
+
+class StreamConsumer:
+    """Reads a consumer group in batches and acknowledges only what the handler committed.
+
+    The handler must be idempotent: an entry is redelivered when the process dies between
+    the handler's commit and the XACK. Entries that do not parse, or that fail
+    `max_failures` times for a non-transient reason, go to the dead-letter stream with the
+    error and are acknowledged, so one bad entry never stops the group.
+    """
+
+    def __init__(
+        self,
+        client: "redis.Redis",
+        config: ConsumerConfig,
+        handle_batch: BatchHandler,
+        is_transient: Callable[[BaseException], bool],
+    ) -> None:
+        self.client = client
+        self.config = config
+        self.handle_batch = handle_batch
+        self.is_transient = is_transient
+        self._read_own_pending = True
+        self._last_claim = 0.0
+        self._backoff_s = 0.0
+        self._sleep_s = 0.0
+        self._failures_key = f"{config.stream}:failures:{config.group}"
+
+    def prepare(self) -> None:
+        """Create the stream and this consumer's group if missing."""
+        ensure_groups(self.client, self.config.stream, [self.config.group])
+
+    def run(self, should_stop: Callable[[], bool]) -> None:
+        """Consume until should_stop() returns True, waiting out transient failures."""
+        prepared = False
+        while not should_stop():
+            try:
+                if not prepared:
+                    self.prepare()
+                    prepared = True
+                self.poll_once()
+            except redis.ConnectionError as exc:
+                self._wait_after_failure(f"redis unavailable: {exc}")
+            if self._sleep_s:
+                time.sleep(self._sleep_s)
+                self._sleep_s = 0.0
+
+    def poll_once(self) -> int:
+        """Read and handle one batch; return how many entries were acknowledged."""
+        entries = self._next_entries()
+        if not entries:
+            self._backoff_s = 0.0
+            return 0
+        return self._handle(entries)
+
+    def _next_entries(self) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
+        cfg = self.config
+        if self._read_own_pending:
+            # After a restart or a failure: our own delivered-but-unacknowledged entries first.
+            response = self.client.xreadgroup(
+                cfg.group, cfg.consumer, {cfg.stream: "0"}, count=cfg.batch_size
+            )
+            entries = _entries_of(response)
+            if entries:
+                return entries
+            self._read_own_pending = False
+        now = time.monotonic()
+        if now - self._last_claim >= cfg.claim_idle_ms / 1000:
+            self._last_claim = now
+            claimed = self.client.xautoclaim(
+                cfg.stream, cfg.group, cfg.consumer, cfg.claim_idle_ms, "0-0", count=cfg.batch_size
+            )
+            entries = [(eid, fields) for eid, fields in claimed[1]]
+            if entries:
+                log.info("claimed %d idle entries from dead consumers", len(entries))
+                return entries
+        response = self.client.xreadgroup(
+            cfg.group, cfg.consumer, {cfg.stream: ">"}, count=cfg.batch_size, block=cfg.block_ms
+        )
+        return _entries_of(response)
+
+    def _handle(self, entries: list[tuple[bytes, dict[bytes, bytes] | None]]) -> int:
+        delivered: list[Delivered] = []
+        acked = 0
+        for entry_id, fields in entries:
+            if fields is None:
+                # Trimmed while pending: nothing left to handle.
+                acked += int(self.client.xack(self.config.stream, self.config.group, entry_id))
+                continue
+            raw = fields.get(EVENT_FIELD, b"")
+            try:
+                delivered.append(Delivered(entry_id, parse_event(raw)))
+            except EventParseError as exc:
+                self._dead_letter(entry_id, raw, f"unparseable event: {exc}")
+                acked += 1
+        if not delivered:
+            return acked
+        try:
+            self.handle_batch(delivered)
+        except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
+            if self.is_transient(exc):
+                # Keep the entries pending and read them again once the dependency is back.
+                self._read_own_pending = True
+                self._wait_after_failure(f"transient failure: {exc!r}")
+                return acked
+            return acked + self._handle_one_by_one(delivered, entries)
+        self._acknowledge([d.entry_id for d in delivered])
+        self._backoff_s = 0.0
+        return acked + len(delivered)
+
+    def _handle_one_by_one(
+        self,
+        delivered: list[Delivered],
+        entries: list[tuple[bytes, dict[bytes, bytes] | None]],
+    ) -> int:
+        """Isolate the entry that fails the batch: handle each alone, in order."""
+        raw_by_id = {eid: (fields or {}).get(EVENT_FIELD, b"") for eid, fields in entries}
+        acked = 0
+        for item in delivered:
+            try:
+                self.handle_batch([item])
+            except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
+                if self.is_transient(exc):
+                    self._read_own_pending = True
+                    self._wait_after_failure(f"transient failure: {exc!r}")
+                    return acked
+                failures = int(self.client.hincrby(self._failures_key, item.entry_id, 1))
+                log.warning(
+                    "entry %s failed (%d/%d): %r",
+                    item.entry_id,
+                    failures,
+                    self.config.max_failures,
+                    exc,
+                )
+                if failures >= self.config.max_failures:
+                    self._dead_letter(
+                        item.entry_id,
+                        raw_by_id[item.entry_id],
+                        f"failed {failures} times, last: {exc!r}",
+                    )
+                    acked += 1
+                else:
+                    self._read_own_pending = True
+                # Later entries wait: handling them first would reorder the stream.
+                return acked
+            self._acknowledge([item.entry_id])
+            acked += 1
+        return acked
+
+    def _acknowledge(self, entry_ids: list[bytes]) -> None:
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xack(self.config.stream, self.config.group, *entry_ids)
+        pipe.hdel(self._failures_key, *entry_ids)
+        pipe.execute()
+
+    def _dead_letter(self, entry_id: bytes, raw: bytes, error: str) -> None:
+        log.error("dead-lettering entry %s of %s: %s", entry_id, self.config.stream, error)
+        pipe = self.client.pipeline(transaction=True)
+        pipe.xadd(
+            self.config.dead_letter_stream,
+            {
+                "event": raw,
+                "entry_id": entry_id,
+                "stream": self.config.stream,
+                "group": self.config.group,
+                "error": error[:4000],
+                "failed_at": datetime.now(UTC).isoformat(),
+            },
+        )
+        pipe.xack(self.config.stream, self.config.group, entry_id)
+        pipe.hdel(self._failures_key, entry_id)
+        pipe.execute()
+
+    def _wait_after_failure(self, reason: str) -> None:
+        cfg = self.config
+        self._backoff_s = min(cfg.retry_max_s, max(cfg.retry_initial_s, self._backoff_s * 2))
+        self._sleep_s = self._backoff_s
+        log.warning("%s; retrying in %.1fs", reason, self._backoff_s)
+
+
+def _entries_of(response: object) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
+    if not response:
+        return []
+    entries: list[tuple[bytes, dict[bytes, bytes] | None]] = []
+    for _stream, items in response:  # type: ignore[attr-defined]
+        entries.extend((eid, fields) for eid, fields in items)
+    return entries

@@ -1,0 +1,55 @@
+"""Affinity tags (skills, sectors, interests): one key however people spell them."""
+
+import re
+import unicodedata
+
+from pydantic import BaseModel, ConfigDict
+
+MAX_TAG_LENGTH = 60
+_SEPARATORS = re.compile(r"[\s\-_/.]+")
+_ALLOWED = re.compile(r"[^0-9a-z+# ]")
+
+
+class InvalidTagError(ValueError):
+    """A tag is empty or too long once normalized."""
+
+
+class Tag(BaseModel):
+    """A tag as stored and carried in events: its matching key and a label for people."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    key: str
+    label: str
+
+
+def tag_key(raw: str) -> str:
+    """Return the matching key: lower case, accents removed, separators folded to one space.
+
+    "Data Science", "data science " and "data-science" share the key "data science";
+    "Économie" and "economie" share "economie". "+" and "#" stay ("C++", "C#").
+    """
+    decomposed = unicodedata.normalize("NFKD", raw.casefold())
+    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = _SEPARATORS.sub(" ", without_accents)
+    return _ALLOWED.sub("", folded).strip()
+
+
+def make_tag(raw: str) -> Tag:
+    """Return the tag for what someone typed, keeping a tidy label with its accents."""
+    key = tag_key(raw)
+    if not key:
+        raise InvalidTagError(f"tag {raw!r} is empty once normalized")
+    if len(key) > MAX_TAG_LENGTH:
+        raise InvalidTagError(f"tag {raw[:20]!r}... is longer than {MAX_TAG_LENGTH} characters")
+    label = " ".join(raw.split())
+    return Tag(key=key, label=label)
+
+
+def make_tags(raws: list[str]) -> list[Tag]:
+    """Return the distinct tags of a list, first spelling wins, sorted by key."""
+    by_key: dict[str, Tag] = {}
+    for raw in raws:
+        tag = make_tag(raw)
+        by_key.setdefault(tag.key, tag)
+    return [by_key[k] for k in sorted(by_key)]
