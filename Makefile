@@ -9,7 +9,7 @@ UV := var/tools/bin/uv
 SYNCED := .venv/.synced
 RUN := $(UV) run --frozen
 
-.PHONY: help install up down status demo test lint fmt clean
+.PHONY: help install up down status demo test lint fmt docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ lint: $(SYNCED) ## ruff (lint and format check) and mypy --strict
 fmt: $(SYNCED) ## Format the code and fix what ruff can
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
+
+docs: $(SYNCED) ## Regenerate docs generated from code (docs/events.md)
+	$(RUN) python -m braise_shared.eventdocs > docs/events.md
 
 clean: down ## Stop everything and delete var/ (data, logs, mail, downloads)
 	rm -rf var .venv

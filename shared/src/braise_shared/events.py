@@ -11,6 +11,7 @@ from typing import Annotated, Any, Literal
 
 import orjson
 from pydantic import (
+    AfterValidator,
     AwareDatetime,
     BaseModel,
     ConfigDict,
@@ -23,6 +24,14 @@ from pydantic import (
 )
 
 from braise_shared.tags import Tag as AffinityTag
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+# Every time on the wire is aware and in UTC, whatever offset the producer was given.
+UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 Locale = Literal["fr", "en"]
 Frequency = Literal["weekly", "biweekly", "monthly", "paused"]
@@ -38,45 +47,55 @@ class Payload(BaseModel):
 class ConsultantProfile(Payload):
     """What the firm knows of a consultant, as of one revision."""
 
-    consultant_id: uuid.UUID
-    revision: int = Field(ge=1, description="Grows by one at each change of the consultant.")
-    display_name: str = Field(min_length=1, max_length=120)
-    email: str
-    city: str | None = None
-    locale: Locale = "fr"
-    skills: list[AffinityTag] = []
-    sectors: list[AffinityTag] = []
-    interests: list[AffinityTag] = []
+    consultant_id: uuid.UUID = Field(description="The consultant's id.")
+    revision: int = Field(
+        ge=1,
+        description="Grows by one at each change of the consultant: apply a profile only if "
+        "its revision is above the one you hold.",
+    )
+    display_name: str = Field(min_length=1, max_length=120, description="Name shown to others.")
+    email: str = Field(description="Where digests go (lower case).")
+    city: str | None = Field(None, description="City the consultant works from.")
+    locale: Locale = Field("fr", description="Language of their digests.")
+    skills: list[AffinityTag] = Field([], description="Skills: `key` matches, `label` is shown.")
+    sectors: list[AffinityTag] = Field([], description="Sectors, as skills.")
+    interests: list[AffinityTag] = Field([], description="Interests, as skills.")
     suggestable: bool = Field(True, description="May be suggested to other consultants.")
-    joined_at: AwareDatetime
+    joined_at: UtcDateTime = Field(description="When they joined the firm.")
 
 
 class ConsultantErased(Payload):
     """The consultant asked to be forgotten: every store removes them."""
 
-    consultant_id: uuid.UUID
+    consultant_id: uuid.UUID = Field(description="Who to forget, everywhere.")
 
 
 class PreferencesChanged(Payload):
     """A consultant's digest preferences and consent, as of one revision."""
 
-    consultant_id: uuid.UUID
-    revision: int = Field(ge=1)
-    frequency: Frequency
-    day_of_week: DayOfWeek
-    locale: Locale
-    suggestable: bool
+    consultant_id: uuid.UUID = Field(description="Whose preferences.")
+    revision: int = Field(
+        ge=1, description="The consultant's revision after this change (shared with profiles)."
+    )
+    frequency: Frequency = Field(description="How often they want a digest; `paused`: never.")
+    day_of_week: DayOfWeek = Field(description="Day their digest goes out.")
+    locale: Locale = Field(description="Language of their digests.")
+    suggestable: bool = Field(description="May be suggested to other consultants.")
 
 
 class InteractionRecorded(Payload):
     """Two or more consultants did something together."""
 
-    interaction_id: uuid.UUID
-    kind: str = Field(min_length=1)
-    participants: list[uuid.UUID] = Field(min_length=2)
-    occurred_at: AwareDatetime
-    initiator: uuid.UUID | None = None
-    note: str | None = None
+    interaction_id: uuid.UUID = Field(description="The interaction's id.")
+    kind: str = Field(
+        min_length=1, description="One of the configured kinds (`interaction_kinds.toml`)."
+    )
+    participants: list[uuid.UUID] = Field(
+        min_length=2, description="Two or more distinct consultants; a group for an event."
+    )
+    occurred_at: UtcDateTime = Field(description="When it happened (never in the future).")
+    initiator: uuid.UUID | None = Field(None, description="Who reached out, if known.")
+    note: str | None = Field(None, description="Free text, e.g. the mission's name.")
 
     @field_validator("participants")
     @classmethod
@@ -98,8 +117,8 @@ class Envelope(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    occurred_at: AwareDatetime
-    recorded_at: AwareDatetime = Field(default_factory=lambda: datetime.now(UTC))
+    occurred_at: UtcDateTime
+    recorded_at: UtcDateTime = Field(default_factory=lambda: datetime.now(UTC))
     producer: str = Field(min_length=1)
 
 

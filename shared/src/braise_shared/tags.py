@@ -32,7 +32,7 @@ def tag_key(raw: str) -> str:
     decomposed = unicodedata.normalize("NFKD", raw.casefold())
     without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
     folded = _SEPARATORS.sub(" ", without_accents)
-    return _ALLOWED.sub("", folded).strip()
+    return " ".join(_ALLOWED.sub("", folded).split())
 
 
 def make_tag(raw: str) -> Tag:

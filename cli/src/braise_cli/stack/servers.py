@@ -251,8 +251,10 @@ class Neo4jServer(Server):
         auth = ("neo4j", self.settings.neo4j_password.get_secret_value())
         driver = GraphDatabase.driver(uri, auth=auth, connection_timeout=2)
         with driver:
-            records, _, _ = driver.execute_query("RETURN 1 AS one")
-            if records[0]["one"] != 1:
+            # An auto-commit query is not retried by the driver: a probe must fail fast.
+            with driver.session() as session:
+                record = session.run("RETURN 1 AS one").single()
+            if record is None or record["one"] != 1:
                 raise StackError("RETURN 1 did not return 1")
             info = driver.get_server_info()
         return f"RETURN 1 ok, {info.agent}, bolt port {self.settings.neo4j_bolt_port}"

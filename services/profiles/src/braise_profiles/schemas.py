@@ -7,7 +7,6 @@ from typing import Annotated
 
 from pydantic import (
     AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
     Field,
@@ -16,7 +15,7 @@ from pydantic import (
     field_validator,
 )
 
-from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.events import DayOfWeek, Frequency, Locale, UtcDateTime
 from braise_shared.interactions import UnknownKindError, load_kinds
 from braise_shared.tags import MAX_TAG_LENGTH, InvalidTagError, Tag, make_tag
 
@@ -54,7 +53,7 @@ TagText = Annotated[
     str, StringConstraints(max_length=MAX_TAG_LENGTH * 2), AfterValidator(_valid_tag)
 ]
 TagList = Annotated[list[TagText], Field(max_length=MAX_TAGS)]
-PastTime = Annotated[AwareDatetime, AfterValidator(_not_in_future)]
+PastTime = Annotated[UtcDateTime, AfterValidator(_not_in_future)]
 
 
 class Strict(BaseModel):

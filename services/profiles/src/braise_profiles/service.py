@@ -263,12 +263,13 @@ def change_preferences(
 
 
 def _bump(session: Session, row: ConsultantRow, *, kind: str) -> ConsultantOut:
-    """Raise the revision and stage the events that describe the new state."""
+    """Raise the revision and stage the one event that describes the change."""
     now = _now()
     row.revision += 1
     row.updated_at = now
     session.flush()
     tags = _tags_by_facet(session, [row.id])[row.id]
+    event: PreferencesChangedV1 | ConsultantUpdatedV1
     if kind == "preferences":
         prefs = PreferencesChanged(
             consultant_id=row.id,
@@ -278,17 +279,10 @@ def _bump(session: Session, row: ConsultantRow, *, kind: str) -> ConsultantOut:
             locale=row.locale,
             suggestable=row.suggestable,
         )
-        stage_event(
-            session,
-            PreferencesChangedV1(occurred_at=now, producer=PRODUCER, data=prefs),
-            subject_id=row.id,
-        )
-    # Every change also restates the profile, whose locale and consent the graph keeps.
-    stage_event(
-        session,
-        ConsultantUpdatedV1(occurred_at=now, producer=PRODUCER, data=_profile(row, tags)),
-        subject_id=row.id,
-    )
+        event = PreferencesChangedV1(occurred_at=now, producer=PRODUCER, data=prefs)
+    else:
+        event = ConsultantUpdatedV1(occurred_at=now, producer=PRODUCER, data=_profile(row, tags))
+    stage_event(session, event, subject_id=row.id)
     return _to_out(row, tags)
 
 

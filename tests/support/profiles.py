@@ -1,0 +1,81 @@
+"""A profiles service under test: the real app on a SQLite file, its relay on real Redis."""
+
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+import redis
+from fastapi.testclient import TestClient
+
+from braise_profiles.api import create_app
+from braise_profiles.config import ProfilesSettings
+from braise_profiles.db import make_engine, make_session_factory
+from braise_profiles.outbox import OutboxRelay
+from braise_shared.auth import DEFAULT_SECRET, issue_token
+from braise_shared.stream import EVENTS_STREAM, EventPublisher
+from tests.support.streams import entries
+
+
+def admin_headers() -> dict[str, str]:
+    """Return headers carrying a staff token."""
+    return {"Authorization": f"Bearer {issue_token(DEFAULT_SECRET, 'admin', 'staff@firm')}"}
+
+
+def consultant_headers(consultant_id: str | uuid.UUID) -> dict[str, str]:
+    """Return headers carrying the token of one consultant."""
+    token = issue_token(DEFAULT_SECRET, "consultant", str(consultant_id))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@dataclass
+class ProfilesUnderTest:
+    """The HTTP client, the relay, and what reached the stream."""
+
+    client: TestClient
+    relay: OutboxRelay
+    redis: "redis.Redis"
+
+    def drain(self) -> int:
+        """Relay every committed event to the stream; return how many were relayed."""
+        total = 0
+        while moved := self.relay.relay_once():
+            total += moved
+        return total
+
+    def stream_events(self) -> list[dict[str, Any]]:
+        """Return every event on the stream, oldest first, as JSON."""
+        return [
+            orjson.loads(fields[b"event"]) for _id, fields in entries(self.redis, EVENTS_STREAM)
+        ]
+
+    def register(self, email: str, name: str, **extra: Any) -> dict[str, Any]:
+        """Register a consultant as staff and return them."""
+        response = self.client.post(
+            "/v1/consultants",
+            json={"email": email, "display_name": name, **extra},
+            headers=admin_headers(),
+        )
+        assert response.status_code == 201, response.text
+        body: dict[str, Any] = response.json()
+        return body
+
+
+@contextmanager
+def profiles_under_test(
+    tmp_path: Path, redis_url: str, **settings: Any
+) -> Iterator[ProfilesUnderTest]:
+    """Yield a running profiles app on a fresh database, relaying to redis_url."""
+    database_url = f"sqlite:///{tmp_path / 'profiles.db'}"
+    config = ProfilesSettings(database_url=database_url, redis_url=redis_url, **settings)
+    engine = make_engine(database_url)
+    client = redis.Redis.from_url(redis_url)
+    publisher = EventPublisher(client)
+    publisher.prepare()
+    relay = OutboxRelay(make_session_factory(engine), publisher.publish_many, batch_size=50)
+    with TestClient(create_app(config, engine=engine)) as http:
+        yield ProfilesUnderTest(http, relay, client)
+    client.close()
