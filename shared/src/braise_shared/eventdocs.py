@@ -16,11 +16,14 @@ from braise_shared.events import (
     ConsultantProfile,
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
+    DigestSent,
+    DigestSentV1,
     Envelope,
     InteractionRecorded,
     InteractionRecordedV1,
     PreferencesChanged,
     PreferencesChangedV1,
+    SuggestedLink,
 )
 from braise_shared.stream import CONSUMER_GROUPS, DEAD_LETTER_STREAM, EVENTS_STREAM
 from braise_shared.tags import make_tags
@@ -82,6 +85,14 @@ def examples() -> list[Envelope]:
                 occurred_at=AT,
                 initiator=CAMILLE,
                 note="Déjeuner après la mission Enedis",
+            ),
+        ),
+        DigestSentV1(
+            **(_envelope(6) | {"producer": "notifier"}),
+            data=DigestSent(
+                consultant_id=CAMILLE,
+                period="2026-W11",
+                suggestions=[SuggestedLink(consultant_id=KARIM, stage="dormant", gesture="share")],
             ),
         ),
     ]

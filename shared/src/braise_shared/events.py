@@ -111,6 +111,22 @@ class InteractionRecorded(Payload):
         return self
 
 
+class SuggestedLink(Payload):
+    """One person a digest proposed to its reader."""
+
+    consultant_id: uuid.UUID = Field(description="The person proposed.")
+    stage: Literal["dormant", "cooling"] = Field(description="The link's stage when proposed.")
+    gesture: str = Field(description="The kind of give-first gesture proposed.")
+
+
+class DigestSent(Payload):
+    """A digest went out: who received it, for which period, proposing whom."""
+
+    consultant_id: uuid.UUID = Field(description="Who received the digest.")
+    period: str = Field(min_length=1, description="The digest period, e.g. `2026-W48`.")
+    suggestions: list[SuggestedLink] = Field(min_length=1, description="Who it proposed.")
+
+
 class Envelope(BaseModel):
     """The fields every event carries around its payload."""
 
@@ -162,12 +178,21 @@ class InteractionRecordedV1(Envelope):
     data: InteractionRecorded
 
 
+class DigestSentV1(Envelope):
+    """`digest.sent` v1: a digest was sent; fatigue and spread rules count its suggestions."""
+
+    type: Literal["digest.sent"] = "digest.sent"
+    version: Literal[1] = 1
+    data: DigestSent
+
+
 EVENT_MODELS: tuple[type[Envelope], ...] = (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
     ConsultantErasedV1,
     PreferencesChangedV1,
     InteractionRecordedV1,
+    DigestSentV1,
 )
 
 
@@ -189,7 +214,8 @@ Event = Annotated[
     | Annotated[ConsultantUpdatedV1, Tag(_type_and_version(ConsultantUpdatedV1))]
     | Annotated[ConsultantErasedV1, Tag(_type_and_version(ConsultantErasedV1))]
     | Annotated[PreferencesChangedV1, Tag(_type_and_version(PreferencesChangedV1))]
-    | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))],
+    | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))]
+    | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))],
     Discriminator(
         _discriminate,
         custom_error_type="unknown_event",

@@ -79,11 +79,11 @@ class ToolResult:
     output: str
 
 
-def run_java_tool(*, home: Path, main_class: str, args: list[str]) -> ToolResult:
+def run_java_tool(*, home: Path, lib_dir: Path, main_class: str, args: list[str]) -> ToolResult:
     """Run one of Neo4j's command-line tools (neo4j-admin) against NEO4J_HOME."""
     env = {**os.environ, "NEO4J_HOME": str(home), "NEO4J_CONF": str(home / "conf")}
     result = subprocess.run(
-        ["java", "-cp", f"{home / 'lib'}/*", main_class, *args],
+        ["java", "-cp", f"{lib_dir}/*", main_class, *args],
         capture_output=True,
         text=True,
         env=env,

@@ -12,7 +12,7 @@ from neo4j import GraphDatabase
 
 from braise_cli.stack import install
 from braise_cli.stack.process import ManagedProcess, tail
-from braise_cli.stack.settings import StackSettings
+from braise_cli.stack.settings import NEO4J_VERSION, StackSettings
 
 
 class StackError(RuntimeError):
@@ -180,10 +180,15 @@ class Neo4jServer(Server):
         """Return NEO4J_HOME."""
         return self.root / "neo4j"
 
+    @property
+    def lib_dir(self) -> Path:
+        """Return the folder of the server's jars (downloaded once per machine)."""
+        return self.settings.cache_dir.resolve() / f"neo4j-{NEO4J_VERSION}" / "lib"
+
     def install(self) -> None:
         """Fetch the server's jars once."""
         install.ensure_debian_packages({"java": "openjdk-17-jre-headless"})
-        install.ensure_neo4j_jars(self.home / "lib", maven_repo=self.root / "cache" / "m2")
+        install.ensure_neo4j_jars(self.lib_dir, maven_repo=self.settings.cache_dir.resolve() / "m2")
 
     def prepare(self) -> None:
         """Write neo4j.conf and set the initial password before the first start."""
@@ -210,6 +215,7 @@ class Neo4jServer(Server):
         if not (self.home / "data" / "dbms" / "auth.ini").exists():
             result = install.run_java_tool(
                 home=self.home,
+                lib_dir=self.lib_dir,
                 main_class="org.neo4j.server.startup.Neo4jAdminCommand",
                 args=[
                     "dbms",
@@ -228,7 +234,7 @@ class Neo4jServer(Server):
             command=[
                 "java",
                 "-cp",
-                f"{self.home / 'conf'}/*:{self.home / 'lib'}/*",
+                f"{self.home / 'conf'}/*:{self.lib_dir}/*",
                 "-Dfile.encoding=UTF-8",
                 f"-Xms{heap}",
                 f"-Xmx{heap}",

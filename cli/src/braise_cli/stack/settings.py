@@ -23,6 +23,10 @@ class StackSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BRAISE_", frozen=True, extra="ignore")
 
     var_dir: Path = Field(default=Path("var"), description="All state: data, logs, pids, mail.")
+    cache_dir: Path = Field(
+        default=Path("var/cache"),
+        description="Downloads (Neo4j's jars, Maven's cache), shared by every stack on the machine.",
+    )
     redis_port: int = Field(default=DEFAULT_REDIS_PORT, ge=1, le=65535)
     neo4j_bolt_port: int = Field(default=DEFAULT_NEO4J_BOLT_PORT, ge=1, le=65535)
     neo4j_password: SecretStr = SecretStr(DEFAULT_NEO4J_PASSWORD)

@@ -1,0 +1,275 @@
+"""The graph read API under /v1: links, revival candidates, stats."""
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import redis
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from neo4j import Driver, GraphDatabase
+from pydantic import AwareDatetime, BaseModel
+
+from braise_graph.config import GraphSettings
+from braise_graph.ranking import Candidate
+from braise_graph.reads import GraphReader, LinkView, UnknownConsultantError
+from braise_graph.stages import Stage
+from braise_graph.store import create_schema
+from braise_graph.wording import reason_text
+from braise_shared.auth import InvalidTokenError, Principal, verify_token
+from braise_shared.interactions import load_kinds
+from braise_shared.stream import EVENTS_STREAM
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _principal(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    settings: GraphSettings = request.app.state.settings
+    if credentials is None:
+        raise _unauthorized("missing bearer token")
+    try:
+        return verify_token(settings.jwt_secret.get_secret_value(), credentials.credentials)
+    except InvalidTokenError as exc:
+        raise _unauthorized(str(exc)) from exc
+
+
+def _unauthorized(reason: str) -> HTTPException:
+    return HTTPException(
+        401,
+        detail=[{"loc": ["header", "Authorization"], "msg": reason, "type": "unauthorized"}],
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+
+
+Caller = Annotated[Principal, Depends(_principal)]
+
+
+class LinkOut(BaseModel):
+    """One link of a consultant."""
+
+    other_id: str
+    other_name: str
+    strength: float
+    stage: Stage
+    peak: float
+    peak_at: datetime
+    first_at: datetime
+    last_at: datetime
+    count: int
+    counts_by_kind: dict[str, int]
+    initiated_by_me: int
+    initiated_by_other: int
+    reciprocity: float
+
+
+class ReasonOut(BaseModel):
+    """A reason in plain words, with the facts behind it."""
+
+    code: str
+    text: str
+    params: dict[str, Any]
+
+
+class GestureOut(BaseModel):
+    """The give-first gesture that fits, and what it is about."""
+
+    kind: Literal["congratulate", "share", "introduce", "ask_news", "invite"]
+    params: dict[str, Any]
+
+
+class CandidateOut(BaseModel):
+    """A link worth rekindling."""
+
+    other_id: str
+    other_name: str
+    stage: Literal["dormant", "cooling"]
+    score: float
+    components: dict[str, float]
+    strength: float
+    peak: float
+    last_at: datetime
+    reasons: list[ReasonOut]
+    gesture: GestureOut
+
+
+class CandidatesOut(BaseModel):
+    """Ranked candidates: dormant first, then cooling, each best first."""
+
+    consultant_id: str
+    at: datetime
+    locale: str
+    candidates: list[CandidateOut]
+
+
+def _dt(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def _link_out(view: LinkView) -> LinkOut:
+    f = view.facts
+    from braise_graph.ranking import reciprocity
+
+    return LinkOut(
+        other_id=f.other.id,
+        other_name=f.other.name,
+        strength=round(view.strength, 6),
+        stage=f.stage,
+        peak=round(f.peak, 6),
+        peak_at=_dt(f.peak_at),
+        first_at=_dt(f.first_at),
+        last_at=_dt(f.last_at),
+        count=f.count,
+        counts_by_kind=f.kind_counts,
+        initiated_by_me=f.initiated_by_me,
+        initiated_by_other=f.initiated_by_other,
+        reciprocity=round(reciprocity(f.initiated_by_me, f.initiated_by_other), 6),
+    )
+
+
+def create_app(settings: GraphSettings | None = None, driver: Driver | None = None) -> FastAPI:
+    """Build the read API (the composition root of the HTTP side)."""
+    settings = settings or GraphSettings()
+    driver = driver or GraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+    )
+    redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
+    reader = GraphReader(driver, settings)
+    kinds = load_kinds()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        create_schema(driver)
+        yield
+        redis_client.close()
+
+    app = FastAPI(
+        title="Braise graph",
+        version="1",
+        lifespan=lifespan,
+        summary="Link strengths, stages and the dormant links worth rekindling.",
+    )
+    app.state.settings = settings
+
+    def allowed(caller: Principal, consultant_id: uuid.UUID) -> str:
+        if not caller.may_act_for(consultant_id):
+            raise HTTPException(
+                403,
+                detail=[
+                    _err(
+                        ["path", "consultant_id"], "a consultant token reaches only that consultant"
+                    )
+                ],
+            )
+        return str(consultant_id)
+
+    def moment(at: datetime | None) -> float:
+        return time.time() if at is None else at.timestamp()
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/consultants/{consultant_id}/links", response_model=list[LinkOut])
+    def links(
+        consultant_id: uuid.UUID,
+        caller: Caller,
+        at: AwareDatetime | None = None,
+        stage: Stage | None = None,
+        limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    ) -> list[LinkOut]:
+        """List a consultant's links, strongest first, with strength and stage at `at` (now)."""
+        cid = allowed(caller, consultant_id)
+        try:
+            views = reader.links(cid, now=moment(at))
+        except UnknownConsultantError as exc:
+            raise _not_found(cid) from exc
+        return [_link_out(v) for v in views if stage is None or v.facts.stage == stage][:limit]
+
+    @app.get("/v1/consultants/{consultant_id}/revival-candidates", response_model=CandidatesOut)
+    def revival_candidates(
+        consultant_id: uuid.UUID,
+        caller: Caller,
+        at: AwareDatetime | None = None,
+        limit: Annotated[int, Query(ge=1, le=50, description="Per stage.")] = 5,
+        locale: Literal["fr", "en"] | None = None,
+    ) -> CandidatesOut:
+        """Rank the dormant links worth rekindling (cooling ones too, marked), with reasons."""
+        cid = allowed(caller, consultant_id)
+        now = moment(at)
+        when = _dt(now)
+        seed = f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
+        try:
+            me_props = reader.consultant(cid)
+            _me, ranked = reader.candidates(cid, now=now, seed=seed)
+        except UnknownConsultantError as exc:
+            raise _not_found(cid) from exc
+        lang = locale or (me_props.get("locale") or "fr")
+        chosen: list[Candidate] = []
+        for wanted in ("dormant", "cooling"):
+            chosen.extend([c for c in ranked if c.link.stage == wanted][:limit])
+        return CandidatesOut(
+            consultant_id=cid,
+            at=when,
+            locale=lang,
+            candidates=[_candidate_out(c, lang, kinds) for c in chosen],
+        )
+
+    @app.get("/v1/stats")
+    def stats(caller: Caller) -> dict[str, Any]:
+        """Count consultants, links by stage, events applied, and the consumer's lag."""
+        if not caller.is_admin:
+            raise HTTPException(403, detail=[_err(["header", "Authorization"], "staff only")])
+        figures = reader.stats()
+        figures["consumer_lag"] = _lag(redis_client)
+        return figures
+
+    return app
+
+
+def _lag(client: "redis.Redis") -> int | None:
+    try:
+        for group in client.xinfo_groups(EVENTS_STREAM):
+            if group["name"] in (b"graph", "graph"):
+                lag = group.get("lag")
+                return None if lag is None else int(lag)
+    except redis.RedisError:
+        return None
+    return None
+
+
+def _candidate_out(c: Candidate, locale: str, kinds: Any) -> CandidateOut:
+    name = c.link.other.name
+    return CandidateOut(
+        other_id=c.link.other.id,
+        other_name=name,
+        stage=c.link.stage,
+        score=c.score,
+        components=c.components,
+        strength=round(c.link.strength, 6),
+        peak=round(c.link.peak, 6),
+        last_at=_dt(c.link.last_at),
+        reasons=[
+            ReasonOut(
+                code=r.code,
+                text=reason_text(r, name=name, locale=locale, kinds=kinds),
+                params=r.params,
+            )
+            for r in c.reasons
+        ],
+        gesture=GestureOut(kind=c.gesture.kind, params=c.gesture.params),
+    )
+
+
+def _err(loc: list[str], msg: str) -> dict[str, Any]:
+    return {"loc": loc, "msg": msg, "type": "value_error"}
+
+
+def _not_found(cid: str) -> HTTPException:
+    return HTTPException(404, detail=[_err(["path", "consultant_id"], f"no consultant {cid}")])

@@ -1,0 +1,81 @@
+"""Settings of the graph service, read from `BRAISE_GRAPH_*` variables (servers: shared names)."""
+
+import math
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from braise_shared.auth import DEFAULT_SECRET
+from braise_shared.settings import (
+    DEFAULT_NEO4J_BOLT_PORT,
+    DEFAULT_NEO4J_PASSWORD,
+    DEFAULT_NEO4J_USER,
+    DEFAULT_REDIS_PORT,
+)
+
+DEFAULT_PORT = 8002
+DAY_S = 86_400.0
+
+
+class GraphSettings(BaseSettings):
+    """The link model's parameters, and where the graph service's servers are."""
+
+    model_config = SettingsConfigDict(env_prefix="BRAISE_GRAPH_", frozen=True, extra="ignore")
+
+    environment: str = "development"
+    host: str = "127.0.0.1"
+    port: int = DEFAULT_PORT
+    redis_url: str = Field(
+        default=f"redis://127.0.0.1:{DEFAULT_REDIS_PORT}/0", validation_alias="REDIS_URL"
+    )
+    neo4j_uri: str = Field(
+        default=f"bolt://127.0.0.1:{DEFAULT_NEO4J_BOLT_PORT}", validation_alias="NEO4J_URI"
+    )
+    neo4j_user: str = Field(default=DEFAULT_NEO4J_USER, validation_alias="NEO4J_USER")
+    neo4j_password: SecretStr = Field(
+        default=SecretStr(DEFAULT_NEO4J_PASSWORD), validation_alias="NEO4J_PASSWORD"
+    )
+    jwt_secret: SecretStr = Field(
+        default=SecretStr(DEFAULT_SECRET), validation_alias="BRAISE_JWT_SECRET"
+    )
+
+    # The link model (docs/link-model.md explains each).
+    half_life_days: float = Field(default=90.0, gt=0)
+    strong_peak: float = Field(default=8.0, gt=0, description="A link this strong once was strong.")
+    active_min: float = Field(
+        default=3.0, gt=0, description="Strength from which a link is active."
+    )
+    dormant_ratio: float = Field(default=0.15, gt=0, lt=1)
+    cooling_ratio: float = Field(default=0.5, gt=0, lt=1)
+    faded_below: float = Field(default=1.0, gt=0)
+    dormant_quiet_days: float = Field(default=120.0, gt=0)
+    cooling_quiet_days: float = Field(default=30.0, gt=0)
+    nascent_days: float = Field(default=60.0, gt=0)
+    nascent_max_count: int = Field(default=2, ge=1)
+    fatigue_days: float = Field(default=28.0, ge=0, description="No repeat suggestion within.")
+    hook_days: float = Field(default=120.0, gt=0, description="How long news stays a hook.")
+    spread_cap: int = Field(default=3, ge=1, description="Times anyone is proposed per period.")
+    spread_period_days: float = Field(default=7.0, gt=0)
+
+    # The consumer.
+    consumer_name: str = "graph-1"
+    batch_size: int = Field(default=1000, gt=0)
+    applied_ids_retention_days: float = Field(default=30.0, gt=0)
+
+    @property
+    def decay_rate(self) -> float:
+        """Return λ per second: ln 2 / half-life."""
+        return math.log(2) / (self.half_life_days * DAY_S)
+
+    @model_validator(mode="after")
+    def _coherent(self) -> "GraphSettings":
+        if self.dormant_ratio >= self.cooling_ratio:
+            raise ValueError("dormant_ratio must be below cooling_ratio")
+        if self.cooling_quiet_days >= self.dormant_quiet_days:
+            raise ValueError("cooling_quiet_days must be below dormant_quiet_days")
+        if (
+            self.environment == "production"
+            and self.jwt_secret.get_secret_value() == DEFAULT_SECRET
+        ):
+            raise ValueError("BRAISE_JWT_SECRET must be set in production")
+        return self

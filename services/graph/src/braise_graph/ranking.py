@@ -1,0 +1,272 @@
+"""Rank the dormant and cooling links worth rekindling, with reasons and a give-first gesture.
+
+Pure: the store reads the facts, this module decides. The formula is in docs/link-model.md.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+from braise_graph.config import DAY_S
+from braise_graph.stages import Stage
+
+GestureKind = Literal["congratulate", "share", "introduce", "ask_news", "invite"]
+Facet = Literal["skill", "sector", "interest"]
+
+WEIGHTS = {"past": 0.30, "trust": 0.15, "affinity": 0.15, "novelty": 0.25, "hook": 0.15}
+PENALTY_PER_PAST_SUGGESTION = 0.05
+MAX_PENALTY = 0.20
+
+
+@dataclass(frozen=True)
+class Person:
+    """What the graph holds of a consultant, for ranking and wording."""
+
+    id: str
+    name: str
+    tags: dict[Facet, dict[str, str]]  # facet -> key -> label
+    city: str | None = None
+
+    def keys(self, *facets: Facet) -> set[str]:
+        """Return the tag keys of the given facets (all facets when none given)."""
+        chosen = facets or ("skill", "sector", "interest")
+        return {k for f in chosen for k in self.tags.get(f, {})}
+
+    def label(self, key: str) -> str:
+        """Return how this person spells a tag key."""
+        for facet in ("interest", "sector", "skill"):
+            if key in self.tags.get(facet, {}):
+                return self.tags[facet][key]
+        return key
+
+
+@dataclass(frozen=True)
+class News:
+    """Something new about a person: a skill, a sector, a city, a mission."""
+
+    kind: Literal["skill", "sector", "city", "mission"]
+    label: str
+    at: float
+
+
+@dataclass(frozen=True)
+class LinkFacts:
+    """One link of the consultant, as read from the store at time now."""
+
+    other: Person
+    stage: Stage
+    strength: float
+    peak: float
+    peak_at: float
+    first_at: float
+    last_at: float
+    count: int
+    kind_counts: dict[str, int]
+    initiated_by_me: int
+    initiated_by_other: int
+    last_mission_note: str | None
+    suggestable: bool
+    news: list[News] = field(default_factory=list)
+    suggested_to_me_at: float | None = None
+    times_suggested_to_me: int = 0
+    proposals_in_period: int = 0
+
+
+@dataclass(frozen=True)
+class RankingRules:
+    """The knobs of the ranking."""
+
+    fatigue_s: float
+    hook_s: float
+    spread_cap: int
+    strong_peak: float
+
+
+@dataclass(frozen=True)
+class Reason:
+    """One reason, as a code with its facts; the text is written per language elsewhere."""
+
+    code: Literal["was_strong", "last_seen", "shared", "reciprocity", "hook", "novelty"]
+    params: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Gesture:
+    """The give-first gesture that fits this pair, with what it is about."""
+
+    kind: GestureKind
+    params: dict[str, object]
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A link worth rekindling."""
+
+    link: LinkFacts
+    score: float
+    components: dict[str, float]
+    reasons: list[Reason]
+    gesture: Gesture
+
+
+def reciprocity(by_me: int, by_other: int) -> float:
+    """Return 1 when both reach out alike, 0 when only one does, 0.5 when nobody knows."""
+    if by_me + by_other == 0:
+        return 0.5
+    return min(by_me, by_other) / max(by_me, by_other)
+
+
+def novelty(me: Person, other: Person, active_network: set[str]) -> tuple[float, list[str]]:
+    """Return the share of the other's sectors and skills absent from my side, and those keys."""
+    theirs = other.keys("sector", "skill")
+    if not theirs:
+        return 0.0, []
+    known = active_network | me.keys("sector", "skill")
+    new = sorted(theirs - known)
+    return len(new) / len(theirs), new
+
+
+def fresh_hook(link: LinkFacts, now: float, hook_s: float) -> News | None:
+    """Return the other person's most recent news within the hook window, if any."""
+    recent = [n for n in link.news if 0 <= now - n.at <= hook_s]
+    return max(recent, key=lambda n: n.at) if recent else None
+
+
+def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
+    """Return why a link may not be proposed now, or None if it may."""
+    if link.stage not in ("dormant", "cooling"):
+        return "stage"
+    if not link.suggestable:
+        return "opted_out"
+    if link.suggested_to_me_at is not None and now - link.suggested_to_me_at < rules.fatigue_s:
+        return "fatigue"
+    if link.proposals_in_period >= rules.spread_cap:
+        return "spread"
+    return None
+
+
+def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person, str] | None:
+    """Return a consultant of my active network who shares an interest with the other."""
+    for facet in ("interest", "sector", "skill"):
+        wanted = other.keys(facet)
+        for person in sorted(active_people, key=lambda p: p.id):
+            if person.id == other.id:
+                continue
+            shared = sorted(wanted & person.keys(facet))
+            if shared:
+                return person, other.label(shared[0])
+    return None
+
+
+def choose_gesture(
+    me: Person,
+    link: LinkFacts,
+    hook: News | None,
+    active_people: list[Person],
+    seed: str,
+) -> Gesture:
+    """Pick the give-first gesture: news to celebrate first, otherwise vary with the week."""
+    if hook is not None:
+        return Gesture("congratulate", {"news_kind": hook.kind, "news": hook.label})
+    options: list[Gesture] = []
+    shared_interest = sorted(me.keys("interest") & link.other.keys("interest"))
+    shared_any = sorted(me.keys() & link.other.keys())
+    if shared_interest or shared_any:
+        key = (shared_interest or shared_any)[0]
+        options.append(Gesture("share", {"topic": link.other.label(key)}))
+    introducer = _pick_introducer(link.other, active_people)
+    if introducer is not None:
+        person, topic = introducer
+        options.append(
+            Gesture("introduce", {"third_id": person.id, "third_name": person.name, "topic": topic})
+        )
+    if link.last_mission_note:
+        options.append(Gesture("ask_news", {"project": link.last_mission_note}))
+    options.append(Gesture("invite", {}))
+    digest = hashlib.sha256(f"{seed}:{me.id}:{link.other.id}".encode()).digest()
+    return options[digest[0] % len(options)]
+
+
+def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str]) -> list[Reason]:
+    reasons = [
+        Reason(
+            "was_strong",
+            {
+                "peak": round(link.peak, 2),
+                "peak_at": _date(link.peak_at),
+                "kinds": dict(sorted(link.kind_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+            },
+        ),
+        Reason("last_seen", {"last_at": _date(link.last_at)}),
+    ]
+    shared = sorted(me.keys() & link.other.keys())
+    if shared:
+        reasons.append(Reason("shared", {"topics": [link.other.label(k) for k in shared[:3]]}))
+    by_me, by_other = link.initiated_by_me, link.initiated_by_other
+    if by_me + by_other:
+        who = (
+            "both"
+            if reciprocity(by_me, by_other) >= 0.5
+            else ("me" if by_me > by_other else "other")
+        )
+        reasons.append(Reason("reciprocity", {"who": who, "by_me": by_me, "by_other": by_other}))
+    if hook is not None:
+        reasons.append(
+            Reason("hook", {"news_kind": hook.kind, "news": hook.label, "at": _date(hook.at)})
+        )
+    if novel_keys:
+        reasons.append(Reason("novelty", {"topics": [link.other.label(k) for k in novel_keys[:3]]}))
+    return reasons
+
+
+def _date(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).date().isoformat()
+
+
+def rank(
+    me: Person,
+    links: list[LinkFacts],
+    *,
+    now: float,
+    rules: RankingRules,
+    seed: str,
+) -> list[Candidate]:
+    """Return the dormant and cooling links that may be proposed, best first."""
+    active_people = [lk.other for lk in links if lk.stage in ("active", "growing", "nascent")]
+    active_network = {k for p in active_people for k in p.keys("sector", "skill")}
+    ceiling = math.log1p(4 * rules.strong_peak)
+    candidates = []
+    for link in links:
+        if excluded(link, now, rules) is not None:
+            continue
+        hook = fresh_hook(link, now, rules.hook_s)
+        novel, novel_keys = novelty(me, link.other, active_network)
+        shared = len(me.keys() & link.other.keys())
+        components = {
+            "past": min(1.0, math.log1p(link.peak) / ceiling),
+            "trust": reciprocity(link.initiated_by_me, link.initiated_by_other),
+            "affinity": min(1.0, shared / 3),
+            "novelty": novel,
+            "hook": 1.0 if hook else 0.0,
+        }
+        penalty = min(MAX_PENALTY, PENALTY_PER_PAST_SUGGESTION * link.times_suggested_to_me)
+        score = sum(WEIGHTS[k] * v for k, v in components.items()) - penalty
+        components["fatigue_penalty"] = penalty
+        candidates.append(
+            Candidate(
+                link=link,
+                score=round(score, 6),
+                components={k: round(v, 6) for k, v in components.items()},
+                reasons=_reasons(me, link, hook, novel_keys),
+                gesture=choose_gesture(me, link, hook, active_people, seed),
+            )
+        )
+    candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))
+    return candidates
+
+
+def quiet_days(link: LinkFacts, now: float) -> int:
+    """Return the whole days since the last interaction."""
+    return int((now - link.last_at) // DAY_S)

@@ -1,0 +1,167 @@
+"""Reads of the graph: a consultant's links with their stages, revival candidates, stats."""
+
+import time
+from dataclasses import dataclass
+from typing import Any, LiteralString
+
+from neo4j import Driver
+
+from braise_graph.config import DAY_S, GraphSettings
+from braise_graph.model import Strength, strength_at
+from braise_graph.people import NodeState
+from braise_graph.ranking import Candidate, LinkFacts, News, Person, RankingRules, rank
+from braise_graph.stages import STAGES, Stage, StageRules, stage_of
+
+CONSULTANT: LiteralString = "MATCH (c:Consultant {id: $id}) RETURN c {.*} AS props"
+
+LINKS_OF: LiteralString = """
+MATCH (me:Consultant {id: $id})-[r:LINK]-(other:Consultant)
+OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
+RETURN other {.*} AS other, r {.*} AS link, startNode(r) = me AS me_is_a,
+       s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count
+"""
+
+ALL_LINKS: LiteralString = """
+MATCH (:Consultant)-[r:LINK]->(:Consultant)
+RETURN r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak, r.peak_at AS peak_at,
+       r.first_at AS first_at, r.last_at AS last_at, r.count AS count
+"""
+
+COUNTS: LiteralString = """
+CALL { MATCH (c:Consultant) RETURN count(c) AS consultants }
+CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS applied }
+RETURN consultants, applied
+"""
+
+
+class UnknownConsultantError(LookupError):
+    """The graph holds no consultant with this id (never registered, or erased)."""
+
+
+@dataclass(frozen=True)
+class LinkView:
+    """One link as the API shows it."""
+
+    facts: LinkFacts
+    strength: float
+
+
+def person_of(props: dict[str, Any]) -> Person:
+    """Return the ranking's view of a consultant node."""
+    state = NodeState.from_properties(props)
+    return Person(
+        id=state.id,
+        name=state.name or "?",
+        city=state.city,
+        tags={facet: dict(pairs) for facet, pairs in state.tags.items()},  # type: ignore[misc]
+    )
+
+
+def _news(props: dict[str, Any]) -> list[News]:
+    state = NodeState.from_properties(props)
+    news = [News(kind, label, at) for kind, label, at in state.news]  # type: ignore[arg-type]
+    if props.get("last_mission_at") is not None:
+        news.append(News("mission", props.get("last_mission_note") or "", props["last_mission_at"]))
+    return news
+
+
+class GraphReader:
+    """Answers the read API from Neo4j with the model's rules."""
+
+    def __init__(self, driver: Driver, settings: GraphSettings) -> None:
+        self.driver = driver
+        self.settings = settings
+        self.rate = settings.decay_rate
+        self.stage_rules = StageRules.from_settings(settings)
+        self.ranking_rules = RankingRules(
+            fatigue_s=settings.fatigue_days * DAY_S,
+            hook_s=settings.hook_days * DAY_S,
+            spread_cap=settings.spread_cap,
+            strong_peak=settings.strong_peak,
+        )
+
+    def consultant(self, consultant_id: str) -> dict[str, Any]:
+        """Return a consultant's node properties, or raise UnknownConsultantError."""
+        records, _, _ = self.driver.execute_query(CONSULTANT, id=consultant_id)
+        if not records:
+            raise UnknownConsultantError(consultant_id)
+        props: dict[str, Any] = records[0]["props"]
+        return props
+
+    def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
+        """Return every link of a consultant with its strength and stage at time now."""
+        self.consultant(consultant_id)
+        records, _, _ = self.driver.execute_query(LINKS_OF, id=consultant_id)
+        period_start = now - self.settings.spread_period_days * DAY_S
+        views = []
+        for record in records:
+            link, other = record["link"], record["other"]
+            if "s_ref" not in link:
+                continue
+            state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
+            strength = strength_at(state, now, self.rate)
+            me_is_a = record["me_is_a"]
+            facts = LinkFacts(
+                other=person_of(other),
+                stage=self._stage(link, strength, now),
+                strength=strength,
+                peak=link["peak"],
+                peak_at=link["peak_at"],
+                first_at=link["first_at"],
+                last_at=link["last_at"],
+                count=link["count"],
+                kind_counts=dict(zip(link["kinds"], link["kind_counts"], strict=True)),
+                initiated_by_me=link["init_a"] if me_is_a else link["init_b"],
+                initiated_by_other=link["init_b"] if me_is_a else link["init_a"],
+                last_mission_note=link.get("last_mission_note"),
+                suggestable=bool(other.get("suggestable", True)) and not other.get("placeholder"),
+                news=_news(other),
+                suggested_to_me_at=record["suggested_at"],
+                times_suggested_to_me=record["suggested_count"],
+                proposals_in_period=sum(
+                    1 for t in other.get("proposed_at") or [] if period_start <= t <= now
+                ),
+            )
+            views.append(LinkView(facts, strength))
+        views.sort(key=lambda v: (-v.strength, v.facts.other.id))
+        return views
+
+    def _stage(self, link: dict[str, Any], strength: float, now: float) -> Stage:
+        return stage_of(
+            self.stage_rules,
+            strength=strength,
+            peak=link["peak"],
+            first_at=link["first_at"],
+            last_at=link["last_at"],
+            count=link["count"],
+            now=now,
+        )
+
+    def candidates(
+        self, consultant_id: str, *, now: float, seed: str
+    ) -> tuple[Person, list[Candidate]]:
+        """Return the consultant and their ranked revival candidates at time now."""
+        me = person_of(self.consultant(consultant_id))
+        links = [v.facts for v in self.links(consultant_id, now=now)]
+        return me, rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
+
+    def stats(self, *, now: float | None = None) -> dict[str, Any]:
+        """Return counts of consultants, links by stage, and events applied."""
+        at = time.time() if now is None else now
+        records, _, _ = self.driver.execute_query(COUNTS)
+        by_stage = dict.fromkeys(STAGES, 0)
+        with self.driver.session() as session:
+            for record in session.run(ALL_LINKS):
+                if record["s_ref"] is None:
+                    continue
+                state = Strength(
+                    record["s_ref"], record["t_ref"], record["peak"], record["peak_at"]
+                )
+                strength = strength_at(state, at, self.rate)
+                by_stage[self._stage(dict(record), strength, at)] += 1
+        return {
+            "consultants": records[0]["consultants"],
+            "links_by_stage": by_stage,
+            "links": sum(by_stage.values()),
+            "events_applied": records[0]["applied"],
+        }

@@ -1,0 +1,125 @@
+"""Build events for tests, as the producers would publish them."""
+
+import uuid
+from datetime import UTC, datetime
+
+from braise_shared.events import (
+    ConsultantErased,
+    ConsultantErasedV1,
+    ConsultantProfile,
+    ConsultantRegisteredV1,
+    ConsultantUpdatedV1,
+    DigestSent,
+    DigestSentV1,
+    InteractionRecorded,
+    InteractionRecordedV1,
+    PreferencesChanged,
+    PreferencesChangedV1,
+    SuggestedLink,
+)
+from braise_shared.tags import make_tags
+
+
+def cid(n: int) -> uuid.UUID:
+    """Return a stable consultant id for a small number (ids sort like the numbers)."""
+    return uuid.UUID(int=n)
+
+
+def at(t: float) -> datetime:
+    """Return the UTC datetime of an epoch second."""
+    return datetime.fromtimestamp(t, UTC)
+
+
+def profile(
+    n: int,
+    *,
+    revision: int = 1,
+    name: str | None = None,
+    skills: tuple[str, ...] = (),
+    sectors: tuple[str, ...] = (),
+    interests: tuple[str, ...] = (),
+    city: str | None = None,
+    suggestable: bool = True,
+    locale: str = "fr",
+    t: float = 1_600_000_000.0,
+) -> ConsultantRegisteredV1 | ConsultantUpdatedV1:
+    """Return consultant.registered (revision 1) or consultant.updated for consultant n."""
+    data = ConsultantProfile.model_validate(
+        {
+            "consultant_id": cid(n),
+            "revision": revision,
+            "display_name": name or f"Consultant {n}",
+            "email": f"c{n}@example.org",
+            "city": city,
+            "locale": locale,
+            "skills": make_tags(list(skills)),
+            "sectors": make_tags(list(sectors)),
+            "interests": make_tags(list(interests)),
+            "suggestable": suggestable,
+            "joined_at": at(t),
+        }
+    )
+    if revision == 1:
+        return ConsultantRegisteredV1(occurred_at=at(t), producer="test", data=data)
+    return ConsultantUpdatedV1(occurred_at=at(t), producer="test", data=data)
+
+
+def interaction(
+    participants: list[int],
+    t: float,
+    *,
+    kind: str = "lunch",
+    initiator: int | None = None,
+    note: str | None = None,
+    event_id: uuid.UUID | None = None,
+) -> InteractionRecordedV1:
+    """Return interaction.recorded between consultants (by number) at epoch second t."""
+    data = InteractionRecorded(
+        interaction_id=uuid.uuid4(),
+        kind=kind,
+        participants=[cid(p) for p in participants],
+        occurred_at=at(t),
+        initiator=cid(initiator) if initiator is not None else None,
+        note=note,
+    )
+    return InteractionRecordedV1(
+        id=event_id or uuid.uuid4(), occurred_at=at(t), producer="test", data=data
+    )
+
+
+def erased(n: int, t: float = 1_700_000_000.0) -> ConsultantErasedV1:
+    """Return consultant.erased for consultant n."""
+    return ConsultantErasedV1(
+        occurred_at=at(t), producer="test", data=ConsultantErased(consultant_id=cid(n))
+    )
+
+
+def preferences(
+    n: int, revision: int, *, suggestable: bool, locale: str = "fr"
+) -> PreferencesChangedV1:
+    """Return preferences.changed for consultant n."""
+    data = PreferencesChanged.model_validate(
+        {
+            "consultant_id": cid(n),
+            "revision": revision,
+            "frequency": "weekly",
+            "day_of_week": "monday",
+            "locale": locale,
+            "suggestable": suggestable,
+        }
+    )
+    return PreferencesChangedV1(occurred_at=at(1_650_000_000.0), producer="test", data=data)
+
+
+def digest_sent(
+    reader: int, proposed: list[int], t: float, period: str = "2026-W10"
+) -> DigestSentV1:
+    """Return digest.sent: reader received a digest proposing these consultants."""
+    data = DigestSent(
+        consultant_id=cid(reader),
+        period=period,
+        suggestions=[
+            SuggestedLink(consultant_id=cid(p), stage="dormant", gesture="share") for p in proposed
+        ],
+    )
+    return DigestSentV1(occurred_at=at(t), producer="test", data=data)

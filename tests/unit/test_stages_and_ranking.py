@@ -1,0 +1,156 @@
+"""Stages from strength and history; ranking, exclusions, reasons and gestures."""
+
+import pytest
+
+from braise_graph.config import DAY_S, GraphSettings
+from braise_graph.people import NodeState, apply_preferences, apply_profile
+from braise_graph.ranking import LinkFacts, News, Person, RankingRules, excluded, novelty, rank
+from braise_graph.stages import StageRules, stage_of
+from braise_shared.events import ConsultantProfile, PreferencesChanged
+from braise_shared.tags import make_tags
+
+RULES = StageRules.from_settings(GraphSettings())
+NOW = 1_000 * DAY_S
+
+
+@pytest.mark.parametrize(
+    ("strength", "peak", "age_days", "quiet_days", "count", "stage"),
+    [
+        (1.2, 12.0, 700, 400, 9, "dormant"),  # was strong, 10% left, a year quiet
+        (0.3, 2.0, 500, 300, 2, "faded"),  # never strong, nothing left
+        (3.0, 3.0, 20, 20, 1, "nascent"),  # young and thin
+        (5.0, 12.0, 400, 60, 8, "cooling"),  # well below its peak, quiet for two months
+        (2.5, 4.0, 300, 45, 3, "cooling"),  # weak and quiet
+        (9.0, 11.0, 300, 10, 6, "active"),
+        (2.0, 2.0, 200, 5, 4, "growing"),  # weak but fed this week
+        (3.0, 12.0, 700, 100, 9, "cooling"),  # 25% left, but not quiet long enough for dormant
+    ],
+)
+def test_stage_of(
+    strength: float, peak: float, age_days: float, quiet_days: float, count: int, stage: str
+) -> None:
+    got = stage_of(
+        RULES,
+        strength=strength,
+        peak=peak,
+        first_at=NOW - age_days * DAY_S,
+        last_at=NOW - quiet_days * DAY_S,
+        count=count,
+        now=NOW,
+    )
+    assert got == stage
+
+
+def _person(pid: str, name: str, **tags: list[str]) -> Person:
+    return Person(
+        pid, name, {facet: {t.key: t.label for t in make_tags(v)} for facet, v in tags.items()}
+    )  # type: ignore[misc]
+
+
+def _link(other: Person, **overrides: object) -> LinkFacts:
+    values: dict[str, object] = {
+        "other": other,
+        "stage": "dormant",
+        "strength": 1.0,
+        "peak": 12.0,
+        "peak_at": NOW - 500 * DAY_S,
+        "first_at": NOW - 700 * DAY_S,
+        "last_at": NOW - 400 * DAY_S,
+        "count": 6,
+        "kind_counts": {"mission_together": 1, "lunch": 5},
+        "initiated_by_me": 3,
+        "initiated_by_other": 3,
+        "last_mission_note": "Migration SAP",
+        "suggestable": True,
+    }
+    values.update(overrides)
+    return LinkFacts(**values)  # type: ignore[arg-type]
+
+
+RANK_RULES = RankingRules(fatigue_s=28 * DAY_S, hook_s=120 * DAY_S, spread_cap=3, strong_peak=8.0)
+ME = _person("me", "Moi", skill=["Python"], sector=["Banque"], interest=["Voile"])
+
+
+def test_opted_out_suggested_recently_and_overexposed_people_are_excluded() -> None:
+    other = _person("o", "Autre")
+    assert excluded(_link(other), NOW, RANK_RULES) is None
+    assert excluded(_link(other, suggestable=False), NOW, RANK_RULES) == "opted_out"
+    assert excluded(_link(other, suggested_to_me_at=NOW - 3 * DAY_S), NOW, RANK_RULES) == "fatigue"
+    assert excluded(_link(other, suggested_to_me_at=NOW - 40 * DAY_S), NOW, RANK_RULES) is None
+    assert excluded(_link(other, proposals_in_period=3), NOW, RANK_RULES) == "spread"
+    assert excluded(_link(other, stage="active"), NOW, RANK_RULES) == "stage"
+
+
+def test_novelty_counts_what_my_active_network_lacks() -> None:
+    other = _person("o", "Autre", skill=["Python", "Rust"], sector=["Santé"])
+    score, keys = novelty(ME, other, active_network={"rust"})
+    assert keys == ["sante"]
+    assert score == pytest.approx(1 / 3)
+
+
+def test_novel_link_outranks_an_equally_strong_familiar_one() -> None:
+    familiar = _person("f", "Familier", skill=["Python"], sector=["Banque"])
+    novel = _person("n", "Nouveau", skill=["Python"], sector=["Énergie"])
+    ranked = rank(ME, [_link(familiar), _link(novel)], now=NOW, rules=RANK_RULES, seed="w1")
+    assert [c.link.other.id for c in ranked] == ["n", "f"]
+    assert ranked[0].components["novelty"] > ranked[1].components["novelty"]
+
+
+def test_dormant_come_before_cooling_and_news_gives_congratulations() -> None:
+    cooling = _person("c", "Chloé")
+    dormant = _person("d", "David")
+    news = [News("skill", "Kubernetes", NOW - 10 * DAY_S)]
+    ranked = rank(
+        ME,
+        [_link(cooling, stage="cooling", news=news), _link(dormant)],
+        now=NOW,
+        rules=RANK_RULES,
+        seed="w1",
+    )
+    assert [c.link.stage for c in ranked] == ["dormant", "cooling"]
+    assert ranked[1].gesture.kind == "congratulate"
+    assert ranked[1].gesture.params == {"news_kind": "skill", "news": "Kubernetes"}
+    assert "hook" in [r.code for r in ranked[1].reasons]
+
+
+def test_gestures_vary_from_week_to_week() -> None:
+    other = _person("o", "Olivia", interest=["Voile"])
+    friend = _person("z", "Zoé", interest=["Voile"])
+    links = [_link(other), _link(friend, stage="active", strength=9.0, last_at=NOW - DAY_S)]
+    kinds = {
+        rank(ME, links, now=NOW, rules=RANK_RULES, seed=f"2026-W{w}")[0].gesture.kind
+        for w in range(30)
+    }
+    assert kinds == {"share", "introduce", "ask_news", "invite"}
+
+
+def test_profile_news_records_new_skills_and_moves_but_not_first_registration() -> None:
+    base = {
+        "consultant_id": "3f1c2a8e-8a8e-4d0b-9d8b-0c3f1f2a4b5c",
+        "display_name": "Camille",
+        "email": "c@example.org",
+        "joined_at": "2024-01-01T00:00:00Z",
+    }
+    first = ConsultantProfile.model_validate(
+        base | {"revision": 1, "skills": make_tags(["Python"]), "city": "Lyon"}
+    )
+    later = ConsultantProfile.model_validate(
+        base | {"revision": 2, "skills": make_tags(["Python", "Rust"]), "city": "Nantes"}
+    )
+    state = apply_profile(NodeState(id="c"), first, at=1.0)
+    assert state.news == []
+    state = apply_profile(state, later, at=2.0)
+    assert state.news == [("skill", "Rust", 2.0), ("city", "Nantes", 2.0)]
+    # A stale profile changes nothing; a stale preference neither.
+    assert apply_profile(state, first, at=3.0) == state
+    prefs = PreferencesChanged(
+        consultant_id=first.consultant_id,
+        revision=1,
+        frequency="weekly",
+        day_of_week="monday",
+        locale="en",
+        suggestable=False,
+    )
+    assert apply_preferences(state, prefs) == state
+    newer = prefs.model_copy(update={"revision": 3})
+    assert apply_preferences(state, newer).suggestable is False
