@@ -32,7 +32,7 @@ def disposable_redis(root: Path) -> Iterator[RedisServer]:
 
 @contextmanager
 def disposable_neo4j(root: Path, password: str = "disposable-password") -> Iterator[Neo4jServer]:
-    """Yield a started Neo4j of the test's own (jars shared with the session), stopped at the end."""
+    """Yield a started Neo4j of the test's own (jars shared), stopped at the end."""
     settings = StackSettings(
         var_dir=root,
         cache_dir=Path("var/cache"),

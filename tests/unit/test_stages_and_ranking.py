@@ -1,10 +1,21 @@
 """Stages from strength and history; ranking, exclusions, reasons and gestures."""
 
+from typing import cast
+
 import pytest
 
 from braise_graph.config import DAY_S, GraphSettings
 from braise_graph.people import NodeState, apply_preferences, apply_profile
-from braise_graph.ranking import LinkFacts, News, Person, RankingRules, excluded, novelty, rank
+from braise_graph.ranking import (
+    Facet,
+    LinkFacts,
+    News,
+    Person,
+    RankingRules,
+    excluded,
+    novelty,
+    rank,
+)
 from braise_graph.stages import StageRules, stage_of
 from braise_shared.events import ConsultantProfile, PreferencesChanged
 from braise_shared.tags import make_tags
@@ -42,9 +53,10 @@ def test_stage_of(
 
 
 def _person(pid: str, name: str, **tags: list[str]) -> Person:
-    return Person(
-        pid, name, {facet: {t.key: t.label for t in make_tags(v)} for facet, v in tags.items()}
-    )  # type: ignore[misc]
+    by_facet: dict[Facet, dict[str, str]] = {}
+    for facet, raws in tags.items():
+        by_facet[cast(Facet, facet)] = {t.key: t.label for t in make_tags(raws)}
+    return Person(pid, name, by_facet)
 
 
 def _link(other: Person, **overrides: object) -> LinkFacts:

@@ -25,7 +25,7 @@ class StackSettings(BaseSettings):
     var_dir: Path = Field(default=Path("var"), description="All state: data, logs, pids, mail.")
     cache_dir: Path = Field(
         default=Path("var/cache"),
-        description="Downloads (Neo4j's jars, Maven's cache), shared by every stack on the machine.",
+        description="Downloads (Neo4j jars, Maven cache), shared by every stack on the machine.",
     )
     redis_port: int = Field(default=DEFAULT_REDIS_PORT, ge=1, le=65535)
     neo4j_bolt_port: int = Field(default=DEFAULT_NEO4J_BOLT_PORT, ge=1, le=65535)
