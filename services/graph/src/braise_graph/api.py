@@ -10,14 +10,14 @@ from typing import Annotated, Any, Literal
 import redis
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 from pydantic import AwareDatetime, BaseModel
 
 from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate
 from braise_graph.reads import GraphReader, LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
-from braise_graph.store import create_schema
+from braise_graph.store import create_schema, open_driver
 from braise_graph.wording import reason_text
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.interactions import load_kinds
@@ -135,10 +135,7 @@ def _link_out(view: LinkView) -> LinkOut:
 def create_app(settings: GraphSettings | None = None, driver: Driver | None = None) -> FastAPI:
     """Build the read API (the composition root of the HTTP side)."""
     settings = settings or GraphSettings()
-    driver = driver or GraphDatabase.driver(
-        settings.neo4j_uri,
-        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
-    )
+    driver = driver or open_driver(settings)
     redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
     reader = GraphReader(driver, settings)
     kinds = load_kinds()

@@ -60,6 +60,7 @@ class GraphSettings(BaseSettings):
     # The consumer.
     consumer_name: str = "graph-1"
     batch_size: int = Field(default=1000, gt=0)
+    neo4j_retry_s: float = Field(default=10.0, ge=0, description="Driver retries, then back-off.")
     applied_ids_retention_days: float = Field(default=30.0, gt=0)
 
     @property

@@ -10,11 +10,11 @@ import time
 from collections.abc import Sequence
 
 import redis
-from neo4j import Driver, GraphDatabase
+from neo4j import Driver
 from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
-from braise_graph.store import GraphStore, create_schema
+from braise_graph.store import GraphStore, create_schema, open_driver
 from braise_shared.interactions import load_kinds
 from braise_shared.logs import configure_logging
 from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
@@ -58,9 +58,7 @@ def main() -> None:
     configure_logging("graph-consumer")
     settings = GraphSettings()
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=30)
-    driver = GraphDatabase.driver(
-        settings.neo4j_uri, auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value())
-    )
+    driver = open_driver(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

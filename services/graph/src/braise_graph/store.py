@@ -12,8 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import Driver, ManagedTransaction
+from neo4j import Driver, GraphDatabase, ManagedTransaction
 
+from braise_graph.config import GraphSettings
 from braise_graph.model import Strength, add_interaction, pair_weights
 from braise_graph.people import NodeState, apply_preferences, apply_profile
 from braise_shared.events import (
@@ -145,6 +146,17 @@ class PairUpdate:
 
 def _ts(value: Any) -> float:
     return float(value.timestamp())
+
+
+def open_driver(settings: GraphSettings) -> Driver:
+    """Open the Neo4j driver; the driver's own retries stop early so the consumer's back-off
+    (which keeps the batch pending, unacknowledged) takes over during long outages."""
+    return GraphDatabase.driver(
+        settings.neo4j_uri,
+        auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
+        max_transaction_retry_time=settings.neo4j_retry_s,
+        notifications_min_severity="WARNING",
+    )
 
 
 def create_schema(driver: Driver) -> None:
