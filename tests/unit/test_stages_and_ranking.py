@@ -29,7 +29,8 @@ NOW = 1_000 * DAY_S
     [
         (1.2, 12.0, 700, 400, 9, "dormant"),  # was strong, 10% left, a year quiet
         (0.3, 2.0, 500, 300, 2, "faded"),  # never strong, nothing left
-        (3.0, 3.0, 20, 20, 1, "nascent"),  # young and thin
+        (2.0, 2.0, 20, 20, 1, "nascent"),  # young and thin
+        (13.0, 13.0, 7, 2, 2, "active"),  # young but already intense
         (5.0, 12.0, 400, 60, 8, "cooling"),  # well below its peak, quiet for two months
         (2.5, 4.0, 300, 45, 3, "cooling"),  # weak and quiet
         (9.0, 11.0, 300, 10, 6, "active"),

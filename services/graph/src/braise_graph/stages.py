@@ -52,7 +52,8 @@ def stage_of(
     """Return the stage of a link at time now.
 
     In order: dormant (was strong, now a small fraction of its peak, quiet for long);
-    faded (never strong, now weak, quiet for long); nascent (young, few interactions);
+    faded (never strong, now weak, quiet for long); nascent (young, few interactions, still
+    weak);
     cooling (quiet for a while and well below its peak, or weak and quiet); active (strong
     enough); growing (weak but recently fed).
     """
@@ -62,7 +63,8 @@ def stage_of(
         return "dormant"
     if not was_strong and strength < rules.faded_below and quiet >= rules.dormant_quiet_s:
         return "faded"
-    if now - first_at <= rules.nascent_s and count <= rules.nascent_max_count:
+    young = now - first_at <= rules.nascent_s
+    if young and count <= rules.nascent_max_count and strength < rules.active_min:
         return "nascent"
     if quiet >= rules.cooling_quiet_s and (
         strength < rules.cooling_ratio * peak or strength < rules.active_min

@@ -92,15 +92,16 @@ DETACH DELETE c
 
 LOCK_AND_READ_LINKS: LiteralString = """
 UNWIND $pairs AS pair
-MATCH (a:Consultant {id: pair.a}), (b:Consultant {id: pair.b})
+MATCH (a:Consultant {id: pair.a})
+MATCH (b:Consultant {id: pair.b})
 MERGE (a)-[r:LINK]->(b)
 SET r.locked = true
-RETURN pair.a AS a, pair.b AS b, r {.*} AS props
+RETURN pair.a AS a, pair.b AS b, elementId(r) AS rid, r {.*} AS props
 """
 
 WRITE_LINKS: LiteralString = """
 UNWIND $rows AS row
-MATCH (:Consultant {id: row.a})-[r:LINK]->(:Consultant {id: row.b})
+MATCH ()-[r:LINK]->() WHERE elementId(r) = row.rid
 SET r += row.props
 REMOVE r.locked
 """
@@ -271,19 +272,14 @@ class GraphStore:
             by_pair[(update.a, update.b)].append(update)
         pairs = sorted(by_pair)
         stored = {
-            (r["a"], r["b"]): r["props"]
+            (r["a"], r["b"]): (r["rid"], r["props"])
             for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in pairs])
         }
         rows = []
         for pair in pairs:
+            rid, props = stored[pair]
             pair_updates = sorted(by_pair[pair], key=lambda u: (u.t, u.event_id))
-            rows.append(
-                {
-                    "a": pair[0],
-                    "b": pair[1],
-                    "props": self._fold(stored.get(pair, {}), pair_updates),
-                }
-            )
+            rows.append({"rid": rid, "props": self._fold(props, pair_updates)})
         tx.run(WRITE_LINKS, rows=rows)
         if missions:
             tx.run(

@@ -1,0 +1,224 @@
+"""The graph read API on real Neo4j: links, revival candidates with reasons, stats, auth."""
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+
+import pytest
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from braise_graph.api import create_app
+from braise_graph.config import GraphSettings
+from braise_graph.store import GraphStore
+from tests.support import events as ev
+from tests.support.graph import new_store
+from tests.support.profiles import admin_headers, consultant_headers
+from tests.support.servers import SessionServers
+
+DAY = 86_400.0
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC).timestamp()
+ME, OLD_FRIEND, COLLEAGUE, OPTED_OUT, NEWCOMER, COOLING = 1, 2, 3, 4, 5, 6
+
+
+@pytest.fixture
+def graph(neo4j_driver: Driver, servers: SessionServers) -> Iterator[tuple[TestClient, GraphStore]]:
+    settings = GraphSettings(
+        neo4j_uri=servers.endpoints.neo4j_uri,
+        neo4j_user=servers.endpoints.neo4j_user,
+        neo4j_password=servers.endpoints.neo4j_password,
+        redis_url=servers.endpoints.redis_url,
+    )
+    store = new_store(neo4j_driver)
+    with TestClient(create_app(settings, driver=neo4j_driver)) as client:
+        yield client, store
+
+
+def _firm(store: GraphStore) -> None:
+    store.apply(
+        [
+            ev.profile(
+                ME, name="Camille", skills=("Python",), sectors=("Banque",), interests=("Voile",)
+            ),
+            ev.profile(
+                OLD_FRIEND,
+                name="Karim",
+                skills=("Python", "SAP"),
+                sectors=("Énergie",),
+                interests=("Voile",),
+            ),
+            ev.profile(COLLEAGUE, name="Léa", skills=("Python",), sectors=("Banque",)),
+            ev.profile(OPTED_OUT, name="Hugo", sectors=("Santé",), suggestable=False),
+            ev.profile(NEWCOMER, name="Inès", sectors=("Retail",)),
+            ev.profile(COOLING, name="Jules", sectors=("Industrie",)),
+        ]
+    )
+    two_years_ago = NOW - 730 * DAY
+    store.apply(
+        [
+            # A strong mission two years ago, lunches after it, then silence: dormant.
+            ev.interaction(
+                [ME, OLD_FRIEND],
+                two_years_ago,
+                kind="mission_together",
+                note="Migration SAP chez Enedis",
+                initiator=ME,
+            ),
+            ev.interaction(
+                [ME, OLD_FRIEND], two_years_ago + 30 * DAY, kind="lunch", initiator=OLD_FRIEND
+            ),
+            ev.interaction([ME, OLD_FRIEND], two_years_ago + 90 * DAY, kind="lunch", initiator=ME),
+            # The same story with someone who opted out of being suggested.
+            ev.interaction([ME, OPTED_OUT], two_years_ago, kind="mission_together"),
+            # Active now.
+            ev.interaction([ME, COLLEAGUE], NOW - 5 * DAY, kind="mission_together"),
+            ev.interaction([ME, COLLEAGUE], NOW - 2 * DAY, kind="lunch"),
+            # Young link.
+            ev.interaction([ME, NEWCOMER], NOW - 10 * DAY, kind="call"),
+            # Was strong six months ago, quiet since: cooling.
+            ev.interaction([ME, COOLING], NOW - 200 * DAY, kind="mission_together"),
+            ev.interaction([ME, COOLING], NOW - 150 * DAY, kind="lunch"),
+        ]
+    )
+    # Karim learnt something new last month: a hook.
+    store.apply(
+        [
+            ev.profile(
+                OLD_FRIEND,
+                revision=2,
+                name="Karim",
+                skills=("Python", "SAP", "Kubernetes"),
+                sectors=("Énergie",),
+                interests=("Voile",),
+                t=NOW - 30 * DAY,
+            )
+        ]
+    )
+
+
+def _at() -> str:
+    return datetime.fromtimestamp(NOW, UTC).isoformat()
+
+
+def test_links_show_strength_stage_and_history(graph: tuple[TestClient, GraphStore]) -> None:
+    client, store = graph
+    _firm(store)
+    response = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/links",
+        params={"at": _at()},
+        headers=consultant_headers(ev.cid(ME)),
+    )
+    assert response.status_code == 200
+    links = {link["other_name"]: link for link in response.json()}
+    assert {n: link["stage"] for n, link in links.items()} == {
+        "Karim": "dormant",
+        "Hugo": "dormant",
+        "Léa": "active",
+        "Inès": "nascent",
+        "Jules": "cooling",
+    }
+    karim = links["Karim"]
+    assert karim["counts_by_kind"] == {"lunch": 2, "mission_together": 1}
+    assert (karim["initiated_by_me"], karim["initiated_by_other"]) == (2, 1)
+    assert karim["reciprocity"] == 0.5
+    assert karim["peak"] > 10
+    assert karim["strength"] < 0.15 * karim["peak"]
+
+    only_dormant = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/links",
+        params={"at": _at(), "stage": "dormant"},
+        headers=admin_headers(),
+    )
+    assert sorted(link["other_name"] for link in only_dormant.json()) == ["Hugo", "Karim"]
+
+
+def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    response = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at()},
+        headers=consultant_headers(ev.cid(ME)),
+    )
+    assert response.status_code == 200
+    body = response.json()
+    assert [(c["other_name"], c["stage"]) for c in body["candidates"]] == [
+        ("Karim", "dormant"),
+        ("Jules", "cooling"),
+    ]
+    karim = body["candidates"][0]
+    texts = {r["code"]: r["text"] for r in karim["reasons"]}
+    assert texts["was_strong"].startswith("Votre lien était au plus fort en")
+    assert "une mission ensemble" in texts["was_strong"]
+    assert texts["shared"] == "Vous partagez : Python et Voile."
+    assert texts["hook"] == "Du nouveau pour Karim : une nouvelle compétence, Kubernetes."
+    assert texts["novelty"].startswith("Karim connaît des domaines absents de votre réseau actif")
+    assert karim["gesture"] == {
+        "kind": "congratulate",
+        "params": {"news_kind": "skill", "news": "Kubernetes"},
+    }
+
+    english = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), "locale": "en"},
+        headers=admin_headers(),
+    ).json()
+    assert english["candidates"][0]["reasons"][2]["text"] == "You share: Python and Voile."
+
+
+def test_suggested_people_rest_for_the_fatigue_window_and_popular_ones_are_spread(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    store.apply([ev.digest_sent(ME, [OLD_FRIEND], NOW - 3 * DAY)])
+    body = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at()},
+        headers=admin_headers(),
+    ).json()
+    assert [c["other_name"] for c in body["candidates"]] == ["Jules"]
+
+    # Jules was proposed to three other people this week: the spread cap rests him too.
+    store.apply([ev.profile(n) for n in (20, 21, 22)])
+    store.apply([ev.digest_sent(n, [COOLING], NOW - DAY) for n in (20, 21, 22)])
+    body = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at()},
+        headers=admin_headers(),
+    ).json()
+    assert body["candidates"] == []
+
+    a_month_later = datetime.fromtimestamp(NOW + 30 * DAY, UTC).isoformat()
+    later = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": a_month_later},
+        headers=admin_headers(),
+    ).json()
+    assert [c["other_name"] for c in later["candidates"]][:1] == ["Karim"]
+
+
+def test_consultant_token_sees_only_its_own_links(graph: tuple[TestClient, GraphStore]) -> None:
+    client, store = graph
+    _firm(store)
+    other = consultant_headers(ev.cid(OLD_FRIEND))
+    for path in ("links", "revival-candidates"):
+        assert client.get(f"/v1/consultants/{ev.cid(ME)}/{path}", headers=other).status_code == 403
+        assert client.get(f"/v1/consultants/{ev.cid(ME)}/{path}").status_code == 401
+    assert client.get("/v1/stats", headers=other).status_code == 403
+    unknown = client.get(f"/v1/consultants/{uuid.uuid4()}/links", headers=admin_headers())
+    assert unknown.status_code == 404
+
+
+def test_stats_count_consultants_links_by_stage_and_events(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    stats = client.get("/v1/stats", headers=admin_headers()).json()
+    assert stats["consultants"] == 6
+    assert stats["links"] == 5
+    assert sum(stats["links_by_stage"].values()) == 5
+    assert stats["events_applied"] == 6 + 9 + 1
