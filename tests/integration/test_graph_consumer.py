@@ -1,6 +1,7 @@
 """The graph consumer as a real process: killed, starved of Neo4j, fed garbage; still exact."""
 
 import random
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -65,8 +66,12 @@ def _applied(driver: Driver) -> int:
     return int(records[0]["n"])
 
 
+def _applied_at_least(driver: Driver, count: int) -> bool:
+    return _applied(driver) >= count
+
+
 def _caught_up(client: redis.Redis) -> bool:
-    groups: list[dict[str, Any]] = client.xinfo_groups(EVENTS_STREAM)  # type: ignore[assignment]
+    groups: list[dict[str, Any]] = client.xinfo_groups(EVENTS_STREAM)
     graph = next(g for g in groups if g["name"] in (b"graph", "graph"))
     return bool(graph["lag"] == 0 and graph["pending"] == 0)
 
@@ -90,7 +95,7 @@ def test_consumer_killed_mid_batch_and_restarted_ends_equal_to_the_oracle(
     for kill_after in (600, 1700, 3000):
         with service_process("braise_graph.consumer", _env(servers), tmp_path / "c.log") as proc:
             wait_until(
-                lambda k=kill_after: _applied(neo4j_driver) >= k,
+                partial(_applied_at_least, neo4j_driver, kill_after),
                 timeout_s=120,
                 what=f"{kill_after} events applied",
             )
