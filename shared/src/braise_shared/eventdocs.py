@@ -24,6 +24,8 @@ from braise_shared.events import (
     PreferencesChanged,
     PreferencesChangedV1,
     SuggestedLink,
+    SuggestionFeedback,
+    SuggestionFeedbackV1,
 )
 from braise_shared.stream import CONSUMER_GROUPS, DEAD_LETTER_STREAM, EVENTS_STREAM
 from braise_shared.tags import make_tags
@@ -93,6 +95,12 @@ def examples() -> list[Envelope]:
                 consultant_id=CAMILLE,
                 period="2026-W11",
                 suggestions=[SuggestedLink(consultant_id=KARIM, stage="dormant", gesture="share")],
+            ),
+        ),
+        SuggestionFeedbackV1(
+            **(_envelope(7) | {"producer": "notifier"}),
+            data=SuggestionFeedback(
+                consultant_id=CAMILLE, other_id=KARIM, action="done", period="2026-W11"
             ),
         ),
     ]

@@ -61,6 +61,8 @@ class ConsultantProfile(Payload):
     sectors: list[AffinityTag] = Field([], description="Sectors, as skills.")
     interests: list[AffinityTag] = Field([], description="Interests, as skills.")
     suggestable: bool = Field(True, description="May be suggested to other consultants.")
+    frequency: Frequency = Field("weekly", description="How often they want a digest.")
+    day_of_week: DayOfWeek = Field("monday", description="Day their digest goes out.")
     joined_at: UtcDateTime = Field(description="When they joined the firm.")
 
 
@@ -127,6 +129,18 @@ class DigestSent(Payload):
     suggestions: list[SuggestedLink] = Field(min_length=1, description="Who it proposed.")
 
 
+class SuggestionFeedback(Payload):
+    """A reader clicked a link of their digest about one suggested person."""
+
+    consultant_id: uuid.UUID = Field(description="The digest's reader.")
+    other_id: uuid.UUID = Field(description="The person the suggestion was about.")
+    action: Literal["done", "not_now", "never"] = Field(
+        description="`done`: they reached out (counts as an interaction); `not_now`: ask "
+        "again later; `never`: do not suggest this person to them again."
+    )
+    period: str = Field(min_length=1, description="The digest period it came from.")
+
+
 class Envelope(BaseModel):
     """The fields every event carries around its payload."""
 
@@ -186,6 +200,14 @@ class DigestSentV1(Envelope):
     data: DigestSent
 
 
+class SuggestionFeedbackV1(Envelope):
+    """`suggestion.feedback` v1: a reader acted on a suggestion (done, not now, never)."""
+
+    type: Literal["suggestion.feedback"] = "suggestion.feedback"
+    version: Literal[1] = 1
+    data: SuggestionFeedback
+
+
 EVENT_MODELS: tuple[type[Envelope], ...] = (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
@@ -193,6 +215,7 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
     PreferencesChangedV1,
     InteractionRecordedV1,
     DigestSentV1,
+    SuggestionFeedbackV1,
 )
 
 
@@ -215,7 +238,8 @@ Event = Annotated[
     | Annotated[ConsultantErasedV1, Tag(_type_and_version(ConsultantErasedV1))]
     | Annotated[PreferencesChangedV1, Tag(_type_and_version(PreferencesChangedV1))]
     | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))]
-    | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))],
+    | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))]
+    | Annotated[SuggestionFeedbackV1, Tag(_type_and_version(SuggestionFeedbackV1))],
     Discriminator(
         _discriminate,
         custom_error_type="unknown_event",

@@ -72,6 +72,8 @@ class LinkFacts:
     suggested_to_me_at: float | None = None
     times_suggested_to_me: int = 0
     proposals_in_period: int = 0
+    declined: bool = False
+    not_now_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,10 @@ def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
         return "stage"
     if not link.suggestable:
         return "opted_out"
+    if link.declined:
+        return "declined"
+    if link.not_now_at is not None and now - link.not_now_at < 2 * rules.fatigue_s:
+        return "not_now"
     if link.suggested_to_me_at is not None and now - link.suggested_to_me_at < rules.fatigue_s:
         return "fatigue"
     if link.proposals_in_period >= rules.spread_cap:

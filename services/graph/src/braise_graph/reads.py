@@ -18,7 +18,8 @@ LINKS_OF: LiteralString = """
 MATCH (me:Consultant {id: $id})-[r:LINK]-(other:Consultant)
 OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
 RETURN other {.*} AS other, r {.*} AS link, startNode(r) = me AS me_is_a,
-       s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count
+       s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
+       coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
 """
 
 ALL_LINKS: LiteralString = """
@@ -118,6 +119,8 @@ class GraphReader:
                 news=_news(other),
                 suggested_to_me_at=record["suggested_at"],
                 times_suggested_to_me=record["suggested_count"],
+                declined=record["declined"],
+                not_now_at=record["not_now_at"],
                 proposals_in_period=sum(
                     1 for t in other.get("proposed_at") or [] if period_start <= t <= now
                 ),

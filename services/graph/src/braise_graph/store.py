@@ -25,10 +25,14 @@ from braise_shared.events import (
     Event,
     InteractionRecordedV1,
     PreferencesChangedV1,
+    SuggestionFeedbackV1,
 )
 from braise_shared.interactions import InteractionKinds
 
 log = logging.getLogger(__name__)
+
+# The interaction kind a "done" click on a digest suggestion counts as.
+REKINDLED = "rekindled"
 
 # How long each person keeps the times they were proposed (the spread rule reads them).
 PROPOSALS_KEPT_S = 90 * 86_400.0
@@ -113,6 +117,15 @@ MERGE (me)-[s:SUGGESTED]->(other)
 SET s.count = coalesce(s.count, 0) + 1,
     s.last_at = CASE WHEN coalesce(s.last_at, -1.0) < row.at THEN row.at ELSE s.last_at END,
     other.proposed_at = [t IN coalesce(other.proposed_at, []) WHERE t >= row.keep_after] + row.at
+"""
+
+RECORD_FEEDBACK: LiteralString = """
+UNWIND $rows AS row
+MATCH (me:Consultant {id: row.me}), (other:Consultant {id: row.other})
+MERGE (me)-[s:SUGGESTED]->(other)
+SET s.declined = coalesce(s.declined, false) OR row.action = 'never',
+    s.not_now_at = CASE WHEN row.action = 'not_now' AND coalesce(s.not_now_at, -1.0) < row.at
+                        THEN row.at ELSE s.not_now_at END
 """
 
 MARK_APPLIED: LiteralString = """
@@ -202,6 +215,7 @@ class GraphStore:
             erased |= set(erasures)
         self._apply_interactions(tx, fresh, erased)
         self._apply_digests(tx, fresh, erased)
+        self._apply_feedback(tx, fresh, erased)
         tx.run(MARK_APPLIED, ids=[str(e.id) for e in fresh], now=time.time())
         return len(fresh)
 
@@ -238,6 +252,15 @@ class GraphStore:
         updates: list[PairUpdate] = []
         missions: dict[str, tuple[float, str | None]] = {}
         for event in events:
+            if isinstance(event, SuggestionFeedbackV1) and event.data.action == "done":
+                # A suggestion acted upon is an interaction the reader initiated.
+                me, other = str(event.data.consultant_id), str(event.data.other_id)
+                if me not in erased and other not in erased:
+                    a, b = sorted((me, other))
+                    weight = self.kinds.get(REKINDLED).weight
+                    t = _ts(event.occurred_at)
+                    updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(event.id)))
+                continue
             if not isinstance(event, InteractionRecordedV1):
                 continue
             data = event.data
@@ -348,6 +371,24 @@ class GraphStore:
         if rows:
             tx.run(RECORD_SUGGESTIONS, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
 
+    def _apply_feedback(
+        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
+    ) -> None:
+        rows = [
+            {
+                "me": str(e.data.consultant_id),
+                "other": str(e.data.other_id),
+                "action": e.data.action,
+                "at": _ts(e.occurred_at),
+            }
+            for e in events
+            if isinstance(e, SuggestionFeedbackV1)
+            and e.data.action != "done"
+            and not {str(e.data.consultant_id), str(e.data.other_id)} & erased
+        ]
+        if rows:
+            tx.run(RECORD_FEEDBACK, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
+
     def prune_applied(self, *, before: float, limit: int = 10_000) -> int:
         """Forget applied event ids older than before (in slices); return how many."""
         total = 0
@@ -366,4 +407,6 @@ def _consultants_named(event: Event) -> list[str]:
         return [str(event.data.consultant_id)] + [
             str(s.consultant_id) for s in event.data.suggestions
         ]
+    if isinstance(event, SuggestionFeedbackV1):
+        return [str(event.data.consultant_id), str(event.data.other_id)]
     return [str(event.data.consultant_id)]

@@ -113,6 +113,8 @@ def _profile(row: ConsultantRow, tags: dict[str, list[Tag]]) -> ConsultantProfil
         sectors=tags["sector"],
         interests=tags["interest"],
         suggestable=row.suggestable,
+        frequency=row.frequency,
+        day_of_week=row.day_of_week,
         joined_at=row.joined_at,
     )
 

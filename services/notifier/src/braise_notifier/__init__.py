@@ -1,0 +1,1 @@
+"""Braise notifier: weekly give-first digests by e-mail."""

@@ -1,0 +1,189 @@
+"""The notifier's small HTTP app: one-click unsubscribe, suggestion links, admin preview and run."""
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import HTMLResponse
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from braise_notifier.catalogs import texts
+from braise_notifier.db import RecipientRow, unit_of_work
+from braise_notifier.render import render_parts
+from braise_notifier.service import RetryLaterError, everyone_for, plan
+from braise_notifier.tokens import Purpose, TokenError
+from braise_notifier.wiring import Notifier
+from braise_shared.auth import InvalidTokenError, Principal, verify_token
+from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
+
+FEEDBACK_EVENTS = uuid.UUID("0e9b5a0c-4c1f-4d8e-8f2f-5d7a3c6b1e42")
+_pages = Environment(
+    loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape()
+)
+_bearer = HTTPBearer(auto_error=False)
+
+
+def _page(
+    locale: str, message: str, *, button: str | None = None, action: str = "", status: int = 200
+) -> HTMLResponse:
+    html = _pages.get_template("page.html").render(
+        locale=locale, message=message, button=button, action=action
+    )
+    return HTMLResponse(html, status_code=status)
+
+
+def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: Any) -> FastAPI:
+    """Build the app; the enqueue callables hand work to Celery (injected for tests)."""
+    settings = notifier.settings
+    app = FastAPI(title="Braise notifier", version="1")
+
+    def locale_of(consultant_id: str) -> str:
+        with notifier.factory() as session:
+            row = session.get(RecipientRow, consultant_id)
+        return row.locale if row else "fr"
+
+    def verify(purpose: Purpose, token: str) -> Any:
+        try:
+            return notifier.signer.verify(purpose, token)
+        except TokenError as exc:
+            raise HTTPException(
+                400, detail=[{"loc": ["query", "token"], "msg": str(exc), "type": "token"}]
+            ) from exc
+
+    def admin(
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    ) -> Principal:
+        if credentials is None:
+            raise HTTPException(
+                401, detail="missing bearer token", headers={"WWW-Authenticate": "Bearer"}
+            )
+        try:
+            principal = verify_token(
+                settings.jwt_secret.get_secret_value(), credentials.credentials
+            )
+        except InvalidTokenError as exc:
+            raise HTTPException(
+                401, detail=str(exc), headers={"WWW-Authenticate": "Bearer"}
+            ) from exc
+        if not principal.is_admin:
+            raise HTTPException(403, detail="staff only")
+        return principal
+
+    @app.exception_handler(HTTPException)
+    async def _http_error(request: Request, exc: HTTPException) -> Any:
+        if (
+            request.url.path.startswith(("/v1/unsubscribe", "/v1/feedback"))
+            and exc.status_code == 400
+        ):
+            return _page("fr", texts("fr").get("page.invalid"), status=400)
+
+        return await http_exception_handler(request, exc)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/v1/unsubscribe", response_class=HTMLResponse)
+    def unsubscribe_page(token: str) -> HTMLResponse:
+        """Show the unsubscribe confirmation (a GET changes nothing: mail scanners follow links)."""
+        claims = verify("unsubscribe", token)
+        t = texts(locale_of(claims.consultant_id))
+        return _page(
+            t.locale,
+            t.get("page.unsubscribe.question"),
+            button=t.get("page.unsubscribe.button"),
+            action=f"/v1/unsubscribe?token={token}",
+        )
+
+    @app.post("/v1/unsubscribe", response_class=HTMLResponse)
+    def unsubscribe(token: str) -> HTMLResponse:
+        """Unsubscribe in one click (RFC 8058): no login, no further step."""
+        claims = verify("unsubscribe", token)
+        with unit_of_work(notifier.factory) as session:
+            row = session.get(RecipientRow, claims.consultant_id)
+            if row is not None:
+                row.unsubscribed = True
+        enqueue_unsubscribe_sync(claims.consultant_id, f"{claims.period}-{token[-12:]}")
+        t = texts(locale_of(claims.consultant_id))
+        return _page(t.locale, t.get("page.unsubscribe.done"))
+
+    def other_name(other_id: str | None) -> str:
+        with notifier.factory() as session:
+            row = session.get(RecipientRow, other_id) if other_id else None
+        return row.name if row else "?"
+
+    @app.get("/v1/feedback/{purpose}", response_class=HTMLResponse)
+    def feedback_page(purpose: Purpose, token: str) -> HTMLResponse:
+        """Ask to confirm a suggestion link (done, not now, never)."""
+        if purpose == "unsubscribe":
+            raise HTTPException(404)
+        claims = verify(purpose, token)
+        t = texts(locale_of(claims.consultant_id))
+        return _page(
+            t.locale,
+            t.get(f"page.feedback.{purpose}.question", name=other_name(claims.other_id)),
+            button=t.get("page.feedback.button"),
+            action=f"/v1/feedback/{purpose}?token={token}",
+        )
+
+    @app.post("/v1/feedback/{purpose}", response_class=HTMLResponse)
+    def feedback(purpose: Purpose, token: str) -> HTMLResponse:
+        """Record a suggestion link's click as `suggestion.feedback` (twice counts once)."""
+        if purpose == "unsubscribe":
+            raise HTTPException(404)
+        claims = verify(purpose, token)
+        if claims.other_id is None or claims.period is None:
+            raise HTTPException(
+                400, detail=[{"loc": ["query", "token"], "msg": "invalid link", "type": "token"}]
+            )
+        event = SuggestionFeedbackV1(
+            id=uuid.uuid5(
+                FEEDBACK_EVENTS,
+                f"{purpose}:{claims.consultant_id}:{claims.other_id}:{claims.period}",
+            ),
+            occurred_at=datetime.now(UTC),
+            producer="notifier",
+            data=SuggestionFeedback(
+                consultant_id=uuid.UUID(claims.consultant_id),
+                other_id=uuid.UUID(claims.other_id),
+                action=purpose,
+                period=claims.period,
+            ),
+        )
+        notifier.publisher.publish_many([(str(event.id), dump_event(event))])
+        t = texts(locale_of(claims.consultant_id))
+        return _page(t.locale, t.get("page.feedback.thanks"))
+
+    @app.get("/v1/admin/preview/{consultant_id}", response_class=HTMLResponse)
+    def preview(
+        consultant_id: uuid.UUID,
+        _caller: Annotated[Principal, Depends(admin)],
+        period: Annotated[str, Query(min_length=1)] = "preview",
+    ) -> HTMLResponse:
+        """Show a consultant's digest as it would be sent now (nothing is sent or recorded)."""
+        try:
+            digest = notifier.digests.compose_for(period, str(consultant_id))
+        except RetryLaterError as exc:
+            raise HTTPException(503, detail=str(exc)) from exc
+        if digest is None:
+            raise HTTPException(404, detail="no such subscribed consultant")
+        if digest.is_empty():
+            return HTMLResponse("<p>Nothing worth suggesting: no digest would be sent.</p>")
+        html, _text = render_parts(
+            digest, texts(digest.reader.locale), notifier.signer, settings.public_url
+        )
+        return HTMLResponse(html)
+
+    @app.post("/v1/admin/periods/{period}/run")
+    def run_period(period: str, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
+        """Plan a digest of this period for every subscribed consultant and enqueue them."""
+        keys = plan(notifier.factory, everyone_for(notifier.factory, period))
+        for p, cid in keys:
+            enqueue_send(p, cid)
+        return {"period": period, "enqueued": len(keys)}
+
+    return app

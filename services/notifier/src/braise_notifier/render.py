@@ -1,0 +1,111 @@
+"""Turn a composed digest into an e-mail: HTML and plain text, headers, signed links."""
+
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from email.utils import format_datetime, formataddr
+from pathlib import Path
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+from braise_notifier.catalogs import Texts
+from braise_notifier.compose import Digest
+from braise_notifier.tokens import LinkClaims, LinkSigner, Purpose
+
+TEMPLATES = Path(__file__).with_name("templates")
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=False),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def message_id(period: str, consultant_id: str, domain: str) -> str:
+    """Return the digest's Message-ID, the same for every attempt of one (period, consultant)."""
+    return f"<digest.{period}.{consultant_id}@{domain}>"
+
+
+def links_for(digest: Digest, signer: LinkSigner, public_url: str) -> dict[str, dict[str, str]]:
+    """Return, per suggested person, the signed URLs of 'done', 'not now' and 'never'."""
+    out: dict[str, dict[str, str]] = {}
+    purposes: tuple[Purpose, ...] = ("done", "not_now", "never")
+    for s in digest.suggestions:
+        out[s.other_id] = {}
+        for purpose in purposes:
+            token = signer.sign(LinkClaims(purpose, digest.reader.id, s.other_id, digest.period))
+            query = urlencode({"token": token})
+            out[s.other_id][purpose] = f"{public_url}/v1/feedback/{purpose}?{query}"
+    return out
+
+
+def unsubscribe_url(digest: Digest, signer: LinkSigner, public_url: str) -> str:
+    """Return the one-click unsubscribe URL (RFC 8058)."""
+    token = signer.sign(LinkClaims("unsubscribe", digest.reader.id, None, digest.period))
+    return f"{public_url}/v1/unsubscribe?{urlencode({'token': token})}"
+
+
+def render_parts(
+    digest: Digest, texts: Texts, signer: LinkSigner, public_url: str
+) -> tuple[str, str]:
+    """Return the HTML and plain-text bodies."""
+    sections = [
+        (texts.get(f"section.{stage}"), items)
+        for stage, items in (("dormant", digest.dormant), ("cooling", digest.cooling))
+        if items
+    ]
+    labels = {
+        s.other_id: {
+            "done": texts.get("action.done"),
+            "not_now": texts.get("action.not_now"),
+            "never": texts.get("action.never", name=s.name),
+        }
+        for s in digest.suggestions
+    }
+    context = {
+        "digest": digest,
+        "locale": texts.locale,
+        "sections": sections,
+        "links": links_for(digest, signer, public_url),
+        "labels": labels,
+        "idea": texts.get("idea"),
+        "cooling_badge": texts.get("cooling.badge"),
+        "signature": texts.get("footer.signature"),
+        "footer_why": texts.get("footer.why"),
+        "footer_unsubscribe": texts.get("footer.unsubscribe"),
+        "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
+    }
+    html = _env.get_template("digest.html").render(context)
+    text = _env.get_template("digest.txt").render(context)
+    return html, text
+
+
+def build_email(
+    digest: Digest,
+    texts: Texts,
+    *,
+    signer: LinkSigner,
+    public_url: str,
+    mail_from: str,
+    reply_to: str,
+    now: datetime | None = None,
+) -> EmailMessage:
+    """Return the multipart e-mail of a digest, with its unsubscribe headers."""
+    html, text = render_parts(digest, texts, signer, public_url)
+    message = EmailMessage()
+    domain = mail_from.rsplit("@", 1)[-1].rstrip(">") or "braise.local"
+    message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)
+    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["From"] = mail_from
+    message["Reply-To"] = reply_to
+    message["To"] = formataddr((digest.reader.name, digest.reader.email))
+    message["Subject"] = digest.subject
+    message["List-Unsubscribe"] = f"<{unsubscribe_url(digest, signer, public_url)}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message["X-Braise-Period"] = digest.period
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message

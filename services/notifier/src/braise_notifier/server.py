@@ -1,0 +1,24 @@
+"""Run the notifier's HTTP app: braise-notifier (port from BRAISE_NOTIFIER_PORT)."""
+
+import uvicorn
+
+from braise_notifier.api import create_app
+from braise_notifier.tasks import send_digest, sync_unsubscribe
+from braise_notifier.wiring import notifier
+from braise_shared.logs import configure_logging
+
+
+def main() -> None:
+    """Serve until stopped; work goes to the Celery worker through the broker."""
+    configure_logging("notifier")
+    n = notifier()
+    app = create_app(
+        n,
+        enqueue_send=lambda period, cid: send_digest.delay(period, cid),
+        enqueue_unsubscribe_sync=lambda cid, link_id: sync_unsubscribe.delay(cid, link_id),
+    )
+    uvicorn.run(app, host=n.settings.host, port=n.settings.port, log_level="info")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,56 @@
+"""The notifier's composition root: settings, database, clients, the digest service."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+
+import redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from braise_notifier.config import NotifierSettings
+from braise_notifier.db import make_engine, session_factory
+from braise_notifier.graph_client import GraphClient
+from braise_notifier.mailer import Mailer
+from braise_notifier.service import DigestService
+from braise_notifier.tokens import LinkSigner
+from braise_shared.interactions import load_kinds
+from braise_shared.stream import EventPublisher
+
+
+@dataclass
+class Notifier:
+    """Everything the notifier's entry points need, built once per process."""
+
+    settings: NotifierSettings
+    factory: sessionmaker[Session]
+    signer: LinkSigner
+    publisher: EventPublisher
+    digests: DigestService
+
+
+def build(settings: NotifierSettings) -> Notifier:
+    """Build the notifier from its settings."""
+    factory = session_factory(make_engine(settings.database_url))
+    signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
+    publisher = EventPublisher(redis.Redis.from_url(settings.redis_url, socket_timeout=10))
+    digests = DigestService(
+        factory=factory,
+        graph=GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value()),
+        mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s),
+        events=publisher,
+        signer=signer,
+        kinds=load_kinds(),
+        public_url=settings.public_url.rstrip("/"),
+        mail_from=settings.mail_from,
+        reply_to=settings.reply_to,
+        max_dormant=settings.max_dormant,
+        max_cooling=settings.max_cooling,
+        lease=timedelta(seconds=settings.lease_s),
+    )
+    return Notifier(settings, factory, signer, publisher, digests)
+
+
+@cache
+def notifier() -> Notifier:
+    """Return this process's notifier, built from the environment on first use."""
+    return build(NotifierSettings())
