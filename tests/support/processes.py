@@ -5,7 +5,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -13,8 +13,11 @@ from pathlib import Path
 class ServiceProcess:
     """A Braise process started with `python -m module`, its output in a log file."""
 
-    def __init__(self, module: str, env: Mapping[str, str], log_file: Path) -> None:
+    def __init__(
+        self, module: str, env: Mapping[str, str], log_file: Path, args: Sequence[str] = ()
+    ) -> None:
         self.module = module
+        self.args = list(args)
         self.env = {**os.environ, **env}
         self.log_file = log_file
         self.proc: subprocess.Popen[bytes] | None = None
@@ -23,7 +26,7 @@ class ServiceProcess:
         """Start the process."""
         with self.log_file.open("ab") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", self.module],
+                [sys.executable, "-m", self.module, *self.args],
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

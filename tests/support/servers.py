@@ -42,6 +42,7 @@ class SessionStackSettings(StackSettings):
     neo4j_heap: str = "1g"
     neo4j_pagecache: str = "512m"
     smtp_port: int = Field(default=11025, ge=1, le=65535)
+    smtp_faults: bool = True
 
 
 @dataclass(frozen=True)

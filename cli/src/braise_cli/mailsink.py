@@ -1,11 +1,18 @@
 """A local SMTP sink: accepts every message and stores it as an .eml file anyone can open.
 
-Run: python -m braise_cli.mailsink --port 1025 --maildir var/mail
+Run: python -m braise_cli.mailsink --port 1025 --maildir var/mail [--faults]
+
+With --faults (tests only) some recipient addresses misbehave on purpose, so the notifier's
+retries can be tested against a real SMTP conversation:
+  tempfailN-...@...  answers 451 to the first N attempts for that address, then accepts;
+  reject-...@...     answers 550 (a permanent refusal);
+  slowN-...@...      waits N seconds before answering RCPT.
 """
 
 import argparse
 import asyncio
 import os
+import re
 import signal
 import uuid
 from datetime import UTC, datetime
@@ -14,13 +21,36 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 
+_TEMPFAIL = re.compile(r"^tempfail(\d+)-")
+_SLOW = re.compile(r"^slow(\d+)-")
+
 
 class EmlWriter:
     """aiosmtpd handler that writes each accepted message to its own file, atomically."""
 
-    def __init__(self, maildir: Path) -> None:
+    def __init__(self, maildir: Path, *, faults: bool = False) -> None:
         self.maildir = maildir
+        self.faults = faults
+        self.attempts: dict[str, int] = {}
         maildir.mkdir(parents=True, exist_ok=True)
+
+    async def handle_RCPT(  # noqa: N802 - aiosmtpd's hook name
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, options: list[str]
+    ) -> str:
+        """Accept the recipient, or misbehave as its address asks when faults are on."""
+        if self.faults:
+            local = address.split("@", 1)[0].lower()
+            if local.startswith("reject-"):
+                return "550 5.1.1 Mailbox unavailable (test fault)"
+            if match := _SLOW.match(local):
+                await asyncio.sleep(int(match.group(1)))
+            if match := _TEMPFAIL.match(local):
+                seen = self.attempts.get(address, 0) + 1
+                self.attempts[address] = seen
+                if seen <= int(match.group(1)):
+                    return "451 4.3.0 Try again later (test fault)"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
         """Store the message with the envelope's sender and recipients as headers."""
@@ -43,9 +73,11 @@ def main() -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=1025)
     parser.add_argument("--maildir", type=Path, default=Path("var/mail"))
+    parser.add_argument("--faults", action="store_true", help="misbehave for test addresses")
     args = parser.parse_args()
 
-    controller = Controller(EmlWriter(args.maildir), hostname=args.host, port=args.port)
+    handler = EmlWriter(args.maildir, faults=args.faults)
+    controller = Controller(handler, hostname=args.host, port=args.port)
     controller.start()
     print(f"mail sink on {args.host}:{args.port}, writing to {args.maildir}", flush=True)
 

@@ -288,6 +288,7 @@ class MailSink(Server):
                 str(self.settings.smtp_port),
                 "--maildir",
                 str(self.maildir),
+                *(["--faults"] if self.settings.smtp_faults else []),
             ],
             pid_file=self.root / "run" / "mailsink.pid",
             log_file=self.log_file,

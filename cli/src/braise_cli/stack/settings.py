@@ -35,6 +35,7 @@ class StackSettings(BaseSettings):
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "1g"
     smtp_port: int = Field(default=DEFAULT_SMTP_PORT, ge=1, le=65535)
+    smtp_faults: bool = Field(default=False, description="Test-only misbehaving addresses.")
     start_timeout_s: float = Field(default=90.0, gt=0)
 
     @property

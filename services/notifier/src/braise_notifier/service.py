@@ -103,6 +103,29 @@ def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[
     ]
 
 
+def unfinished(
+    factory: sessionmaker[Session], *, lease: timedelta, since: timedelta = timedelta(days=14)
+) -> list[tuple[str, str, float]]:
+    """Return (period, consultant, delay in s) of digests left planned or sending, to enqueue again.
+
+    A sending row is retried once its lease has run out (its worker died); the delay says when.
+    """
+    now = datetime.now(UTC)
+    with factory() as session:
+        rows = session.scalars(
+            select(DigestRow).where(
+                DigestRow.state.in_((PLANNED, SENDING)), DigestRow.created_at >= now - since
+            )
+        )
+        out = []
+        for row in rows:
+            delay = 0.0
+            if row.state == SENDING and row.claimed_at is not None:
+                delay = max(0.0, (row.claimed_at + lease - now).total_seconds())
+            out.append((row.period, row.consultant_id, delay))
+    return sorted(out)
+
+
 def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, str]]:
     """Return (period, consultant) for every subscribed consultant due a digest today."""
     with factory() as session:

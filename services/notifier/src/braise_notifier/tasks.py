@@ -5,16 +5,17 @@ Run a worker: celery -A braise_notifier.tasks worker; the beat: celery -A braise
 """
 
 import logging
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 from celery import Celery, Task
 from celery.schedules import crontab
+from celery.signals import worker_ready
 
 from braise_notifier.config import NotifierSettings
 from braise_notifier.periods import local_today
-from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan
+from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan, unfinished
 from braise_notifier.wiring import notifier
 from braise_shared.auth import issue_token
 
@@ -66,6 +67,23 @@ def plan_due(today: str | None = None) -> int:
 def plan_period(period: str) -> int:
     """Plan a digest of the given period for every subscribed consultant (operator's run)."""
     return _enqueue(plan(notifier().factory, everyone_for(notifier().factory, period)))
+
+
+@app.task(name="braise.recover")
+def recover() -> int:
+    """Enqueue again the digests a dead worker left planned or sending (after their lease)."""
+    lease = timedelta(seconds=SETTINGS.lease_s)
+    rows = unfinished(notifier().factory, lease=lease)
+    for period, consultant_id, delay in rows:
+        send_digest.apply_async((period, consultant_id), countdown=delay + 0.5)
+    log.info("re-enqueued %d unfinished digests", len(rows))
+    return len(rows)
+
+
+@worker_ready.connect
+def _recover_on_start(sender: object, **_kwargs: object) -> None:
+    """A worker that starts picks up what a dead one left behind."""
+    app.send_task("braise.recover")
 
 
 def _enqueue(keys: list[tuple[str, str]]) -> int:

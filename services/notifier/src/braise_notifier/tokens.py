@@ -41,7 +41,8 @@ class LinkSigner:
     def verify(self, purpose: Purpose, token: str, *, max_age_s: int | None = None) -> LinkClaims:
         """Return the claims of a token made for purpose, or raise TokenError saying why."""
         try:
-            payload = self._serializer(purpose).loads(token, max_age=max_age_s or self.ttl_s)
+            max_age = self.ttl_s if max_age_s is None else max_age_s
+            payload = self._serializer(purpose).loads(token, max_age=max_age)
         except SignatureExpired as exc:
             raise TokenError("link expired") from exc
         except BadSignature as exc:

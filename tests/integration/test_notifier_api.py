@@ -1,0 +1,166 @@
+"""The notifier's HTTP app: one-click unsubscribe, suggestion links, admin preview and run."""
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+import redis
+from fastapi.testclient import TestClient
+
+from braise_notifier.api import create_app
+from braise_notifier.catalogs import texts
+from braise_notifier.compose import Reader, compose
+from braise_notifier.config import NotifierSettings
+from braise_notifier.db import RecipientRow
+from braise_notifier.directory import apply_events
+from braise_notifier.render import build_email
+from braise_notifier.tasks import make_celery
+from braise_notifier.tokens import LinkClaims
+from braise_notifier.wiring import Notifier, build
+from braise_shared.interactions import load_kinds
+from braise_shared.stream import EVENTS_STREAM
+from tests.support import events as ev
+from tests.support.profiles import admin_headers, consultant_headers
+from tests.support.servers import SessionServers
+from tests.support.streams import entries
+
+
+@pytest.fixture
+def app(
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+) -> Iterator[tuple[TestClient, Notifier, redis.Redis]]:
+    settings = NotifierSettings(
+        database_url=f"sqlite:///{tmp_path / 'notifier.db'}",
+        redis_url=servers.endpoints.redis_url,
+        broker_db=2,
+    )
+    broker = redis.Redis.from_url(settings.broker_url)
+    broker.flushdb()
+    notifier = build(settings)
+    celery = make_celery(settings)
+    application = create_app(
+        notifier,
+        enqueue_send=lambda p, c: celery.send_task("braise.send_digest", args=[p, c]),
+        enqueue_unsubscribe_sync=lambda c, link: celery.send_task(
+            "braise.sync_unsubscribe", args=[c, link]
+        ),
+    )
+    apply_events(
+        notifier.factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")]
+    )
+    with TestClient(application) as client:
+        yield client, notifier, broker
+
+
+def _queued(broker: redis.Redis) -> list[str]:
+    return [json.loads(m)["headers"]["task"] for m in broker.lrange("celery", 0, -1)]
+
+
+def test_one_click_unsubscribe_stops_digests_and_tells_profiles(
+    app: tuple[TestClient, Notifier, redis.Redis],
+) -> None:
+    client, notifier, broker = app
+    token = notifier.signer.sign(LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48"))
+
+    page = client.get("/v1/unsubscribe", params={"token": token})
+    assert page.status_code == 200
+    assert "Me désabonner" in page.text
+    with notifier.factory() as session:
+        assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is False  # type: ignore[union-attr]
+
+    # RFC 8058: a POST with List-Unsubscribe=One-Click, no login, no further step.
+    done = client.post(
+        "/v1/unsubscribe", params={"token": token}, data={"List-Unsubscribe": "One-Click"}
+    )
+    assert done.status_code == 200
+    with notifier.factory() as session:
+        assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is True  # type: ignore[union-attr]
+    assert _queued(broker) == ["braise.sync_unsubscribe"]
+
+
+def test_forged_expired_or_misused_tokens_are_refused(
+    app: tuple[TestClient, Notifier, redis.Redis],
+) -> None:
+    client, notifier, _broker = app
+    never = notifier.signer.sign(LinkClaims("never", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+    for path, token in [
+        ("/v1/unsubscribe", never),  # a "never" token does not unsubscribe
+        ("/v1/unsubscribe", never[:-3] + "abc"),
+        ("/v1/feedback/done", never),
+        ("/v1/feedback/never", "not-a-token"),
+    ]:
+        response = client.post(path, params={"token": token})
+        assert response.status_code == 400, path
+        assert "plus valable" in response.text
+    with notifier.factory() as session:
+        assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is False  # type: ignore[union-attr]
+
+
+def test_feedback_links_publish_one_event_per_click(
+    app: tuple[TestClient, Notifier, redis.Redis], redis_client: redis.Redis
+) -> None:
+    client, notifier, _broker = app
+    notifier.publisher.prepare()
+    token = notifier.signer.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+
+    confirm = client.get("/v1/feedback/done", params={"token": token})
+    assert "Vous avez repris contact avec Karim ?" in confirm.text
+    assert entries(redis_client, EVENTS_STREAM) == []
+    for _ in range(2):
+        assert client.post("/v1/feedback/done", params={"token": token}).status_code == 200
+
+    events = [json.loads(f[b"event"]) for _, f in entries(redis_client, EVENTS_STREAM)]
+    assert [(e["type"], e["data"]["action"]) for e in events] == [("suggestion.feedback", "done")]
+    assert events[0]["data"]["other_id"] == str(ev.cid(2))
+
+
+def test_admin_runs_a_period_and_only_staff_may(
+    app: tuple[TestClient, Notifier, redis.Redis],
+) -> None:
+    client, _notifier, broker = app
+    assert client.post("/v1/admin/periods/2026-W48/run").status_code == 401
+    forbidden = client.post("/v1/admin/periods/2026-W48/run", headers=consultant_headers(ev.cid(1)))
+    assert forbidden.status_code == 403
+    ran = client.post("/v1/admin/periods/2026-W48/run", headers=admin_headers())
+    assert ran.json() == {"period": "2026-W48", "enqueued": 2}
+    again = client.post("/v1/admin/periods/2026-W48/run", headers=admin_headers())
+    assert again.json()["enqueued"] == 2  # still planned: their tasks may have been lost
+    assert _queued(broker) == ["braise.send_digest"] * 4
+
+
+def test_unsubscribe_link_in_a_rendered_digest_verifies(
+    app: tuple[TestClient, Notifier, redis.Redis],
+) -> None:
+    _client, notifier, _broker = app
+
+    candidate = {
+        "other_id": str(ev.cid(2)),
+        "other_name": "Karim",
+        "stage": "dormant",
+        "gesture": {"kind": "invite", "params": {}},
+        "reasons": [],
+    }
+    digest = compose(
+        Reader(str(ev.cid(1)), "Camille", "c@example.org", "fr"),
+        "2026-W48",
+        [candidate],
+        texts=texts("fr"),
+        kinds=load_kinds(),
+        max_dormant=3,
+        max_cooling=2,
+    )
+    mail = build_email(
+        digest,
+        texts("fr"),
+        signer=notifier.signer,
+        public_url="https://braise.example.org",
+        mail_from="Braise <r@braise.example.org>",
+        reply_to="e@braise.example.org",
+    )
+    url = urlparse(str(mail["List-Unsubscribe"]).strip("<>"))
+    assert url.scheme == "https"
+    assert notifier.signer.verify(
+        "unsubscribe", parse_qs(url.query)["token"][0]
+    ).consultant_id == str(ev.cid(1))

@@ -1,0 +1,159 @@
+"""Notifier logic without servers: catalogs, periods, tokens, composition."""
+
+import time
+from datetime import date
+from typing import Any
+
+import pytest
+
+from braise_notifier.catalogs import LOCALES, all_message_ids, texts
+from braise_notifier.compose import Reader, compose
+from braise_notifier.guard import solicitations
+from braise_notifier.periods import current_period
+from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
+from braise_shared.interactions import load_kinds
+
+SAMPLE = {
+    "name": "Karim Benali",
+    "news": "Kubernetes",
+    "topic": "la voile",
+    "third": "Zoé Martin",
+    "project": "Migration SAP chez Enedis",
+    "first": "Camille",
+    "when": "mars 2025",
+    "together": "une mission ensemble",
+    "topics": "Python et Voile",
+}
+
+
+def test_both_languages_have_the_same_messages() -> None:
+    assert all_message_ids("fr") == all_message_ids("en")
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_gesture_variant_in_every_language_passes_the_no_ask_guard(locale: str) -> None:
+    t = texts(locale)
+    gestures = [m for m in all_message_ids(locale) if m.startswith("gesture.")]
+    assert len(gestures) >= 15
+    for key in gestures:
+        text = t.get(key, **SAMPLE)
+        assert "{" not in text, key
+        assert solicitations(text) == [], (key, text)
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+def test_every_message_of_the_digest_passes_the_guard(locale: str) -> None:
+    t = texts(locale)
+    for key in all_message_ids(locale):
+        assert solicitations(t.get(key, **SAMPLE)) == [], key
+
+
+@pytest.mark.parametrize(
+    ("day", "frequency", "weekday", "period"),
+    [
+        (date(2026, 11, 23), "weekly", "monday", "2026-W48"),
+        (date(2026, 11, 24), "weekly", "monday", None),
+        (date(2026, 11, 23), "biweekly", "monday", "2026-W48"),
+        (date(2026, 11, 30), "biweekly", "monday", None),  # week 49 is odd
+        (date(2026, 11, 2), "monthly", "monday", "2026-11"),
+        (date(2026, 11, 9), "monthly", "monday", None),
+        (date(2026, 11, 23), "paused", "monday", None),
+    ],
+)
+def test_current_period(day: date, frequency: str, weekday: str, period: str | None) -> None:
+    assert current_period(day, frequency=frequency, day_of_week=weekday) == period
+
+
+def test_link_tokens_verify_and_forged_expired_or_misused_ones_are_refused() -> None:
+    signer = LinkSigner("secret-" * 6, ttl_s=3600)
+    claims = LinkClaims("done", "c-1", "c-2", "2026-W48")
+    token = signer.sign(claims)
+    assert signer.verify("done", token) == claims
+    with pytest.raises(TokenError, match="invalid"):
+        signer.verify("never", token)  # made for another purpose
+    with pytest.raises(TokenError, match="invalid"):
+        signer.verify("done", token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
+    with pytest.raises(TokenError, match="invalid"):
+        LinkSigner("another-secret-" * 3, ttl_s=3600).verify("done", token)
+    old = LinkSigner("secret-" * 6, ttl_s=3600)
+    stale = old.sign(claims)
+    time.sleep(2.1)
+    with pytest.raises(TokenError, match="expired"):
+        old.verify("done", stale, max_age_s=1)
+
+
+def _candidate(other: str, stage: str, gesture: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "other_id": other,
+        "other_name": f"Person {other}",
+        "stage": stage,
+        "gesture": gesture,
+        "reasons": [
+            {
+                "code": "was_strong",
+                "params": {
+                    "peak": 12.0,
+                    "peak_at": "2024-03-02",
+                    "kinds": {"mission_together": 1, "lunch": 2},
+                },
+            },
+            {"code": "last_seen", "params": {"last_at": "2024-06-01"}},
+            {"code": "shared", "params": {"topics": ["Python", "Voile"]}},
+            {"code": "reciprocity", "params": {"who": "other", "by_me": 0, "by_other": 3}},
+        ],
+    }
+
+
+def test_compose_takes_three_dormant_and_two_cooling_and_writes_reasons() -> None:
+    reader = Reader("r", "Camille Martin", "camille@example.org", "fr")
+    share = {"kind": "share", "params": {"topic": "Voile"}}
+    candidates = [_candidate(f"d{i}", "dormant", share) for i in range(5)] + [
+        _candidate(f"c{i}", "cooling", {"kind": "invite", "params": {}}) for i in range(4)
+    ]
+    digest = compose(
+        reader,
+        "2026-W48",
+        candidates,
+        texts=texts("fr"),
+        kinds=load_kinds(),
+        max_dormant=3,
+        max_cooling=2,
+    )
+    assert [s.other_id for s in digest.dormant] == ["d0", "d1", "d2"]
+    assert [s.other_id for s in digest.cooling] == ["c0", "c1"]
+    first = digest.dormant[0]
+    assert first.reasons == [
+        "Votre lien était au plus fort en mars 2024 : une mission ensemble et un déjeuner (x2).",
+        "Dernier échange : juin 2024.",
+        "Vous partagez : Python et Voile.",
+        "C'est surtout Person d0 qui prenait des nouvelles.",
+    ]
+    assert "Voile" in first.gesture
+    assert digest.greeting == "Bonjour Camille,"
+
+
+def test_nothing_worth_suggesting_makes_an_empty_digest() -> None:
+    reader = Reader("r", "Camille", "c@example.org", "fr")
+    digest = compose(
+        reader, "2026-W48", [], texts=texts("fr"), kinds=load_kinds(), max_dormant=3, max_cooling=2
+    )
+    assert digest.is_empty()
+
+
+def test_wording_varies_between_people_and_weeks() -> None:
+    reader = Reader("r", "Camille", "c@example.org", "en")
+    gesture = {"kind": "share", "params": {"topic": "sailing"}}
+    seen = set()
+    for week in range(1, 9):
+        digest = compose(
+            reader,
+            f"2026-W{week:02d}",
+            [_candidate("d", "dormant", gesture)],
+            texts=texts("en"),
+            kinds=load_kinds(),
+            max_dormant=3,
+            max_cooling=2,
+        )
+        seen.add(digest.dormant[0].gesture)
+        seen.add(digest.subject)
+    assert len(seen) >= 5
