@@ -36,6 +36,9 @@ class StackSettings(BaseSettings):
     neo4j_pagecache: str = "1g"
     smtp_port: int = Field(default=DEFAULT_SMTP_PORT, ge=1, le=65535)
     smtp_faults: bool = Field(default=False, description="Test-only misbehaving addresses.")
+    profiles_port: int = Field(default=8001, ge=1, le=65535)
+    graph_port: int = Field(default=8002, ge=1, le=65535)
+    notifier_port: int = Field(default=8003, ge=1, le=65535)
     start_timeout_s: float = Field(default=90.0, gt=0)
 
     @property

@@ -10,9 +10,10 @@ from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sqlalchemy import func, select
 
 from braise_notifier.catalogs import texts
-from braise_notifier.db import RecipientRow, unit_of_work
+from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
 from braise_notifier.render import render_parts
 from braise_notifier.service import RetryLaterError, everyone_for, plan
 from braise_notifier.tokens import Purpose, TokenError
@@ -185,5 +186,15 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         for p, cid in keys:
             enqueue_send(p, cid)
         return {"period": period, "enqueued": len(keys)}
+
+    @app.get("/v1/admin/periods/{period}")
+    def period_report(period: str, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
+        """Count the digests of a period by state (planned, sending, sent, failed, empty...)."""
+        with notifier.factory() as session:
+            rows = session.execute(
+                select(DigestRow.state, func.count()).where(DigestRow.period == period)
+                .group_by(DigestRow.state)
+            ).all()
+        return {"period": period, "by_state": {state: count for state, count in rows}}
 
     return app

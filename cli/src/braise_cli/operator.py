@@ -1,0 +1,130 @@
+"""What an operator does by hand, over the services' HTTP APIs: load a firm, import a CSV,
+wait for the pipeline, run a period, preview a digest."""
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import redis
+
+from braise_cli.firm import Firm
+from braise_cli.stack.settings import StackSettings
+from braise_shared.auth import issue_token
+from braise_shared.stream import EVENTS_STREAM
+
+Progress = Callable[[int], None]
+
+
+class OperatorError(RuntimeError):
+    """A step of an operator's job failed; the message says which and why."""
+
+
+@dataclass
+class Braise:
+    """HTTP clients of the three services, with a staff token."""
+
+    settings: StackSettings
+    jwt_secret: str
+
+    def __post_init__(self) -> None:
+        token = issue_token(self.jwt_secret, "admin", "operator")
+        headers = {"Authorization": f"Bearer {token}"}
+        s = self.settings
+        self.profiles = httpx.Client(base_url=f"http://127.0.0.1:{s.profiles_port}", headers=headers, timeout=120)
+        self.graph = httpx.Client(base_url=f"http://127.0.0.1:{s.graph_port}", headers=headers, timeout=60)
+        self.notifier = httpx.Client(base_url=f"http://127.0.0.1:{s.notifier_port}", headers=headers, timeout=60)
+
+    def consultant_count(self) -> int:
+        """Return how many consultants profiles holds (up to one page)."""
+        page = _ok(self.profiles.get("/v1/consultants", params={"limit": 200}))
+        return len(page["items"]) + (1 if page["next_cursor"] else 0)
+
+    def load_firm(self, firm: Firm, *, key: str, progress: Progress) -> tuple[int, int]:
+        """Register the firm's consultants and record its interactions, in bulk; return counts."""
+        ids: dict[int, str] = {}
+        for start in range(0, len(firm.consultants), 500):
+            chunk = firm.consultants[start : start + 500]
+            created = _ok(self.profiles.post(
+                "/v1/consultants/bulk", json={"items": [c.as_json() for c in chunk]},
+                headers={"Idempotency-Key": f"{key}-consultants-{start}"},
+            ))
+            for consultant, body in zip(chunk, created, strict=True):
+                ids[consultant.key] = body["id"]
+            progress(len(chunk))
+        recorded = 0
+        for start in range(0, len(firm.interactions), 1000):
+            chunk = firm.interactions[start : start + 1000]
+            items = [
+                {
+                    "kind": i.kind,
+                    "participants": [ids[p] for p in i.participants],
+                    "occurred_at": i.occurred_at.isoformat(),
+                    "initiator": ids[i.initiator] if i.initiator is not None else None,
+                    "note": i.note,
+                }
+                for i in chunk
+            ]
+            _ok(self.profiles.post("/v1/interactions/bulk", json={"items": items},
+                                   headers={"Idempotency-Key": f"{key}-interactions-{start}"}))
+            recorded += len(chunk)
+            progress(len(chunk))
+        return len(ids), recorded
+
+    def import_csv(self, path: Path) -> dict[str, Any]:
+        """Import a CSV of interactions; return the report (accepted, rejected lines)."""
+        with path.open("rb") as f:
+            report: dict[str, Any] = _ok(self.profiles.post(
+                "/v1/interactions/import", files={"file": (path.name, f, "text/csv")}
+            ))
+        return report
+
+    def wait_caught_up(self, *, timeout_s: float, progress: Callable[[int, int], None]) -> None:
+        """Wait until the relay published everything and both consumer groups acknowledged it."""
+        client = redis.Redis(port=self.settings.redis_port)
+        deadline = time.monotonic() + timeout_s
+        stable = 0
+        while time.monotonic() < deadline:
+            groups = {g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)}
+            length = int(client.xlen(EVENTS_STREAM))
+            behind = sum(int(groups[g]["lag"] or 0) + int(groups[g]["pending"]) for g in ("graph", "notifier") if g in groups)
+            progress(length, behind)
+            # The relay may still be publishing: require the stream to stop growing too.
+            stable = stable + 1 if behind == 0 else 0
+            if stable >= 5 and len(groups) >= 2:
+                return
+            time.sleep(0.4)
+        raise OperatorError(f"the consumers did not catch up within {timeout_s:.0f}s")
+
+    def stats(self) -> dict[str, Any]:
+        """Return the graph's figures."""
+        stats: dict[str, Any] = _ok(self.graph.get("/v1/stats"))
+        return stats
+
+    def run_period(self, period: str) -> int:
+        """Plan and enqueue a digest period; return how many were enqueued."""
+        enqueued: int = _ok(self.notifier.post(f"/v1/admin/periods/{period}/run"))["enqueued"]
+        return enqueued
+
+    def period_report(self, period: str) -> dict[str, int]:
+        """Return the period's digests by state."""
+        by_state: dict[str, int] = _ok(self.notifier.get(f"/v1/admin/periods/{period}"))["by_state"]
+        return by_state
+
+    def preview(self, consultant_id: str) -> str:
+        """Return the HTML of a consultant's digest as it would be sent now."""
+        response = self.notifier.get(f"/v1/admin/preview/{consultant_id}")
+        if response.status_code >= 400:
+            raise OperatorError(f"preview: {response.status_code} {response.text}")
+        return response.text
+
+
+def _ok(response: httpx.Response) -> Any:
+    if response.status_code >= 400:
+        raise OperatorError(
+            f"{response.request.method} {response.request.url.path}: {response.status_code} "
+            f"{response.text[:500]}"
+        )
+    return response.json()
