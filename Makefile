@@ -26,7 +26,7 @@ $(SYNCED): uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproje
 
 install: $(SYNCED) ## Install Python, the project and its dependencies
 
-up: $(SYNCED) ## Install what is missing and start Redis, Neo4j and the mail sink
+up: $(SYNCED) ## Install what is missing; start Redis, Neo4j, the mail sink and Braise
 	$(RUN) braise up
 
 down: $(SYNCED) ## Stop everything `make up` started
@@ -35,8 +35,8 @@ down: $(SYNCED) ## Stop everything `make up` started
 status: $(SYNCED) ## Say what runs and answers (exit 1 when something is down)
 	$(RUN) braise status
 
-demo: up ## Run the main job end to end
-	$(RUN) braise status
+demo: $(SYNCED) ## Run the main job end to end: a firm, the pipeline, digests in the sink
+	$(RUN) braise demo
 
 test: $(SYNCED) ## Install what is missing, start the test servers, run every test
 	$(RUN) pytest

@@ -12,22 +12,115 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 FIRST_NAMES = [
-    "Camille", "Karim", "Léa", "Hugo", "Inès", "Jules", "Chloé", "Mehdi", "Manon", "Thomas",
-    "Sarah", "Nicolas", "Julie", "Antoine", "Amina", "Pierre", "Emma", "Yanis", "Claire",
-    "Lucas", "Sofia", "Maxime", "Laura", "Romain", "Nadia", "Julien", "Pauline", "Samir",
-    "Élodie", "Vincent", "Aïcha", "Baptiste", "Mathilde", "Olivier", "Fatou", "Guillaume",
-    "Anaïs", "Rachid", "Céline", "Damien", "Hélène", "Bruno", "Zoé", "François", "Lina",
-    "Arnaud", "Marion", "Kevin", "Sophie", "Éric",
+    "Camille",
+    "Karim",
+    "Léa",
+    "Hugo",
+    "Inès",
+    "Jules",
+    "Chloé",
+    "Mehdi",
+    "Manon",
+    "Thomas",
+    "Sarah",
+    "Nicolas",
+    "Julie",
+    "Antoine",
+    "Amina",
+    "Pierre",
+    "Emma",
+    "Yanis",
+    "Claire",
+    "Lucas",
+    "Sofia",
+    "Maxime",
+    "Laura",
+    "Romain",
+    "Nadia",
+    "Julien",
+    "Pauline",
+    "Samir",
+    "Élodie",
+    "Vincent",
+    "Aïcha",
+    "Baptiste",
+    "Mathilde",
+    "Olivier",
+    "Fatou",
+    "Guillaume",
+    "Anaïs",
+    "Rachid",
+    "Céline",
+    "Damien",
+    "Hélène",
+    "Bruno",
+    "Zoé",
+    "François",
+    "Lina",
+    "Arnaud",
+    "Marion",
+    "Kevin",
+    "Sophie",
+    "Éric",
 ]
 LAST_NAMES = [
-    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
-    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
-    "Vincent", "Fournier", "Morel", "Girard", "André", "Lefèvre", "Mercier", "Dupont",
-    "Lambert", "Bonnet", "François", "Martinez", "Benali", "Haddad", "Nguyen", "Diallo",
-    "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Faure", "Chevalier",
+    "Martin",
+    "Bernard",
+    "Dubois",
+    "Thomas",
+    "Robert",
+    "Richard",
+    "Petit",
+    "Durand",
+    "Leroy",
+    "Moreau",
+    "Simon",
+    "Laurent",
+    "Lefebvre",
+    "Michel",
+    "Garcia",
+    "David",
+    "Bertrand",
+    "Roux",
+    "Vincent",
+    "Fournier",
+    "Morel",
+    "Girard",
+    "André",
+    "Lefèvre",
+    "Mercier",
+    "Dupont",
+    "Lambert",
+    "Bonnet",
+    "François",
+    "Martinez",
+    "Benali",
+    "Haddad",
+    "Nguyen",
+    "Diallo",
+    "Rousseau",
+    "Blanc",
+    "Guérin",
+    "Muller",
+    "Henry",
+    "Roussel",
+    "Faure",
+    "Chevalier",
 ]
-CITIES = ["Paris", "Lyon", "Marseille", "Toulouse", "Nantes", "Lille", "Bordeaux", "Rennes",
-          "Strasbourg", "Montpellier", "Grenoble", "Nice"]
+CITIES = [
+    "Paris",
+    "Lyon",
+    "Marseille",
+    "Toulouse",
+    "Nantes",
+    "Lille",
+    "Bordeaux",
+    "Rennes",
+    "Strasbourg",
+    "Montpellier",
+    "Grenoble",
+    "Nice",
+]
 
 # Sector -> the skills its consultants tend to have.
 SECTORS: dict[str, list[str]] = {
@@ -42,16 +135,62 @@ SECTORS: dict[str, list[str]] = {
     "Ressources humaines": ["Paie", "SIRH", "Recrutement", "Formation", "Droit social"],
     "Conseil en management": ["Stratégie", "Conduite du changement", "PMO", "Finance"],
 }
-INTERESTS = ["Voile", "Trail", "Jazz", "Cuisine", "Échecs", "Photographie", "Vélo",
-             "Théâtre", "Randonnée", "Escalade", "Œnologie", "Lecture", "Musique classique",
-             "Football", "Bénévolat", "Jardinage", "Yoga", "Cinéma"]
-CLIENTS = ["Enedis", "BNP Paribas", "Airbus", "Orange", "la SNCF", "Decathlon", "Sanofi",
-           "AXA", "Renault", "la Région Occitanie", "Carrefour", "EDF", "Thales", "Michelin"]
-PROJECTS = ["Migration SAP", "Refonte du SIRH", "Programme Bâle IV", "Data platform",
-            "Plan de transformation", "Déploiement CRM", "Audit qualité", "Move to cloud",
-            "Refonte de la paie", "Mise en conformité RGPD", "Pilotage PMO"]
-EVENT_NAMES = ["Afterwork du cabinet", "Petit-déjeuner thématique", "Séminaire annuel",
-               "Atelier Data", "Soirée de rentrée"]
+INTERESTS = [
+    "Voile",
+    "Trail",
+    "Jazz",
+    "Cuisine",
+    "Échecs",
+    "Photographie",
+    "Vélo",
+    "Théâtre",
+    "Randonnée",
+    "Escalade",
+    "Œnologie",
+    "Lecture",
+    "Musique classique",
+    "Football",
+    "Bénévolat",
+    "Jardinage",
+    "Yoga",
+    "Cinéma",
+]
+CLIENTS = [
+    "Enedis",
+    "BNP Paribas",
+    "Airbus",
+    "Orange",
+    "la SNCF",
+    "Decathlon",
+    "Sanofi",
+    "AXA",
+    "Renault",
+    "la Région Occitanie",
+    "Carrefour",
+    "EDF",
+    "Thales",
+    "Michelin",
+]
+PROJECTS = [
+    "Migration SAP",
+    "Refonte du SIRH",
+    "Programme Bâle IV",
+    "Data platform",
+    "Plan de transformation",
+    "Déploiement CRM",
+    "Audit qualité",
+    "Move to cloud",
+    "Refonte de la paie",
+    "Mise en conformité RGPD",
+    "Pilotage PMO",
+]
+EVENT_NAMES = [
+    "Afterwork du cabinet",
+    "Petit-déjeuner thématique",
+    "Séminaire annuel",
+    "Atelier Data",
+    "Soirée de rentrée",
+]
 
 
 @dataclass(frozen=True)
@@ -72,9 +211,14 @@ class Consultant:
     def as_json(self) -> dict[str, Any]:
         """Return the body of POST /v1/consultants."""
         return {
-            "email": self.email, "display_name": self.display_name, "city": self.city,
-            "locale": self.locale, "skills": self.skills, "sectors": self.sectors,
-            "interests": self.interests, "joined_at": self.joined_at.isoformat(),
+            "email": self.email,
+            "display_name": self.display_name,
+            "city": self.city,
+            "locale": self.locale,
+            "skills": self.skills,
+            "sectors": self.sectors,
+            "interests": self.interests,
+            "joined_at": self.joined_at.isoformat(),
             "day_of_week": self.day_of_week,
         }
 
@@ -100,7 +244,7 @@ class Firm:
 
 def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = None) -> Firm:
     """Return a firm of `size` consultants with two years of interactions up to now."""
-    rnd = random.Random(seed)
+    rnd = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by seed
     anchor = (now or datetime.now(UTC)).replace(microsecond=0)
     start = anchor - timedelta(days=730)
     consultants = []
@@ -119,10 +263,18 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
             joined = start + timedelta(days=rnd.randint(60, 600))
         email = f"{_ascii(first)}.{_ascii(last)}{key}@consultants.example.org".lower()
         consultants.append(
-            Consultant(key, email, f"{first} {last}", rnd.choice(CITIES),
-                       "en" if rnd.random() < 0.1 else "fr", skills, sorted(set(sectors)),
-                       rnd.sample(INTERESTS, rnd.randint(1, 3)), joined,
-                       rnd.choice(["monday", "monday", "tuesday", "thursday"]))
+            Consultant(
+                key,
+                email,
+                f"{first} {last}",
+                rnd.choice(CITIES),
+                "en" if rnd.random() < 0.1 else "fr",
+                skills,
+                sorted(set(sectors)),
+                rnd.sample(INTERESTS, rnd.randint(1, 3)),
+                joined,
+                rnd.choice(["monday", "monday", "tuesday", "thursday"]),
+            )
         )
     firm = Firm(consultants)
     by_sector: dict[str, list[Consultant]] = {}
@@ -140,12 +292,18 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
         if len(pool) < 2:
             continue
         when = start + timedelta(days=rnd.randint(0, 700))
-        team = [c for c in rnd.sample(pool, min(len(pool), rnd.choice([2, 2, 3, 4]))) if present(c, when)]
+        team = [
+            c
+            for c in rnd.sample(pool, min(len(pool), rnd.choice([2, 2, 3, 4])))
+            if present(c, when)
+        ]
         if len(team) < 2:
             continue
         note = f"{rnd.choice(PROJECTS)} chez {rnd.choice(CLIENTS)}"
         keys = [c.key for c in team]
-        firm.interactions.append(Interaction("mission_together", keys, when, rnd.choice(keys), note))
+        firm.interactions.append(
+            Interaction("mission_together", keys, when, rnd.choice(keys), note)
+        )
         fate = rnd.random()
         follow_days = 90 if fate < 0.45 else (540 if fate < 0.75 else 300)
         for a, b in _pairs(keys):
@@ -162,11 +320,14 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
         pool = by_sector[sector]
         if len(pool) < 2:
             continue
-        a, b = rnd.sample(pool, 2)
+        one, another = rnd.sample(pool, 2)
         when = anchor - timedelta(days=rnd.randint(0, 729), minutes=rnd.randint(0, 600))
-        if present(a, when) and present(b, when):
-            kind = rnd.choice(["message", "message", "call", "lunch", "article_shared", "introduction"])
-            firm.interactions.append(Interaction(kind, [a.key, b.key], when, rnd.choice([a.key, b.key])))
+        if present(one, when) and present(another, when):
+            kind = rnd.choice(
+                ["message", "message", "call", "lunch", "article_shared", "introduction"]
+            )
+            pair = [one.key, another.key]
+            firm.interactions.append(Interaction(kind, pair, when, rnd.choice(pair)))
     # Firm events with group attendance.
     for month in range(0, 24, 2):
         when = start + timedelta(days=30 * month + rnd.randint(0, 20), hours=18)

@@ -1,16 +1,26 @@
 """`braise`: the operator's command line."""
 
+import os
+from pathlib import Path
 from typing import Annotated
 
+import httpx
 import typer
+from rich.progress import Progress
 
+from braise_cli.demo import current_period, run_demo
+from braise_cli.firm import generate_firm
+from braise_cli.operator import Braise, OperatorError
 from braise_cli.stack import StackError, StackSettings, build_servers, build_stack
+from braise_shared.auth import DEFAULT_SECRET, issue_token
 
 app = typer.Typer(help="Braise: keep a firm's professional network alive.", no_args_is_help=True)
 
 OnlyOption = Annotated[
     list[str] | None,
-    typer.Option("--only", help="Act on these only (e.g. redis, neo4j, mailsink, profiles, worker)."),
+    typer.Option(
+        "--only", help="Act on these only (e.g. redis, neo4j, mailsink, profiles, worker)."
+    ),
 ]
 
 
@@ -70,6 +80,121 @@ def status() -> None:
         typer.echo(f"{mark} {report.name:<17} {pid:<10} {report.detail}")
     if not all_ready:
         raise typer.Exit(1)
+
+
+def _braise() -> Braise:
+    settings = StackSettings()
+    return Braise(settings, os.environ.get("BRAISE_JWT_SECRET", DEFAULT_SECRET))
+
+
+def _fail(exc: Exception) -> typer.Exit:
+    typer.echo(f"error: {exc}", err=True)
+    return typer.Exit(1)
+
+
+@app.command()
+def demo(
+    size: Annotated[int, typer.Option(help="Consultants in the synthetic firm.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed of the firm (same seed, same firm).")] = 42,
+) -> None:
+    """Run the main job: start everything, load a firm, send a digest period, show it."""
+    up(only=None, servers_only=False)
+    settings = StackSettings()
+    try:
+        run_demo(
+            _braise(),
+            size=size,
+            seed=seed,
+            maildir=settings.root / "mail",
+            out_dir=settings.root / "demo",
+        )
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+
+
+@app.command("load-firm")
+def load_firm(
+    size: Annotated[int, typer.Option(help="Consultants.")] = 300,
+    seed: Annotated[int, typer.Option(help="Seed (same seed, same firm).")] = 42,
+) -> None:
+    """Load a synthetic firm through the profiles API (bulk)."""
+    firm = generate_firm(size, seed=seed)
+    braise = _braise()
+    try:
+        with Progress() as progress:
+            task = progress.add_task(
+                "Loading", total=len(firm.consultants) + len(firm.interactions)
+            )
+            consultants, interactions = braise.load_firm(
+                firm, key=f"firm-{seed}-{size}", progress=lambda n: progress.advance(task, n)
+            )
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"{consultants} consultants, {interactions} interactions recorded")
+
+
+@app.command("import-csv")
+def import_csv(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)]) -> None:
+    """Import a CSV of interactions (kind, participants, occurred_at[, initiator, note])."""
+    try:
+        report = _braise().import_csv(path)
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"{report['accepted']} rows imported, {len(report['rejected'])} rejected")
+    for row in report["rejected"]:
+        typer.echo(f"  line {row['line']}: {row['reason']}")
+
+
+@app.command()
+def preview(
+    consultant_id: str,
+    out: Annotated[Path, typer.Option(help="Where to write the HTML.")] = Path("var/preview.html"),
+) -> None:
+    """Write the digest a consultant would receive now, as HTML (nothing is sent)."""
+    try:
+        page = _braise().preview(consultant_id)
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(page, encoding="utf-8")
+    typer.echo(f"preview written to {out}")
+
+
+@app.command("run-period")
+def run_period(
+    period: Annotated[str, typer.Argument(help="e.g. 2026-W48; default: this week")] = "",
+) -> None:
+    """Plan and send a digest period for every subscribed consultant."""
+    chosen = period or current_period()
+    try:
+        enqueued = _braise().run_period(chosen)
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(f"{enqueued} digests enqueued for {chosen}; `braise period {chosen}` to follow")
+
+
+@app.command("period")
+def period_report(period: str) -> None:
+    """Count a period's digests by state."""
+    try:
+        report = _braise().period_report(period)
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    typer.echo(", ".join(f"{k} {v}" for k, v in sorted(report.items())) or "no digests")
+
+
+@app.command()
+def token(
+    consultant: Annotated[
+        str | None, typer.Option(help="A consultant's id; default: staff")
+    ] = None,
+) -> None:
+    """Print a bearer token (staff, or one consultant) signed with BRAISE_JWT_SECRET."""
+    secret = os.environ.get("BRAISE_JWT_SECRET", DEFAULT_SECRET)
+    if consultant:
+        typer.echo(issue_token(secret, "consultant", consultant))
+    else:
+        typer.echo(issue_token(secret, "admin", "operator"))
 
 
 if __name__ == "__main__":

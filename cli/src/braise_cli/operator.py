@@ -33,9 +33,15 @@ class Braise:
         token = issue_token(self.jwt_secret, "admin", "operator")
         headers = {"Authorization": f"Bearer {token}"}
         s = self.settings
-        self.profiles = httpx.Client(base_url=f"http://127.0.0.1:{s.profiles_port}", headers=headers, timeout=120)
-        self.graph = httpx.Client(base_url=f"http://127.0.0.1:{s.graph_port}", headers=headers, timeout=60)
-        self.notifier = httpx.Client(base_url=f"http://127.0.0.1:{s.notifier_port}", headers=headers, timeout=60)
+        self.profiles = httpx.Client(
+            base_url=f"http://127.0.0.1:{s.profiles_port}", headers=headers, timeout=120
+        )
+        self.graph = httpx.Client(
+            base_url=f"http://127.0.0.1:{s.graph_port}", headers=headers, timeout=60
+        )
+        self.notifier = httpx.Client(
+            base_url=f"http://127.0.0.1:{s.notifier_port}", headers=headers, timeout=60
+        )
 
     def consultant_count(self) -> int:
         """Return how many consultants profiles holds (up to one page)."""
@@ -47,16 +53,19 @@ class Braise:
         ids: dict[int, str] = {}
         for start in range(0, len(firm.consultants), 500):
             chunk = firm.consultants[start : start + 500]
-            created = _ok(self.profiles.post(
-                "/v1/consultants/bulk", json={"items": [c.as_json() for c in chunk]},
-                headers={"Idempotency-Key": f"{key}-consultants-{start}"},
-            ))
+            created = _ok(
+                self.profiles.post(
+                    "/v1/consultants/bulk",
+                    json={"items": [c.as_json() for c in chunk]},
+                    headers={"Idempotency-Key": f"{key}-consultants-{start}"},
+                )
+            )
             for consultant, body in zip(chunk, created, strict=True):
                 ids[consultant.key] = body["id"]
             progress(len(chunk))
         recorded = 0
         for start in range(0, len(firm.interactions), 1000):
-            chunk = firm.interactions[start : start + 1000]
+            batch = firm.interactions[start : start + 1000]
             items = [
                 {
                     "kind": i.kind,
@@ -65,20 +74,27 @@ class Braise:
                     "initiator": ids[i.initiator] if i.initiator is not None else None,
                     "note": i.note,
                 }
-                for i in chunk
+                for i in batch
             ]
-            _ok(self.profiles.post("/v1/interactions/bulk", json={"items": items},
-                                   headers={"Idempotency-Key": f"{key}-interactions-{start}"}))
-            recorded += len(chunk)
-            progress(len(chunk))
+            _ok(
+                self.profiles.post(
+                    "/v1/interactions/bulk",
+                    json={"items": items},
+                    headers={"Idempotency-Key": f"{key}-interactions-{start}"},
+                )
+            )
+            recorded += len(batch)
+            progress(len(batch))
         return len(ids), recorded
 
     def import_csv(self, path: Path) -> dict[str, Any]:
         """Import a CSV of interactions; return the report (accepted, rejected lines)."""
         with path.open("rb") as f:
-            report: dict[str, Any] = _ok(self.profiles.post(
-                "/v1/interactions/import", files={"file": (path.name, f, "text/csv")}
-            ))
+            report: dict[str, Any] = _ok(
+                self.profiles.post(
+                    "/v1/interactions/import", files={"file": (path.name, f, "text/csv")}
+                )
+            )
         return report
 
     def wait_caught_up(self, *, timeout_s: float, progress: Callable[[int, int], None]) -> None:
@@ -89,7 +105,11 @@ class Braise:
         while time.monotonic() < deadline:
             groups = {g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)}
             length = int(client.xlen(EVENTS_STREAM))
-            behind = sum(int(groups[g]["lag"] or 0) + int(groups[g]["pending"]) for g in ("graph", "notifier") if g in groups)
+            behind = sum(
+                int(groups[g]["lag"] or 0) + int(groups[g]["pending"])
+                for g in ("graph", "notifier")
+                if g in groups
+            )
             progress(length, behind)
             # The relay may still be publishing: require the stream to stop growing too.
             stable = stable + 1 if behind == 0 else 0

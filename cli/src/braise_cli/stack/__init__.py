@@ -10,4 +10,11 @@ def build_stack(settings: StackSettings) -> list[Server]:
     return build_servers(settings) + build_services(settings)
 
 
-__all__ = ["Server", "StackError", "StackSettings", "build_servers", "build_services", "build_stack"]
+__all__ = [
+    "Server",
+    "StackError",
+    "StackSettings",
+    "build_servers",
+    "build_services",
+    "build_stack",
+]

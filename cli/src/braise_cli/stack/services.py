@@ -168,14 +168,34 @@ class CeleryWorker(BackgroundProcess):
 
     name = "worker"
     module = "celery"
-    args = ("-A", "braise_notifier.tasks", "worker", "-P", "prefork", "-c", "2", "-l", "INFO",
-            "--without-gossip", "--without-mingle", "-n", "braise-worker@%h")
+    args = (
+        "-A",
+        "braise_notifier.tasks",
+        "worker",
+        "-P",
+        "prefork",
+        "-c",
+        "2",
+        "-l",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+        "-n",
+        "braise-worker@%h",
+    )
 
     def process(self) -> ManagedProcess:
         """Run the worker; the signature names the app so pids are not confused."""
         proc = super().process()
-        return ManagedProcess(proc.name, proc.command, proc.pid_file, proc.log_file,
-                              "braise_notifier.tasks worker", proc.env, proc.cwd)
+        return ManagedProcess(
+            proc.name,
+            proc.command,
+            proc.pid_file,
+            proc.log_file,
+            "braise_notifier.tasks worker",
+            proc.env,
+            proc.cwd,
+        )
 
 
 class CeleryBeat(BackgroundProcess):
@@ -193,8 +213,15 @@ class CeleryBeat(BackgroundProcess):
     def process(self) -> ManagedProcess:
         """Run beat."""
         proc = super().process()
-        return ManagedProcess(proc.name, proc.command, proc.pid_file, proc.log_file,
-                              "braise_notifier.tasks beat", proc.env, proc.cwd)
+        return ManagedProcess(
+            proc.name,
+            proc.command,
+            proc.pid_file,
+            proc.log_file,
+            "braise_notifier.tasks beat",
+            proc.env,
+            proc.cwd,
+        )
 
 
 def build_services(settings: StackSettings) -> list[Server]:

@@ -169,7 +169,9 @@ def open_driver(settings: GraphSettings) -> Driver:
         settings.neo4j_uri,
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_transaction_retry_time=settings.neo4j_retry_s,
-        notifications_min_severity="WARNING",
+        # Cypher notifications ("relationship type does not exist" before the first digest,
+        # "cartesian product" on purpose in batched MATCHes) are noise in the logs.
+        notifications_min_severity="OFF",
     )
 
 

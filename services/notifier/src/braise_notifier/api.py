@@ -192,9 +192,11 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         """Count the digests of a period by state (planned, sending, sent, failed, empty...)."""
         with notifier.factory() as session:
             rows = session.execute(
-                select(DigestRow.state, func.count()).where(DigestRow.period == period)
+                select(DigestRow.state, func.count())
+                .where(DigestRow.period == period)
                 .group_by(DigestRow.state)
             ).all()
-        return {"period": period, "by_state": {state: count for state, count in rows}}
+        by_state = {str(row[0]): int(row[1]) for row in rows}
+        return {"period": period, "by_state": by_state}
 
     return app

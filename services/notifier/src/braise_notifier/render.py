@@ -71,6 +71,7 @@ def render_parts(
         "links": links_for(digest, signer, public_url),
         "labels": labels,
         "idea": texts.get("idea"),
+        "colon": texts.get("punct.colon"),
         "cooling_badge": texts.get("cooling.badge"),
         "signature": texts.get("footer.signature"),
         "footer_why": texts.get("footer.why"),

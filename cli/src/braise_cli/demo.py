@@ -1,0 +1,111 @@
+"""The main job: a synthetic firm through the whole pipeline, digests in the mail sink."""
+
+import html
+import time
+from datetime import UTC, datetime
+from email import message_from_binary_file
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+import typer
+from rich.progress import Progress
+
+from braise_cli.firm import generate_firm
+from braise_cli.operator import Braise
+
+
+def current_period(now: datetime | None = None) -> str:
+    """Return this ISO week's period key, e.g. 2026-W48."""
+    year, week, _ = (now or datetime.now(UTC)).isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Path) -> None:
+    """Load the firm (unless loaded), wait for the graph, send one period, show the result."""
+    firm = generate_firm(size, seed=seed)
+    if braise.consultant_count() > 0:
+        typer.echo("A firm is already loaded (`make clean` starts from scratch); reusing it.")
+        consultants, interactions = size, len(firm.interactions)
+    else:
+        total = len(firm.consultants) + len(firm.interactions)
+        with Progress() as progress:
+            task = progress.add_task("Loading the firm through the profiles API", total=total)
+            consultants, interactions = braise.load_firm(
+                firm, key=f"demo-{seed}-{size}", progress=lambda n: progress.advance(task, n)
+            )
+    with Progress() as progress:
+        task = progress.add_task("Waiting for the graph and the notifier to catch up", total=None)
+        braise.wait_caught_up(
+            timeout_s=600,
+            progress=lambda length, behind: progress.update(
+                task, description=f"Stream: {length} events, {behind} still to apply"
+            ),
+        )
+    period = current_period()
+    before = {p.name for p in maildir.glob("*.eml")}
+    enqueued = braise.run_period(period)
+    with Progress() as progress:
+        task = progress.add_task(f"Sending the digests of {period}", total=enqueued)
+        while True:
+            report = braise.period_report(period)
+            done = sum(v for k, v in report.items() if k not in ("planned", "sending"))
+            progress.update(task, completed=done)
+            if done >= enqueued:
+                break
+            time.sleep(0.5)
+    stats = braise.stats()
+    new_mail = sorted(p for p in maildir.glob("*.eml") if p.name not in before)
+    typer.echo("")
+    typer.echo(f"Consultants:   {consultants}")
+    typer.echo(f"Interactions:  {interactions}")
+    stages = ", ".join(f"{stage} {count}" for stage, count in stats["links_by_stage"].items())
+    typer.echo(f"Links:         {stats['links']} ({stages})")
+    typer.echo(f"Digests {period}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.items())))
+    typer.echo(f"E-mails:       {len(new_mail)} new .eml files in {maildir}")
+    if new_mail:
+        messages = [_read(p) for p in new_mail]
+        sample = max(messages[:40], key=lambda m: len(_text(m)))
+        typer.echo("")
+        typer.echo(f"--- one digest (plain-text part), to {sample['To']} ---")
+        typer.echo(f"Subject: {sample['Subject']}")
+        typer.echo("")
+        typer.echo(_text(sample))
+        page = out_dir / "digests.html"
+        _write_gallery(page, messages[:6])
+        typer.echo(f"Six digests side by side: {page}")
+
+
+def _read(path: Path) -> EmailMessage:
+    with path.open("rb") as f:
+        message = message_from_binary_file(f, policy=default_policy)
+    assert isinstance(message, EmailMessage)
+    return message
+
+
+def _text(message: EmailMessage) -> str:
+    part = message.get_body(preferencelist=("plain",))
+    return str(part.get_content()) if part else ""
+
+
+def _write_gallery(page: Path, messages: list[EmailMessage]) -> None:
+    """Write an HTML page with a few digests side by side."""
+    page.parent.mkdir(parents=True, exist_ok=True)
+    frames = []
+    for message in messages:
+        part = message.get_body(preferencelist=("html",))
+        body = str(part.get_content()) if part else ""
+        frames.append(
+            "<div style='flex:1 1 420px;min-width:420px;margin:8px'>"
+            f"<p style='font:13px Arial'><b>{html.escape(str(message['To']))}</b><br>"
+            f"{html.escape(str(message['Subject']))}</p>"
+            f"<iframe style='width:100%;height:900px;border:1px solid #ccc' "
+            f"srcdoc='{html.escape(body, quote=True)}'></iframe></div>"
+        )
+    page.write_text(
+        "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Braise digests</title></head>"
+        "<body style='margin:0;background:#eee'><div style='display:flex;flex-wrap:wrap'>"
+        + "".join(frames)
+        + "</div></body></html>",
+        encoding="utf-8",
+    )
