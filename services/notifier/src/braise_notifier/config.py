@@ -43,7 +43,8 @@ class NotifierSettings(BaseSettings):
     send_hour: int = Field(default=8, ge=0, le=23, description="Local hour of the planning run.")
     max_dormant: int = 3
     max_cooling: int = 2
-    max_retries: int = 8
+    max_retries: int = Field(default=8, ge=0, description="Retries of one task.")
+    max_attempts: int = Field(default=24, gt=0, description="Attempts of one digest, in all.")
     retry_backoff_s: float = 30.0
     retry_backoff_max_s: float = 3600.0
     lease_s: float = Field(default=300.0, gt=0, description="A 'sending' row older is retaken.")

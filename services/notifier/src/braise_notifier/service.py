@@ -165,6 +165,7 @@ class DigestService:
     max_dormant: int = 3
     max_cooling: int = 2
     lease: timedelta = timedelta(minutes=5)
+    max_attempts: int = 24
 
     def send(self, period: str, consultant_id: str) -> str:
         """Send one digest; return the ledger state. Raise RetryLaterError to be retried."""
@@ -179,6 +180,10 @@ class DigestService:
                 return SENT
             if row.state in (FAILED, EMPTY, SKIPPED):
                 return row.state
+            if row.attempts >= self.max_attempts:
+                row.state = FAILED
+                row.error = f"gave up after {row.attempts} attempts; last error: {row.error}"
+                return FAILED
         if not self._claim(period, consultant_id, now):
             return "busy"
         try:

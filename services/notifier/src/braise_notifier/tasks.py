@@ -55,12 +55,14 @@ def _backoff(retries: int) -> float:
 
 @app.task(name="braise.plan_due")
 def plan_due(today: str | None = None) -> int:
-    """Plan the digests due today (firm's time zone, after the send hour); enqueue each."""
+    """Plan the digests due today (firm's time zone, after the send hour) and enqueue them,
+    with any digest a dead worker or an exhausted retry left unfinished."""
     now = datetime.now(UTC)
     day = date.fromisoformat(today) if today else local_today(now, SETTINGS.timezone)
     if today is None and now.astimezone(ZoneInfo(SETTINGS.timezone)).hour < SETTINGS.send_hour:
-        return 0
-    return _enqueue(plan(notifier().factory, due_today(notifier().factory, day)))
+        return _enqueue_unfinished()
+    plan(notifier().factory, due_today(notifier().factory, day))
+    return _enqueue_unfinished()
 
 
 @app.task(name="braise.plan_period")
@@ -72,6 +74,10 @@ def plan_period(period: str) -> int:
 @app.task(name="braise.recover")
 def recover() -> int:
     """Enqueue again the digests a dead worker left planned or sending (after their lease)."""
+    return _enqueue_unfinished()
+
+
+def _enqueue_unfinished() -> int:
     lease = timedelta(seconds=SETTINGS.lease_s)
     rows = unfinished(notifier().factory, lease=lease)
     for period, consultant_id, delay in rows:

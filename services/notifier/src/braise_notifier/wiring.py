@@ -46,6 +46,7 @@ def build(settings: NotifierSettings) -> Notifier:
         max_dormant=settings.max_dormant,
         max_cooling=settings.max_cooling,
         lease=timedelta(seconds=settings.lease_s),
+        max_attempts=settings.max_attempts,
     )
     return Notifier(settings, factory, signer, publisher, digests)
 

@@ -1,0 +1,42 @@
+"""The notifier's recipients follow profile events; erasure forgets the person, ledger included."""
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import select
+
+from braise_notifier.db import DigestRow, RecipientRow, make_engine, session_factory, unit_of_work
+from braise_notifier.directory import apply_events
+from tests.support import events as ev
+
+
+def test_revisions_decide_and_erasure_is_final(tmp_path: Path) -> None:
+    factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
+    cid = str(ev.cid(1))
+    apply_events(
+        factory,
+        [ev.profile(1, name="Camille"), ev.preferences(1, 3, suggestable=True, locale="en")],
+    )
+    apply_events(factory, [ev.profile(1, revision=2, name="Camille Martin", locale="fr")])
+    with factory() as session:
+        row = session.get(RecipientRow, cid)
+        assert row is not None
+        assert (row.name, row.locale) == ("Camille Martin", "en")  # preferences of revision 3 win
+
+    with unit_of_work(factory) as session:
+        session.add(
+            DigestRow(
+                period="2026-W48",
+                consultant_id=cid,
+                state="sent",
+                attempts=1,
+                created_at=datetime.now(UTC),
+                event_published=True,
+            )
+        )
+    apply_events(factory, [ev.erased(1)])
+    apply_events(factory, [ev.profile(1, revision=9, name="Camille")])  # late: must not return
+
+    with factory() as session:
+        assert session.get(RecipientRow, cid) is None
+        assert session.scalars(select(DigestRow)).all() == []
