@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from bench.common import BENCH_DIR, bench_servers
 from bench.ingest import free_port, wipe
+from braise_cli.stack.services import service_env
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore, create_schema
 from braise_notifier.config import NotifierSettings
@@ -99,8 +100,16 @@ def main() -> None:
             for i in range(0, len(events), 2000):
                 store.apply(events[i : i + 2000])
             print(f"  graph loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        graph_port = free_port()
+        services = stack.model_copy(update={"var_dir": work, "graph_port": graph_port})
+        env = {
+            **os.environ,
+            **service_env(services),
+            "BRAISE_NOTIFIER_BROKER_DB": "3",
+            "BRAISE_LOG_LEVEL": "WARNING",
+        }
         settings = NotifierSettings(
-            database_url=f"sqlite:///{work / 'notifier.db'}",
+            database_url=env["BRAISE_NOTIFIER_DATABASE_URL"],
             redis_url=endpoints.redis_url,
             broker_db=3,
         )
@@ -108,21 +117,6 @@ def main() -> None:
         apply_events(factory, events[: args.consultants])
         redis.Redis.from_url(settings.broker_url).flushdb()
 
-        graph_port = free_port()
-        env = {
-            **os.environ,
-            "REDIS_URL": endpoints.redis_url,
-            "NEO4J_URI": endpoints.neo4j_uri,
-            "NEO4J_USER": endpoints.neo4j_user,
-            "NEO4J_PASSWORD": endpoints.neo4j_password.get_secret_value(),
-            "SMTP_HOST": endpoints.smtp_host,
-            "SMTP_PORT": str(endpoints.smtp_port),
-            "BRAISE_GRAPH_PORT": str(graph_port),
-            "BRAISE_NOTIFIER_DATABASE_URL": settings.database_url,
-            "BRAISE_NOTIFIER_GRAPH_URL": f"http://127.0.0.1:{graph_port}",
-            "BRAISE_NOTIFIER_BROKER_DB": "3",
-            "BRAISE_LOG_LEVEL": "WARNING",
-        }
         log = (work / "services.log").open("ab")
         graph = subprocess.Popen(
             [sys.executable, "-m", "braise_graph.server"], env=env, stdout=log, stderr=log

@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
-from urllib.parse import urlparse
 
 import httpx
 import pytest
@@ -24,7 +23,7 @@ from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
-from tests.support.servers import SessionServers
+from tests.support.servers import SessionServers, stack_settings_for
 
 
 @pytest.fixture
@@ -35,18 +34,15 @@ def braise(
     neo4j_driver: Driver,
     maildir: Path,
 ) -> Iterator[StackSettings]:
-    endpoints = servers.endpoints
-    settings = StackSettings(
-        var_dir=tmp_path / "var",
-        redis_port=int(urlparse(endpoints.redis_url).port or 6379),
-        neo4j_bolt_port=int(urlparse(endpoints.neo4j_uri).port or 7687),
-        neo4j_password=endpoints.neo4j_password,
-        smtp_port=endpoints.smtp_port,
+    settings = stack_settings_for(
+        servers,
+        tmp_path / "var",
         profiles_port=free_port(),
         graph_port=free_port(),
         notifier_port=free_port(),
     )
-    redis.Redis.from_url(endpoints.redis_url.rsplit("/", 1)[0] + "/1").flushdb()  # Celery broker
+    broker = servers.endpoints.redis_url.rsplit("/", 1)[0] + "/1"
+    redis.Redis.from_url(broker).flushdb()
     started: list[Server] = []
     try:
         for service in build_services(settings):

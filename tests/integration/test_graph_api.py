@@ -222,3 +222,34 @@ def test_stats_count_consultants_links_by_stage_and_events(
     assert stats["links"] == 5
     assert sum(stats["links_by_stage"].values()) == 5
     assert stats["events_applied"] == 6 + 9 + 1
+
+
+def test_feedback_done_counts_as_an_interaction_never_and_not_now_rest_the_person(
+    graph: tuple[TestClient, GraphStore], neo4j_driver: Driver
+) -> None:
+    client, store = graph
+    _firm(store)
+
+    def names() -> list[str]:
+        body = client.get(
+            f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
+            params={"at": _at()},
+            headers=admin_headers(),
+        ).json()
+        return [c["other_name"] for c in body["candidates"]]
+
+    assert names() == ["Karim", "Jules"]
+    store.apply([ev.feedback(ME, OPTED_OUT, "done", NOW - DAY)])
+    strength = neo4j_driver.execute_query(
+        "MATCH (:Consultant {id: $a})-[r:LINK]-(:Consultant {id: $b}) "
+        "RETURN r.count AS n, r.kinds AS k",
+        a=str(ev.cid(ME)),
+        b=str(ev.cid(OPTED_OUT)),
+    ).records[0]
+    assert strength["n"] == 2
+    assert "rekindled" in strength["k"]
+
+    store.apply([ev.feedback(ME, OLD_FRIEND, "never", NOW - DAY)])
+    assert names() == ["Jules"]
+    store.apply([ev.feedback(ME, COOLING, "not_now", NOW - DAY)])
+    assert names() == []

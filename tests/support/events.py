@@ -16,6 +16,8 @@ from braise_shared.events import (
     PreferencesChanged,
     PreferencesChangedV1,
     SuggestedLink,
+    SuggestionFeedback,
+    SuggestionFeedbackV1,
 )
 from braise_shared.tags import make_tags
 
@@ -123,3 +125,16 @@ def digest_sent(
         ],
     )
     return DigestSentV1(occurred_at=at(t), producer="test", data=data)
+
+
+def feedback(reader: int, other: int, action: str, t: float) -> SuggestionFeedbackV1:
+    """Return suggestion.feedback: reader clicked done, not_now or never about other."""
+    data = SuggestionFeedback.model_validate(
+        {
+            "consultant_id": cid(reader),
+            "other_id": cid(other),
+            "action": action,
+            "period": "2026-W48",
+        }
+    )
+    return SuggestionFeedbackV1(occurred_at=at(t), producer="test", data=data)

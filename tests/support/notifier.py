@@ -17,6 +17,7 @@ from neo4j import Driver
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from braise_cli.stack.services import service_env
 from braise_graph.store import GraphStore
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import DigestRow, make_engine, session_factory
@@ -26,7 +27,7 @@ from braise_shared.events import Event
 from tests.support.disposable import free_port
 from tests.support.graph import new_store
 from tests.support.processes import ServiceProcess, service_process, wait_until
-from tests.support.servers import SessionServers
+from tests.support.servers import SessionServers, stack_settings_for
 
 FINAL = {"sent", "failed", "empty", "skipped"}
 
@@ -104,15 +105,7 @@ def notifier_under_test(
     endpoints = servers.endpoints
     graph_port = free_port()
     env = {
-        "REDIS_URL": endpoints.redis_url,
-        "NEO4J_URI": endpoints.neo4j_uri,
-        "NEO4J_USER": endpoints.neo4j_user,
-        "NEO4J_PASSWORD": endpoints.neo4j_password.get_secret_value(),
-        "SMTP_HOST": endpoints.smtp_host,
-        "SMTP_PORT": str(endpoints.smtp_port),
-        "BRAISE_GRAPH_PORT": str(graph_port),
-        "BRAISE_NOTIFIER_DATABASE_URL": f"sqlite:///{tmp / 'notifier.db'}",
-        "BRAISE_NOTIFIER_GRAPH_URL": f"http://127.0.0.1:{graph_port}",
+        **service_env(stack_settings_for(servers, tmp, graph_port=graph_port)),
         "BRAISE_NOTIFIER_BROKER_DB": "2",
         "BRAISE_NOTIFIER_RETRY_BACKOFF_S": "0.2",
         "BRAISE_NOTIFIER_RETRY_BACKOFF_MAX_S": "1",
@@ -122,7 +115,7 @@ def notifier_under_test(
         **overrides,
     }
     settings = NotifierSettings(
-        database_url=env["BRAISE_NOTIFIER_DATABASE_URL"],
+        database_url=env["BRAISE_NOTIFIER_DATABASE_URL"],  # the stack's: tmp/notifier.db
         redis_url=endpoints.redis_url,
         broker_db=2,
     )

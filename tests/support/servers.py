@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
@@ -116,6 +117,19 @@ def _from_local_stack() -> Iterator[SessionServers]:
         if os.environ.get("BRAISE_TEST_KEEP_SERVERS") != "1":
             for server in reversed(started):
                 server.stop()
+
+
+def stack_settings_for(servers: SessionServers, var_dir: Path, **ports: int) -> StackSettings:
+    """Return a stack whose servers are the session's and whose own state lives in var_dir."""
+    endpoints = servers.endpoints
+    settings = StackSettings(
+        var_dir=var_dir,
+        redis_port=int(urlparse(endpoints.redis_url).port or 6379),
+        neo4j_bolt_port=int(urlparse(endpoints.neo4j_uri).port or 7687),
+        neo4j_password=endpoints.neo4j_password,
+        smtp_port=endpoints.smtp_port,
+    )
+    return settings.model_copy(update=ports)
 
 
 @contextmanager

@@ -27,6 +27,7 @@ def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Pa
     if braise.consultant_count() > 0:
         typer.echo("A firm is already loaded (`make clean` starts from scratch); reusing it.")
         consultants, interactions = size, len(firm.interactions)
+        expected = 0
     else:
         total = len(firm.consultants) + len(firm.interactions)
         with Progress() as progress:
@@ -34,9 +35,11 @@ def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Pa
             consultants, interactions = braise.load_firm(
                 firm, key=f"demo-{seed}-{size}", progress=lambda n: progress.advance(task, n)
             )
+        expected = consultants + interactions
     with Progress() as progress:
         task = progress.add_task("Waiting for the graph and the notifier to catch up", total=None)
         braise.wait_caught_up(
+            expected=expected,
             timeout_s=600,
             progress=lambda length, behind: progress.update(
                 task, description=f"Stream: {length} events, {behind} still to apply"

@@ -97,23 +97,26 @@ class Braise:
             )
         return report
 
-    def wait_caught_up(self, *, timeout_s: float, progress: Callable[[int, int], None]) -> None:
-        """Wait until the relay published everything and both consumer groups acknowledged it."""
+    def wait_caught_up(
+        self, *, expected: int, timeout_s: float, progress: Callable[[int, int], None]
+    ) -> None:
+        """Wait until the stream holds at least `expected` events (the relay published them)
+        and both consumer groups acknowledged everything."""
         client = redis.Redis(port=self.settings.redis_port)
         deadline = time.monotonic() + timeout_s
         stable = 0
         while time.monotonic() < deadline:
             groups = {g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)}
             length = int(client.xlen(EVENTS_STREAM))
-            behind = sum(
+            behind = max(0, expected - length) + sum(
                 int(groups[g]["lag"] or 0) + int(groups[g]["pending"])
                 for g in ("graph", "notifier")
                 if g in groups
             )
             progress(length, behind)
-            # The relay may still be publishing: require the stream to stop growing too.
+            # Ask twice in a row: a consumer may have read a batch it has not acknowledged yet.
             stable = stable + 1 if behind == 0 else 0
-            if stable >= 5 and len(groups) >= 2:
+            if stable >= 2 and len(groups) >= 2:
                 return
             time.sleep(0.4)
         raise OperatorError(f"the consumers did not catch up within {timeout_s:.0f}s")

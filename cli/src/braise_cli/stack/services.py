@@ -42,7 +42,16 @@ class BraiseProcess(Server):
     """A Braise process run with this interpreter (`python -m module ...`)."""
 
     module: str
-    args: tuple[str, ...] = ()
+
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Return the arguments after `-m module`."""
+        return ()
+
+    @property
+    def signature(self) -> str:
+        """Return a part of the command line that tells this process from any other."""
+        return f"-m {self.module}"
 
     def process(self) -> ManagedProcess:
         """Run the module with the stack's environment."""
@@ -51,7 +60,7 @@ class BraiseProcess(Server):
             command=[sys.executable, "-m", self.module, *self.args],
             pid_file=self.root / "run" / f"{self.name}.pid",
             log_file=self.log_file,
-            signature=f"-m {self.module}",
+            signature=self.signature,
             env=service_env(self.settings),
             cwd=Path.cwd(),
         )
@@ -168,33 +177,25 @@ class CeleryWorker(BackgroundProcess):
 
     name = "worker"
     module = "celery"
-    args = (
-        "-A",
-        "braise_notifier.tasks",
-        "worker",
-        "-P",
-        "prefork",
-        "-c",
-        "2",
-        "-l",
-        "INFO",
-        "--without-gossip",
-        "--without-mingle",
-        "-n",
-        "braise-worker@%h",
-    )
+    signature = "braise_notifier.tasks worker"
 
-    def process(self) -> ManagedProcess:
-        """Run the worker; the signature names the app so pids are not confused."""
-        proc = super().process()
-        return ManagedProcess(
-            proc.name,
-            proc.command,
-            proc.pid_file,
-            proc.log_file,
-            "braise_notifier.tasks worker",
-            proc.env,
-            proc.cwd,
+    @property
+    def args(self) -> tuple[str, ...]:
+        """Two prefork processes, named after the host."""
+        return (
+            "-A",
+            "braise_notifier.tasks",
+            "worker",
+            "-P",
+            "prefork",
+            "-c",
+            "2",
+            "-l",
+            "INFO",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            "braise-worker@%h",
         )
 
 
@@ -203,25 +204,13 @@ class CeleryBeat(BackgroundProcess):
 
     name = "beat"
     module = "celery"
+    signature = "braise_notifier.tasks beat"
 
     @property
-    def args(self) -> tuple[str, ...]:  # type: ignore[override]
+    def args(self) -> tuple[str, ...]:
         """Keep beat's schedule file under var/."""
         schedule = self.root / "run" / "celerybeat-schedule"
         return ("-A", "braise_notifier.tasks", "beat", "-l", "INFO", "-s", str(schedule))
-
-    def process(self) -> ManagedProcess:
-        """Run beat."""
-        proc = super().process()
-        return ManagedProcess(
-            proc.name,
-            proc.command,
-            proc.pid_file,
-            proc.log_file,
-            "braise_notifier.tasks beat",
-            proc.env,
-            proc.cwd,
-        )
 
 
 def build_services(settings: StackSettings) -> list[Server]:

@@ -14,7 +14,7 @@ from neo4j import Driver
 from pydantic import AwareDatetime, BaseModel
 
 from braise_graph.config import GraphSettings
-from braise_graph.ranking import Candidate
+from braise_graph.ranking import Candidate, reciprocity
 from braise_graph.reads import GraphReader, LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema, open_driver
@@ -113,8 +113,6 @@ def _dt(t: float) -> datetime:
 
 def _link_out(view: LinkView) -> LinkOut:
     f = view.facts
-    from braise_graph.ranking import reciprocity
-
     return LinkOut(
         other_id=f.other.id,
         other_name=f.other.name,

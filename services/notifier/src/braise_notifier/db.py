@@ -1,24 +1,15 @@
 """The notifier's own data: who to write to (from events) and the digest ledger."""
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Dialect,
-    Integer,
-    String,
-    Text,
-    TypeDecorator,
-    create_engine,
-    event,
-)
+from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+
+from braise_shared.sql import UTCDateTime, make_session_factory, unit_of_work
+from braise_shared.sql import make_engine as open_engine
+
+__all__ = ["make_engine", "session_factory", "unit_of_work"]
 
 # Ledger states. planned -> sending -> sent | failed | empty | skipped; a "sending" row whose
 # lease ran out (its worker died) is taken again.
@@ -30,23 +21,6 @@ PLANNED, SENDING, SENT, FAILED, EMPTY, SKIPPED = (
     "empty",
     "skipped",
 )
-
-
-class UTCDateTime(TypeDecorator[datetime]):
-    """A UTC-aware timestamp, also on SQLite."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Store in UTC."""
-        return None if value is None else value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Read back UTC-aware."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -96,34 +70,12 @@ class DigestRow(Base):
 
 
 def make_engine(database_url: str) -> Engine:
-    """Open the database (SQLite: create its folder, WAL, wait on locks) and its tables."""
-    kwargs: dict[str, Any] = {}
-    if database_url.startswith("sqlite"):
-        path = database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(database_url, **kwargs)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
+    """Open the database and create the notifier's tables if missing."""
+    engine = open_engine(database_url)
     Base.metadata.create_all(engine)
     return engine
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     """Return the session factory."""
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Yield a session that commits on success and rolls back on error."""
-    with factory() as session, session.begin():
-        yield session
+    return make_session_factory(engine)

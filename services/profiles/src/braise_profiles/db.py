@@ -1,50 +1,14 @@
 """The profiles service's tables (SQLAlchemy 2) and how to open the database."""
 
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any
+from datetime import datetime
 
-from sqlalchemy import (
-    Boolean,
-    DateTime,
-    Dialect,
-    ForeignKey,
-    Index,
-    Integer,
-    LargeBinary,
-    String,
-    Text,
-    TypeDecorator,
-    Uuid,
-    create_engine,
-    event,
-)
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from braise_shared.sql import UTCDateTime, make_engine, make_session_factory, unit_of_work
 
-class UTCDateTime(TypeDecorator[datetime]):
-    """A timezone-aware UTC timestamp, on SQLite (which stores naive text) as on PostgreSQL."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Store in UTC; refuse naive values, whose zone nobody knows."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError("naive datetime: a time zone is required")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
-        """Read back as UTC-aware."""
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+__all__ = ["make_engine", "make_session_factory", "unit_of_work"]
 
 
 class Base(DeclarativeBase):
@@ -140,37 +104,3 @@ class IdempotencyRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-def make_engine(database_url: str) -> Engine:
-    """Open the database; on SQLite, create its folder and turn foreign keys on."""
-    kwargs: dict[str, Any] = {}
-    if database_url.startswith("sqlite"):
-        path = database_url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
-    engine = create_engine(database_url, **kwargs)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=30000")
-            cursor.close()
-
-    return engine
-
-
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return the session factory every unit of work uses."""
-    return sessionmaker(engine, expire_on_commit=False)
-
-
-@contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
-    """Yield a session whose work commits on success and rolls back on any error."""
-    with factory() as session, session.begin():
-        yield session

@@ -1,0 +1,59 @@
+"""Production refuses development secrets; the synthetic firm is deterministic."""
+
+from datetime import UTC, datetime
+
+import pytest
+from pydantic import ValidationError
+
+from braise_cli.firm import generate_firm
+from braise_graph.config import GraphSettings
+from braise_notifier.config import NotifierSettings
+from braise_profiles.config import ProfilesSettings
+
+ANCHOR = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+STRONG = "a-production-secret-of-more-than-32-characters"
+
+
+@pytest.mark.parametrize("settings", [ProfilesSettings, GraphSettings, NotifierSettings])
+def test_production_refuses_the_development_secret(settings: type) -> None:
+    with pytest.raises(ValidationError, match="BRAISE_JWT_SECRET"):
+        settings(environment="production")
+
+
+def test_production_starts_with_real_secrets() -> None:
+    ProfilesSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
+    NotifierSettings(
+        environment="production",
+        BRAISE_JWT_SECRET=STRONG,
+        link_secret=STRONG + "-links",
+        public_url="https://braise.example.org",
+    )
+    with pytest.raises(ValidationError, match="HTTPS"):
+        NotifierSettings(
+            environment="production",
+            BRAISE_JWT_SECRET=STRONG,
+            link_secret=STRONG + "-links",
+            public_url="http://braise.example.org",
+        )
+
+
+def test_same_seed_same_firm_other_seed_other_firm() -> None:
+    first = generate_firm(120, seed=7, now=ANCHOR)
+    again = generate_firm(120, seed=7, now=ANCHOR)
+    other = generate_firm(120, seed=8, now=ANCHOR)
+    assert first == again
+    assert first.consultants != other.consultants
+
+
+def test_firm_has_history_communities_events_and_late_joiners() -> None:
+    firm = generate_firm(300, seed=42, now=ANCHOR)
+    kinds = {i.kind for i in firm.interactions}
+    assert {"mission_together", "lunch", "call", "message", "event"} <= kinds
+    assert all(i.occurred_at <= ANCHOR for i in firm.interactions)
+    assert len({c.email for c in firm.consultants}) == 300
+    late = [c for c in firm.consultants if c.joined_at > ANCHOR.replace(year=2024)]
+    assert late
+    by_key = {c.key: c for c in firm.consultants}
+    for interaction in firm.interactions:
+        for key in interaction.participants:
+            assert by_key[key].joined_at <= interaction.occurred_at
