@@ -201,8 +201,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         when = _dt(now)
         seed = f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
         try:
-            me_props = reader.consultant(cid)
-            _me, ranked = reader.candidates(cid, now=now, seed=seed)
+            me_props, ranked = reader.candidates(cid, now=now, seed=seed)
         except UnknownConsultantError as exc:
             raise _not_found(cid) from exc
         lang = locale or (me_props.get("locale") or "fr")

@@ -89,9 +89,13 @@ class GraphReader:
         props: dict[str, Any] = records[0]["props"]
         return props
 
-    def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
-        """Return every link of a consultant with its strength and stage at time now."""
-        self.consultant(consultant_id)
+    def links(self, consultant_id: str, *, now: float, known: bool = False) -> list[LinkView]:
+        """Return every link of a consultant with its strength and stage at time now.
+
+        Raise UnknownConsultantError for an unknown id, unless the caller already `known` it.
+        """
+        if not known:
+            self.consultant(consultant_id)
         records, _, _ = self.driver.execute_query(LINKS_OF, id=consultant_id)
         period_start = now - self.settings.spread_period_days * DAY_S
         views = []
@@ -142,11 +146,12 @@ class GraphReader:
 
     def candidates(
         self, consultant_id: str, *, now: float, seed: str
-    ) -> tuple[Person, list[Candidate]]:
-        """Return the consultant and their ranked revival candidates at time now."""
-        me = person_of(self.consultant(consultant_id))
-        links = [v.facts for v in self.links(consultant_id, now=now)]
-        return me, rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
+    ) -> tuple[dict[str, Any], list[Candidate]]:
+        """Return the consultant's node properties and their ranked candidates at time now."""
+        props = self.consultant(consultant_id)
+        me = person_of(props)
+        links = [v.facts for v in self.links(consultant_id, now=now, known=True)]
+        return props, rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
 
     def stats(self, *, now: float | None = None) -> dict[str, Any]:
         """Return counts of consultants, links by stage, and events applied."""
