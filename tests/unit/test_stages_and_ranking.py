@@ -92,6 +92,9 @@ def test_opted_out_suggested_recently_and_overexposed_people_are_excluded() -> N
     assert excluded(_link(other, suggested_to_me_at=NOW - 40 * DAY_S), NOW, RANK_RULES) is None
     assert excluded(_link(other, proposals_in_period=3), NOW, RANK_RULES) == "spread"
     assert excluded(_link(other, stage="active"), NOW, RANK_RULES) == "stage"
+    # A cooling link that never was more than a call is not worth a suggestion.
+    assert excluded(_link(other, stage="cooling", peak=2.0), NOW, RANK_RULES) == "thin"
+    assert excluded(_link(other, stage="cooling", peak=6.0), NOW, RANK_RULES) is None
 
 
 def test_novelty_counts_what_my_active_network_lacks() -> None:

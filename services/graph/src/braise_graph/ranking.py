@@ -84,6 +84,8 @@ class RankingRules:
     hook_s: float
     spread_cap: int
     strong_peak: float
+    # A cooling link is worth keeping warm only if it once was active, not a lone call.
+    cooling_min_peak: float = 3.0
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
     """Return why a link may not be proposed now, or None if it may."""
     if link.stage not in ("dormant", "cooling"):
         return "stage"
+    if link.stage == "cooling" and link.peak < rules.cooling_min_peak:
+        return "thin"
     if not link.suggestable:
         return "opted_out"
     if link.declined:

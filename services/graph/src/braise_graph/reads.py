@@ -79,6 +79,7 @@ class GraphReader:
             hook_s=settings.hook_days * DAY_S,
             spread_cap=settings.spread_cap,
             strong_peak=settings.strong_peak,
+            cooling_min_peak=settings.active_min,
         )
 
     def consultant(self, consultant_id: str) -> dict[str, Any]:
