@@ -68,7 +68,15 @@ def _reason(texts: Texts, reason: dict[str, Any], name: str, kinds: InteractionK
     code, p = reason["code"], reason["params"]
     if code == "was_strong":
         together = []
-        for kind, count in list(p["kinds"].items())[:3]:
+        # What weighed most first: a mission together before a handful of messages.
+        weighed = sorted(
+            p["kinds"].items(),
+            key=lambda kc: (
+                -(kinds.kinds[kc[0]].weight if kc[0] in kinds.kinds else 0) * kc[1],
+                kc[0],
+            ),
+        )
+        for kind, count in weighed[:3]:
             label = kinds.kinds[kind].label(texts.locale) if kind in kinds.kinds else kind
             together.append(label if count == 1 else f"{label} (x{count})")
         return texts.get(
