@@ -24,7 +24,7 @@ def current_period(now: datetime | None = None) -> str:
 def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Path) -> None:
     """Load the firm (unless loaded), wait for the graph, send one period, show the result."""
     firm = generate_firm(size, seed=seed)
-    if braise.consultant_count() > 0:
+    if braise.has_consultants():
         typer.echo("A firm is already loaded (`make clean` starts from scratch); reusing it.")
         consultants, interactions = size, len(firm.interactions)
         expected = 0

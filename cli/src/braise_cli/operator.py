@@ -43,10 +43,10 @@ class Braise:
             base_url=f"http://127.0.0.1:{s.notifier_port}", headers=headers, timeout=60
         )
 
-    def consultant_count(self) -> int:
-        """Return how many consultants profiles holds (up to one page)."""
-        page = _ok(self.profiles.get("/v1/consultants", params={"limit": 200}))
-        return len(page["items"]) + (1 if page["next_cursor"] else 0)
+    def has_consultants(self) -> bool:
+        """Tell whether profiles holds any consultant."""
+        page = _ok(self.profiles.get("/v1/consultants", params={"limit": 1}))
+        return bool(page["items"])
 
     def load_firm(self, firm: Firm, *, key: str, progress: Progress) -> tuple[int, int]:
         """Register the firm's consultants and record its interactions, in bulk; return counts."""

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Literal
 
-from braise_graph.config import DAY_S
 from braise_graph.stages import Stage
 
 GestureKind = Literal["congratulate", "share", "introduce", "ask_news", "invite"]
@@ -275,8 +274,3 @@ def rank(
         )
     candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))
     return candidates
-
-
-def quiet_days(link: LinkFacts, now: float) -> int:
-    """Return the whole days since the last interaction."""
-    return int((now - link.last_at) // DAY_S)

@@ -49,7 +49,10 @@ class LinkView:
 
 def person_of(props: dict[str, Any]) -> Person:
     """Return the ranking's view of a consultant node."""
-    state = NodeState.from_properties(props)
+    return _person(NodeState.from_properties(props))
+
+
+def _person(state: NodeState) -> Person:
     return Person(
         id=state.id,
         name=state.name or "?",
@@ -58,8 +61,7 @@ def person_of(props: dict[str, Any]) -> Person:
     )
 
 
-def _news(props: dict[str, Any]) -> list[News]:
-    state = NodeState.from_properties(props)
+def _news(state: NodeState, props: dict[str, Any]) -> list[News]:
     news = [News(kind, label, at) for kind, label, at in state.news]  # type: ignore[arg-type]
     if props.get("last_mission_at") is not None:
         news.append(News("mission", props.get("last_mission_note") or "", props["last_mission_at"]))
@@ -107,8 +109,9 @@ class GraphReader:
             state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
             strength = strength_at(state, now, self.rate)
             me_is_a = record["me_is_a"]
+            other_state = NodeState.from_properties(other)
             facts = LinkFacts(
-                other=person_of(other),
+                other=_person(other_state),
                 stage=self._stage(link, strength, now),
                 strength=strength,
                 peak=link["peak"],
@@ -121,7 +124,7 @@ class GraphReader:
                 initiated_by_other=link["init_b"] if me_is_a else link["init_a"],
                 last_mission_note=link.get("last_mission_note"),
                 suggestable=bool(other.get("suggestable", True)) and not other.get("placeholder"),
-                news=_news(other),
+                news=_news(other_state, other),
                 suggested_to_me_at=record["suggested_at"],
                 times_suggested_to_me=record["suggested_count"],
                 declined=record["declined"],

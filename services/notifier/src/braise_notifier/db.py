@@ -4,10 +4,11 @@ from datetime import datetime
 
 from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from braise_shared.sql import UTCDateTime, make_session_factory, unit_of_work
+from braise_shared.sql import UTCDateTime, unit_of_work
 from braise_shared.sql import make_engine as open_engine
+from braise_shared.sql import make_session_factory as session_factory
 
 __all__ = ["make_engine", "session_factory", "unit_of_work"]
 
@@ -74,8 +75,3 @@ def make_engine(database_url: str) -> Engine:
     engine = open_engine(database_url)
     Base.metadata.create_all(engine)
     return engine
-
-
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Return the session factory."""
-    return make_session_factory(engine)

@@ -6,7 +6,6 @@ from typing import Literal
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 Purpose = Literal["unsubscribe", "done", "not_now", "never"]
-PURPOSES: tuple[Purpose, ...] = ("unsubscribe", "done", "not_now", "never")
 
 
 class TokenError(ValueError):

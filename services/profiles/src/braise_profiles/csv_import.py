@@ -13,13 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from braise_profiles.db import ConsultantRow
 from braise_profiles.errors import InvalidError
 from braise_profiles.schemas import ImportReport, InteractionIn, RejectedRow
-from braise_profiles.service import record_interactions
+from braise_profiles.service import ids_by_email, known_consultants, record_interactions
 
 REQUIRED_COLUMNS = ("kind", "participants", "occurred_at")
 OPTIONAL_COLUMNS = ("initiator", "note")
@@ -126,15 +124,6 @@ def _resolve(session: Session, refs: set[str]) -> dict[str, uuid.UUID]:
     keys = {ref: key for ref in refs if (key := _canonical(ref)) is not None}
     emails = sorted({k for k in keys.values() if "@" in k})
     ids = sorted({uuid.UUID(k) for k in keys.values() if "@" not in k})
-    found: dict[str, uuid.UUID] = {}
-    for start in range(0, len(emails), 500):
-        chunk = emails[start : start + 500]
-        for cid, email in session.execute(
-            select(ConsultantRow.id, ConsultantRow.email).where(ConsultantRow.email.in_(chunk))
-        ):
-            found[email] = cid
-    for start in range(0, len(ids), 500):
-        id_chunk = ids[start : start + 500]
-        for cid in session.scalars(select(ConsultantRow.id).where(ConsultantRow.id.in_(id_chunk))):
-            found[str(cid)] = cid
+    found: dict[str, uuid.UUID] = dict(ids_by_email(session, emails))
+    found.update({str(cid): cid for cid in known_consultants(session, ids)})
     return {ref: found[key] for ref, key in keys.items() if key in found}

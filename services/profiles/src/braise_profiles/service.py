@@ -1,9 +1,9 @@
 """The profiles use cases: each runs in the caller's transaction and stages its events."""
 
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
@@ -39,6 +39,7 @@ from braise_shared.events import (
 )
 from braise_shared.tags import Tag, make_tags
 
+T = TypeVar("T")
 FACETS = ("skill", "sector", "interest")
 
 # Where, in the request, item number i sits: ("body",) for a single item,
@@ -146,12 +147,7 @@ def _check_emails_free(session: Session, emails: list[str], item_loc: ItemLoc) -
                 (*item_loc(index), "email"), f"e-mail {email} appears twice in the request"
             )
         seen.add(email)
-    taken: set[str] = set()
-    for start in range(0, len(emails), 500):
-        chunk = emails[start : start + 500]
-        taken.update(
-            session.scalars(select(ConsultantRow.email).where(ConsultantRow.email.in_(chunk)))
-        )
+    taken = ids_by_email(session, emails)
     for index, email in enumerate(emails):
         if email in taken:
             raise ConflictError(
@@ -345,11 +341,25 @@ def export_consultant(session: Session, *, consultant_id: uuid.UUID) -> dict[str
     }
 
 
-def _known_consultants(session: Session, ids: set[uuid.UUID]) -> set[uuid.UUID]:
+def _chunks(values: list[T], size: int = 500) -> Iterator[list[T]]:
+    """Yield slices small enough for an SQL `IN (...)` on any database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, uuid.UUID]:
+    """Return the id of each registered consultant among these (lower-case) e-mails."""
+    found: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(sorted(set(emails))):
+        query = select(ConsultantRow.email, ConsultantRow.id).where(ConsultantRow.email.in_(chunk))
+        found.update((email, cid) for email, cid in session.execute(query))
+    return found
+
+
+def known_consultants(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Return those of the ids that name a registered consultant."""
     known: set[uuid.UUID] = set()
-    ordered = sorted(ids)
-    for start in range(0, len(ordered), 500):
-        chunk = ordered[start : start + 500]
+    for chunk in _chunks(sorted(set(ids))):
         known.update(session.scalars(select(ConsultantRow.id).where(ConsultantRow.id.in_(chunk))))
     return known
 
@@ -359,7 +369,7 @@ def record_interactions(
 ) -> list[InteractionOut]:
     """Record interactions, all or none, and stage one `interaction.recorded` each."""
     wanted = {p for item in items for p in item.participants}
-    known = _known_consultants(session, wanted)
+    known = known_consultants(session, wanted)
     for index, item in enumerate(items):
         unknown = [str(p) for p in item.participants if p not in known]
         if unknown:
