@@ -3,40 +3,31 @@
 import math
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from braise_shared.auth import DEFAULT_SECRET
 from braise_shared.settings import (
     DEFAULT_NEO4J_BOLT_PORT,
     DEFAULT_NEO4J_PASSWORD,
     DEFAULT_NEO4J_USER,
-    DEFAULT_REDIS_PORT,
+    ServiceSettings,
 )
 
 DEFAULT_PORT = 8002
 DAY_S = 86_400.0
 
 
-class GraphSettings(BaseSettings):
+class GraphSettings(ServiceSettings):
     """The link model's parameters, and where the graph service's servers are."""
 
     model_config = SettingsConfigDict(env_prefix="BRAISE_GRAPH_", frozen=True, extra="ignore")
 
-    environment: str = "development"
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
-    redis_url: str = Field(
-        default=f"redis://127.0.0.1:{DEFAULT_REDIS_PORT}/0", validation_alias="REDIS_URL"
-    )
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     neo4j_uri: str = Field(
         default=f"bolt://127.0.0.1:{DEFAULT_NEO4J_BOLT_PORT}", validation_alias="NEO4J_URI"
     )
     neo4j_user: str = Field(default=DEFAULT_NEO4J_USER, validation_alias="NEO4J_USER")
     neo4j_password: SecretStr = Field(
         default=SecretStr(DEFAULT_NEO4J_PASSWORD), validation_alias="NEO4J_PASSWORD"
-    )
-    jwt_secret: SecretStr = Field(
-        default=SecretStr(DEFAULT_SECRET), validation_alias="BRAISE_JWT_SECRET"
     )
 
     # The link model (docs/link-model.md explains each).
@@ -74,9 +65,4 @@ class GraphSettings(BaseSettings):
             raise ValueError("dormant_ratio must be below cooling_ratio")
         if self.cooling_quiet_days >= self.dormant_quiet_days:
             raise ValueError("cooling_quiet_days must be below dormant_quiet_days")
-        if (
-            self.environment == "production"
-            and self.jwt_secret.get_secret_value() == DEFAULT_SECRET
-        ):
-            raise ValueError("BRAISE_JWT_SECRET must be set in production")
         return self

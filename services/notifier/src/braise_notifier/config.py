@@ -1,27 +1,21 @@
 """Settings of the notifier, read from `BRAISE_NOTIFIER_*` variables (servers: shared names)."""
 
 from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 
-from braise_shared.auth import DEFAULT_SECRET
-from braise_shared.settings import DEFAULT_REDIS_PORT, DEFAULT_SMTP_PORT
+from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
 DEFAULT_PORT = 8003
 DEFAULT_LINK_SECRET = "braise-dev-link-secret-change-me-0123456789"  # noqa: S105
 
 
-class NotifierSettings(BaseSettings):
+class NotifierSettings(ServiceSettings):
     """Everything the notifier's API, worker, beat and consumer read at start-up."""
 
     model_config = SettingsConfigDict(env_prefix="BRAISE_NOTIFIER_", frozen=True, extra="ignore")
 
-    environment: str = "development"
-    host: str = "127.0.0.1"
-    port: int = DEFAULT_PORT
+    port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     database_url: str = "sqlite:///var/notifier.db"
-    redis_url: str = Field(
-        default=f"redis://127.0.0.1:{DEFAULT_REDIS_PORT}/0", validation_alias="REDIS_URL"
-    )
     broker_db: int = Field(default=1, ge=0, description="Redis database of Celery's broker.")
     smtp_host: str = Field(default="127.0.0.1", validation_alias="SMTP_HOST")
     smtp_port: int = Field(default=DEFAULT_SMTP_PORT, validation_alias="SMTP_PORT")
@@ -34,9 +28,6 @@ class NotifierSettings(BaseSettings):
     )
     graph_url: str = "http://127.0.0.1:8002"
     profiles_url: str = "http://127.0.0.1:8001"
-    jwt_secret: SecretStr = Field(
-        default=SecretStr(DEFAULT_SECRET), validation_alias="BRAISE_JWT_SECRET"
-    )
     link_secret: SecretStr = SecretStr(DEFAULT_LINK_SECRET)
     link_ttl_days: int = Field(default=30, gt=0)
     timezone: str = "Europe/Paris"
@@ -56,13 +47,14 @@ class NotifierSettings(BaseSettings):
         base = self.redis_url.rsplit("/", 1)[0] if self.redis_url.count("/") > 2 else self.redis_url
         return f"{base}/{self.broker_db}"
 
+    def production_secrets(self) -> dict[str, tuple[SecretStr, str]]:
+        """Return the JWT secret and the link-signing secret, with their development defaults."""
+        return super().production_secrets() | {
+            "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
+        }
+
     @model_validator(mode="after")
-    def _no_default_secrets_in_production(self) -> "NotifierSettings":
-        if self.environment == "production":
-            if self.jwt_secret.get_secret_value() == DEFAULT_SECRET:
-                raise ValueError("BRAISE_JWT_SECRET must be set in production")
-            if self.link_secret.get_secret_value() == DEFAULT_LINK_SECRET:
-                raise ValueError("BRAISE_NOTIFIER_LINK_SECRET must be set in production")
-            if not self.public_url.startswith("https://"):
-                raise ValueError("BRAISE_NOTIFIER_PUBLIC_URL must be HTTPS in production")
+    def _https_in_production(self) -> "NotifierSettings":
+        if self.in_production and not self.public_url.startswith("https://"):
+            raise ValueError("BRAISE_NOTIFIER_PUBLIC_URL must be HTTPS in production")
         return self
