@@ -10,6 +10,7 @@ import redis
 from fastapi.testclient import TestClient
 
 from braise_notifier.api import create_app
+from braise_notifier.bootstrap import Notifier, build
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import Reader, compose
 from braise_notifier.config import NotifierSettings
@@ -18,7 +19,6 @@ from braise_notifier.directory import apply_events
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
 from braise_notifier.tokens import LinkClaims
-from braise_notifier.wiring import Notifier, build
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
 from tests.support import events as ev

@@ -9,7 +9,7 @@ import pytest
 from braise_notifier.catalogs import LOCALES, all_message_ids, texts
 from braise_notifier.compose import Reader, compose
 from braise_notifier.guard import solicitations
-from braise_notifier.periods import current_period
+from braise_notifier.schedule import current_period
 from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
 from braise_shared.interactions import load_kinds
 

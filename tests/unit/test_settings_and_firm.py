@@ -20,7 +20,37 @@ def test_production_refuses_the_development_secret(settings: type) -> None:
         settings(environment="production")
 
 
+@pytest.mark.parametrize("settings", [ProfilesSettings, GraphSettings, NotifierSettings])
+@pytest.mark.parametrize("word", ["Production", "PRODUCTION", " production "])
+def test_production_in_any_casing_turns_the_guard_on(settings: type, word: str) -> None:
+    with pytest.raises(ValidationError, match="BRAISE_JWT_SECRET"):
+        settings(environment=word)
+
+
+@pytest.mark.parametrize("settings", [ProfilesSettings, GraphSettings, NotifierSettings])
+def test_an_unknown_environment_is_refused(settings: type) -> None:
+    with pytest.raises(ValidationError, match="environment"):
+        settings(environment="prod")
+
+
+@pytest.mark.parametrize("settings", [ProfilesSettings, GraphSettings, NotifierSettings])
+def test_production_refuses_a_short_jwt_secret(settings: type) -> None:
+    with pytest.raises(ValidationError, match="32"):
+        settings(environment="production", BRAISE_JWT_SECRET="x" * 31)
+
+
+def test_production_refuses_a_short_link_secret() -> None:
+    with pytest.raises(ValidationError, match="BRAISE_NOTIFIER_LINK_SECRET"):
+        NotifierSettings(
+            environment="production",
+            BRAISE_JWT_SECRET=STRONG,
+            link_secret="s",
+            public_url="https://braise.example.org",
+        )
+
+
 def test_production_starts_with_real_secrets() -> None:
+    GraphSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
     ProfilesSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
     NotifierSettings(
         environment="production",

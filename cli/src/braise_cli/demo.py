@@ -13,12 +13,12 @@ from rich.progress import Progress
 
 from braise_cli.firm import generate_firm
 from braise_cli.operator import Braise
+from braise_notifier.schedule import week_period
 
 
 def current_period(now: datetime | None = None) -> str:
     """Return this ISO week's period key, e.g. 2026-W48."""
-    year, week, _ = (now or datetime.now(UTC)).isocalendar()
-    return f"{year}-W{week:02d}"
+    return week_period((now or datetime.now(UTC)).date())
 
 
 def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Path) -> None:

@@ -13,11 +13,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 from pydantic import AwareDatetime, BaseModel
 
+from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate, reciprocity
-from braise_graph.reads import GraphReader, LinkView, UnknownConsultantError
+from braise_graph.reads import LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
-from braise_graph.store import create_schema, open_driver
+from braise_graph.store import create_schema
 from braise_graph.wording import reason_text
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.interactions import load_kinds
@@ -132,10 +133,9 @@ def _link_out(view: LinkView) -> LinkOut:
 
 def create_app(settings: GraphSettings | None = None, driver: Driver | None = None) -> FastAPI:
     """Build the read API (the composition root of the HTTP side)."""
-    settings = settings or GraphSettings()
-    driver = driver or open_driver(settings)
+    graph = build(settings, driver)
+    settings, driver, reader = graph.settings, graph.driver, graph.reader
     redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
-    reader = GraphReader(driver, settings)
     kinds = load_kinds()
 
     @asynccontextmanager
@@ -221,16 +221,16 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         if not caller.is_admin:
             raise HTTPException(403, detail=[_err(["header", "Authorization"], "staff only")])
         figures = reader.stats()
-        figures["consumer_lag"] = _lag(redis_client)
+        figures["consumer_lag"] = _lag(redis_client, settings.consumer_group)
         return figures
 
     return app
 
 
-def _lag(client: "redis.Redis") -> int | None:
+def _lag(client: "redis.Redis", group_name: str) -> int | None:
     try:
         for group in client.xinfo_groups(EVENTS_STREAM):
-            if group["name"] in (b"graph", "graph"):
+            if group["name"] in (group_name.encode(), group_name):
                 lag = group.get("lag")
                 return None if lag is None else int(lag)
     except redis.RedisError:

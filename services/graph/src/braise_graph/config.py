@@ -49,6 +49,7 @@ class GraphSettings(ServiceSettings):
     spread_period_days: float = Field(default=7.0, gt=0)
 
     # The consumer.
+    consumer_group: str = "graph"
     consumer_name: str = "graph-1"
     batch_size: int = Field(default=1000, gt=0)
     neo4j_retry_s: float = Field(default=10.0, ge=0, description="Driver retries, then back-off.")

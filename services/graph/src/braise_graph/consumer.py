@@ -10,12 +10,11 @@ import time
 from collections.abc import Sequence
 
 import redis
-from neo4j import Driver
 from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
 
-from braise_graph.config import DAY_S, GraphSettings
-from braise_graph.store import GraphStore, create_schema, open_driver
-from braise_shared.interactions import load_kinds
+from braise_graph.bootstrap import Graph, build
+from braise_graph.config import DAY_S
+from braise_graph.store import create_schema
 from braise_shared.logs import configure_logging
 from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
 
@@ -37,18 +36,18 @@ def is_transient(exc: BaseException) -> bool:
     )
 
 
-def build_consumer(
-    client: "redis.Redis", driver: Driver, settings: GraphSettings
-) -> StreamConsumer:
-    """Wire the stream consumer to the graph store (the consumer's composition root)."""
-    store = GraphStore(driver, kinds=load_kinds(), rate=settings.decay_rate)
+def build_consumer(client: "redis.Redis", graph: Graph) -> StreamConsumer:
+    """Wire the stream consumer to the graph store."""
 
     def handle(batch: Sequence[Delivered]) -> None:
-        applied = store.apply([d.event for d in batch])
+        applied = graph.store.apply([d.event for d in batch])
         log.debug("applied %d new events of %d delivered", applied, len(batch))
 
+    settings = graph.settings
     config = ConsumerConfig(
-        group="graph", consumer=settings.consumer_name, batch_size=settings.batch_size
+        group=settings.consumer_group,
+        consumer=settings.consumer_name,
+        batch_size=settings.batch_size,
     )
     return StreamConsumer(client, config, handle, is_transient)
 
@@ -56,9 +55,9 @@ def build_consumer(
 def main() -> None:
     """Consume until SIGTERM or SIGINT; create the schema first, waiting for Neo4j."""
     configure_logging("graph-consumer")
-    settings = GraphSettings()
+    graph = build()
+    settings, driver = graph.settings, graph.driver
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=30)
-    driver = open_driver(settings)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
@@ -69,8 +68,7 @@ def main() -> None:
         except (ServiceUnavailable, OSError) as exc:
             log.warning("neo4j unavailable (%s); retrying", exc)
             stop.wait(2.0)
-    store = GraphStore(driver, kinds=load_kinds(), rate=settings.decay_rate)
-    consumer = build_consumer(client, driver, settings)
+    consumer = build_consumer(client, graph)
     last_prune = 0.0
 
     def should_stop() -> bool:
@@ -79,12 +77,14 @@ def main() -> None:
             last_prune = time.monotonic()
             try:
                 before = time.time() - settings.applied_ids_retention_days * DAY_S
-                store.prune_applied(before=before)
+                graph.store.prune_applied(before=before)
             except (ServiceUnavailable, OSError) as exc:
                 log.warning("could not prune applied ids: %s", exc)
         return stop.is_set()
 
-    log.info("consuming %s as graph/%s", settings.redis_url, settings.consumer_name)
+    log.info(
+        "consuming %s as %s/%s", settings.redis_url, settings.consumer_group, settings.consumer_name
+    )
     consumer.run(should_stop)
     driver.close()
 

@@ -12,12 +12,12 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import func, select
 
+from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
 from braise_notifier.render import render_parts
 from braise_notifier.service import RetryLaterError, everyone_for, plan
 from braise_notifier.tokens import Purpose, TokenError
-from braise_notifier.wiring import Notifier
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
 

@@ -40,6 +40,9 @@ class NotifierSettings(ServiceSettings):
     retry_backoff_max_s: float = 3600.0
     lease_s: float = Field(default=300.0, gt=0, description="A 'sending' row older is retaken.")
     visibility_timeout_s: int = Field(default=600, gt=0)
+    consumer_group: str = "notifier"
+    consumer_name: str = "notifier-1"
+    consumer_batch_size: int = Field(default=500, gt=0)
 
     @property
     def broker_url(self) -> str:

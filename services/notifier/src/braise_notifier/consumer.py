@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import redis
 from sqlalchemy.exc import OperationalError
 
-from braise_notifier.config import NotifierSettings
-from braise_notifier.db import make_engine, session_factory
+from braise_notifier.bootstrap import Notifier, notifier
 from braise_notifier.directory import apply_events
 from braise_shared.logs import configure_logging
 from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
@@ -20,16 +19,20 @@ from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
 log = logging.getLogger(__name__)
 
 
-def build_consumer(client: "redis.Redis", settings: NotifierSettings) -> StreamConsumer:
+def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
     """Wire the consumer group `notifier` to the recipients table."""
-    factory = session_factory(make_engine(settings.database_url))
+    settings = n.settings
 
     def handle(batch: Sequence[Delivered]) -> None:
-        apply_events(factory, [d.event for d in batch])
+        apply_events(n.factory, [d.event for d in batch])
 
     return StreamConsumer(
         client,
-        ConsumerConfig(group="notifier", consumer="notifier-1", batch_size=500),
+        ConsumerConfig(
+            group=settings.consumer_group,
+            consumer=settings.consumer_name,
+            batch_size=settings.consumer_batch_size,
+        ),
         handle,
         lambda exc: isinstance(exc, OperationalError | ConnectionError | TimeoutError),
     )
@@ -38,12 +41,13 @@ def build_consumer(client: "redis.Redis", settings: NotifierSettings) -> StreamC
 def main() -> None:
     """Consume until SIGTERM or SIGINT."""
     configure_logging("notifier-consumer")
-    settings = NotifierSettings()
+    n = notifier()
+    config = n.settings
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    consumer = build_consumer(redis.Redis.from_url(settings.redis_url, socket_timeout=30), settings)
-    log.info("consuming %s as notifier/notifier-1", settings.redis_url)
+    consumer = build_consumer(redis.Redis.from_url(config.redis_url, socket_timeout=30), n)
+    log.info("consuming %s as %s/%s", config.redis_url, config.consumer_group, config.consumer_name)
     consumer.run(stop.is_set)
 
 

@@ -3,8 +3,8 @@
 import uvicorn
 
 from braise_notifier.api import create_app
+from braise_notifier.bootstrap import notifier
 from braise_notifier.tasks import send_digest, sync_unsubscribe
-from braise_notifier.wiring import notifier
 from braise_shared.logs import configure_logging
 
 

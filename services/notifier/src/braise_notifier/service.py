@@ -27,8 +27,8 @@ from braise_notifier.db import (
 )
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
-from braise_notifier.periods import current_period
 from braise_notifier.render import build_email
+from braise_notifier.schedule import current_period
 from braise_notifier.tokens import LinkSigner
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds

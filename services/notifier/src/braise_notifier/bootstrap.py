@@ -11,6 +11,7 @@ from braise_notifier.config import NotifierSettings
 from braise_notifier.db import make_engine, session_factory
 from braise_notifier.graph_client import GraphClient
 from braise_notifier.mailer import Mailer
+from braise_notifier.profiles_client import ProfilesClient
 from braise_notifier.service import DigestService
 from braise_notifier.tokens import LinkSigner
 from braise_shared.interactions import load_kinds
@@ -26,6 +27,7 @@ class Notifier:
     signer: LinkSigner
     publisher: EventPublisher
     digests: DigestService
+    profiles: ProfilesClient
 
 
 def build(settings: NotifierSettings) -> Notifier:
@@ -48,10 +50,17 @@ def build(settings: NotifierSettings) -> Notifier:
         lease=timedelta(seconds=settings.lease_s),
         max_attempts=settings.max_attempts,
     )
-    return Notifier(settings, factory, signer, publisher, digests)
+    profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
+    return Notifier(settings, factory, signer, publisher, digests, profiles)
+
+
+@cache
+def settings() -> NotifierSettings:
+    """Return this process's settings, read from the environment on first use."""
+    return NotifierSettings()
 
 
 @cache
 def notifier() -> Notifier:
-    """Return this process's notifier, built from the environment on first use."""
-    return build(NotifierSettings())
+    """Return this process's notifier, built on first use."""
+    return build(settings())

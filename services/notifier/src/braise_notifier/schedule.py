@@ -1,0 +1,48 @@
+"""When a digest is due: the beat's rhythm, the send hour, frequency and day, the period key.
+
+Every rule of the digest schedule lives here; the Celery tasks and the planner only ask.
+"""
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from celery.schedules import crontab
+
+DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+# Hourly: planning is idempotent thanks to the ledger, and each run re-enqueues lost tasks.
+BEAT_SCHEDULE = {"plan-due-digests": {"task": "braise.plan_due", "schedule": crontab(minute=0)}}
+
+
+def week_period(day: date) -> str:
+    """Return the weekly period key of a day: its ISO week, e.g. `2026-W48`."""
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def current_period(today: date, *, frequency: str, day_of_week: str) -> str | None:
+    """Return the period key a consultant is due today, or None when not due.
+
+    weekly: every week on their day (`2026-W48`); biweekly: even ISO weeks on their day;
+    monthly: the first of their day in the month (`2026-11`); paused: never.
+    """
+    if frequency == "paused" or DAYS[today.weekday()] != day_of_week:
+        return None
+    if frequency == "weekly":
+        return week_period(today)
+    if frequency == "biweekly":
+        return week_period(today) if today.isocalendar().week % 2 == 0 else None
+    if frequency == "monthly":
+        return f"{today.year}-{today.month:02d}" if today.day <= 7 else None
+    raise ValueError(f"unknown frequency {frequency!r}")
+
+
+def local_today(now: datetime, timezone: str) -> date:
+    """Return today's date in the firm's time zone."""
+    return now.astimezone(ZoneInfo(timezone)).date()
+
+
+def planning_day(now: datetime, *, timezone: str, send_hour: int) -> date | None:
+    """Return the firm's local date if digests may be planned at `now`, None before the hour."""
+    local = now.astimezone(ZoneInfo(timezone))
+    return local.date() if local.hour >= send_hour else None
