@@ -35,8 +35,8 @@ down: $(SYNCED) ## Stop everything `make up` started
 status: $(SYNCED) ## Say what runs and answers (exit 1 when something is down)
 	$(RUN) braise status
 
-demo: $(SYNCED) ## Run the main job end to end: a firm, the pipeline, digests in the sink
-	$(RUN) braise demo
+demo: $(SYNCED) ## Run the main job end to end (SIZE=N consultants, default 300)
+	$(RUN) braise demo $(if $(SIZE),--size $(SIZE))
 
 test: $(SYNCED) ## Install what is missing, start the test servers, run every test
 	$(RUN) pytest

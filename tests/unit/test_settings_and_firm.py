@@ -87,3 +87,24 @@ def test_firm_has_history_communities_events_and_late_joiners() -> None:
     for interaction in firm.interactions:
         for key in interaction.participants:
             assert by_key[key].joined_at <= interaction.occurred_at
+
+
+@pytest.mark.timeout(60)
+def test_a_firm_past_the_name_combinations_has_unique_names_and_emails() -> None:
+    # ~2,100 "first last" pairs exist: 5,000 people need homonyms told apart, without looping.
+    firm = generate_firm(5000, seed=3, now=ANCHOR)
+    assert len({c.display_name for c in firm.consultants}) == 5000
+    assert len({c.email for c in firm.consultants}) == 5000
+    assert any(". " in c.display_name for c in firm.consultants)
+
+
+def test_event_rooms_stay_human_sized_as_the_firm_grows() -> None:
+    events = [i for i in generate_firm(5000, seed=3, now=ANCHOR).interactions if i.kind == "event"]
+    assert len(events) > 12
+    assert all(3 <= len(e.participants) <= 40 for e in events)
+
+
+@pytest.mark.parametrize("size", [0, -1, 200_001])
+def test_a_firm_size_out_of_range_is_refused_by_name(size: int) -> None:
+    with pytest.raises(ValueError, match="size"):
+        generate_firm(size, seed=1, now=ANCHOR)

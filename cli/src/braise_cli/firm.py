@@ -184,6 +184,12 @@ PROJECTS = [
     "Mise en conformité RGPD",
     "Pilotage PMO",
 ]
+INITIALS = "ABCDEFGHIJLMNOPRSTVY"
+# A firm at most this large: about 800,000 "first I. J. last" names exist, so names stay easy to find.
+MAX_FIRM_SIZE = 200_000
+CONSULTANTS_PER_EVENT = 300
+EVENT_ROOM = (12, 40)
+
 EVENT_NAMES = [
     "Afterwork du cabinet",
     "Petit-déjeuner thématique",
@@ -247,13 +253,13 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
     rnd = random.Random(seed)  # noqa: S311 - synthetic data, reproducible by seed
     anchor = (now or datetime.now(UTC)).replace(microsecond=0)
     start = anchor - timedelta(days=730)
+    if not 1 <= size <= MAX_FIRM_SIZE:
+        raise ValueError(f"size: a firm has 1 to {MAX_FIRM_SIZE} consultants, not {size}")
     consultants = []
     used: set[str] = set()
     for key in range(size):
-        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
-        while f"{first} {last}" in used:
-            first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
-        used.add(f"{first} {last}")
+        first, last, name = _unique_name(rnd, used)
+        used.add(name)
         sector = rnd.choice(list(SECTORS))
         sectors = [sector] + ([rnd.choice(list(SECTORS))] if rnd.random() < 0.3 else [])
         skills = rnd.sample(SECTORS[sector], 3)
@@ -266,7 +272,7 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
             Consultant(
                 key,
                 email,
-                f"{first} {last}",
+                name,
                 rnd.choice(CITIES),
                 "en" if rnd.random() < 0.1 else "fr",
                 skills,
@@ -328,16 +334,46 @@ def generate_firm(size: int = 300, *, seed: int = 42, now: datetime | None = Non
             )
             pair = [one.key, another.key]
             firm.interactions.append(Interaction(kind, pair, when, rnd.choice(pair)))
-    # Firm events with group attendance.
+    # Firm events, every two months in the cities: one per CONSULTANTS_PER_EVENT consultants,
+    # each gathering a room of people of that city (a firm of 30,000 holds many afterworks,
+    # not one of 3,600 people: the pairs of a group grow with the square of its size).
+    by_city: dict[str, list[Consultant]] = {}
+    for c in consultants:
+        by_city.setdefault(c.city, []).append(c)
+    cities = sorted(by_city)
     for month in range(0, 24, 2):
-        when = start + timedelta(days=30 * month + rnd.randint(0, 20), hours=18)
-        attendees = [c.key for c in consultants if present(c, when) and rnd.random() < 0.12]
-        if len(attendees) >= 3:
-            firm.interactions.append(
-                Interaction("event", attendees, when, None, rnd.choice(EVENT_NAMES))
-            )
+        for _ in range(max(1, round(size / CONSULTANTS_PER_EVENT))):
+            when = start + timedelta(days=30 * month + rnd.randint(0, 20), hours=18)
+            pool = by_city[rnd.choice(cities)]
+            room = rnd.randint(*EVENT_ROOM)
+            drawn = rnd.sample(pool, min(len(pool), room + room // 2))
+            attendees = [c.key for c in drawn if present(c, when)][:room]
+            if len(attendees) >= 3:
+                firm.interactions.append(
+                    Interaction("event", attendees, when, None, rnd.choice(EVENT_NAMES))
+                )
     firm.interactions.sort(key=lambda i: i.occurred_at)
     return firm
+
+
+def _unique_name(rnd: random.Random, used: set[str]) -> tuple[str, str, str]:
+    """Return a first name, a last name and a display name no one in `used` has.
+
+    Real firms have homonyms; a synthetic one tells them apart the way people do, with a
+    middle initial (or two) when "first last" is taken. The tries are bounded: the firm's
+    size is capped far below the names there are, so this never loops.
+    """
+    for _ in range(64):
+        first, last = rnd.choice(FIRST_NAMES), rnd.choice(LAST_NAMES)
+        for middle in (
+            "",
+            rnd.choice(INITIALS) + ".",
+            rnd.choice(INITIALS) + ". " + rnd.choice(INITIALS) + ".",
+        ):
+            name = f"{first} {middle} {last}" if middle else f"{first} {last}"
+            if name not in used:
+                return first, last, name
+    raise RuntimeError(f"no unique name left after {len(used)} consultants")
 
 
 def _pairs(keys: list[int]) -> list[tuple[int, int]]:
