@@ -185,7 +185,7 @@ PROJECTS = [
     "Pilotage PMO",
 ]
 INITIALS = "ABCDEFGHIJLMNOPRSTVY"
-# A firm at most this large: about 800,000 "first I. J. last" names exist, so names stay easy to find.
+# The largest firm made: some 800,000 "first I. J. last" names exist, so names stay easy to find.
 MAX_FIRM_SIZE = 200_000
 CONSULTANTS_PER_EVENT = 300
 EVENT_ROOM = (12, 40)
