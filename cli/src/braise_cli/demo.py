@@ -1,7 +1,11 @@
 """The main job: a synthetic firm through the whole pipeline, digests in the mail sink."""
 
 import html
+import resource
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email import message_from_binary_file
 from email.message import EmailMessage
@@ -13,6 +17,8 @@ from rich.progress import Progress
 
 from braise_cli.firm import generate_firm
 from braise_cli.operator import Braise
+from braise_cli.stack import Server
+from braise_cli.stack.process import peak_memory_mib
 from braise_notifier.schedule import week_period
 
 
@@ -21,42 +27,64 @@ def current_period(now: datetime | None = None) -> str:
     return week_period((now or datetime.now(UTC)).date())
 
 
-def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Path) -> None:
+@dataclass
+class StageClock:
+    """The wall time of each stage of the main job, in the order they ran."""
+
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        """Time the block as one stage."""
+        began = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = time.perf_counter() - began
+
+
+def run_demo(
+    braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Path, stack: list[Server]
+) -> None:
     """Load the firm (unless loaded), wait for the graph, send one period, show the result."""
-    firm = generate_firm(size, seed=seed)
+    clock = StageClock()
+    with clock.stage("generate"):
+        firm = generate_firm(size, seed=seed)
+    typer.echo(
+        f"A firm of {size} consultants and {len(firm.interactions)} interactions "
+        f"(seed {seed}) generated in {clock.seconds['generate']:.1f}s."
+    )
     if braise.has_consultants():
         typer.echo("A firm is already loaded (`make clean` starts from scratch); reusing it.")
         consultants, interactions = size, len(firm.interactions)
         expected = 0
     else:
         total = len(firm.consultants) + len(firm.interactions)
-        with Progress() as progress:
+        with clock.stage("load"), Progress() as progress:
             task = progress.add_task("Loading the firm through the profiles API", total=total)
             consultants, interactions = braise.load_firm(
                 firm, key=f"demo-{seed}-{size}", progress=lambda n: progress.advance(task, n)
             )
         expected = consultants + interactions
-    with Progress() as progress:
-        task = progress.add_task("Waiting for the graph and the notifier to catch up", total=None)
-        braise.wait_caught_up(
-            expected=expected,
-            timeout_s=600,
-            progress=lambda length, behind: progress.update(
-                task, description=f"Stream: {length} events, {behind} still to apply"
-            ),
-        )
+    with clock.stage("apply"), Progress() as progress:
+        task = progress.add_task("Graph and notifier applying events", total=expected or None)
+
+        def applied(done: int, length: int, behind: int) -> None:
+            progress.update(
+                task,
+                completed=done,
+                description=f"Applying: {length} events on the stream, {behind} still to apply",
+            )
+
+        braise.wait_caught_up(expected=expected, stall_s=180, progress=applied)
     period = current_period()
     before = {p.name for p in maildir.glob("*.eml")}
-    enqueued = braise.run_period(period)
-    with Progress() as progress:
+    with clock.stage("period"), Progress() as progress:
+        enqueued = braise.run_period(period)
         task = progress.add_task(f"Sending the digests of {period}", total=enqueued)
-        while True:
-            report = braise.period_report(period)
-            done = sum(v for k, v in report.items() if k not in ("planned", "sending"))
-            progress.update(task, completed=done)
-            if done >= enqueued:
-                break
-            time.sleep(0.5)
+        report = braise.wait_period(
+            period, enqueued, stall_s=180, progress=lambda n: progress.advance(task, n)
+        )
     stats = braise.stats()
     new_mail = sorted(p for p in maildir.glob("*.eml") if p.name not in before)
     typer.echo("")
@@ -66,6 +94,8 @@ def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Pa
     typer.echo(f"Links:         {stats['links']} ({stages})")
     typer.echo(f"Digests {period}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.items())))
     typer.echo(f"E-mails:       {len(new_mail)} new .eml files in {maildir}")
+    typer.echo("")
+    _print_costs(clock, events=expected, digests=enqueued, stack=stack)
     if new_mail:
         messages = [_read(p) for p in new_mail]
         sample = max(messages[:40], key=lambda m: len(_text(m)))
@@ -77,6 +107,32 @@ def run_demo(braise: Braise, *, size: int, seed: int, maildir: Path, out_dir: Pa
         page = out_dir / "digests.html"
         _write_gallery(page, messages[:6])
         typer.echo(f"Six digests side by side: {page}")
+
+
+def _print_costs(clock: StageClock, *, events: int, digests: int, stack: list[Server]) -> None:
+    """Print each stage's time and rate, and the peak memory of every process."""
+    rates = {
+        "load": ("events", events),
+        "apply": ("events", events),
+        "period": ("digests", digests),
+    }
+    typer.echo("Stage       time      rate")
+    for name, seconds in clock.seconds.items():
+        unit, count = rates.get(name, ("", 0))
+        rate = f"{count / seconds:,.0f} {unit}/s" if count and seconds > 0 else ""
+        typer.echo(f"{name:<10} {seconds:7.1f}s   {rate}")
+    typer.echo(f"{'total':<10} {sum(clock.seconds.values()):7.1f}s")
+    typer.echo("")
+    typer.echo("Peak memory (resident, since each process started)")
+    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    typer.echo(f"  {'braise demo':<18} {own:8.0f} MiB")
+    for server in stack:
+        pid = server.process().pid()
+        if pid is None:
+            continue
+        peak, children = peak_memory_mib(pid)
+        extra = f"  (+{len(children)} children, max {max(children):.0f} MiB)" if children else ""
+        typer.echo(f"  {server.name:<18} {peak:8.0f} MiB{extra}")
 
 
 def _read(path: Path) -> EmailMessage:

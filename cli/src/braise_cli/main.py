@@ -9,7 +9,7 @@ import typer
 from rich.progress import Progress
 
 from braise_cli.demo import current_period, run_demo
-from braise_cli.firm import generate_firm
+from braise_cli.firm import MAX_FIRM_SIZE, generate_firm
 from braise_cli.operator import Braise, OperatorError
 from braise_cli.stack import StackError, StackSettings, build_servers, build_stack
 from braise_shared.auth import DEFAULT_SECRET, issue_token
@@ -94,7 +94,9 @@ def _fail(exc: Exception) -> typer.Exit:
 
 @app.command()
 def demo(
-    size: Annotated[int, typer.Option(help="Consultants in the synthetic firm.")] = 300,
+    size: Annotated[
+        int, typer.Option(help="Consultants in the synthetic firm.", min=1, max=MAX_FIRM_SIZE)
+    ] = 300,
     seed: Annotated[int, typer.Option(help="Seed of the firm (same seed, same firm).")] = 42,
 ) -> None:
     """Run the main job: start everything, load a firm, send a digest period, show it."""
@@ -107,14 +109,15 @@ def demo(
             seed=seed,
             maildir=settings.root / "mail",
             out_dir=settings.root / "demo",
+            stack=build_stack(settings),
         )
-    except (OperatorError, httpx.HTTPError) as exc:
+    except (OperatorError, httpx.HTTPError, ValueError) as exc:
         raise _fail(exc) from exc
 
 
 @app.command("load-firm")
 def load_firm(
-    size: Annotated[int, typer.Option(help="Consultants.")] = 300,
+    size: Annotated[int, typer.Option(help="Consultants.", min=1, max=MAX_FIRM_SIZE)] = 300,
     seed: Annotated[int, typer.Option(help="Seed (same seed, same firm).")] = 42,
 ) -> None:
     """Load a synthetic firm through the profiles API (bulk)."""

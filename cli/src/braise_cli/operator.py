@@ -98,28 +98,55 @@ class Braise:
         return report
 
     def wait_caught_up(
-        self, *, expected: int, timeout_s: float, progress: Callable[[int, int], None]
+        self, *, expected: int, stall_s: float, progress: Callable[[int, int, int], None]
     ) -> None:
         """Wait until the stream holds at least `expected` events (the relay published them)
-        and both consumer groups acknowledged everything."""
+        and both consumer groups acknowledged everything; fail after `stall_s` without progress.
+
+        `progress(done, length, behind)` is told how many of the expected events both groups
+        have applied, the stream's length, and how many are still to apply.
+        """
         client = redis.Redis(port=self.settings.redis_port)
-        deadline = time.monotonic() + timeout_s
         stable = 0
-        while time.monotonic() < deadline:
+        last_behind, last_change = -1, time.monotonic()
+        while True:
             groups = {g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)}
             length = int(client.xlen(EVENTS_STREAM))
-            behind = max(0, expected - length) + sum(
-                int(groups[g]["lag"] or 0) + int(groups[g]["pending"])
-                for g in ("graph", "notifier")
-                if g in groups
+            unapplied = max(
+                (int(groups[g]["lag"] or 0) + int(groups[g]["pending"]) for g in groups),
+                default=length,
             )
-            progress(length, behind)
+            behind = max(0, expected - length) + unapplied
+            progress(max(0, expected - behind), length, behind)
             # Ask twice in a row: a consumer may have read a batch it has not acknowledged yet.
             stable = stable + 1 if behind == 0 else 0
-            if stable >= 2 and len(groups) >= 2:
+            if stable >= 2 and {"graph", "notifier"} <= set(groups):
                 return
+            if behind != last_behind:
+                last_behind, last_change = behind, time.monotonic()
+            elif time.monotonic() - last_change > stall_s:
+                raise OperatorError(
+                    f"the consumers made no progress for {stall_s:.0f}s ({behind} events to apply)"
+                )
             time.sleep(0.4)
-        raise OperatorError(f"the consumers did not catch up within {timeout_s:.0f}s")
+
+    def wait_period(
+        self, period: str, enqueued: int, *, stall_s: float, progress: Progress | None
+    ) -> dict[str, int]:
+        """Wait until every digest of the period is final; fail after `stall_s` without progress."""
+        done, last_change = -1, time.monotonic()
+        while True:
+            report = self.period_report(period)
+            now_done = sum(v for k, v in report.items() if k not in ("planned", "sending"))
+            if now_done != done:
+                if progress is not None and done >= 0:
+                    progress(now_done - done)
+                done, last_change = now_done, time.monotonic()
+            if done >= enqueued:
+                return report
+            if time.monotonic() - last_change > stall_s:
+                raise OperatorError(f"no digest of {period} finished for {stall_s:.0f}s")
+            time.sleep(0.5)
 
     def stats(self) -> dict[str, Any]:
         """Return the graph's figures."""

@@ -127,3 +127,37 @@ class ManagedProcess:
     def _reap(pid: int) -> None:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
+
+
+def _status_kib(pid: int, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            # The command may hold spaces and parentheses: the parent pid follows the last ')'.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields and int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def peak_memory_mib(pid: int) -> tuple[float, list[float]]:
+    """Return the peak resident memory of a process and of each of its children, in MiB.
+
+    The peak (VmHWM) counts from each process's start; Celery's prefork children each
+    report their own.
+    """
+    return _status_kib(pid, "VmHWM") / 1024, [
+        _status_kib(child, "VmHWM") / 1024 for child in sorted(_children(pid))
+    ]
