@@ -7,7 +7,8 @@ Runs on servers of its own (var/bench, ports 26379/27687), wiped first. Prints:
   the consumer running as its own process (`python -m braise_graph.consumer`);
 - ceiling, in the same run: a bare driver script writing the same pair updates with the
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
-- the ratio; and p50/p95 latency of GET /v1/consultants/{id}/revival-candidates over HTTP.
+- the ratio; and p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP,
+  asking for as many people per stage as the notifier does.
 """
 
 import argparse
@@ -29,6 +30,7 @@ from neo4j import GraphDatabase
 from bench.common import BENCH_DIR, bench_servers, percentile
 from braise_graph.model import pair_weights
 from braise_graph.store import create_schema
+from braise_notifier.config import NotifierSettings
 from braise_shared.auth import DEFAULT_SECRET, issue_token
 from braise_shared.events import Event, dump_event
 from braise_shared.interactions import load_kinds
@@ -174,6 +176,8 @@ def candidate_latency(
             stderr=subprocess.STDOUT,
         )
     token = issue_token(DEFAULT_SECRET, "service", "bench")
+    digest = NotifierSettings()
+    limits = {"dormant": digest.max_dormant, "cooling": digest.max_cooling}
     rnd = random.Random(5)
     timings = []
     try:
@@ -189,7 +193,7 @@ def candidate_latency(
             for i in range(requests + 20):
                 cid = ev.cid(rnd.randint(1, consultants))
                 started = time.perf_counter()
-                response = http.get(f"/v1/consultants/{cid}/revival-candidates")
+                response = http.get(f"/v2/consultants/{cid}/revival-candidates", params=limits)
                 elapsed = (time.perf_counter() - started) * 1000
                 response.raise_for_status()
                 if i >= 20:  # the first requests warm the caches

@@ -11,6 +11,7 @@ from neo4j import Driver
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore
+from braise_shared.candidates import RevivalCandidates
 from tests.support import events as ev
 from tests.support.graph import new_store
 from tests.support.profiles import admin_headers, consultant_headers
@@ -19,6 +20,7 @@ from tests.support.servers import SessionServers
 DAY = 86_400.0
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC).timestamp()
 ME, OLD_FRIEND, COLLEAGUE, OPTED_OUT, NEWCOMER, COOLING = 1, 2, 3, 4, 5, 6
+LIMITS = {"dormant": 3, "cooling": 2}  # what a digest holds, as the notifier asks
 
 
 @pytest.fixture
@@ -100,6 +102,10 @@ def _at() -> str:
     return datetime.fromtimestamp(NOW, UTC).isoformat()
 
 
+def _day(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).date().isoformat()
+
+
 def test_links_show_strength_stage_and_history(graph: tuple[TestClient, GraphStore]) -> None:
     client, store = graph
     _firm(store)
@@ -138,8 +144,8 @@ def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
     client, store = graph
     _firm(store)
     response = client.get(
-        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-        params={"at": _at()},
+        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
         headers=consultant_headers(ev.cid(ME)),
     )
     assert response.status_code == 200
@@ -148,24 +154,54 @@ def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
         ("Karim", "dormant"),
         ("Jules", "cooling"),
     ]
+    assert body["locale"] == "fr"
     karim = body["candidates"][0]
-    texts = {r["code"]: r["text"] for r in karim["reasons"]}
-    assert texts["was_strong"].startswith("Votre lien était au plus fort en")
-    assert "une mission ensemble" in texts["was_strong"]
-    assert texts["shared"] == "Vous partagez : Python et Voile."
-    assert texts["hook"] == "Du nouveau pour Karim : une nouvelle compétence, Kubernetes."
-    assert texts["novelty"].startswith("Karim connaît des domaines absents de votre réseau actif")
+    # Reasons are facts: a code and its parameters; the notifier's catalogs write the words.
+    assert all(set(r) == {"code", "params"} for c in body["candidates"] for r in c["reasons"])
+    facts = {r["code"]: r["params"] for r in karim["reasons"]}
+    assert list(facts) == ["was_strong", "last_seen", "shared", "reciprocity", "hook", "novelty"]
+    interaction_days = {_day(NOW - 730 * DAY + d * DAY) for d in (0, 30, 90)}
+    assert facts["was_strong"]["peak_at"] in interaction_days
+    assert facts["was_strong"]["kinds"] == {"lunch": 2, "mission_together": 1}
+    assert facts["was_strong"]["peak"] > 10
+    assert facts["last_seen"] == {"last_at": _day(NOW - 640 * DAY)}
+    assert facts["shared"] == {"topics": ["Python", "Voile"]}
+    assert facts["hook"] == {"news_kind": "skill", "news": "Kubernetes", "at": _day(NOW - 30 * DAY)}
+    assert facts["novelty"] == {"topics": ["Énergie", "Kubernetes", "SAP"]}
     assert karim["gesture"] == {
         "kind": "congratulate",
         "params": {"news_kind": "skill", "news": "Kubernetes"},
     }
+    # The answer parses into the shared contract the notifier reads.
+    assert RevivalCandidates.model_validate(body).candidates[0].other_name == "Karim"
 
-    english = client.get(
-        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-        params={"at": _at(), "locale": "en"},
-        headers=admin_headers(),
-    ).json()
-    assert english["candidates"][0]["reasons"][2]["text"] == "You share: Python and Voile."
+
+def test_revival_candidates_hold_at_most_what_the_caller_asks_per_stage(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    path = f"/v2/consultants/{ev.cid(ME)}/revival-candidates"
+
+    def names(**limits: int) -> list[str]:
+        response = client.get(path, params={"at": _at(), **limits}, headers=admin_headers())
+        assert response.status_code == 200, response.text
+        return [c["other_name"] for c in response.json()["candidates"]]
+
+    assert names(dormant=1, cooling=1) == ["Karim", "Jules"]
+    assert names(dormant=1, cooling=0) == ["Karim"]
+    assert names(dormant=0, cooling=5) == ["Jules"]
+    assert names(dormant=0, cooling=0) == []
+
+    missing = client.get(path, params={"at": _at(), "dormant": 3}, headers=admin_headers())
+    assert missing.status_code == 422
+    assert missing.json()["detail"][0]["loc"] == ["query", "cooling"]
+    too_many = client.get(path, params={"dormant": 51, "cooling": 2}, headers=admin_headers())
+    assert too_many.status_code == 422
+    assert too_many.json()["detail"][0]["loc"] == ["query", "dormant"]
+    # The v1 route wrote sentences; it is gone.
+    v1 = f"/v1/consultants/{ev.cid(ME)}/revival-candidates"
+    assert client.get(v1, params={"at": _at()}, headers=admin_headers()).status_code == 404
 
 
 def test_suggested_people_rest_for_the_fatigue_window_and_popular_ones_are_spread(
@@ -175,8 +211,8 @@ def test_suggested_people_rest_for_the_fatigue_window_and_popular_ones_are_sprea
     _firm(store)
     store.apply([ev.digest_sent(ME, [OLD_FRIEND], NOW - 3 * DAY)])
     body = client.get(
-        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-        params={"at": _at()},
+        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
         headers=admin_headers(),
     ).json()
     assert [c["other_name"] for c in body["candidates"]] == ["Jules"]
@@ -185,16 +221,16 @@ def test_suggested_people_rest_for_the_fatigue_window_and_popular_ones_are_sprea
     store.apply([ev.profile(n) for n in (20, 21, 22)])
     store.apply([ev.digest_sent(n, [COOLING], NOW - DAY) for n in (20, 21, 22)])
     body = client.get(
-        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-        params={"at": _at()},
+        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
         headers=admin_headers(),
     ).json()
     assert body["candidates"] == []
 
     a_month_later = datetime.fromtimestamp(NOW + 30 * DAY, UTC).isoformat()
     later = client.get(
-        f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-        params={"at": a_month_later},
+        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": a_month_later, **LIMITS},
         headers=admin_headers(),
     ).json()
     assert [c["other_name"] for c in later["candidates"]][:1] == ["Karim"]
@@ -204,9 +240,10 @@ def test_consultant_token_sees_only_its_own_links(graph: tuple[TestClient, Graph
     client, store = graph
     _firm(store)
     other = consultant_headers(ev.cid(OLD_FRIEND))
-    for path in ("links", "revival-candidates"):
-        assert client.get(f"/v1/consultants/{ev.cid(ME)}/{path}", headers=other).status_code == 403
-        assert client.get(f"/v1/consultants/{ev.cid(ME)}/{path}").status_code == 401
+    for path in ("v1/consultants/{}/links", "v2/consultants/{}/revival-candidates"):
+        url = "/" + path.format(ev.cid(ME))
+        assert client.get(url, params=LIMITS, headers=other).status_code == 403
+        assert client.get(url, params=LIMITS).status_code == 401
     assert client.get("/v1/stats", headers=other).status_code == 403
     unknown = client.get(f"/v1/consultants/{uuid.uuid4()}/links", headers=admin_headers())
     assert unknown.status_code == 404
@@ -232,8 +269,8 @@ def test_feedback_done_counts_as_an_interaction_never_and_not_now_rest_the_perso
 
     def names() -> list[str]:
         body = client.get(
-            f"/v1/consultants/{ev.cid(ME)}/revival-candidates",
-            params={"at": _at()},
+            f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+            params={"at": _at(), **LIMITS},
             headers=admin_headers(),
         ).json()
         return [c["other_name"] for c in body["candidates"]]

@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
@@ -19,6 +20,7 @@ from braise_notifier.directory import apply_events
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
 from braise_notifier.tokens import LinkClaims
+from braise_shared.candidates import InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
 from tests.support import events as ev
@@ -135,21 +137,24 @@ def test_unsubscribe_link_in_a_rendered_digest_verifies(
 ) -> None:
     _client, notifier, _broker = app
 
-    candidate = {
-        "other_id": str(ev.cid(2)),
-        "other_name": "Karim",
-        "stage": "dormant",
-        "gesture": {"kind": "invite", "params": {}},
-        "reasons": [],
-    }
+    candidate = RevivalCandidate(
+        other_id=str(ev.cid(2)),
+        other_name="Karim",
+        stage="dormant",
+        score=0.5,
+        components={},
+        strength=0.5,
+        peak=12.0,
+        last_at=datetime(2024, 6, 1, tzinfo=UTC),
+        gesture=InviteGesture(),
+        reasons=[],
+    )
     digest = compose(
         Reader(str(ev.cid(1)), "Camille", "c@example.org", "fr"),
         "2026-W48",
         [candidate],
         texts=texts("fr"),
         kinds=load_kinds(),
-        max_dormant=3,
-        max_cooling=2,
     )
     mail = build_email(
         digest,

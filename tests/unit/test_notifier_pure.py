@@ -1,8 +1,7 @@
 """Notifier logic without servers: catalogs, periods, tokens, composition."""
 
 import time
-from datetime import date
-from typing import Any
+from datetime import UTC, date, datetime
 
 import pytest
 
@@ -11,6 +10,22 @@ from braise_notifier.compose import Reader, compose
 from braise_notifier.guard import solicitations
 from braise_notifier.schedule import current_period
 from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
+from braise_shared.candidates import (
+    CandidateStage,
+    Gesture,
+    InviteGesture,
+    LastSeenParams,
+    LastSeenReason,
+    ReciprocityParams,
+    ReciprocityReason,
+    RevivalCandidate,
+    SharedReason,
+    ShareGesture,
+    ShareParams,
+    TopicsParams,
+    WasStrongParams,
+    WasStrongReason,
+)
 from braise_shared.interactions import load_kinds
 
 SAMPLE = {
@@ -82,42 +97,44 @@ def test_link_tokens_verify_and_forged_expired_or_misused_ones_are_refused() -> 
         old.verify("done", stale, max_age_s=1)
 
 
-def _candidate(other: str, stage: str, gesture: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "other_id": other,
-        "other_name": f"Person {other}",
-        "stage": stage,
-        "gesture": gesture,
-        "reasons": [
-            {
-                "code": "was_strong",
-                "params": {
-                    "peak": 12.0,
-                    "peak_at": "2024-03-02",
-                    "kinds": {"mission_together": 1, "lunch": 2},
-                },
-            },
-            {"code": "last_seen", "params": {"last_at": "2024-06-01"}},
-            {"code": "shared", "params": {"topics": ["Python", "Voile"]}},
-            {"code": "reciprocity", "params": {"who": "other", "by_me": 0, "by_other": 3}},
+def _candidate(other: str, stage: CandidateStage, gesture: Gesture) -> RevivalCandidate:
+    return RevivalCandidate(
+        other_id=other,
+        other_name=f"Person {other}",
+        stage=stage,
+        score=0.5,
+        components={"past": 0.8},
+        strength=0.9,
+        peak=12.0,
+        last_at=datetime(2024, 6, 1, tzinfo=UTC),
+        gesture=gesture,
+        reasons=[
+            WasStrongReason(
+                params=WasStrongParams(
+                    peak=12.0,
+                    peak_at=date(2024, 3, 2),
+                    kinds={"mission_together": 1, "lunch": 2},
+                )
+            ),
+            LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
+            SharedReason(params=TopicsParams(topics=["Python", "Voile"])),
+            ReciprocityReason(params=ReciprocityParams(who="other", by_me=0, by_other=3)),
         ],
-    }
+    )
 
 
-def test_compose_takes_three_dormant_and_two_cooling_and_writes_reasons() -> None:
+def test_compose_keeps_what_the_graph_gave_dormant_and_cooling_apart_and_writes_reasons() -> None:
     reader = Reader("r", "Camille Martin", "camille@example.org", "fr")
-    share = {"kind": "share", "params": {"topic": "Voile"}}
-    candidates = [_candidate(f"d{i}", "dormant", share) for i in range(5)] + [
-        _candidate(f"c{i}", "cooling", {"kind": "invite", "params": {}}) for i in range(4)
-    ]
+    share = ShareGesture(params=ShareParams(topic="Voile"))
+    # The graph was asked for three dormant and two cooling people: compose takes them all.
+    dormant = [_candidate(f"d{i}", "dormant", share) for i in range(3)]
+    cooling = [_candidate(f"c{i}", "cooling", InviteGesture()) for i in range(2)]
     digest = compose(
         reader,
         "2026-W48",
-        candidates,
+        [dormant[0], cooling[0], dormant[1], dormant[2], cooling[1]],
         texts=texts("fr"),
         kinds=load_kinds(),
-        max_dormant=3,
-        max_cooling=2,
     )
     assert [s.other_id for s in digest.dormant] == ["d0", "d1", "d2"]
     assert [s.other_id for s in digest.cooling] == ["c0", "c1"]
@@ -134,15 +151,13 @@ def test_compose_takes_three_dormant_and_two_cooling_and_writes_reasons() -> Non
 
 def test_nothing_worth_suggesting_makes_an_empty_digest() -> None:
     reader = Reader("r", "Camille", "c@example.org", "fr")
-    digest = compose(
-        reader, "2026-W48", [], texts=texts("fr"), kinds=load_kinds(), max_dormant=3, max_cooling=2
-    )
+    digest = compose(reader, "2026-W48", [], texts=texts("fr"), kinds=load_kinds())
     assert digest.is_empty()
 
 
 def test_wording_varies_between_people_and_weeks() -> None:
     reader = Reader("r", "Camille", "c@example.org", "en")
-    gesture = {"kind": "share", "params": {"topic": "sailing"}}
+    gesture = ShareGesture(params=ShareParams(topic="sailing"))
     seen = set()
     for week in range(1, 9):
         digest = compose(
@@ -151,8 +166,6 @@ def test_wording_varies_between_people_and_weeks() -> None:
             [_candidate("d", "dormant", gesture)],
             texts=texts("en"),
             kinds=load_kinds(),
-            max_dormant=3,
-            max_cooling=2,
         )
         seen.add(digest.dormant[0].gesture)
         seen.add(digest.subject)

@@ -12,6 +12,7 @@ from braise_graph.ranking import (
     News,
     Person,
     RankingRules,
+    best_per_stage,
     excluded,
     novelty,
     rank,
@@ -125,8 +126,48 @@ def test_dormant_come_before_cooling_and_news_gives_congratulations() -> None:
     )
     assert [c.link.stage for c in ranked] == ["dormant", "cooling"]
     assert ranked[1].gesture.kind == "congratulate"
-    assert ranked[1].gesture.params == {"news_kind": "skill", "news": "Kubernetes"}
+    assert ranked[1].gesture.params.model_dump() == {"news_kind": "skill", "news": "Kubernetes"}
     assert "hook" in [r.code for r in ranked[1].reasons]
+
+
+def test_best_per_stage_keeps_the_best_of_each_stage_dormant_first() -> None:
+    # Peaks set the order within a stage: the higher, the better.
+    links = [_link(_person(f"d{i}", "D"), peak=10.0 + i) for i in range(4)] + [
+        _link(_person(f"c{i}", "C"), stage="cooling", peak=10.0 + i) for i in range(3)
+    ]
+    ranked = rank(ME, links, now=NOW, rules=RANK_RULES, seed="w1")
+    chosen = best_per_stage(ranked, dormant=2, cooling=1)
+    assert [c.link.other.id for c in chosen] == ["d3", "d2", "c2"]
+    assert best_per_stage(ranked, dormant=0, cooling=0) == []
+    assert len(best_per_stage(ranked, dormant=50, cooling=50)) == 7
+
+
+def test_reasons_and_gestures_are_typed_facts_with_no_words() -> None:
+    news = [News("city", "Lyon", NOW - 10 * DAY_S)]
+    other = _person("o", "Olivia", skill=["Rust"], interest=["Voile"])
+    ranked = rank(ME, [_link(other, news=news)], now=NOW, rules=RANK_RULES, seed="w1")
+    wire = [r.model_dump(mode="json") for r in ranked[0].reasons]
+    assert [r["code"] for r in wire] == [
+        "was_strong",
+        "last_seen",
+        "shared",
+        "reciprocity",
+        "hook",
+        "novelty",
+    ]
+    assert wire[0]["params"] == {
+        "peak": 12.0,
+        "peak_at": "1971-05-16",
+        "kinds": {"lunch": 5, "mission_together": 1},
+    }
+    assert wire[2]["params"] == {"topics": ["Voile"]}
+    assert wire[3]["params"] == {"who": "both", "by_me": 3, "by_other": 3}
+    assert wire[4]["params"] == {"news_kind": "city", "news": "Lyon", "at": "1972-09-17"}
+    assert wire[5]["params"] == {"topics": ["Rust"]}
+    assert ranked[0].gesture.model_dump() == {
+        "kind": "congratulate",
+        "params": {"news_kind": "city", "news": "Lyon"},
+    }
 
 
 def test_gestures_vary_from_week_to_week() -> None:

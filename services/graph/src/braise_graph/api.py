@@ -1,11 +1,11 @@
-"""The graph read API under /v1: links, revival candidates, stats."""
+"""The graph read API: links and stats (/v1), revival candidates (/v2)."""
 
 import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import redis
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -19,9 +19,8 @@ from braise_graph.ranking import Candidate, reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema
-from braise_graph.wording import reason_text
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
-from braise_shared.interactions import load_kinds
+from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate, RevivalCandidates
 from braise_shared.stream import EVENTS_STREAM
 
 _bearer = HTTPBearer(auto_error=False)
@@ -69,45 +68,6 @@ class LinkOut(BaseModel):
     reciprocity: float
 
 
-class ReasonOut(BaseModel):
-    """A reason in plain words, with the facts behind it."""
-
-    code: str
-    text: str
-    params: dict[str, Any]
-
-
-class GestureOut(BaseModel):
-    """The give-first gesture that fits, and what it is about."""
-
-    kind: Literal["congratulate", "share", "introduce", "ask_news", "invite"]
-    params: dict[str, Any]
-
-
-class CandidateOut(BaseModel):
-    """A link worth rekindling."""
-
-    other_id: str
-    other_name: str
-    stage: Literal["dormant", "cooling"]
-    score: float
-    components: dict[str, float]
-    strength: float
-    peak: float
-    last_at: datetime
-    reasons: list[ReasonOut]
-    gesture: GestureOut
-
-
-class CandidatesOut(BaseModel):
-    """Ranked candidates: dormant first, then cooling, each best first."""
-
-    consultant_id: str
-    at: datetime
-    locale: str
-    candidates: list[CandidateOut]
-
-
 def _dt(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
@@ -136,7 +96,6 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     graph = build(settings, driver)
     settings, driver, reader = graph.settings, graph.driver, graph.reader
     redis_client = redis.Redis.from_url(settings.redis_url, socket_timeout=5)
-    kinds = load_kinds()
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -187,32 +146,37 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             raise _not_found(cid) from exc
         return [_link_out(v) for v in views if stage is None or v.facts.stage == stage][:limit]
 
-    @app.get("/v1/consultants/{consultant_id}/revival-candidates", response_model=CandidatesOut)
+    @app.get("/v2/consultants/{consultant_id}/revival-candidates", response_model=RevivalCandidates)
     def revival_candidates(
         consultant_id: uuid.UUID,
         caller: Caller,
+        dormant: Annotated[
+            int, Query(ge=0, le=MAX_PER_STAGE, description="Dormant candidates, at most.")
+        ],
+        cooling: Annotated[
+            int, Query(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
+        ],
         at: AwareDatetime | None = None,
-        limit: Annotated[int, Query(ge=1, le=50, description="Per stage.")] = 5,
-        locale: Literal["fr", "en"] | None = None,
-    ) -> CandidatesOut:
-        """Rank the dormant links worth rekindling (cooling ones too, marked), with reasons."""
+    ) -> RevivalCandidates:
+        """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
+
+        The caller says how many of each stage it wants (the notifier: what a digest holds).
+        """
         cid = allowed(caller, consultant_id)
         now = moment(at)
         when = _dt(now)
         seed = f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
         try:
-            me_props, ranked = reader.candidates(cid, now=now, seed=seed)
+            me_props, chosen = reader.candidates(
+                cid, now=now, seed=seed, dormant=dormant, cooling=cooling
+            )
         except UnknownConsultantError as exc:
             raise _not_found(cid) from exc
-        lang = locale or (me_props.get("locale") or "fr")
-        chosen: list[Candidate] = []
-        for wanted in ("dormant", "cooling"):
-            chosen.extend([c for c in ranked if c.link.stage == wanted][:limit])
-        return CandidatesOut(
+        return RevivalCandidates(
             consultant_id=cid,
             at=when,
-            locale=lang,
-            candidates=[_candidate_out(c, lang, kinds) for c in chosen],
+            locale=me_props.get("locale") or "fr",
+            candidates=[_candidate_out(c) for c in chosen],
         )
 
     @app.get("/v1/stats")
@@ -238,26 +202,18 @@ def _lag(client: "redis.Redis", group_name: str) -> int | None:
     return None
 
 
-def _candidate_out(c: Candidate, locale: str, kinds: Any) -> CandidateOut:
-    name = c.link.other.name
-    return CandidateOut(
+def _candidate_out(c: Candidate) -> RevivalCandidate:
+    return RevivalCandidate(
         other_id=c.link.other.id,
-        other_name=name,
+        other_name=c.link.other.name,
         stage=c.link.stage,
         score=c.score,
         components=c.components,
         strength=round(c.link.strength, 6),
         peak=round(c.link.peak, 6),
         last_at=_dt(c.link.last_at),
-        reasons=[
-            ReasonOut(
-                code=r.code,
-                text=reason_text(r, name=name, locale=locale, kinds=kinds),
-                params=r.params,
-            )
-            for r in c.reasons
-        ],
-        gesture=GestureOut(kind=c.gesture.kind, params=c.gesture.params),
+        reasons=c.reasons,
+        gesture=c.gesture,
     )
 
 

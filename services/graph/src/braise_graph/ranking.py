@@ -6,12 +6,37 @@ Pure: the store reads the facts, this module decides. The formula is in docs/lin
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Literal
 
 from braise_graph.stages import Stage
+from braise_shared.candidates import (
+    AskNewsGesture,
+    AskNewsParams,
+    CongratulateGesture,
+    CongratulateParams,
+    Gesture,
+    HookParams,
+    HookReason,
+    IntroduceGesture,
+    IntroduceParams,
+    InviteGesture,
+    LastSeenParams,
+    LastSeenReason,
+    NewsKind,
+    NoveltyReason,
+    ReachingOut,
+    Reason,
+    ReciprocityParams,
+    ReciprocityReason,
+    SharedReason,
+    ShareGesture,
+    ShareParams,
+    TopicsParams,
+    WasStrongParams,
+    WasStrongReason,
+)
 
-GestureKind = Literal["congratulate", "share", "introduce", "ask_news", "invite"]
 Facet = Literal["skill", "sector", "interest"]
 
 WEIGHTS = {"past": 0.30, "trust": 0.15, "affinity": 0.15, "novelty": 0.25, "hook": 0.15}
@@ -21,7 +46,7 @@ MAX_PENALTY = 0.20
 
 @dataclass(frozen=True)
 class Person:
-    """What the graph holds of a consultant, for ranking and wording."""
+    """What the graph holds of a consultant, for ranking."""
 
     id: str
     name: str
@@ -45,7 +70,7 @@ class Person:
 class News:
     """Something new about a person: a skill, a sector, a city, a mission."""
 
-    kind: Literal["skill", "sector", "city", "mission"]
+    kind: NewsKind
     label: str
     at: float
 
@@ -88,24 +113,8 @@ class RankingRules:
 
 
 @dataclass(frozen=True)
-class Reason:
-    """One reason, as a code with its facts; the text is written per language elsewhere."""
-
-    code: Literal["was_strong", "last_seen", "shared", "reciprocity", "hook", "novelty"]
-    params: dict[str, object]
-
-
-@dataclass(frozen=True)
-class Gesture:
-    """The give-first gesture that fits this pair, with what it is about."""
-
-    kind: GestureKind
-    params: dict[str, object]
-
-
-@dataclass(frozen=True)
 class Candidate:
-    """A link worth rekindling."""
+    """A link worth rekindling: reasons and gesture are facts; the notifier words them."""
 
     link: LinkFacts
     score: float
@@ -178,60 +187,65 @@ def choose_gesture(
 ) -> Gesture:
     """Pick the give-first gesture: news to celebrate first, otherwise vary with the week."""
     if hook is not None:
-        return Gesture("congratulate", {"news_kind": hook.kind, "news": hook.label})
+        return CongratulateGesture(params=CongratulateParams(news_kind=hook.kind, news=hook.label))
     options: list[Gesture] = []
     shared_interest = sorted(me.keys("interest") & link.other.keys("interest"))
     shared_any = sorted(me.keys() & link.other.keys())
     if shared_interest or shared_any:
         key = (shared_interest or shared_any)[0]
-        options.append(Gesture("share", {"topic": link.other.label(key)}))
+        options.append(ShareGesture(params=ShareParams(topic=link.other.label(key))))
     introducer = _pick_introducer(link.other, active_people)
     if introducer is not None:
         person, topic = introducer
         options.append(
-            Gesture("introduce", {"third_id": person.id, "third_name": person.name, "topic": topic})
+            IntroduceGesture(
+                params=IntroduceParams(third_id=person.id, third_name=person.name, topic=topic)
+            )
         )
     if link.last_mission_note:
-        options.append(Gesture("ask_news", {"project": link.last_mission_note}))
-    options.append(Gesture("invite", {}))
+        options.append(AskNewsGesture(params=AskNewsParams(project=link.last_mission_note)))
+    options.append(InviteGesture())
     digest = hashlib.sha256(f"{seed}:{me.id}:{link.other.id}".encode()).digest()
     return options[digest[0] % len(options)]
 
 
 def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str]) -> list[Reason]:
-    reasons = [
-        Reason(
-            "was_strong",
-            {
-                "peak": round(link.peak, 2),
-                "peak_at": _date(link.peak_at),
-                "kinds": dict(sorted(link.kind_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-            },
+    reasons: list[Reason] = [
+        WasStrongReason(
+            params=WasStrongParams(
+                peak=round(link.peak, 2),
+                peak_at=_date(link.peak_at),
+                kinds=dict(sorted(link.kind_counts.items())),
+            )
         ),
-        Reason("last_seen", {"last_at": _date(link.last_at)}),
+        LastSeenReason(params=LastSeenParams(last_at=_date(link.last_at))),
     ]
     shared = sorted(me.keys() & link.other.keys())
     if shared:
-        reasons.append(Reason("shared", {"topics": [link.other.label(k) for k in shared[:3]]}))
+        topics = [link.other.label(k) for k in shared[:3]]
+        reasons.append(SharedReason(params=TopicsParams(topics=topics)))
     by_me, by_other = link.initiated_by_me, link.initiated_by_other
     if by_me + by_other:
-        who = (
+        who: ReachingOut = (
             "both"
             if reciprocity(by_me, by_other) >= 0.5
             else ("me" if by_me > by_other else "other")
         )
-        reasons.append(Reason("reciprocity", {"who": who, "by_me": by_me, "by_other": by_other}))
+        reasons.append(
+            ReciprocityReason(params=ReciprocityParams(who=who, by_me=by_me, by_other=by_other))
+        )
     if hook is not None:
         reasons.append(
-            Reason("hook", {"news_kind": hook.kind, "news": hook.label, "at": _date(hook.at)})
+            HookReason(params=HookParams(news_kind=hook.kind, news=hook.label, at=_date(hook.at)))
         )
     if novel_keys:
-        reasons.append(Reason("novelty", {"topics": [link.other.label(k) for k in novel_keys[:3]]}))
+        topics = [link.other.label(k) for k in novel_keys[:3]]
+        reasons.append(NoveltyReason(params=TopicsParams(topics=topics)))
     return reasons
 
 
-def _date(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).date().isoformat()
+def _date(t: float) -> date:
+    return datetime.fromtimestamp(t, UTC).date()
 
 
 def rank(
@@ -274,3 +288,9 @@ def rank(
         )
     candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))
     return candidates
+
+
+def best_per_stage(ranked: list[Candidate], *, dormant: int, cooling: int) -> list[Candidate]:
+    """Keep the best `dormant` dormant candidates, then the best `cooling` cooling ones."""
+    chosen = [c for c in ranked if c.link.stage == "dormant"][:dormant]
+    return chosen + [c for c in ranked if c.link.stage == "cooling"][:cooling]

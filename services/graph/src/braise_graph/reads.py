@@ -9,7 +9,15 @@ from neo4j import Driver
 from braise_graph.config import DAY_S, GraphSettings
 from braise_graph.model import Strength, strength_at
 from braise_graph.people import NodeState
-from braise_graph.ranking import Candidate, LinkFacts, News, Person, RankingRules, rank
+from braise_graph.ranking import (
+    Candidate,
+    LinkFacts,
+    News,
+    Person,
+    RankingRules,
+    best_per_stage,
+    rank,
+)
 from braise_graph.stages import STAGES, Stage, StageRules, stage_of
 
 CONSULTANT: LiteralString = "MATCH (c:Consultant {id: $id}) RETURN c {.*} AS props"
@@ -149,13 +157,15 @@ class GraphReader:
         )
 
     def candidates(
-        self, consultant_id: str, *, now: float, seed: str
+        self, consultant_id: str, *, now: float, seed: str, dormant: int, cooling: int
     ) -> tuple[dict[str, Any], list[Candidate]]:
-        """Return the consultant's node properties and their ranked candidates at time now."""
+        """Return the consultant's node properties and their best candidates at time now:
+        at most `dormant` dormant ones, then at most `cooling` cooling ones."""
         props = self.consultant(consultant_id)
         me = person_of(props)
         links = [v.facts for v in self.links(consultant_id, now=now, known=True)]
-        return props, rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
+        ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
+        return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
 
     def stats(self, *, now: float | None = None) -> dict[str, Any]:
         """Return counts of consultants, links by stage, and events applied."""

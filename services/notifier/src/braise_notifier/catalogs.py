@@ -52,9 +52,9 @@ class Texts:
         start = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big") % len(ids)
         return ids[start:] + ids[:start]
 
-    def month(self, iso: str) -> str:
+    def month(self, day: date) -> str:
         """Return a month and year in this language ('mars 2025', 'March 2025')."""
-        return format_date(date.fromisoformat(iso), format="LLLL yyyy", locale=self.locale)
+        return format_date(day, format="LLLL yyyy", locale=self.locale)
 
     def join(self, items: list[str]) -> str:
         """Return 'a, b et c' or 'a, b, and c'."""

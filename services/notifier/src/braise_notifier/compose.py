@@ -1,15 +1,35 @@
 """Compose a digest from the graph's candidates: the words, the gestures, the links. Pure.
 
+The graph sends reasons and gestures as codes with typed parameters; the catalogs here are
+the one place that words them.
+
 Every gesture text passes the no-ask guard; a variant that fails is replaced by the next,
 and a suggestion whose variants all fail is left out (and logged), never sent.
 """
 
 import logging
 from dataclasses import dataclass, field
-from typing import Any
+from typing import assert_never
 
 from braise_notifier.catalogs import MissingMessageError, Texts
 from braise_notifier.guard import SolicitationError, check_gives_first
+from braise_shared.candidates import (
+    AskNewsGesture,
+    CandidateStage,
+    CongratulateGesture,
+    Gesture,
+    HookReason,
+    IntroduceGesture,
+    InviteGesture,
+    LastSeenReason,
+    NoveltyReason,
+    Reason,
+    ReciprocityReason,
+    RevivalCandidate,
+    SharedReason,
+    ShareGesture,
+    WasStrongReason,
+)
 from braise_shared.interactions import InteractionKinds
 
 log = logging.getLogger(__name__)
@@ -36,7 +56,7 @@ class Suggestion:
 
     other_id: str
     name: str
-    stage: str
+    stage: CandidateStage
     reasons: list[str]
     gesture_kind: str
     gesture: str
@@ -64,50 +84,66 @@ class Digest:
         return not self.suggestions
 
 
-def _reason(texts: Texts, reason: dict[str, Any], name: str, kinds: InteractionKinds) -> str | None:
-    code, p = reason["code"], reason["params"]
-    if code == "was_strong":
-        together = []
-        # What weighed most first: a mission together before a handful of messages.
-        weighed = sorted(
-            p["kinds"].items(),
-            key=lambda kc: (
-                -(kinds.kinds[kc[0]].weight if kc[0] in kinds.kinds else 0) * kc[1],
-                kc[0],
-            ),
-        )
-        for kind, count in weighed[:3]:
-            label = kinds.kinds[kind].label(texts.locale) if kind in kinds.kinds else kind
-            together.append(label if count == 1 else f"{label} (x{count})")
-        return texts.get(
-            "reason.was_strong", when=texts.month(p["peak_at"]), together=texts.join(together)
-        )
-    if code == "last_seen":
-        return texts.get("reason.last_seen", when=texts.month(p["last_at"]))
-    if code == "shared":
-        return texts.get("reason.shared", topics=texts.join(list(p["topics"])))
-    if code == "reciprocity":
-        return texts.get(f"reason.reciprocity.{p['who']}", name=name)
-    if code == "hook":
-        return texts.get(f"reason.hook.{p['news_kind']}", name=name, news=p["news"])
-    if code == "novelty":
-        return texts.get("reason.novelty", name=name, topics=texts.join(list(p["topics"])))
-    return None
+def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str:
+    match reason:
+        case WasStrongReason(params=p):
+            return texts.get(
+                "reason.was_strong",
+                when=texts.month(p.peak_at),
+                together=texts.join(_together(texts, p.kinds, kinds)),
+            )
+        case LastSeenReason(params=p):
+            return texts.get("reason.last_seen", when=texts.month(p.last_at))
+        case SharedReason(params=p):
+            return texts.get("reason.shared", topics=texts.join(p.topics))
+        case ReciprocityReason(params=p):
+            return texts.get(f"reason.reciprocity.{p.who}", name=name)
+        case HookReason(params=p):
+            return texts.get(f"reason.hook.{p.news_kind}", name=name, news=p.news)
+        case NoveltyReason(params=p):
+            return texts.get("reason.novelty", name=name, topics=texts.join(p.topics))
+        case _:
+            assert_never(reason)
 
 
-def gesture_text(texts: Texts, gesture: dict[str, Any], name: str, seed: str) -> str | None:
+def _together(texts: Texts, counts: dict[str, int], kinds: InteractionKinds) -> list[str]:
+    """Name the three kinds of interaction that weighed most (weight times count) first:
+    a mission together before a handful of messages."""
+
+    def weighed(kind_count: tuple[str, int]) -> tuple[float, str]:
+        kind, count = kind_count
+        weight = kinds.kinds[kind].weight if kind in kinds.kinds else 0
+        return -weight * count, kind
+
+    together = []
+    for kind, count in sorted(counts.items(), key=weighed)[:3]:
+        label = kinds.kinds[kind].label(texts.locale) if kind in kinds.kinds else kind
+        together.append(label if count == 1 else f"{label} (x{count})")
+    return together
+
+
+def _gesture_message(gesture: Gesture) -> tuple[str, dict[str, str]]:
+    """Return the catalog prefix of a gesture's variants and the facts they name."""
+    match gesture:
+        case CongratulateGesture(params=p):
+            return f"gesture.congratulate.{p.news_kind}", {"news": p.news}
+        case ShareGesture(params=p):
+            return "gesture.share", {"topic": p.topic}
+        case IntroduceGesture(params=p):
+            return "gesture.introduce", {"third": p.third_name, "topic": p.topic}
+        case AskNewsGesture(params=p):
+            return "gesture.ask_news", {"project": p.project}
+        case InviteGesture():
+            return "gesture.invite", {}
+        case _:
+            assert_never(gesture)
+
+
+def gesture_text(texts: Texts, gesture: Gesture, name: str, seed: str) -> str | None:
     """Write the give-first gesture for this pair; None if no variant passes the guard."""
-    kind, p = gesture["kind"], gesture["params"]
-    prefix = f"gesture.{kind}.{p['news_kind']}" if kind == "congratulate" else f"gesture.{kind}"
-    params = {
-        "name": name,
-        "news": p.get("news"),
-        "topic": p.get("topic"),
-        "third": p.get("third_name"),
-        "project": p.get("project"),
-    }
+    prefix, params = _gesture_message(gesture)
     for key in texts.pick(prefix, seed):
-        text = texts.get(key, **params)
+        text = texts.get(key, name=name, **params)
         try:
             return check_gives_first(text)
         except SolicitationError as exc:
@@ -118,39 +154,36 @@ def gesture_text(texts: Texts, gesture: dict[str, Any], name: str, seed: str) ->
 def compose(
     reader: Reader,
     period: str,
-    candidates: list[dict[str, Any]],
+    candidates: list[RevivalCandidate],
     *,
     texts: Texts,
     kinds: InteractionKinds,
-    max_dormant: int,
-    max_cooling: int,
 ) -> Digest:
-    """Choose up to max_dormant dormant and max_cooling cooling people and write about them."""
+    """Write about the candidates, in the order given, dormant and cooling apart.
+
+    How many of each stage is not decided here: the graph was asked for that many
+    (`braise_shared.candidates`). A person whose gesture finds no words is left out.
+    """
     seed = f"{period}:{reader.id}"
-    chosen: dict[str, list[Suggestion]] = {"dormant": [], "cooling": []}
-    limits = {"dormant": max_dormant, "cooling": max_cooling}
+    chosen: dict[CandidateStage, list[Suggestion]] = {"dormant": [], "cooling": []}
     for candidate in candidates:
-        stage = candidate["stage"]
-        if stage not in chosen or len(chosen[stage]) >= limits[stage]:
-            continue
-        name = candidate["other_name"]
+        name = candidate.other_name
         try:
-            gesture = gesture_text(
-                texts, candidate["gesture"], name, f"{seed}:{candidate['other_id']}"
-            )
+            gesture = gesture_text(texts, candidate.gesture, name, f"{seed}:{candidate.other_id}")
         except (MissingMessageError, KeyError) as exc:
-            log.error("no words for gesture %s: %s", candidate["gesture"], exc)
+            log.error("no words for gesture %s: %s", candidate.gesture, exc)
             gesture = None
         if gesture is None:
             continue
-        reasons = [
-            text
-            for reason in candidate["reasons"]
-            if (text := _reason(texts, reason, name, kinds)) is not None
-        ]
-        chosen[stage].append(
+        reasons = [_reason(texts, reason, name, kinds) for reason in candidate.reasons]
+        chosen[candidate.stage].append(
             Suggestion(
-                candidate["other_id"], name, stage, reasons, candidate["gesture"]["kind"], gesture
+                candidate.other_id,
+                name,
+                candidate.stage,
+                reasons,
+                candidate.gesture.kind,
+                gesture,
             )
         )
     first = reader.first_name

@@ -3,6 +3,7 @@
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from braise_shared.candidates import MAX_PER_STAGE
 from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
 DEFAULT_PORT = 8003
@@ -32,8 +33,13 @@ class NotifierSettings(ServiceSettings):
     link_ttl_days: int = Field(default=30, gt=0)
     timezone: str = "Europe/Paris"
     send_hour: int = Field(default=8, ge=0, le=23, description="Local hour of the planning run.")
-    max_dormant: int = 3
-    max_cooling: int = 2
+    # How many people a digest proposes: set here only; the graph is asked for that many.
+    max_dormant: int = Field(
+        default=3, ge=0, le=MAX_PER_STAGE, description="Dormant people a digest holds, at most."
+    )
+    max_cooling: int = Field(
+        default=2, ge=0, le=MAX_PER_STAGE, description="Cooling people a digest holds, at most."
+    )
     max_retries: int = Field(default=8, ge=0, description="Retries of one task.")
     max_attempts: int = Field(default=24, gt=0, description="Attempts of one digest, in all.")
     retry_backoff_s: float = 30.0

@@ -1,31 +1,48 @@
-"""Ask the graph service for a consultant's revival candidates."""
-
-from typing import Any
+"""Ask the graph service for a consultant's revival candidates (the `braise_shared.candidates`
+contract), and parse its answer into those models."""
 
 import httpx
+from pydantic import ValidationError
 
 from braise_shared.auth import issue_token
+from braise_shared.candidates import RevivalCandidate, RevivalCandidates
 
 
 class GraphUnavailableError(RuntimeError):
     """The graph service did not answer (or answered 5xx): worth retrying later."""
 
 
+class GraphContractError(RuntimeError):
+    """The graph answered something that is not the candidates contract."""
+
+
 class GraphClient:
     """A service-authenticated client of the graph read API."""
 
-    def __init__(self, base_url: str, jwt_secret: str, timeout_s: float = 10.0) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        jwt_secret: str,
+        timeout_s: float = 10.0,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
         token = issue_token(jwt_secret, "service", "notifier")
         self.http = httpx.Client(
-            base_url=base_url, timeout=timeout_s, headers={"Authorization": f"Bearer {token}"}
+            base_url=base_url,
+            timeout=timeout_s,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
         )
 
-    def candidates(self, consultant_id: str, *, locale: str, limit: int) -> list[dict[str, Any]]:
-        """Return ranked candidates, dormant first; none if the graph does not know them."""
+    def candidates(
+        self, consultant_id: str, *, dormant: int, cooling: int
+    ) -> list[RevivalCandidate]:
+        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first;
+        none if the graph does not know the consultant."""
         try:
             response = self.http.get(
-                f"/v1/consultants/{consultant_id}/revival-candidates",
-                params={"locale": locale, "limit": limit},
+                f"/v2/consultants/{consultant_id}/revival-candidates",
+                params={"dormant": dormant, "cooling": cooling},
             )
         except httpx.TransportError as exc:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
@@ -34,8 +51,10 @@ class GraphClient:
         if response.status_code >= 500:
             raise GraphUnavailableError(f"graph answered {response.status_code}")
         response.raise_for_status()
-        candidates: list[dict[str, Any]] = response.json()["candidates"]
-        return candidates
+        try:
+            return RevivalCandidates.model_validate_json(response.content).candidates
+        except ValidationError as exc:
+            raise GraphContractError(f"graph's candidates do not parse: {exc}") from exc
 
     def close(self) -> None:
         """Close the connection pool."""

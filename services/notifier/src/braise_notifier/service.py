@@ -6,7 +6,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
-from typing import Any, Protocol
+from typing import Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy import or_, select, update
@@ -30,6 +30,7 @@ from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.render import build_email
 from braise_notifier.schedule import current_period
 from braise_notifier.tokens import LinkSigner
+from braise_shared.candidates import RevivalCandidate
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds
 
@@ -46,8 +47,10 @@ class RetryLaterError(RuntimeError):
 class CandidateSource(Protocol):
     """Where candidates come from (the graph API)."""
 
-    def candidates(self, consultant_id: str, *, locale: str, limit: int) -> list[dict[str, Any]]:
-        """Return ranked candidates."""
+    def candidates(
+        self, consultant_id: str, *, dormant: int, cooling: int
+    ) -> list[RevivalCandidate]:
+        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first."""
         ...
 
 
@@ -151,7 +154,11 @@ def everyone_for(factory: sessionmaker[Session], period: str) -> list[tuple[str,
 
 @dataclass
 class DigestService:
-    """Sends the digest of one (period, consultant), at most once per ledger row."""
+    """Sends the digest of one (period, consultant), at most once per ledger row.
+
+    `max_dormant` and `max_cooling` (from the settings) are how many people of each stage a
+    digest holds: the graph is asked for that many, and the digest says what it answered.
+    """
 
     factory: sessionmaker[Session]
     graph: CandidateSource
@@ -162,8 +169,8 @@ class DigestService:
     public_url: str
     mail_from: str
     reply_to: str
-    max_dormant: int = 3
-    max_cooling: int = 2
+    max_dormant: int
+    max_cooling: int
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 24
 
@@ -233,7 +240,7 @@ class DigestService:
         reader = Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
         try:
             candidates = self.graph.candidates(
-                consultant_id, locale=reader.locale, limit=max(self.max_dormant, self.max_cooling)
+                consultant_id, dormant=self.max_dormant, cooling=self.max_cooling
             )
         except GraphUnavailableError as exc:
             raise RetryLaterError(str(exc)) from exc
@@ -243,8 +250,6 @@ class DigestService:
             candidates,
             texts=texts(reader.locale),
             kinds=self.kinds,
-            max_dormant=self.max_dormant,
-            max_cooling=self.max_cooling,
         )
 
     def _send_claimed(self, period: str, consultant_id: str) -> str:

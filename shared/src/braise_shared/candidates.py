@@ -1,0 +1,228 @@
+"""The graph → notifier contract: revival candidates, their reasons and their gestures.
+
+The graph ranks links and states *facts*: every reason is a code with typed parameters, every
+gesture a kind with typed parameters. No sentence crosses this boundary: the notifier's
+catalogs alone turn codes and parameters into words, in the reader's language.
+
+Served by the graph at `GET /v2/consultants/{id}/revival-candidates` (`RevivalCandidates`);
+a change that breaks this shape is a new version of that route.
+
+How many people a digest proposes is the notifier's rule, and lives in its settings
+(`max_dormant`, `max_cooling`). The notifier passes those numbers to the graph as the
+`dormant` and `cooling` query parameters, which have no default; the graph returns at most
+that many of each stage, best first, and the notifier's `compose` takes what it is given.
+`MAX_PER_STAGE` is only the bound both sides accept.
+"""
+
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from braise_shared.events import Locale, UtcDateTime
+
+MAX_PER_STAGE = 50
+
+CandidateStage = Literal["dormant", "cooling"]
+NewsKind = Literal["skill", "sector", "city", "mission"]
+ReachingOut = Literal["both", "me", "other"]
+
+
+class Contract(BaseModel):
+    """Base of every model of the contract: frozen, no unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# Reasons: why this person, as facts.
+
+
+class WasStrongParams(Contract):
+    """How strong the link once was, when, and what the two did together."""
+
+    peak: float = Field(description="The link's peak strength.")
+    peak_at: date = Field(description="When the peak was reached.")
+    kinds: dict[str, int] = Field(
+        description="Interactions by kind (`interaction_kinds.toml`): how many of each. "
+        "No order is implied: the notifier orders what it writes."
+    )
+
+
+class WasStrongReason(Contract):
+    """The link was strong once."""
+
+    code: Literal["was_strong"] = "was_strong"
+    params: WasStrongParams
+
+
+class LastSeenParams(Contract):
+    """When the two last did something together."""
+
+    last_at: date = Field(description="Day of the last interaction.")
+
+
+class LastSeenReason(Contract):
+    """When the last exchange was."""
+
+    code: Literal["last_seen"] = "last_seen"
+    params: LastSeenParams
+
+
+class TopicsParams(Contract):
+    """Tags, as the other person spells them."""
+
+    topics: list[str] = Field(min_length=1, description="At most three labels.")
+
+
+class SharedReason(Contract):
+    """Skills, sectors or interests the two share."""
+
+    code: Literal["shared"] = "shared"
+    params: TopicsParams
+
+
+class ReciprocityParams(Contract):
+    """Who used to reach out (it may rank a link; a digest never tells it)."""
+
+    who: ReachingOut = Field(description="`both` alike, mostly `me` (the reader), or `other`.")
+    by_me: int = Field(ge=0, description="Interactions the reader initiated.")
+    by_other: int = Field(ge=0, description="Interactions the other person initiated.")
+
+
+class ReciprocityReason(Contract):
+    """How the two used to reach out to each other."""
+
+    code: Literal["reciprocity"] = "reciprocity"
+    params: ReciprocityParams
+
+
+class HookParams(Contract):
+    """The other person's fresh news."""
+
+    news_kind: NewsKind = Field(description="What is new.")
+    news: str = Field(description="The new skill, sector or city; the mission's note.")
+    at: date = Field(description="When it happened.")
+
+
+class HookReason(Contract):
+    """The other person has fresh news: a reason to write now."""
+
+    code: Literal["hook"] = "hook"
+    params: HookParams
+
+
+class NoveltyReason(Contract):
+    """The other person knows fields absent from the reader's active network."""
+
+    code: Literal["novelty"] = "novelty"
+    params: TopicsParams
+
+
+Reason = Annotated[
+    WasStrongReason
+    | LastSeenReason
+    | SharedReason
+    | ReciprocityReason
+    | HookReason
+    | NoveltyReason,
+    Field(discriminator="code"),
+]
+
+
+# Gestures: what the reader could give, asking for nothing.
+
+
+class CongratulateParams(Contract):
+    """The news to celebrate."""
+
+    news_kind: NewsKind
+    news: str
+
+
+class CongratulateGesture(Contract):
+    """Congratulate the other person on their news (the hook)."""
+
+    kind: Literal["congratulate"] = "congratulate"
+    params: CongratulateParams
+
+
+class ShareParams(Contract):
+    """The shared interest to send something about."""
+
+    topic: str
+
+
+class ShareGesture(Contract):
+    """Share something useful on a shared interest."""
+
+    kind: Literal["share"] = "share"
+    params: ShareParams
+
+
+class IntroduceParams(Contract):
+    """The consultant of the reader's active network to introduce, and what they share."""
+
+    third_id: str
+    third_name: str
+    topic: str
+
+
+class IntroduceGesture(Contract):
+    """Introduce the other person to someone who shares a topic with them."""
+
+    kind: Literal["introduce"] = "introduce"
+    params: IntroduceParams
+
+
+class AskNewsParams(Contract):
+    """The past mission to ask about."""
+
+    project: str
+
+
+class AskNewsGesture(Contract):
+    """Ask how a past mission together turned out."""
+
+    kind: Literal["ask_news"] = "ask_news"
+    params: AskNewsParams
+
+
+class InviteParams(Contract):
+    """Nothing: the invitation is to the firm's next event."""
+
+
+class InviteGesture(Contract):
+    """Invite the other person to a firm event."""
+
+    kind: Literal["invite"] = "invite"
+    params: InviteParams = InviteParams()
+
+
+Gesture = Annotated[
+    CongratulateGesture | ShareGesture | IntroduceGesture | AskNewsGesture | InviteGesture,
+    Field(discriminator="kind"),
+]
+
+
+class RevivalCandidate(Contract):
+    """A link worth rekindling, with why and what to give."""
+
+    other_id: str = Field(description="The other consultant's id.")
+    other_name: str = Field(description="Their display name.")
+    stage: CandidateStage
+    score: float = Field(description="Ranking score (docs/link-model.md).")
+    components: dict[str, float] = Field(description="The score's terms, and the penalty.")
+    strength: float = Field(description="The link's strength now.")
+    peak: float = Field(description="The link's peak strength.")
+    last_at: UtcDateTime = Field(description="Time of the last interaction.")
+    reasons: list[Reason]
+    gesture: Gesture
+
+
+class RevivalCandidates(Contract):
+    """A consultant's candidates at a time: dormant first, then cooling, each best first."""
+
+    consultant_id: str
+    at: UtcDateTime
+    locale: Locale = Field(description="The consultant's language, as the graph knows it.")
+    candidates: list[RevivalCandidate]

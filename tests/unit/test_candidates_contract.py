@@ -1,0 +1,261 @@
+"""The graph → notifier contract: the graph's JSON parses into typed candidates, and the
+notifier's client asks for the digest's limits and reads nothing else."""
+
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import ValidationError
+
+from braise_notifier.catalogs import LOCALES, texts
+from braise_notifier.compose import gesture_text
+from braise_notifier.db import RecipientRow, make_engine, session_factory, unit_of_work
+from braise_notifier.graph_client import GraphClient, GraphContractError, GraphUnavailableError
+from braise_notifier.service import DigestService
+from braise_notifier.tokens import LinkSigner
+from braise_shared.candidates import (
+    AskNewsGesture,
+    AskNewsParams,
+    CongratulateGesture,
+    CongratulateParams,
+    Gesture,
+    HookReason,
+    IntroduceGesture,
+    IntroduceParams,
+    InviteGesture,
+    RevivalCandidate,
+    RevivalCandidates,
+    ShareGesture,
+    ShareParams,
+    WasStrongReason,
+)
+from braise_shared.interactions import load_kinds
+
+CID = "00000000-0000-4000-8000-000000000001"
+
+
+def _wire(**changes: Any) -> dict[str, Any]:
+    """Return the graph's answer for one dormant candidate, as JSON."""
+    candidate: dict[str, Any] = {
+        "other_id": "00000000-0000-4000-8000-000000000002",
+        "other_name": "Karim",
+        "stage": "dormant",
+        "score": 0.61,
+        "components": {"past": 0.9, "fatigue_penalty": 0.0},
+        "strength": 1.2,
+        "peak": 12.5,
+        "last_at": "2024-11-20T09:00:00Z",
+        "reasons": [
+            {
+                "code": "was_strong",
+                "params": {
+                    "peak": 12.5,
+                    "peak_at": "2024-03-02",
+                    "kinds": {"lunch": 2, "mission_together": 1},
+                },
+            },
+            {"code": "last_seen", "params": {"last_at": "2024-11-20"}},
+            {"code": "shared", "params": {"topics": ["Python", "Voile"]}},
+            {"code": "reciprocity", "params": {"who": "both", "by_me": 2, "by_other": 1}},
+            {
+                "code": "hook",
+                "params": {"news_kind": "skill", "news": "Kubernetes", "at": "2026-10-24"},
+            },
+            {"code": "novelty", "params": {"topics": ["Énergie"]}},
+        ],
+        "gesture": {"kind": "congratulate", "params": {"news_kind": "skill", "news": "Kubernetes"}},
+    }
+    candidate.update(changes)
+    return {
+        "consultant_id": CID,
+        "at": "2026-11-23T09:00:00Z",
+        "locale": "fr",
+        "candidates": [candidate],
+    }
+
+
+def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
+    answer = RevivalCandidates.model_validate(_wire())
+    candidate = answer.candidates[0]
+    strong = candidate.reasons[0]
+    assert isinstance(strong, WasStrongReason)
+    assert strong.params.peak_at == date(2024, 3, 2)
+    assert strong.params.kinds == {"lunch": 2, "mission_together": 1}
+    hook = candidate.reasons[4]
+    assert isinstance(hook, HookReason)
+    assert (hook.params.news_kind, hook.params.at) == ("skill", date(2026, 10, 24))
+    assert candidate.gesture == CongratulateGesture(
+        params=CongratulateParams(news_kind="skill", news="Kubernetes")
+    )
+    assert candidate.last_at == datetime(2024, 11, 20, 9, tzinfo=UTC)
+    assert answer.model_dump(mode="json") == {**_wire(), "at": "2026-11-23T09:00:00Z"}
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        # A sentence is no longer part of a reason: the notifier's catalogs write them.
+        {
+            "code": "last_seen",
+            "text": "Dernier échange : mars 2024.",
+            "params": {"last_at": "2024-03-02"},
+        },
+        {"code": "last_seen", "params": {"last_at": "2024-03-02", "text": "mars 2024"}},
+        {"code": "gossip", "params": {}},
+        {"code": "hook", "params": {"news_kind": "promotion", "news": "CTO", "at": "2026-10-24"}},
+        {"code": "reciprocity", "params": {"who": "me"}},
+        {"code": "shared", "params": {"topics": []}},
+    ],
+)
+def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        RevivalCandidates.model_validate(_wire(reasons=[reason]))
+
+
+@pytest.mark.parametrize(
+    "gesture",
+    [
+        {"kind": "ask_favour", "params": {}},
+        {"kind": "share", "params": {}},
+        {"kind": "invite", "params": {"topic": "Voile"}},
+        {"kind": "introduce", "params": {"third_name": "Zoé", "topic": "Voile"}},
+    ],
+)
+def test_a_gesture_outside_the_contract_is_refused(gesture: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError):
+        RevivalCandidates.model_validate(_wire(gesture=gesture))
+
+
+def test_candidates_are_frozen() -> None:
+    candidate = RevivalCandidates.model_validate(_wire()).candidates[0]
+    with pytest.raises(ValidationError):
+        candidate.other_name = "Someone else"  # type: ignore[misc]
+
+
+GESTURES: list[Gesture] = [
+    *(
+        CongratulateGesture(params=CongratulateParams(news_kind=kind, news="Lyon"))
+        for kind in ("skill", "sector", "city", "mission")
+    ),
+    ShareGesture(params=ShareParams(topic="la voile")),
+    IntroduceGesture(params=IntroduceParams(third_id="z", third_name="Zoé", topic="la voile")),
+    AskNewsGesture(params=AskNewsParams(project="Migration SAP")),
+    InviteGesture(),
+]
+
+
+@pytest.mark.parametrize("locale", LOCALES)
+@pytest.mark.parametrize("gesture", GESTURES, ids=lambda g: g.kind)
+def test_every_gesture_finds_words_from_its_own_parameters(locale: str, gesture: Gesture) -> None:
+    for week in range(1, 13):
+        text = gesture_text(texts(locale), gesture, "Karim", f"2026-W{week:02d}:r:o")
+        assert text is not None
+        assert "Karim" in text
+        assert "None" not in text
+
+
+def _client(answer: httpx.Response, seen: list[httpx.Request]) -> GraphClient:
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return answer
+
+    return GraphClient("http://graph", "secret-" * 6, transport=httpx.MockTransport(handle))
+
+
+def test_client_asks_the_v2_route_for_each_stage_limit_and_returns_typed_candidates() -> None:
+    seen: list[httpx.Request] = []
+    client = _client(httpx.Response(200, json=_wire()), seen)
+    candidates = client.candidates(CID, dormant=3, cooling=2)
+    assert [c.other_name for c in candidates] == ["Karim"]
+    assert isinstance(candidates[0], RevivalCandidate)
+    assert seen[0].url.path == f"/v2/consultants/{CID}/revival-candidates"
+    assert dict(seen[0].url.params) == {"dormant": "3", "cooling": "2"}
+    assert seen[0].headers["Authorization"].startswith("Bearer ")
+
+
+def test_client_reads_unknown_as_nothing_5xx_as_retry_and_junk_as_a_contract_error() -> None:
+    assert _client(httpx.Response(404), []).candidates(CID, dormant=3, cooling=2) == []
+    with pytest.raises(GraphUnavailableError):
+        _client(httpx.Response(503), []).candidates(CID, dormant=3, cooling=2)
+    old_shape = _wire()
+    old_shape["candidates"][0]["reasons"][1]["text"] = "Dernier échange : novembre 2024."
+    with pytest.raises(GraphContractError, match="text"):
+        _client(httpx.Response(200, json=old_shape), []).candidates(CID, dormant=3, cooling=2)
+    with pytest.raises(GraphContractError):
+        _client(httpx.Response(200, content=b"not json"), []).candidates(CID, dormant=3, cooling=2)
+
+
+class FakeGraph:
+    """Answers what it was given and remembers what it was asked."""
+
+    def __init__(self, answer: list[RevivalCandidate]) -> None:
+        self.answer = answer
+        self.asked: list[tuple[str, int, int]] = []
+
+    def candidates(
+        self, consultant_id: str, *, dormant: int, cooling: int
+    ) -> list[RevivalCandidate]:
+        self.asked.append((consultant_id, dormant, cooling))
+        return self.answer
+
+
+class Unused:
+    """A mailer and an event sink that composing a digest must not touch."""
+
+    def send(self, message: EmailMessage) -> None:
+        raise AssertionError("composing sends nothing")
+
+    def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        raise AssertionError("composing publishes nothing")
+
+
+def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
+    tmp_path: Path,
+) -> None:
+    factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'notifier.db'}"))
+    with unit_of_work(factory) as session:
+        session.add(
+            RecipientRow(
+                id=CID,
+                name="Camille Martin",
+                email="camille@example.org",
+                locale="en",
+                frequency="weekly",
+                day_of_week="monday",
+                unsubscribed=False,
+                profile_revision=1,
+                prefs_revision=1,
+            )
+        )
+    graph = FakeGraph(RevivalCandidates.model_validate(_wire()).candidates)
+    service = DigestService(
+        factory=factory,
+        graph=graph,
+        mailer=Unused(),
+        events=Unused(),
+        signer=LinkSigner("secret-" * 6, ttl_s=3600),
+        kinds=load_kinds(),
+        public_url="https://braise.example.org",
+        mail_from="Braise <r@braise.example.org>",
+        reply_to="e@braise.example.org",
+        max_dormant=4,
+        max_cooling=1,
+    )
+    digest = service.compose_for("2026-W48", CID)
+    assert graph.asked == [(CID, 4, 1)]
+    assert digest is not None
+    assert [s.name for s in digest.dormant] == ["Karim"]
+    assert digest.cooling == []
+    karim = digest.dormant[0]
+    assert karim.reasons == [
+        "Your link was at its strongest in March 2024: a mission together and a lunch (x2).",
+        "Last exchange: November 2024.",
+        "You share: Python and Voile.",
+        "You both used to reach out.",
+        "News: Karim added Kubernetes to their skills.",
+        "Karim knows fields your active network lacks: Énergie.",
+    ]
+    assert (karim.gesture_kind, "Kubernetes" in karim.gesture) == ("congratulate", True)
