@@ -1,4 +1,7 @@
-"""The graph in Neo4j: schema, the batched idempotent apply of events, and the reads.
+"""The graph in Neo4j: schema, and the batched idempotent apply of events.
+
+The rules are pure and live elsewhere: `people` and `links` say how nodes and links change;
+this module runs their Cypher.
 
 Cypher lives in named constants and takes parameters only. Pairs are canonical (smaller
 id first, relationship from a to b) and batches are sorted by pair, so concurrent writers
@@ -7,15 +10,14 @@ take locks in the same order and never deadlock on each other.
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import LiteralString
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
 from braise_graph.config import GraphSettings
-from braise_graph.model import Strength, add_interaction, pair_weights
+from braise_graph.links import LinkChanges, LinkState, fold_link, link_changes
+from braise_graph.model import epoch_s
 from braise_graph.people import NodeState, apply_preferences, apply_profile
 from braise_shared.events import (
     ConsultantErasedV1,
@@ -30,9 +32,6 @@ from braise_shared.events import (
 from braise_shared.interactions import InteractionKinds
 
 log = logging.getLogger(__name__)
-
-# The interaction kind a "done" click on a digest suggestion counts as.
-REKINDLED = "rekindled"
 
 # How long each person keeps the times they were proposed (the spread rule reads them).
 PROPOSALS_KEPT_S = 90 * 86_400.0
@@ -144,24 +143,6 @@ RETURN count(*) AS deleted
 """
 
 
-@dataclass(frozen=True)
-class PairUpdate:
-    """One interaction's contribution to one pair."""
-
-    a: str
-    b: str
-    t: float
-    w: float
-    kind: str
-    initiator: str | None
-    note: str | None
-    event_id: str
-
-
-def _ts(value: Any) -> float:
-    return float(value.timestamp())
-
-
 def open_driver(settings: GraphSettings) -> Driver:
     """Open the Neo4j driver; the driver's own retries stop early so the consumer's back-off
     (which keeps the batch pending, unacknowledged) takes over during long outages."""
@@ -215,7 +196,13 @@ class GraphStore:
         if erasures:
             tx.run(ERASE, ids=erasures)
             erased |= set(erasures)
-        self._apply_interactions(tx, fresh, erased)
+        changes = link_changes(
+            [e for e in fresh if isinstance(e, InteractionRecordedV1)],
+            [e for e in fresh if isinstance(e, SuggestionFeedbackV1) and e.data.action == "done"],
+            kinds=self.kinds,
+            erased=erased,
+        )
+        self._apply_links(tx, changes)
         self._apply_digests(tx, fresh, erased)
         self._apply_feedback(tx, fresh, erased)
         tx.run(MARK_APPLIED, ids=[str(e.id) for e in fresh], now=time.time())
@@ -244,118 +231,31 @@ class GraphStore:
             if isinstance(event, PreferencesChangedV1):
                 states[cid] = apply_preferences(states[cid], event.data)
             else:
-                states[cid] = apply_profile(states[cid], event.data, _ts(event.occurred_at))
+                states[cid] = apply_profile(states[cid], event.data, epoch_s(event.occurred_at))
         rows = [{"id": cid, "props": states[cid].to_properties()} for cid in wanted]
         tx.run(WRITE_CONSULTANTS, rows=rows)
 
-    def _apply_interactions(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
-    ) -> None:
-        updates: list[PairUpdate] = []
-        missions: dict[str, tuple[float, str | None]] = {}
-        for event in events:
-            if isinstance(event, SuggestionFeedbackV1) and event.data.action == "done":
-                # A suggestion acted upon is an interaction the reader initiated.
-                me, other = str(event.data.consultant_id), str(event.data.other_id)
-                if me not in erased and other not in erased:
-                    a, b = sorted((me, other))
-                    weight = self.kinds.get(REKINDLED).weight
-                    t = _ts(event.occurred_at)
-                    updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(event.id)))
-                continue
-            if not isinstance(event, InteractionRecordedV1):
-                continue
-            data = event.data
-            people = [str(p) for p in data.participants]
-            dropped = [p for p in people if p in erased]
-            if dropped:
-                log.info(
-                    "interaction %s: dropping erased participant(s) %s",
-                    data.interaction_id,
-                    dropped,
-                )
-            weight = self.kinds.get(data.kind).weight
-            t = _ts(data.occurred_at)
-            initiator = str(data.initiator) if data.initiator else None
-            # The share is fixed by the group as it was, whoever was erased since.
-            for a, b, w in pair_weights(people, weight):
-                if a in erased or b in erased:
-                    continue
-                updates.append(
-                    PairUpdate(a, b, t, w, data.kind, initiator, data.note, str(event.id))
-                )
-            if data.kind == "mission_together":
-                for person in people:
-                    if person not in erased and missions.get(person, (-1.0, None))[0] < t:
-                        missions[person] = (t, data.note)
-        if not updates:
+    def _apply_links(self, tx: ManagedTransaction, changes: LinkChanges) -> None:
+        if not changes.updates:
             return
-        participants = sorted({p for u in updates for p in (u.a, u.b)})
-        tx.run(ENSURE_PARTICIPANTS, ids=participants)
-        by_pair: dict[tuple[str, str], list[PairUpdate]] = defaultdict(list)
-        for update in updates:
-            by_pair[(update.a, update.b)].append(update)
-        pairs = sorted(by_pair)
+        tx.run(ENSURE_PARTICIPANTS, ids=changes.participants())
+        by_pair = changes.by_pair()
         stored = {
             (r["a"], r["b"]): (r["rid"], r["props"])
-            for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in pairs])
+            for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in by_pair])
         }
         rows = []
-        for pair in pairs:
+        for pair, updates in by_pair.items():
             rid, props = stored[pair]
-            pair_updates = sorted(by_pair[pair], key=lambda u: (u.t, u.event_id))
-            rows.append({"rid": rid, "props": self._fold(props, pair_updates)})
+            link = fold_link(LinkState.from_properties(props), updates, rate=self.rate)
+            rows.append({"rid": rid, "props": link.to_properties()})
         tx.run(WRITE_LINKS, rows=rows)
-        if missions:
+        if changes.missions:
+            missions = sorted(changes.missions.items())
             tx.run(
                 RECORD_MISSIONS,
-                rows=[{"id": p, "at": t, "note": n} for p, (t, n) in sorted(missions.items())],
+                rows=[{"id": p, "at": m.at, "note": m.note} for p, m in missions],
             )
-
-    def _fold(self, props: dict[str, Any], updates: list[PairUpdate]) -> dict[str, Any]:
-        """Fold a pair's updates into its stored properties with the model's rule."""
-        state = (
-            Strength(props["s_ref"], props["t_ref"], props["peak"], props["peak_at"])
-            if "s_ref" in props
-            else None
-        )
-        kinds = dict(zip(props.get("kinds") or [], props.get("kind_counts") or [], strict=True))
-        first_at = props.get("first_at")
-        last_at = props.get("last_at")
-        count = props.get("count") or 0
-        init_a = props.get("init_a") or 0
-        init_b = props.get("init_b") or 0
-        mission_at = props.get("last_mission_at")
-        mission_note = props.get("last_mission_note")
-        for u in updates:
-            state = add_interaction(state, t=u.t, w=u.w, rate=self.rate)
-            first_at = u.t if first_at is None else min(first_at, u.t)
-            last_at = u.t if last_at is None else max(last_at, u.t)
-            count += 1
-            kinds[u.kind] = kinds.get(u.kind, 0) + 1
-            if u.initiator == u.a:
-                init_a += 1
-            elif u.initiator == u.b:
-                init_b += 1
-            if u.kind == "mission_together" and (mission_at is None or u.t >= mission_at):
-                mission_at, mission_note = u.t, u.note
-        assert state is not None
-        ordered = sorted(kinds)
-        return {
-            "s_ref": state.s_ref,
-            "t_ref": state.t_ref,
-            "peak": state.peak,
-            "peak_at": state.peak_at,
-            "first_at": first_at,
-            "last_at": last_at,
-            "count": count,
-            "kinds": ordered,
-            "kind_counts": [kinds[k] for k in ordered],
-            "init_a": init_a,
-            "init_b": init_b,
-            "last_mission_at": mission_at,
-            "last_mission_note": mission_note,
-        }
 
     def _apply_digests(self, tx: ManagedTransaction, events: list[Event], erased: set[str]) -> None:
         rows = []
@@ -363,7 +263,7 @@ class GraphStore:
             if not isinstance(event, DigestSentV1):
                 continue
             me = str(event.data.consultant_id)
-            at = _ts(event.occurred_at)
+            at = epoch_s(event.occurred_at)
             for suggestion in event.data.suggestions:
                 other = str(suggestion.consultant_id)
                 if me in erased or other in erased:
@@ -381,7 +281,7 @@ class GraphStore:
                 "me": str(e.data.consultant_id),
                 "other": str(e.data.other_id),
                 "action": e.data.action,
-                "at": _ts(e.occurred_at),
+                "at": epoch_s(e.occurred_at),
             }
             for e in events
             if isinstance(e, SuggestionFeedbackV1)
