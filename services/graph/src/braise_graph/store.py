@@ -1,7 +1,7 @@
 """The graph in Neo4j: schema, and the batched idempotent apply of events.
 
-The rules are pure and live elsewhere: `people` and `links` say how nodes and links change;
-this module runs their Cypher.
+The rules are pure and live elsewhere: `batch` splits a batch by what each event changes,
+`people` and `links` say how nodes and links change; this module runs their Cypher.
 
 Cypher lives in named constants and takes parameters only. Pairs are canonical (smaller
 id first, relationship from a to b) and batches are sorted by pair, so concurrent writers
@@ -15,20 +15,12 @@ from typing import LiteralString
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
+from braise_graph.batch import NodeChange, group_events
 from braise_graph.config import GraphSettings
 from braise_graph.links import LinkChanges, LinkState, fold_link, link_changes
 from braise_graph.model import epoch_s
-from braise_graph.people import NodeState, apply_preferences, apply_profile
-from braise_shared.events import (
-    ConsultantErasedV1,
-    ConsultantRegisteredV1,
-    ConsultantUpdatedV1,
-    DigestSentV1,
-    Event,
-    InteractionRecordedV1,
-    PreferencesChangedV1,
-    SuggestionFeedbackV1,
-)
+from braise_graph.people import NodeState
+from braise_shared.events import DigestSentV1, Event, SuggestionFeedbackV1
 from braise_shared.interactions import InteractionKinds
 
 log = logging.getLogger(__name__)
@@ -187,51 +179,37 @@ class GraphStore:
         fresh = [e for e in events if str(e.id) not in seen]
         if not fresh:
             return 0
-        mentioned = sorted({cid for e in fresh for cid in _consultants_named(e)})
-        erased = {r["id"] for r in tx.run(FIND_ERASED, ids=mentioned)}
-        self._apply_profiles(tx, fresh, erased)
-        erasures = sorted(
-            {str(e.data.consultant_id) for e in fresh if isinstance(e, ConsultantErasedV1)}
-        )
-        if erasures:
-            tx.run(ERASE, ids=erasures)
-            erased |= set(erasures)
+        groups = group_events(fresh)
+        erased = {r["id"] for r in tx.run(FIND_ERASED, ids=sorted(groups.named))}
+        self._apply_nodes(tx, groups.nodes, erased)
+        if groups.erasures:
+            tx.run(ERASE, ids=sorted(groups.erasures))
+            erased |= groups.erasures
         changes = link_changes(
-            [e for e in fresh if isinstance(e, InteractionRecordedV1)],
-            [e for e in fresh if isinstance(e, SuggestionFeedbackV1) and e.data.action == "done"],
-            kinds=self.kinds,
-            erased=erased,
+            groups.interactions, groups.rekindled, kinds=self.kinds, erased=erased
         )
         self._apply_links(tx, changes)
-        self._apply_digests(tx, fresh, erased)
-        self._apply_feedback(tx, fresh, erased)
+        self._record_suggestions(tx, groups.digests, erased)
+        self._record_feedback(tx, groups.feedback, erased)
         tx.run(MARK_APPLIED, ids=[str(e.id) for e in fresh], now=time.time())
         return len(fresh)
 
-    def _apply_profiles(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
+    def _apply_nodes(
+        self, tx: ManagedTransaction, changes: list[NodeChange], erased: set[str]
     ) -> None:
-        changes = [
-            e
-            for e in events
-            if isinstance(e, ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV1)
-        ]
-        wanted = sorted({str(e.data.consultant_id) for e in changes} - erased)
+        wanted = sorted({c.consultant_id for c in changes} - erased)
         if not wanted:
             return
         states = {
             r["props"]["id"]: NodeState.from_properties(r["props"])
             for r in tx.run(LOCK_AND_READ_CONSULTANTS, ids=wanted)
         }
-        for event in changes:
-            cid = str(event.data.consultant_id)
+        for change in changes:
+            cid = change.consultant_id
             if cid in erased:
-                log.info("dropping %s for erased consultant %s", event.type, cid)
+                log.info("dropping %s for erased consultant %s", change.event_type, cid)
                 continue
-            if isinstance(event, PreferencesChangedV1):
-                states[cid] = apply_preferences(states[cid], event.data)
-            else:
-                states[cid] = apply_profile(states[cid], event.data, epoch_s(event.occurred_at))
+            states[cid] = change.apply(states[cid])
         rows = [{"id": cid, "props": states[cid].to_properties()} for cid in wanted]
         tx.run(WRITE_CONSULTANTS, rows=rows)
 
@@ -257,11 +235,11 @@ class GraphStore:
                 rows=[{"id": p, "at": m.at, "note": m.note} for p, m in missions],
             )
 
-    def _apply_digests(self, tx: ManagedTransaction, events: list[Event], erased: set[str]) -> None:
+    def _record_suggestions(
+        self, tx: ManagedTransaction, digests: list[DigestSentV1], erased: set[str]
+    ) -> None:
         rows = []
-        for event in events:
-            if not isinstance(event, DigestSentV1):
-                continue
+        for event in digests:
             me = str(event.data.consultant_id)
             at = epoch_s(event.occurred_at)
             for suggestion in event.data.suggestions:
@@ -273,8 +251,8 @@ class GraphStore:
         if rows:
             tx.run(RECORD_SUGGESTIONS, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
 
-    def _apply_feedback(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
+    def _record_feedback(
+        self, tx: ManagedTransaction, feedback: list[SuggestionFeedbackV1], erased: set[str]
     ) -> None:
         rows = [
             {
@@ -283,10 +261,8 @@ class GraphStore:
                 "action": e.data.action,
                 "at": epoch_s(e.occurred_at),
             }
-            for e in events
-            if isinstance(e, SuggestionFeedbackV1)
-            and e.data.action != "done"
-            and not {str(e.data.consultant_id), str(e.data.other_id)} & erased
+            for e in feedback
+            if not {str(e.data.consultant_id), str(e.data.other_id)} & erased
         ]
         if rows:
             tx.run(RECORD_FEEDBACK, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
@@ -300,15 +276,3 @@ class GraphStore:
             total += deleted
             if deleted < limit:
                 return total
-
-
-def _consultants_named(event: Event) -> list[str]:
-    if isinstance(event, InteractionRecordedV1):
-        return [str(p) for p in event.data.participants]
-    if isinstance(event, DigestSentV1):
-        return [str(event.data.consultant_id)] + [
-            str(s.consultant_id) for s in event.data.suggestions
-        ]
-    if isinstance(event, SuggestionFeedbackV1):
-        return [str(event.data.consultant_id), str(event.data.other_id)]
-    return [str(event.data.consultant_id)]
