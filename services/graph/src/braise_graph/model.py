@@ -4,12 +4,18 @@
 
 kept as (s_ref, t_ref): an event at t ≥ t_ref decays the stored value to t and adds w; a late
 event (t < t_ref) adds its weight decayed to t_ref. Both give the same s(t) for any order.
-These pure functions are the reference the Cypher in store.py mirrors.
+`links.fold_link` folds each link with them; the store only writes what it returns.
 """
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import combinations
+
+
+def epoch_s(when: datetime) -> float:
+    """Return a time as epoch seconds, the unit every rule of the model takes."""
+    return float(when.timestamp())
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,7 @@
-"""The graph in Neo4j: schema, the batched idempotent apply of events, and the reads.
+"""The graph in Neo4j: schema, and the batched idempotent apply of events.
+
+The rules are pure and live elsewhere: `batch` splits a batch by what each event changes,
+`people` and `links` say how nodes and links change; this module runs their Cypher.
 
 Cypher lives in named constants and takes parameters only. Pairs are canonical (smaller
 id first, relationship from a to b) and batches are sorted by pair, so concurrent writers
@@ -7,32 +10,20 @@ take locks in the same order and never deadlock on each other.
 
 import logging
 import time
-from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, LiteralString
+from typing import LiteralString
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
+from braise_graph.batch import NodeChange, group_events
 from braise_graph.config import GraphSettings
-from braise_graph.model import Strength, add_interaction, pair_weights
-from braise_graph.people import NodeState, apply_preferences, apply_profile
-from braise_shared.events import (
-    ConsultantErasedV1,
-    ConsultantRegisteredV1,
-    ConsultantUpdatedV1,
-    DigestSentV1,
-    Event,
-    InteractionRecordedV1,
-    PreferencesChangedV1,
-    SuggestionFeedbackV1,
-)
+from braise_graph.links import LinkChanges, LinkState, fold_link, link_changes
+from braise_graph.model import epoch_s
+from braise_graph.people import NodeState
+from braise_shared.events import DigestSentV1, Event, SuggestionFeedbackV1
 from braise_shared.interactions import InteractionKinds
 
 log = logging.getLogger(__name__)
-
-# The interaction kind a "done" click on a digest suggestion counts as.
-REKINDLED = "rekindled"
 
 # How long each person keeps the times they were proposed (the spread rule reads them).
 PROPOSALS_KEPT_S = 90 * 86_400.0
@@ -144,24 +135,6 @@ RETURN count(*) AS deleted
 """
 
 
-@dataclass(frozen=True)
-class PairUpdate:
-    """One interaction's contribution to one pair."""
-
-    a: str
-    b: str
-    t: float
-    w: float
-    kind: str
-    initiator: str | None
-    note: str | None
-    event_id: str
-
-
-def _ts(value: Any) -> float:
-    return float(value.timestamp())
-
-
 def open_driver(settings: GraphSettings) -> Driver:
     """Open the Neo4j driver; the driver's own retries stop early so the consumer's back-off
     (which keeps the batch pending, unacknowledged) takes over during long outages."""
@@ -206,164 +179,69 @@ class GraphStore:
         fresh = [e for e in events if str(e.id) not in seen]
         if not fresh:
             return 0
-        mentioned = sorted({cid for e in fresh for cid in _consultants_named(e)})
-        erased = {r["id"] for r in tx.run(FIND_ERASED, ids=mentioned)}
-        self._apply_profiles(tx, fresh, erased)
-        erasures = sorted(
-            {str(e.data.consultant_id) for e in fresh if isinstance(e, ConsultantErasedV1)}
+        groups = group_events(fresh)
+        erased = {r["id"] for r in tx.run(FIND_ERASED, ids=sorted(groups.named))}
+        self._apply_nodes(tx, groups.nodes, erased)
+        if groups.erasures:
+            tx.run(ERASE, ids=sorted(groups.erasures))
+            erased |= groups.erasures
+        changes = link_changes(
+            groups.interactions, groups.rekindled, kinds=self.kinds, erased=erased
         )
-        if erasures:
-            tx.run(ERASE, ids=erasures)
-            erased |= set(erasures)
-        self._apply_interactions(tx, fresh, erased)
-        self._apply_digests(tx, fresh, erased)
-        self._apply_feedback(tx, fresh, erased)
+        self._apply_links(tx, changes)
+        self._record_suggestions(tx, groups.digests, erased)
+        self._record_feedback(tx, groups.feedback, erased)
         tx.run(MARK_APPLIED, ids=[str(e.id) for e in fresh], now=time.time())
         return len(fresh)
 
-    def _apply_profiles(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
+    def _apply_nodes(
+        self, tx: ManagedTransaction, changes: list[NodeChange], erased: set[str]
     ) -> None:
-        changes = [
-            e
-            for e in events
-            if isinstance(e, ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV1)
-        ]
-        wanted = sorted({str(e.data.consultant_id) for e in changes} - erased)
+        wanted = sorted({c.consultant_id for c in changes} - erased)
         if not wanted:
             return
         states = {
             r["props"]["id"]: NodeState.from_properties(r["props"])
             for r in tx.run(LOCK_AND_READ_CONSULTANTS, ids=wanted)
         }
-        for event in changes:
-            cid = str(event.data.consultant_id)
+        for change in changes:
+            cid = change.consultant_id
             if cid in erased:
-                log.info("dropping %s for erased consultant %s", event.type, cid)
+                log.info("dropping %s for erased consultant %s", change.event_type, cid)
                 continue
-            if isinstance(event, PreferencesChangedV1):
-                states[cid] = apply_preferences(states[cid], event.data)
-            else:
-                states[cid] = apply_profile(states[cid], event.data, _ts(event.occurred_at))
+            states[cid] = change.apply(states[cid])
         rows = [{"id": cid, "props": states[cid].to_properties()} for cid in wanted]
         tx.run(WRITE_CONSULTANTS, rows=rows)
 
-    def _apply_interactions(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
-    ) -> None:
-        updates: list[PairUpdate] = []
-        missions: dict[str, tuple[float, str | None]] = {}
-        for event in events:
-            if isinstance(event, SuggestionFeedbackV1) and event.data.action == "done":
-                # A suggestion acted upon is an interaction the reader initiated.
-                me, other = str(event.data.consultant_id), str(event.data.other_id)
-                if me not in erased and other not in erased:
-                    a, b = sorted((me, other))
-                    weight = self.kinds.get(REKINDLED).weight
-                    t = _ts(event.occurred_at)
-                    updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(event.id)))
-                continue
-            if not isinstance(event, InteractionRecordedV1):
-                continue
-            data = event.data
-            people = [str(p) for p in data.participants]
-            dropped = [p for p in people if p in erased]
-            if dropped:
-                log.info(
-                    "interaction %s: dropping erased participant(s) %s",
-                    data.interaction_id,
-                    dropped,
-                )
-            weight = self.kinds.get(data.kind).weight
-            t = _ts(data.occurred_at)
-            initiator = str(data.initiator) if data.initiator else None
-            # The share is fixed by the group as it was, whoever was erased since.
-            for a, b, w in pair_weights(people, weight):
-                if a in erased or b in erased:
-                    continue
-                updates.append(
-                    PairUpdate(a, b, t, w, data.kind, initiator, data.note, str(event.id))
-                )
-            if data.kind == "mission_together":
-                for person in people:
-                    if person not in erased and missions.get(person, (-1.0, None))[0] < t:
-                        missions[person] = (t, data.note)
-        if not updates:
+    def _apply_links(self, tx: ManagedTransaction, changes: LinkChanges) -> None:
+        if not changes.updates:
             return
-        participants = sorted({p for u in updates for p in (u.a, u.b)})
-        tx.run(ENSURE_PARTICIPANTS, ids=participants)
-        by_pair: dict[tuple[str, str], list[PairUpdate]] = defaultdict(list)
-        for update in updates:
-            by_pair[(update.a, update.b)].append(update)
-        pairs = sorted(by_pair)
+        tx.run(ENSURE_PARTICIPANTS, ids=changes.participants())
+        by_pair = changes.by_pair()
         stored = {
             (r["a"], r["b"]): (r["rid"], r["props"])
-            for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in pairs])
+            for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in by_pair])
         }
         rows = []
-        for pair in pairs:
+        for pair, updates in by_pair.items():
             rid, props = stored[pair]
-            pair_updates = sorted(by_pair[pair], key=lambda u: (u.t, u.event_id))
-            rows.append({"rid": rid, "props": self._fold(props, pair_updates)})
+            link = fold_link(LinkState.from_properties(props), updates, rate=self.rate)
+            rows.append({"rid": rid, "props": link.to_properties()})
         tx.run(WRITE_LINKS, rows=rows)
-        if missions:
+        if changes.missions:
+            missions = sorted(changes.missions.items())
             tx.run(
                 RECORD_MISSIONS,
-                rows=[{"id": p, "at": t, "note": n} for p, (t, n) in sorted(missions.items())],
+                rows=[{"id": p, "at": m.at, "note": m.note} for p, m in missions],
             )
 
-    def _fold(self, props: dict[str, Any], updates: list[PairUpdate]) -> dict[str, Any]:
-        """Fold a pair's updates into its stored properties with the model's rule."""
-        state = (
-            Strength(props["s_ref"], props["t_ref"], props["peak"], props["peak_at"])
-            if "s_ref" in props
-            else None
-        )
-        kinds = dict(zip(props.get("kinds") or [], props.get("kind_counts") or [], strict=True))
-        first_at = props.get("first_at")
-        last_at = props.get("last_at")
-        count = props.get("count") or 0
-        init_a = props.get("init_a") or 0
-        init_b = props.get("init_b") or 0
-        mission_at = props.get("last_mission_at")
-        mission_note = props.get("last_mission_note")
-        for u in updates:
-            state = add_interaction(state, t=u.t, w=u.w, rate=self.rate)
-            first_at = u.t if first_at is None else min(first_at, u.t)
-            last_at = u.t if last_at is None else max(last_at, u.t)
-            count += 1
-            kinds[u.kind] = kinds.get(u.kind, 0) + 1
-            if u.initiator == u.a:
-                init_a += 1
-            elif u.initiator == u.b:
-                init_b += 1
-            if u.kind == "mission_together" and (mission_at is None or u.t >= mission_at):
-                mission_at, mission_note = u.t, u.note
-        assert state is not None
-        ordered = sorted(kinds)
-        return {
-            "s_ref": state.s_ref,
-            "t_ref": state.t_ref,
-            "peak": state.peak,
-            "peak_at": state.peak_at,
-            "first_at": first_at,
-            "last_at": last_at,
-            "count": count,
-            "kinds": ordered,
-            "kind_counts": [kinds[k] for k in ordered],
-            "init_a": init_a,
-            "init_b": init_b,
-            "last_mission_at": mission_at,
-            "last_mission_note": mission_note,
-        }
-
-    def _apply_digests(self, tx: ManagedTransaction, events: list[Event], erased: set[str]) -> None:
+    def _record_suggestions(
+        self, tx: ManagedTransaction, digests: list[DigestSentV1], erased: set[str]
+    ) -> None:
         rows = []
-        for event in events:
-            if not isinstance(event, DigestSentV1):
-                continue
+        for event in digests:
             me = str(event.data.consultant_id)
-            at = _ts(event.occurred_at)
+            at = epoch_s(event.occurred_at)
             for suggestion in event.data.suggestions:
                 other = str(suggestion.consultant_id)
                 if me in erased or other in erased:
@@ -373,20 +251,18 @@ class GraphStore:
         if rows:
             tx.run(RECORD_SUGGESTIONS, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
 
-    def _apply_feedback(
-        self, tx: ManagedTransaction, events: list[Event], erased: set[str]
+    def _record_feedback(
+        self, tx: ManagedTransaction, feedback: list[SuggestionFeedbackV1], erased: set[str]
     ) -> None:
         rows = [
             {
                 "me": str(e.data.consultant_id),
                 "other": str(e.data.other_id),
                 "action": e.data.action,
-                "at": _ts(e.occurred_at),
+                "at": epoch_s(e.occurred_at),
             }
-            for e in events
-            if isinstance(e, SuggestionFeedbackV1)
-            and e.data.action != "done"
-            and not {str(e.data.consultant_id), str(e.data.other_id)} & erased
+            for e in feedback
+            if not {str(e.data.consultant_id), str(e.data.other_id)} & erased
         ]
         if rows:
             tx.run(RECORD_FEEDBACK, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
@@ -400,15 +276,3 @@ class GraphStore:
             total += deleted
             if deleted < limit:
                 return total
-
-
-def _consultants_named(event: Event) -> list[str]:
-    if isinstance(event, InteractionRecordedV1):
-        return [str(p) for p in event.data.participants]
-    if isinstance(event, DigestSentV1):
-        return [str(event.data.consultant_id)] + [
-            str(s.consultant_id) for s in event.data.suggestions
-        ]
-    if isinstance(event, SuggestionFeedbackV1):
-        return [str(event.data.consultant_id), str(event.data.other_id)]
-    return [str(event.data.consultant_id)]

@@ -1,0 +1,206 @@
+"""What the graph keeps of each link, and how interactions change it (pure).
+
+An interaction gives each pair of its group a share of its kind's weight (`pair_weights`); a
+`done` click on a digest suggestion counts as a `rekindled` interaction the reader initiated.
+A link folds its pair's updates into one state: the strength (`add_interaction`), the first
+and last times, the counts in all and by kind, who initiated, and the latest mission together.
+"""
+
+import logging
+from collections import defaultdict
+from collections.abc import Iterable, Sequence, Set
+from dataclasses import dataclass, field
+from typing import Any
+
+from braise_graph.model import Strength, add_interaction, epoch_s, pair_weights
+from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
+from braise_shared.interactions import InteractionKinds
+
+log = logging.getLogger(__name__)
+
+# The interaction kind a "done" click on a digest suggestion counts as.
+REKINDLED = "rekindled"
+
+# The kind whose note each participant keeps as their latest mission (news for others).
+MISSION_TOGETHER = "mission_together"
+
+Pair = tuple[str, str]
+
+
+@dataclass(frozen=True)
+class PairUpdate:
+    """One interaction's contribution to one pair (a < b)."""
+
+    a: str
+    b: str
+    t: float
+    w: float
+    kind: str
+    initiator: str | None
+    note: str | None
+    event_id: str
+
+
+@dataclass(frozen=True)
+class Mission:
+    """A consultant's latest mission together with someone: when, and its note."""
+
+    at: float
+    note: str | None
+
+
+@dataclass(frozen=True)
+class LinkChanges:
+    """What a batch of interactions does: updates per pair, and each person's latest mission."""
+
+    updates: list[PairUpdate] = field(default_factory=list)
+    missions: dict[str, Mission] = field(default_factory=dict)
+
+    def by_pair(self) -> dict[Pair, list[PairUpdate]]:
+        """Return the updates grouped by pair, pairs sorted (the order locks are taken in)."""
+        grouped: dict[Pair, list[PairUpdate]] = defaultdict(list)
+        for update in self.updates:
+            grouped[(update.a, update.b)].append(update)
+        return {pair: grouped[pair] for pair in sorted(grouped)}
+
+    def participants(self) -> list[str]:
+        """Return everyone an update names, sorted."""
+        return sorted({p for u in self.updates for p in (u.a, u.b)})
+
+
+@dataclass(frozen=True)
+class LinkState:
+    """A link as stored: its strength and what it keeps of its history (pair a < b)."""
+
+    strength: Strength
+    first_at: float
+    last_at: float
+    count: int
+    kind_counts: dict[str, int]
+    init_a: int
+    init_b: int
+    last_mission_at: float | None = None
+    last_mission_note: str | None = None
+
+    def to_properties(self) -> dict[str, Any]:
+        """Return the link's properties as Neo4j stores them (lists, no maps)."""
+        kinds = sorted(self.kind_counts)
+        return {
+            "s_ref": self.strength.s_ref,
+            "t_ref": self.strength.t_ref,
+            "peak": self.strength.peak,
+            "peak_at": self.strength.peak_at,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "count": self.count,
+            "kinds": kinds,
+            "kind_counts": [self.kind_counts[k] for k in kinds],
+            "init_a": self.init_a,
+            "init_b": self.init_b,
+            "last_mission_at": self.last_mission_at,
+            "last_mission_note": self.last_mission_note,
+        }
+
+    @classmethod
+    def from_properties(cls, props: dict[str, Any]) -> "LinkState | None":
+        """Rebuild the state from stored properties; None for a link nothing was folded into."""
+        if "s_ref" not in props:
+            return None
+        return cls(
+            strength=Strength(props["s_ref"], props["t_ref"], props["peak"], props["peak_at"]),
+            first_at=props["first_at"],
+            last_at=props["last_at"],
+            count=props["count"],
+            kind_counts=dict(zip(props["kinds"], props["kind_counts"], strict=True)),
+            init_a=props["init_a"],
+            init_b=props["init_b"],
+            last_mission_at=props.get("last_mission_at"),
+            last_mission_note=props.get("last_mission_note"),
+        )
+
+
+def fold_link(state: LinkState | None, updates: Sequence[PairUpdate], *, rate: float) -> LinkState:
+    """Fold a pair's updates into its link (None: a new link), in time order, ties by event id.
+
+    Raise ValueError when there is neither a link nor an update to start one.
+    """
+    ordered = sorted(updates, key=lambda u: (u.t, u.event_id))
+    if state is None:
+        if not ordered:
+            raise ValueError("a new link needs at least one update")
+        first, ordered = ordered[0], ordered[1:]
+        strength = add_interaction(None, t=first.t, w=first.w, rate=rate)
+        state = _counted(LinkState(strength, first.t, first.t, 0, {}, 0, 0), first, strength)
+    for update in ordered:
+        strength = add_interaction(state.strength, t=update.t, w=update.w, rate=rate)
+        state = _counted(state, update, strength)
+    return state
+
+
+def _counted(state: LinkState, u: PairUpdate, strength: Strength) -> LinkState:
+    """Return the link with one more update counted, at its new strength."""
+    kinds = dict(state.kind_counts)
+    kinds[u.kind] = kinds.get(u.kind, 0) + 1
+    mission_at, mission_note = state.last_mission_at, state.last_mission_note
+    if u.kind == MISSION_TOGETHER and (mission_at is None or u.t >= mission_at):
+        mission_at, mission_note = u.t, u.note
+    return LinkState(
+        strength=strength,
+        first_at=min(state.first_at, u.t),
+        last_at=max(state.last_at, u.t),
+        count=state.count + 1,
+        kind_counts=kinds,
+        init_a=state.init_a + int(u.initiator == u.a),
+        init_b=state.init_b + int(u.initiator == u.b),
+        last_mission_at=mission_at,
+        last_mission_note=mission_note,
+    )
+
+
+def link_changes(
+    interactions: Iterable[InteractionRecordedV1],
+    rekindled: Iterable[SuggestionFeedbackV1],
+    *,
+    kinds: InteractionKinds,
+    erased: Set[str],
+) -> LinkChanges:
+    """Turn interactions and `done` feedback into pair updates, leaving out erased people."""
+    changes = LinkChanges()
+    for feedback in rekindled:
+        # A suggestion acted upon is an interaction the reader initiated.
+        me, other = str(feedback.data.consultant_id), str(feedback.data.other_id)
+        if me in erased or other in erased:
+            continue
+        a, b = sorted((me, other))
+        weight = kinds.get(REKINDLED).weight
+        t = epoch_s(feedback.occurred_at)
+        changes.updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(feedback.id)))
+    for event in interactions:
+        _add_interaction(changes, event, kinds=kinds, erased=erased)
+    return changes
+
+
+def _add_interaction(
+    changes: LinkChanges, event: InteractionRecordedV1, *, kinds: InteractionKinds, erased: Set[str]
+) -> None:
+    data = event.data
+    people = [str(p) for p in data.participants]
+    dropped = [p for p in people if p in erased]
+    if dropped:
+        log.info("interaction %s: dropping erased participant(s) %s", data.interaction_id, dropped)
+    weight = kinds.get(data.kind).weight
+    t = epoch_s(data.occurred_at)
+    initiator = str(data.initiator) if data.initiator else None
+    # The share is fixed by the group as it was, whoever was erased since.
+    for a, b, w in pair_weights(people, weight):
+        if a in erased or b in erased:
+            continue
+        changes.updates.append(
+            PairUpdate(a, b, t, w, data.kind, initiator, data.note, str(event.id))
+        )
+    if data.kind != MISSION_TOGETHER:
+        return
+    for person in people:
+        held = changes.missions.get(person)
+        if person not in erased and (held is None or held.at < t):
+            changes.missions[person] = Mission(t, data.note)
