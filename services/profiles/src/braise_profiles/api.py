@@ -14,13 +14,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_profiles import service
+from braise_profiles.bootstrap import Profiles, bootstrap
 from braise_profiles.config import ProfilesSettings
 from braise_profiles.csv_import import import_interactions_csv
-from braise_profiles.db import make_engine, make_session_factory, unit_of_work
+from braise_profiles.db import unit_of_work
 from braise_profiles.errors import ForbiddenError, InvalidError, NotFoundError, ProfilesError
 from braise_profiles.idempotency import request_fingerprint, run_once
 from braise_profiles.limits import BodySizeLimit
-from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.schemas import (
     BulkConsultantsIn,
     BulkInteractionsIn,
@@ -43,9 +43,13 @@ class AuthError(Exception):
     """No valid bearer token."""
 
 
+def _profiles(request: Request) -> Profiles:
+    profiles: Profiles = request.app.state.profiles
+    return profiles
+
+
 def _factory(request: Request) -> sessionmaker[Session]:
-    factory: sessionmaker[Session] = request.app.state.session_factory
-    return factory
+    return _profiles(request).session_factory
 
 
 def _principal(
@@ -54,7 +58,7 @@ def _principal(
 ) -> Principal:
     if credentials is None:
         raise AuthError("missing bearer token")
-    settings: ProfilesSettings = request.app.state.settings
+    settings = _profiles(request).settings
     try:
         return verify_token(settings.jwt_secret.get_secret_value(), credentials.credentials)
     except InvalidTokenError as exc:
@@ -107,16 +111,15 @@ def _write(
     return Response(payload, status_code=status, media_type="application/json")
 
 
-def create_app(settings: ProfilesSettings | None = None, engine: Engine | None = None) -> FastAPI:
-    """Build the application: its database, migrations and routes (the composition root)."""
-    settings = settings or ProfilesSettings()
-    engine = engine or make_engine(settings.database_url)
+def create_app(settings: ProfilesSettings, *, engine: Engine | None = None) -> FastAPI:
+    """Build the application on the service wired by `bootstrap`: migrations, then routes."""
+    profiles = bootstrap(settings, engine=engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        upgrade_to_head(engine)
+        profiles.migrate()
         yield
-        engine.dispose()
+        profiles.close()
 
     app = FastAPI(
         title="Braise profiles",
@@ -124,8 +127,7 @@ def create_app(settings: ProfilesSettings | None = None, engine: Engine | None =
         summary="Consultants, their affinities, consent and interactions.",
         lifespan=lifespan,
     )
-    app.state.settings = settings
-    app.state.session_factory = make_session_factory(engine)
+    app.state.profiles = profiles
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
 
     @app.exception_handler(ProfilesError)
