@@ -13,27 +13,32 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_profiles import service
 from braise_profiles.bootstrap import Profiles, bootstrap
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.csv_import import import_interactions_csv
-from braise_profiles.db import unit_of_work
-from braise_profiles.errors import ForbiddenError, InvalidError, NotFoundError, ProfilesError
-from braise_profiles.idempotency import request_fingerprint, run_once
-from braise_profiles.limits import BodySizeLimit
-from braise_profiles.schemas import (
+from braise_profiles.consultants import service
+from braise_profiles.consultants.schemas import (
     BulkConsultantsIn,
-    BulkInteractionsIn,
     ConsultantIn,
     ConsultantOut,
     ConsultantPage,
     ConsultantPatch,
-    ImportReport,
-    InteractionIn,
-    InteractionOut,
-    PreferencesIn,
-    PreferencesOut,
 )
+from braise_profiles.csv_import.schemas import ImportReport
+from braise_profiles.csv_import.service import import_interactions_csv
+from braise_profiles.db import unit_of_work
+from braise_profiles.errors import (
+    ForbiddenError,
+    InvalidError,
+    NotFoundError,
+    ProfilesError,
+    bulk_item,
+)
+from braise_profiles.idempotency import request_fingerprint, run_once
+from braise_profiles.interactions import service as interactions
+from braise_profiles.interactions.schemas import BulkInteractionsIn, InteractionIn, InteractionOut
+from braise_profiles.limits import BodySizeLimit
+from braise_profiles.preferences import service as preferences
+from braise_profiles.preferences.schemas import PreferencesIn, PreferencesOut
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 
 _bearer = HTTPBearer(auto_error=False, description="A signed JWT: admin, service or consultant.")
@@ -175,7 +180,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             key,
             body.model_dump(mode="json"),
             201,
-            lambda s: _dump(service.register_consultants(s, items=[body])[0]),
+            lambda s: _dump(service.register_consultants(session=s, items=[body])[0]),
         )
 
     @app.post(
@@ -203,7 +208,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             body.model_dump(mode="json"),
             201,
             lambda s: _dump(
-                service.register_consultants(s, items=body.items, item_loc=service.bulk_item)
+                service.register_consultants(session=s, items=body.items, item_loc=bulk_item)
             ),
         )
 
@@ -221,7 +226,12 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
         _require_admin(caller)
         with unit_of_work(factory) as session:
             items, next_cursor = service.list_consultants(
-                session, limit=limit, cursor=cursor, skill=skill, sector=sector, interest=interest
+                session=session,
+                limit=limit,
+                cursor=cursor,
+                skill=skill,
+                sector=sector,
+                interest=interest,
             )
         return ConsultantPage(items=items, next_cursor=next_cursor)
 
@@ -230,7 +240,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
         """Read one consultant (staff, or that consultant)."""
         _require_self(caller, consultant_id)
         with unit_of_work(factory) as session:
-            return service.get_consultant(session, consultant_id=consultant_id)
+            return service.get_consultant(session=session, consultant_id=consultant_id)
 
     @app.patch(
         "/v1/consultants/{consultant_id}", response_model=ConsultantOut, tags=["consultants"]
@@ -252,7 +262,9 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             key,
             body.model_dump(mode="json", exclude_unset=True),
             200,
-            lambda s: _dump(service.update_consultant(s, consultant_id=consultant_id, patch=body)),
+            lambda s: _dump(
+                service.update_consultant(session=s, consultant_id=consultant_id, patch=body)
+            ),
         )
 
     @app.delete("/v1/consultants/{consultant_id}", status_code=204, tags=["consultants"])
@@ -260,7 +272,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
         """Erase a consultant and their interactions here, and tell every service (GDPR)."""
         _require_self(caller, consultant_id)
         with unit_of_work(factory) as session:
-            service.erase_consultant(session, consultant_id=consultant_id)
+            service.erase_consultant(session=session, consultant_id=consultant_id)
         return Response(status_code=204)
 
     @app.get("/v1/consultants/{consultant_id}/export", tags=["consultants"])
@@ -270,7 +282,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
         """Return everything held about one consultant, as JSON (GDPR)."""
         _require_self(caller, consultant_id)
         with unit_of_work(factory) as session:
-            return service.export_consultant(session, consultant_id=consultant_id)
+            return service.export_consultant(session=session, consultant_id=consultant_id)
 
     @app.get(
         "/v1/consultants/{consultant_id}/preferences",
@@ -283,7 +295,7 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
         """Read a consultant's digest preferences and consent."""
         _require_self(caller, consultant_id)
         with unit_of_work(factory) as session:
-            return service.get_consultant(session, consultant_id=consultant_id).preferences
+            return preferences.get_preferences(session=session, consultant_id=consultant_id)
 
     @app.put(
         "/v1/consultants/{consultant_id}/preferences",
@@ -308,7 +320,9 @@ def _consultant_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             body.model_dump(mode="json", exclude_unset=True),
             200,
             lambda s: _dump(
-                service.change_preferences(s, consultant_id=consultant_id, preferences=body)
+                preferences.change_preferences(
+                    session=s, consultant_id=consultant_id, preferences=body
+                )
             ),
         )
 
@@ -336,7 +350,7 @@ def _interaction_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             key,
             body.model_dump(mode="json"),
             201,
-            lambda s: _dump(service.record_interactions(s, items=[body])[0]),
+            lambda s: _dump(interactions.record_interactions(session=s, items=[body])[0]),
         )
 
     @app.post(
@@ -364,7 +378,7 @@ def _interaction_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             body.model_dump(mode="json"),
             201,
             lambda s: _dump(
-                service.record_interactions(s, items=body.items, item_loc=service.bulk_item)
+                interactions.record_interactions(session=s, items=body.items, item_loc=bulk_item)
             ),
         )
 
@@ -391,7 +405,7 @@ def _interaction_routes(app: FastAPI, settings: ProfilesSettings) -> None:
             {"file": text},
             200,
             lambda s: _dump(
-                import_interactions_csv(s, text=text, max_rows=settings.max_bulk_items)
+                import_interactions_csv(session=s, text=text, max_rows=settings.max_bulk_items)
             ),
         )
 
@@ -408,7 +422,9 @@ def _interaction_routes(app: FastAPI, settings: ProfilesSettings) -> None:
                 consultant_id = uuid.UUID(caller.subject)
             _require_self(caller, consultant_id)
         with unit_of_work(factory) as session:
-            return service.list_interactions(session, consultant_id=consultant_id, limit=limit)
+            return interactions.list_interactions(
+                session=session, consultant_id=consultant_id, limit=limit
+            )
 
     @app.get(
         "/v1/interactions/{interaction_id}", response_model=InteractionOut, tags=["interactions"]
@@ -418,8 +434,10 @@ def _interaction_routes(app: FastAPI, settings: ProfilesSettings) -> None:
     ) -> InteractionOut:
         """Read one interaction (staff, or a consultant who took part)."""
         with unit_of_work(factory) as session:
-            if not caller.is_admin and not service.takes_part(
-                session, consultant_id=uuid.UUID(caller.subject), interaction_id=interaction_id
+            if not caller.is_admin and not interactions.takes_part(
+                session=session,
+                consultant_id=uuid.UUID(caller.subject),
+                interaction_id=interaction_id,
             ):
                 raise NotFoundError(("path", "interaction_id"), f"no interaction {interaction_id}")
-            return service.get_interaction(session, interaction_id=interaction_id)
+            return interactions.get_interaction(session=session, interaction_id=interaction_id)
