@@ -2,7 +2,7 @@
 
 import re
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
@@ -55,3 +55,12 @@ class Strict(BaseModel):
 def strict_with_example(example: JsonDict) -> ConfigDict:
     """Return the configuration of a strict body whose documentation shows example."""
     return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class BulkIn(Strict, Generic[Item]):
+    """Items to record together: all of them, or none."""
+
+    items: list[Item] = Field(min_length=1)

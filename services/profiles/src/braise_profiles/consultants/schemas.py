@@ -5,7 +5,15 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
-from braise_profiles.fields import Email, Name, PastTime, Strict, TagList, strict_with_example
+from braise_profiles.fields import (
+    BulkIn,
+    Email,
+    Name,
+    PastTime,
+    Strict,
+    TagList,
+    strict_with_example,
+)
 from braise_profiles.preferences.schemas import PreferencesOut
 from braise_shared.events import DayOfWeek, Frequency, Locale
 from braise_shared.tags import Tag
@@ -73,7 +81,5 @@ class ConsultantPage(BaseModel):
     next_cursor: uuid.UUID | None
 
 
-class BulkConsultantsIn(Strict):
+class BulkConsultantsIn(BulkIn[ConsultantIn]):
     """Consultants to register together: all of them, or none."""
-
-    items: list[ConsultantIn] = Field(min_length=1)

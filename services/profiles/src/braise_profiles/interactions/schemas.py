@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
 
-from braise_profiles.fields import PastTime, Strict, strict_with_example
+from braise_profiles.fields import BulkIn, PastTime, Strict, strict_with_example
 from braise_shared.interactions import UnknownKindError, load_kinds
 
 MAX_PARTICIPANTS = 500
@@ -73,7 +73,5 @@ class InteractionOut(BaseModel):
     recorded_at: datetime
 
 
-class BulkInteractionsIn(Strict):
+class BulkInteractionsIn(BulkIn[InteractionIn]):
     """Interactions to record together: all of them, or none."""
-
-    items: list[InteractionIn] = Field(min_length=1)
