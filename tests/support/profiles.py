@@ -12,11 +12,11 @@ import redis
 from fastapi.testclient import TestClient
 
 from braise_profiles.api import create_app
+from braise_profiles.bootstrap import bootstrap_relay
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.db import make_engine, make_session_factory
 from braise_profiles.outbox import OutboxRelay
 from braise_shared.auth import DEFAULT_SECRET, issue_token
-from braise_shared.stream import EVENTS_STREAM, EventPublisher
+from braise_shared.stream import EVENTS_STREAM
 from tests.support.streams import entries
 
 
@@ -70,12 +70,11 @@ def profiles_under_test(
 ) -> Iterator[ProfilesUnderTest]:
     """Yield a running profiles app on a fresh database, relaying to redis_url."""
     database_url = f"sqlite:///{tmp_path / 'profiles.db'}"
+    settings.setdefault("relay_batch_size", 50)
     config = ProfilesSettings(database_url=database_url, redis_url=redis_url, **settings)
-    engine = make_engine(database_url)
     client = redis.Redis.from_url(redis_url)
-    publisher = EventPublisher(client)
-    publisher.prepare()
-    relay = OutboxRelay(make_session_factory(engine), publisher.publish_many, batch_size=50)
-    with TestClient(create_app(config, engine=engine)) as http:
-        yield ProfilesUnderTest(http, relay, client)
+    relay = bootstrap_relay(config, redis_client=client)
+    relay.publisher.prepare()
+    with TestClient(create_app(config, engine=relay.profiles.engine)) as http:
+        yield ProfilesUnderTest(http, relay.outbox, client)
     client.close()

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from braise_profiles.schemas import ConsultantIn, InteractionIn
+from braise_profiles.consultants.schemas import ConsultantIn
+from braise_profiles.interactions.schemas import InteractionIn
 
 A, B, C = (uuid.UUID(int=i) for i in (1, 2, 3))
 

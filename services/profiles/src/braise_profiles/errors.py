@@ -1,11 +1,32 @@
 """Errors of the profiles domain; the HTTP edge turns each into a 4xx naming the field."""
 
+from collections.abc import Callable
+
+# Where, in the request, item number i sits: ("body",) for a single item,
+# ("body", "items", i) in a bulk request. Errors name the field from there.
+ItemLoc = Callable[[int], tuple[str | int, ...]]
+
+
+def single_item(_index: int) -> tuple[str | int, ...]:
+    """Locate the only item of a request: the body itself."""
+    return ("body",)
+
+
+def bulk_item(index: int) -> tuple[str | int, ...]:
+    """Locate item number index of a bulk request."""
+    return ("body", "items", index)
+
 
 class ProfilesError(Exception):
-    """Base of the errors a request can cause."""
+    """Base of the errors a request can cause; each kind names its status and error type."""
 
     status_code = 400
     error_type = "bad_request"
+
+    def __init_subclass__(cls, *, status_code: int, error_type: str) -> None:
+        super().__init_subclass__()
+        cls.status_code = status_code
+        cls.error_type = error_type
 
     def __init__(self, loc: tuple[str | int, ...], message: str) -> None:
         super().__init__(message)
@@ -17,29 +38,17 @@ class ProfilesError(Exception):
         return [{"loc": list(self.loc), "msg": self.message, "type": self.error_type}]
 
 
-class NotFoundError(ProfilesError):
+class NotFoundError(ProfilesError, status_code=404, error_type="not_found"):
     """The resource does not exist (or the caller may not know it does)."""
 
-    status_code = 404
-    error_type = "not_found"
 
-
-class ConflictError(ProfilesError):
+class ConflictError(ProfilesError, status_code=409, error_type="conflict"):
     """The request clashes with what is stored (a duplicate e-mail, a reused key)."""
 
-    status_code = 409
-    error_type = "conflict"
 
-
-class InvalidError(ProfilesError):
+class InvalidError(ProfilesError, status_code=422, error_type="value_error"):
     """The request is well-formed but a value is not acceptable."""
 
-    status_code = 422
-    error_type = "value_error"
 
-
-class ForbiddenError(ProfilesError):
+class ForbiddenError(ProfilesError, status_code=403, error_type="forbidden"):
     """The caller may not do this."""
-
-    status_code = 403
-    error_type = "forbidden"

@@ -1,9 +1,61 @@
-"""A request-size limit as a pure ASGI middleware, so oversized bodies are never buffered."""
+"""What one request may ask: its size in bytes, its number of items, the size of a page.
 
-from typing import Any
+The byte limit is a pure ASGI middleware, so oversized bodies are never buffered.
+"""
+
+from collections.abc import Sized
+from functools import cache
+from typing import Annotated, Any
 
 import orjson
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from braise_profiles.errors import InvalidError
+
+
+def check_bulk_size(items: Sized, *, maximum: int) -> None:
+    """Refuse a bulk request of more than maximum items."""
+    if len(items) > maximum:
+        raise InvalidError(("body", "items"), f"at most {maximum} items")
+
+
+@cache
+def _at_most(maximum: int) -> TypeAdapter[int]:
+    return TypeAdapter(Annotated[int, Field(le=maximum)])
+
+
+def check_page_size(request: Request, *, maximum: int) -> None:
+    """Refuse a `limit` query value above maximum, in the words FastAPI uses for any range.
+
+    The maximum is a setting, so it cannot sit in the route's `Query(le=...)`, which is fixed
+    when the module is imported; `document_page_size` shows it in the OpenAPI schema.
+    """
+    raw = request.query_params.get("limit")
+    if raw is None:
+        return
+    try:
+        _at_most(maximum).validate_python(raw)
+    except ValidationError as exc:
+        errors = exc.errors(include_url=False)
+        raise RequestValidationError([{**e, "loc": ("query", "limit")} for e in errors]) from exc
+
+
+def document_page_size(app: FastAPI, *, maximum: int) -> None:
+    """Show maximum on every `limit` query parameter of the app's OpenAPI schema."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        schema = build()
+        for operation in (op for path in schema["paths"].values() for op in path.values()):
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter["name"] == "limit":
+                    parameter["schema"]["maximum"] = maximum
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 class BodySizeLimit:

@@ -31,6 +31,15 @@ def stage_event(session: Session, event: Envelope, *, subject_id: uuid.UUID | No
     )
 
 
+def drop_published(session: Session, *, subject_id: uuid.UUID) -> None:
+    """Delete the events about subject_id that are published; unpublished ones still go out."""
+    session.execute(
+        delete(OutboxRow).where(
+            OutboxRow.subject_id == subject_id, OutboxRow.published_at.is_not(None)
+        )
+    )
+
+
 @dataclass
 class OutboxRelay:
     """Moves committed outbox rows to the stream, oldest first, and marks them published.

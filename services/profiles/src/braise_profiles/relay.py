@@ -11,9 +11,8 @@ from datetime import UTC, datetime, timedelta
 
 import redis
 
+from braise_profiles.bootstrap import bootstrap_relay
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.db import make_engine, make_session_factory
-from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.outbox import OutboxRelay
 from braise_shared.logs import configure_logging
 from braise_shared.stream import EventPublisher
@@ -61,18 +60,13 @@ def main() -> None:
     """Run the relay until SIGTERM or SIGINT."""
     configure_logging("profiles-relay")
     settings = ProfilesSettings()
-    engine = make_engine(settings.database_url)
-    upgrade_to_head(engine)
-    client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
-    publisher = EventPublisher(client)
-    relay = OutboxRelay(
-        make_session_factory(engine), publisher.publish_many, batch_size=settings.relay_batch_size
-    )
+    relay = bootstrap_relay(settings)
+    relay.profiles.migrate()
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
     log.info("relaying %s to %s", settings.database_url, settings.redis_url)
-    run_relay(relay, publisher, poll_s=settings.relay_poll_s, stop=stop)
+    run_relay(relay.outbox, relay.publisher, poll_s=settings.relay_poll_s, stop=stop)
 
 
 if __name__ == "__main__":

@@ -15,9 +15,11 @@ from datetime import UTC, date, datetime, time
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from braise_profiles.consultants.repository import ids_by_email, known_consultants
+from braise_profiles.csv_import.schemas import ImportReport, RejectedRow
 from braise_profiles.errors import InvalidError
-from braise_profiles.schemas import ImportReport, InteractionIn, RejectedRow
-from braise_profiles.service import ids_by_email, known_consultants, record_interactions
+from braise_profiles.interactions.schemas import InteractionIn
+from braise_profiles.interactions.service import record_interactions
 
 REQUIRED_COLUMNS = ("kind", "participants", "occurred_at")
 OPTIONAL_COLUMNS = ("initiator", "note")
@@ -63,7 +65,7 @@ def _describe(exc: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def import_interactions_csv(session: Session, *, text: str, max_rows: int) -> ImportReport:
+def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> ImportReport:
     """Record every valid row in one transaction and report the others by line."""
     raw_rows = list(_rows(text))
     if len(raw_rows) > max_rows:
@@ -105,7 +107,7 @@ def import_interactions_csv(session: Session, *, text: str, max_rows: int) -> Im
             continue
         accepted.append(ParsedRow(line, interaction))
     if accepted:
-        record_interactions(session, items=[p.interaction for p in accepted])
+        record_interactions(session=session, items=[p.interaction for p in accepted])
     return ImportReport(accepted=len(accepted), rejected=rejected)
 
 

@@ -1,0 +1,68 @@
+"""The composition root: what the API and the outbox relay run on, built from the settings.
+
+Nothing here runs at import time; `create_app` and the relay's `main` call these.
+"""
+
+from dataclasses import dataclass
+
+import redis
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from braise_profiles.config import ProfilesSettings
+from braise_profiles.db import make_engine, make_session_factory
+from braise_profiles.migrate import upgrade_to_head
+from braise_profiles.outbox import OutboxRelay
+from braise_shared.stream import EventPublisher
+
+REDIS_SOCKET_TIMEOUT_S = 10
+
+
+@dataclass(frozen=True)
+class Profiles:
+    """The service wired from its settings: its database and the sessions every use case opens."""
+
+    settings: ProfilesSettings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+
+    def migrate(self) -> None:
+        """Bring the database schema to the latest revision."""
+        upgrade_to_head(self.engine)
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self.engine.dispose()
+
+
+@dataclass(frozen=True)
+class Relay:
+    """The outbox relay wired from the settings: the service's database and the stream."""
+
+    profiles: Profiles
+    publisher: EventPublisher
+    outbox: OutboxRelay
+
+
+def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
+    """Wire the service; pass an engine to share one database (an app and a relay under test)."""
+    engine = engine or make_engine(settings.database_url)
+    return Profiles(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+
+
+def bootstrap_relay(
+    settings: ProfilesSettings,
+    *,
+    engine: Engine | None = None,
+    redis_client: "redis.Redis | None" = None,
+) -> Relay:
+    """Wire the outbox relay; pass an engine or a Redis client to use those instead."""
+    profiles = bootstrap(settings, engine=engine)
+    client = redis_client or redis.Redis.from_url(
+        settings.redis_url, socket_timeout=REDIS_SOCKET_TIMEOUT_S
+    )
+    publisher = EventPublisher(client)
+    outbox = OutboxRelay(
+        profiles.session_factory, publisher.publish_many, batch_size=settings.relay_batch_size
+    )
+    return Relay(profiles=profiles, publisher=publisher, outbox=outbox)

@@ -1,0 +1,1 @@
+"""Consultants: register, read, list, change, erase and export them."""

@@ -1,0 +1,113 @@
+"""The SQL about consultants and their tags."""
+
+import uuid
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from braise_profiles.db import ConsultantRow, ConsultantTagRow
+from braise_profiles.errors import NotFoundError
+from braise_shared.tags import Tag, make_tags
+
+T = TypeVar("T")
+FACETS = ("skill", "sector", "interest")
+TagsByFacet = dict[str, list[Tag]]
+
+
+def _chunks(values: list[T], size: int = 500) -> Iterator[list[T]]:
+    """Yield slices small enough for an SQL `IN (...)` on any database."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def get_row(session: Session, consultant_id: uuid.UUID) -> ConsultantRow:
+    """Return a consultant's row, or raise NotFoundError naming the path parameter."""
+    row = session.get(ConsultantRow, consultant_id)
+    if row is None:
+        raise NotFoundError(("path", "consultant_id"), f"no consultant {consultant_id}")
+    return row
+
+
+def add_rows(session: Session, rows: Sequence[ConsultantRow]) -> None:
+    """Insert new consultants, so their ids can be referred to in the same transaction."""
+    session.add_all(rows)
+    session.flush()
+
+
+def bump_revision(session: Session, row: ConsultantRow, *, now: datetime) -> None:
+    """Record that a consultant changed: one revision more, updated now."""
+    row.revision += 1
+    row.updated_at = now
+    session.flush()
+
+
+def page(
+    session: Session, *, limit: int, cursor: uuid.UUID | None, tag_keys: Mapping[str, str]
+) -> list[ConsultantRow]:
+    """Return up to limit consultants after cursor by id, having every tag key by facet."""
+    query = select(ConsultantRow).order_by(ConsultantRow.id).limit(limit)
+    if cursor is not None:
+        query = query.where(ConsultantRow.id > cursor)
+    for facet, key in tag_keys.items():
+        query = query.where(
+            ConsultantRow.id.in_(
+                select(ConsultantTagRow.consultant_id).where(
+                    ConsultantTagRow.facet == facet, ConsultantTagRow.key == key
+                )
+            )
+        )
+    return list(session.scalars(query))
+
+
+def tags_by_facet(session: Session, ids: Sequence[uuid.UUID]) -> dict[uuid.UUID, TagsByFacet]:
+    """Return each consultant's tags by facet, each facet sorted by key."""
+    found: dict[uuid.UUID, TagsByFacet] = {i: {f: [] for f in FACETS} for i in ids}
+    if not ids:
+        return found
+    rows = session.scalars(
+        select(ConsultantTagRow)
+        .where(ConsultantTagRow.consultant_id.in_(ids))
+        .order_by(ConsultantTagRow.key)
+    )
+    for row in rows:
+        found[row.consultant_id][row.facet].append(Tag(key=row.key, label=row.label))
+    return found
+
+
+def replace_tags(session: Session, consultant_id: uuid.UUID, facet: str, raws: list[str]) -> None:
+    """Give a consultant exactly these tags in one facet."""
+    session.execute(
+        delete(ConsultantTagRow).where(
+            ConsultantTagRow.consultant_id == consultant_id, ConsultantTagRow.facet == facet
+        )
+    )
+    session.add_all(
+        ConsultantTagRow(consultant_id=consultant_id, facet=facet, key=t.key, label=t.label)
+        for t in make_tags(raws)
+    )
+
+
+def delete_consultant(session: Session, row: ConsultantRow) -> None:
+    """Delete a consultant and their tags."""
+    session.execute(delete(ConsultantTagRow).where(ConsultantTagRow.consultant_id == row.id))
+    session.delete(row)
+
+
+def ids_by_email(session: Session, emails: Iterable[str]) -> dict[str, uuid.UUID]:
+    """Return the id of each registered consultant among these (lower-case) e-mails."""
+    found: dict[str, uuid.UUID] = {}
+    for chunk in _chunks(sorted(set(emails))):
+        query = select(ConsultantRow.email, ConsultantRow.id).where(ConsultantRow.email.in_(chunk))
+        found.update((email, cid) for email, cid in session.execute(query))
+    return found
+
+
+def known_consultants(session: Session, ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
+    """Return those of the ids that name a registered consultant."""
+    known: set[uuid.UUID] = set()
+    for chunk in _chunks(sorted(set(ids))):
+        known.update(session.scalars(select(ConsultantRow.id).where(ConsultantRow.id.in_(chunk))))
+    return known

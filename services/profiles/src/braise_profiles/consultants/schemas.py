@@ -1,0 +1,85 @@
+"""What the consultant routes accept and return."""
+
+import uuid
+from datetime import datetime
+
+from pydantic import BaseModel, Field
+
+from braise_profiles.fields import (
+    BulkIn,
+    Email,
+    Name,
+    PastTime,
+    Strict,
+    TagList,
+    strict_with_example,
+)
+from braise_profiles.preferences.schemas import PreferencesOut
+from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.tags import Tag
+
+
+class ConsultantIn(Strict):
+    """A consultant to register."""
+
+    model_config = strict_with_example(
+        {
+            "email": "camille.martin@example.org",
+            "display_name": "Camille Martin",
+            "city": "Lyon",
+            "locale": "fr",
+            "skills": ["Data Science", "Python"],
+            "sectors": ["Énergie"],
+            "interests": ["Trail running"],
+        }
+    )
+
+    email: Email
+    display_name: Name
+    city: Name | None = None
+    locale: Locale = "fr"
+    skills: TagList = Field([])
+    sectors: TagList = Field([])
+    interests: TagList = Field([])
+    joined_at: PastTime | None = None
+    frequency: Frequency = "weekly"
+    day_of_week: DayOfWeek = "monday"
+    suggestable: bool = True
+
+
+class ConsultantPatch(Strict):
+    """Changes to a consultant's profile; fields left out keep their value."""
+
+    email: Email | None = None
+    display_name: Name | None = None
+    city: Name | None = None
+    skills: TagList | None = None
+    sectors: TagList | None = None
+    interests: TagList | None = None
+
+
+class ConsultantOut(BaseModel):
+    """A consultant as the API returns them."""
+
+    id: uuid.UUID
+    email: str
+    display_name: str
+    city: str | None
+    locale: Locale
+    skills: list[Tag]
+    sectors: list[Tag]
+    interests: list[Tag]
+    joined_at: datetime
+    revision: int
+    preferences: PreferencesOut
+
+
+class ConsultantPage(BaseModel):
+    """One page of consultants; pass next_cursor as `cursor` for the next."""
+
+    items: list[ConsultantOut]
+    next_cursor: uuid.UUID | None
+
+
+class BulkConsultantsIn(BulkIn[ConsultantIn]):
+    """Consultants to register together: all of them, or none."""

@@ -1,0 +1,66 @@
+"""The field types request bodies share: e-mail, name, tags, a moment in the past; strict bodies."""
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Generic, TypeVar
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic.config import JsonDict
+
+from braise_shared.events import UtcDateTime
+from braise_shared.tags import MAX_TAG_LENGTH, InvalidTagError, make_tag
+
+# Clocks disagree a little; an interaction a few minutes "ahead" is not in the future.
+CLOCK_SKEW = timedelta(minutes=5)
+MAX_TAGS = 50
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def _valid_email(value: str) -> str:
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise ValueError("not an e-mail address")
+    return value
+
+
+def _valid_tag(value: str) -> str:
+    try:
+        make_tag(value)
+    except InvalidTagError as exc:
+        raise ValueError(str(exc)) from exc
+    return value
+
+
+def _not_in_future(value: datetime) -> datetime:
+    if value > datetime.now(UTC) + CLOCK_SKEW:
+        raise ValueError("must not be in the future")
+    return value
+
+
+Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_valid_email)]
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
+TagText = Annotated[
+    str, StringConstraints(max_length=MAX_TAG_LENGTH * 2), AfterValidator(_valid_tag)
+]
+TagList = Annotated[list[TagText], Field(max_length=MAX_TAGS)]
+PastTime = Annotated[UtcDateTime, AfterValidator(_not_in_future)]
+
+
+class Strict(BaseModel):
+    """Request bodies refuse unknown fields, so a typo is an error, not a silent no-op."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+def strict_with_example(example: JsonDict) -> ConfigDict:
+    """Return the configuration of a strict body whose documentation shows example."""
+    return ConfigDict(extra="forbid", json_schema_extra={"examples": [example]})
+
+
+Item = TypeVar("Item", bound=BaseModel)
+
+
+class BulkIn(Strict, Generic[Item]):
+    """Items to record together: all of them, or none."""
+
+    items: list[Item] = Field(min_length=1)

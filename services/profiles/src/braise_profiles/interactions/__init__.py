@@ -1,0 +1,1 @@
+"""Interactions: what consultants did together, recorded one by one or in bulk."""

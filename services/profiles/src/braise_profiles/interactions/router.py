@@ -1,0 +1,60 @@
+"""The interaction routes under /v1/interactions (the CSV import has its own router)."""
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
+
+from braise_profiles.db import unit_of_work
+from braise_profiles.deps import Caller, Factory, Settings, Write, require_admin, require_self
+from braise_profiles.errors import ForbiddenError, NotFoundError
+from braise_profiles.interactions import service
+from braise_profiles.interactions.schemas import BulkInteractionsIn, InteractionIn, InteractionOut
+from braise_profiles.limits import check_page_size
+
+router = APIRouter(tags=["interactions"])
+
+
+@router.post("/v1/interactions", status_code=201, response_model=InteractionOut)
+def record_interaction(body: InteractionIn, caller: Caller, write: Write) -> Response:
+    """Record an interaction (staff, or a consultant who took part)."""
+    if not caller.is_admin and uuid.UUID(caller.subject) not in body.participants:
+        raise ForbiddenError(("body", "participants"), "you can record only your own interactions")
+    return write.one(body, service.record_interactions)
+
+
+@router.post("/v1/interactions/bulk", status_code=201, response_model=list[InteractionOut])
+def record_interactions(body: BulkInteractionsIn, caller: Caller, write: Write) -> Response:
+    """Record many interactions at once: all of them, or none (staff only)."""
+    require_admin(caller)
+    return write.each(body, service.record_interactions)
+
+
+@router.get("/v1/interactions", response_model=list[InteractionOut])
+def list_interactions(
+    request: Request,
+    factory: Factory,
+    caller: Caller,
+    settings: Settings,
+    consultant_id: uuid.UUID | None = None,
+    limit: Annotated[int, Query(ge=1)] = 50,
+) -> list[InteractionOut]:
+    """List interactions, newest first: staff see all, a consultant their own."""
+    check_page_size(request, maximum=settings.page_size_max)
+    if not caller.is_admin:
+        if consultant_id is None:
+            consultant_id = uuid.UUID(caller.subject)
+        require_self(caller, consultant_id)
+    with unit_of_work(factory) as session:
+        return service.list_interactions(session=session, consultant_id=consultant_id, limit=limit)
+
+
+@router.get("/v1/interactions/{interaction_id}", response_model=InteractionOut)
+def get_interaction(interaction_id: uuid.UUID, factory: Factory, caller: Caller) -> InteractionOut:
+    """Read one interaction (staff, or a consultant who took part)."""
+    with unit_of_work(factory) as session:
+        if not caller.is_admin and not service.takes_part(
+            session=session, consultant_id=uuid.UUID(caller.subject), interaction_id=interaction_id
+        ):
+            raise NotFoundError(("path", "interaction_id"), f"no interaction {interaction_id}")
+        return service.get_interaction(session=session, interaction_id=interaction_id)
