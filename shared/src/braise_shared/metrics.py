@@ -75,11 +75,21 @@ def registry() -> CollectorRegistry:
     return REGISTRY
 
 
-def serve_metrics(host: str, port: int) -> None:
-    """Expose this process's metrics on http://host:port/metrics (a daemon thread)."""
+def serve_metrics(host: str, port: int, collectors: Iterable[Collector] = ()) -> None:
+    """Expose this process's metrics, and these scrape-time collectors, on host:port/metrics.
+
+    Port 0 serves nothing (tests, one-off runs). A port already taken is logged, not fatal:
+    the process's work matters more than its metrics.
+    """
+    for collector in collectors:
+        REGISTRY.register(collector)
     if port <= 0:
         return
-    start_http_server(port, addr=host, registry=registry())
+    try:
+        start_http_server(port, addr=host, registry=registry())
+    except OSError as exc:
+        log.error("cannot serve metrics on %s:%d: %s", host, port, exc)
+        return
     log.info("metrics on http://%s:%d/metrics", host, port)
 
 

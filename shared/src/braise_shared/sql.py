@@ -64,3 +64,9 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session whose work commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def ping_sql(engine: Engine) -> None:
+    """Ask the database a real question (`SELECT 1`); raise if it does not answer."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")

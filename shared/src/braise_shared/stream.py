@@ -14,6 +14,7 @@ import redis
 from redis.exceptions import ResponseError
 
 from braise_shared.events import Event, EventParseError, parse_event
+from braise_shared.metrics import DEAD_LETTERS, EVENTS_APPLIED
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,7 @@ class StreamConsumer:
                 return acked
             return acked + self._handle_one_by_one(delivered, entries)
         self._acknowledge([d.entry_id for d in delivered])
+        self._applied(delivered)
         self._backoff_s = 0.0
         return acked + len(delivered)
 
@@ -298,8 +300,19 @@ class StreamConsumer:
                 # Later entries wait: handling them first would reorder the stream.
                 return acked
             self._acknowledge([item.entry_id])
+            self._applied([item])
             acked += 1
         return acked
+
+    def _applied(self, delivered: Sequence[Delivered]) -> None:
+        """Count what was applied, and log its event ids (one line a batch) for tracing."""
+        for item in delivered:
+            EVENTS_APPLIED.labels(self.config.group, item.event.type).inc()
+        log.info(
+            "applied %d events",
+            len(delivered),
+            extra={"group": self.config.group, "event_ids": [str(d.event.id) for d in delivered]},
+        )
 
     def _acknowledge(self, entry_ids: list[bytes]) -> None:
         pipe = self.client.pipeline(transaction=True)
@@ -309,6 +322,7 @@ class StreamConsumer:
 
     def _dead_letter(self, entry_id: bytes, raw: bytes, error: str) -> None:
         log.error("dead-lettering entry %s of %s: %s", entry_id, self.config.stream, error)
+        DEAD_LETTERS.labels(self.config.group).inc()
         pipe = self.client.pipeline(transaction=True)
         pipe.xadd(
             self.config.dead_letter_stream,

@@ -31,9 +31,11 @@ def ensure_debian_packages(commands: dict[str, str]) -> None:
         raise InstallError(f"missing {', '.join(missing)} and no apt-get to install them")
     sudo = [] if os.geteuid() == 0 else ["sudo", "-n"]
     env_prefix = ["env", "DEBIAN_FRONTEND=noninteractive"]
-    _run([*sudo, *env_prefix, "apt-get", "update", "-q"], "apt-get update")
+    # Another install may hold dpkg's lock (tests and the stack install in parallel): wait.
+    apt = [*sudo, *env_prefix, "apt-get", "-o", "DPkg::Lock::Timeout=600"]
+    _run([*apt, "update", "-q"], "apt-get update")
     _run(
-        [*sudo, *env_prefix, "apt-get", "install", "-y", "-q", "--no-install-recommends", *missing],
+        [*apt, "install", "-y", "-q", "--no-install-recommends", *missing],
         f"installing {', '.join(missing)}",
     )
 

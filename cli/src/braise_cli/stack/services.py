@@ -1,8 +1,8 @@
 """Braise's own processes on the local stack: the three services, their consumers, Celery."""
 
 import os
+import shutil
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,11 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_PROFILES_URL": f"http://127.0.0.1:{settings.profiles_port}",
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
         "BRAISE_GRAPH_BATCH_SIZE": os.environ.get("BRAISE_GRAPH_BATCH_SIZE", "1000"),
+        "BRAISE_PROFILES_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
+        "BRAISE_GRAPH_CONSUMER_METRICS_PORT": str(settings.graph_consumer_metrics_port),
+        "BRAISE_NOTIFIER_CONSUMER_METRICS_PORT": str(settings.notifier_consumer_metrics_port),
+        "BRAISE_NOTIFIER_WORKER_METRICS_PORT": str(settings.worker_metrics_port),
+        "BRAISE_NOTIFIER_BEAT_METRICS_PORT": str(settings.beat_metrics_port),
     }
 
 
@@ -53,6 +58,10 @@ class BraiseProcess(Server):
         """Return a part of the command line that tells this process from any other."""
         return f"-m {self.module}"
 
+    def env(self) -> dict[str, str]:
+        """Return the process's environment: the stack's, plus its own."""
+        return service_env(self.settings)
+
     def process(self) -> ManagedProcess:
         """Run the module with the stack's environment."""
         return ManagedProcess(
@@ -61,13 +70,13 @@ class BraiseProcess(Server):
             pid_file=self.root / "run" / f"{self.name}.pid",
             log_file=self.log_file,
             signature=self.signature,
-            env=service_env(self.settings),
+            env=self.env(),
             cwd=Path.cwd(),
         )
 
 
 class HttpService(BraiseProcess):
-    """A FastAPI service: ready when GET /healthz answers 200."""
+    """A FastAPI service: ready when GET /readyz answers 200 (its dependencies answer too)."""
 
     port_setting: str
 
@@ -78,27 +87,33 @@ class HttpService(BraiseProcess):
         return port
 
     def probe(self) -> str:
-        """GET /healthz."""
-        response = httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=2)
+        """GET /readyz."""
+        response = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=5)
         if response.status_code != 200:
-            raise StackError(f"/healthz answered {response.status_code}")
-        return f"http://127.0.0.1:{self.port}  (OpenAPI at /docs)"
+            raise StackError(f"/readyz answered {response.status_code}: {response.text[:300]}")
+        return f"http://127.0.0.1:{self.port}  (OpenAPI at /docs, metrics at /metrics)"
 
 
 class BackgroundProcess(BraiseProcess):
-    """A process without a port: ready when it has stayed up for a moment."""
+    """A process without an HTTP app: ready when its metrics port answers."""
 
-    settle_s = 1.5
+    metrics_setting: str
+
+    @property
+    def metrics_port(self) -> int:
+        """Return the port of the process's /metrics."""
+        port: int = getattr(self.settings, self.metrics_setting)
+        return port
 
     def probe(self) -> str:
-        """Check the process lives (and has lived long enough not to be crashing)."""
-        pid = self.process().pid()
-        if pid is None:
+        """GET /metrics from the process itself."""
+        if self.process().pid() is None:
             raise StackError("not running")
-        started = Path(f"/proc/{pid}").stat().st_mtime
-        if time.time() - started < self.settle_s:
-            raise StackError("just started")
-        return f"running{self.detail()}"
+        url = f"http://127.0.0.1:{self.metrics_port}/metrics"
+        response = httpx.get(url, timeout=5)
+        if response.status_code != 200:
+            raise StackError(f"{url} answered {response.status_code}")
+        return f"running, metrics at {url}{self.detail()}"
 
     def detail(self) -> str:
         """Return more to say in `status`."""
@@ -138,6 +153,7 @@ class ProfilesRelay(BackgroundProcess):
 
     name = "relay"
     module = "braise_profiles.relay"
+    metrics_setting = "relay_metrics_port"
 
 
 class GraphConsumer(StreamConsumerProcess):
@@ -145,6 +161,7 @@ class GraphConsumer(StreamConsumerProcess):
 
     name = "graph-consumer"
     module = "braise_graph.consumer"
+    metrics_setting = "graph_consumer_metrics_port"
     group = "graph"
 
 
@@ -161,6 +178,7 @@ class NotifierConsumer(StreamConsumerProcess):
 
     name = "notifier-consumer"
     module = "braise_notifier.consumer"
+    metrics_setting = "notifier_consumer_metrics_port"
     group = "notifier"
 
 
@@ -178,6 +196,21 @@ class CeleryWorker(BackgroundProcess):
     name = "worker"
     module = "celery"
     signature = "braise_notifier.tasks worker"
+    metrics_setting = "worker_metrics_port"
+
+    @property
+    def multiprocess_dir(self) -> Path:
+        """Return where the prefork children keep their shared metric values."""
+        return self.root / "run" / "worker-metrics"
+
+    def env(self) -> dict[str, str]:
+        """Add the metrics client's multiprocess mode: the children share one view."""
+        return {**super().env(), "PROMETHEUS_MULTIPROC_DIR": str(self.multiprocess_dir)}
+
+    def prepare(self) -> None:
+        """Start from an empty multiprocess folder: old children's values are stale."""
+        shutil.rmtree(self.multiprocess_dir, ignore_errors=True)
+        self.multiprocess_dir.mkdir(parents=True)
 
     @property
     def args(self) -> tuple[str, ...]:
@@ -205,6 +238,7 @@ class CeleryBeat(BackgroundProcess):
     name = "beat"
     module = "celery"
     signature = "braise_notifier.tasks beat"
+    metrics_setting = "beat_metrics_port"
 
     @property
     def args(self) -> tuple[str, ...]:

@@ -40,6 +40,26 @@ class StackSettings(BaseSettings):
     graph_port: int = Field(default=8002, ge=1, le=65535)
     notifier_port: int = Field(default=8003, ge=1, le=65535)
     start_timeout_s: float = Field(default=90.0, gt=0)
+    prometheus_port: int = Field(default=9090, ge=1, le=65535)
+    # Processes without an HTTP app serve /metrics on a port of their own.
+    relay_metrics_port: int = Field(default=9101, ge=1, le=65535)
+    graph_consumer_metrics_port: int = Field(default=9102, ge=1, le=65535)
+    notifier_consumer_metrics_port: int = Field(default=9103, ge=1, le=65535)
+    worker_metrics_port: int = Field(default=9104, ge=1, le=65535)
+    beat_metrics_port: int = Field(default=9105, ge=1, le=65535)
+
+    def metrics_targets(self) -> dict[str, int]:
+        """Return every Braise process Prometheus scrapes, by job name, with its port."""
+        return {
+            "profiles": self.profiles_port,
+            "relay": self.relay_metrics_port,
+            "graph": self.graph_port,
+            "graph-consumer": self.graph_consumer_metrics_port,
+            "notifier": self.notifier_port,
+            "notifier-consumer": self.notifier_consumer_metrics_port,
+            "worker": self.worker_metrics_port,
+            "beat": self.beat_metrics_port,
+        }
 
     @property
     def root(self) -> Path:

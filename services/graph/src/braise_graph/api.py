@@ -18,9 +18,10 @@ from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate, reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
-from braise_graph.store import create_schema
+from braise_graph.store import create_schema, ping_neo4j
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate, RevivalCandidates
+from braise_shared.observability import observe
 from braise_shared.stream import EVENTS_STREAM
 
 _bearer = HTTPBearer(auto_error=False)
@@ -110,6 +111,11 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         summary="Link strengths, stages and the dormant links worth rekindling.",
     )
     app.state.settings = settings
+    observe(
+        app,
+        service="graph",
+        checks={"neo4j": lambda: ping_neo4j(driver), "redis": redis_client.ping},
+    )
 
     def allowed(caller: Principal, consultant_id: uuid.UUID) -> str:
         if not caller.may_act_for(consultant_id):
@@ -125,10 +131,6 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
 
     def moment(at: datetime | None) -> float:
         return time.time() if at is None else at.timestamp()
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/v1/consultants/{consultant_id}/links", response_model=list[LinkOut])
     def links(

@@ -50,6 +50,7 @@ class GraphSettings(ServiceSettings):
 
     # The consumer.
     consumer_group: str = "graph"
+    consumer_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
     consumer_name: str = "graph-1"
     batch_size: int = Field(default=1000, gt=0)
     neo4j_retry_s: float = Field(default=10.0, ge=0, description="Driver retries, then back-off.")

@@ -16,7 +16,8 @@ from braise_graph.bootstrap import Graph, build
 from braise_graph.config import DAY_S
 from braise_graph.store import create_schema
 from braise_shared.logs import configure_logging
-from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
+from braise_shared.metrics import StreamGroupsCollector, serve_metrics
+from braise_shared.stream import EVENTS_STREAM, ConsumerConfig, Delivered, StreamConsumer
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,11 @@ def main() -> None:
             log.warning("neo4j unavailable (%s); retrying", exc)
             stop.wait(2.0)
     consumer = build_consumer(client, graph)
+    serve_metrics(
+        settings.host,
+        settings.consumer_metrics_port,
+        [StreamGroupsCollector(client, EVENTS_STREAM, [settings.consumer_group])],
+    )
     last_prune = 0.0
 
     def should_stop() -> bool:

@@ -11,7 +11,13 @@ def main() -> None:
     """Serve the API until stopped."""
     configure_logging("graph")
     settings = GraphSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+    )
 
 
 if __name__ == "__main__":

@@ -148,6 +148,12 @@ def open_driver(settings: GraphSettings) -> Driver:
     )
 
 
+def ping_neo4j(driver: Driver) -> None:
+    """Ask Neo4j `RETURN 1` once, without the driver's retries (a probe must fail fast)."""
+    with driver.session() as session:
+        session.run("RETURN 1").consume()
+
+
 def create_schema(driver: Driver) -> None:
     """Create constraints and indexes if missing."""
     for statement in SCHEMA:

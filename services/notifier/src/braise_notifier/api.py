@@ -20,6 +20,8 @@ from braise_notifier.service import RetryLaterError, everyone_for, plan
 from braise_notifier.tokens import Purpose, TokenError
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
+from braise_shared.observability import observe
+from braise_shared.sql import ping_sql
 
 FEEDBACK_EVENTS = uuid.UUID("0e9b5a0c-4c1f-4d8e-8f2f-5d7a3c6b1e42")
 _pages = Environment(
@@ -41,6 +43,11 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
     """Build the app; the enqueue callables hand work to Celery (injected for tests)."""
     settings = notifier.settings
     app = FastAPI(title="Braise notifier", version="1")
+    observe(
+        app,
+        service="notifier",
+        checks={"sql": lambda: ping_sql(notifier.engine), "redis": notifier.publisher.client.ping},
+    )
 
     def locale_of(consultant_id: str) -> str:
         with notifier.factory() as session:
@@ -83,10 +90,6 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             return _page("fr", texts("fr").get("page.invalid"), status=400)
 
         return await http_exception_handler(request, exc)
-
-    @app.get("/healthz", include_in_schema=False)
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
     @app.get("/v1/unsubscribe", response_class=HTMLResponse)
     def unsubscribe_page(token: str) -> HTMLResponse:

@@ -5,6 +5,7 @@ from datetime import timedelta
 from functools import cache
 
 import redis
+from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.config import NotifierSettings
@@ -23,6 +24,7 @@ class Notifier:
     """Everything the notifier's entry points need, built once per process."""
 
     settings: NotifierSettings
+    engine: Engine
     factory: sessionmaker[Session]
     signer: LinkSigner
     publisher: EventPublisher
@@ -32,7 +34,8 @@ class Notifier:
 
 def build(settings: NotifierSettings) -> Notifier:
     """Build the notifier from its settings."""
-    factory = session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
     signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
     publisher = EventPublisher(redis.Redis.from_url(settings.redis_url, socket_timeout=10))
     digests = DigestService(
@@ -51,7 +54,7 @@ def build(settings: NotifierSettings) -> Notifier:
         max_attempts=settings.max_attempts,
     )
     profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
-    return Notifier(settings, factory, signer, publisher, digests, profiles)
+    return Notifier(settings, engine, factory, signer, publisher, digests, profiles)
 
 
 @cache

@@ -47,6 +47,9 @@ class NotifierSettings(ServiceSettings):
     lease_s: float = Field(default=300.0, gt=0, description="A 'sending' row older is retaken.")
     visibility_timeout_s: int = Field(default=600, gt=0)
     consumer_group: str = "notifier"
+    consumer_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
+    worker_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
+    beat_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
     consumer_name: str = "notifier-1"
     consumer_batch_size: int = Field(default=500, gt=0)
 

@@ -14,7 +14,8 @@ from sqlalchemy.exc import OperationalError
 from braise_notifier.bootstrap import Notifier, notifier
 from braise_notifier.directory import apply_events
 from braise_shared.logs import configure_logging
-from braise_shared.stream import ConsumerConfig, Delivered, StreamConsumer
+from braise_shared.metrics import StreamGroupsCollector, serve_metrics
+from braise_shared.stream import EVENTS_STREAM, ConsumerConfig, Delivered, StreamConsumer
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,13 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    consumer = build_consumer(redis.Redis.from_url(config.redis_url, socket_timeout=30), n)
+    client = redis.Redis.from_url(config.redis_url, socket_timeout=30)
+    consumer = build_consumer(client, n)
+    serve_metrics(
+        config.host,
+        config.consumer_metrics_port,
+        [StreamGroupsCollector(client, EVENTS_STREAM, [config.consumer_group])],
+    )
     log.info("consuming %s as %s/%s", config.redis_url, config.consumer_group, config.consumer_name)
     consumer.run(stop.is_set)
 

@@ -6,6 +6,7 @@ from pydantic import ValidationError
 
 from braise_shared.auth import issue_token
 from braise_shared.candidates import RevivalCandidate, RevivalCandidates
+from braise_shared.metrics import GRAPH_CALL_SECONDS
 
 
 class GraphUnavailableError(RuntimeError):
@@ -40,10 +41,11 @@ class GraphClient:
         """Return at most `dormant` dormant then `cooling` cooling candidates, each best first;
         none if the graph does not know the consultant."""
         try:
-            response = self.http.get(
-                f"/v2/consultants/{consultant_id}/revival-candidates",
-                params={"dormant": dormant, "cooling": cooling},
-            )
+            with GRAPH_CALL_SECONDS.time():
+                response = self.http.get(
+                    f"/v2/consultants/{consultant_id}/revival-candidates",
+                    params={"dormant": dormant, "cooling": cooling},
+                )
         except httpx.TransportError as exc:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
         if response.status_code == 404:

@@ -17,7 +17,7 @@ def main() -> None:
         enqueue_send=lambda period, cid: send_digest.delay(period, cid),
         enqueue_unsubscribe_sync=lambda cid, link_id: sync_unsubscribe.delay(cid, link_id),
     )
-    uvicorn.run(app, host=n.settings.host, port=n.settings.port, log_level="info")
+    uvicorn.run(app, host=n.settings.host, port=n.settings.port, log_level="info", log_config=None)
 
 
 if __name__ == "__main__":

@@ -6,17 +6,23 @@ Nothing is read at import: the app reads its settings when Celery first configur
 """
 
 import logging
+import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import worker_ready
+from celery.signals import beat_init, worker_init, worker_process_shutdown, worker_ready
+from prometheus_client import multiprocess
 
 from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
 from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan, unfinished
+from braise_shared.metrics import DIGESTS, serve_metrics
+
+# Ledger states that end a digest, each counted once per send attempt that reached it.
+COUNTED_OUTCOMES = ("sent", "empty", "skipped", "failed")
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +100,23 @@ def _enqueue_unfinished(*, skip: set[tuple[str, str]]) -> int:
     return len(rows)
 
 
+@worker_init.connect
+def _serve_worker_metrics(**_kwargs: object) -> None:
+    """The worker's main process serves the metrics of all its prefork children."""
+    serve_metrics(settings().host, settings().worker_metrics_port)
+
+
+@worker_process_shutdown.connect
+def _forget_child(**_kwargs: object) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+@beat_init.connect
+def _serve_beat_metrics(**_kwargs: object) -> None:
+    serve_metrics(settings().host, settings().beat_metrics_port)
+
+
 @worker_ready.connect
 def _recover_on_start(sender: object, **_kwargs: object) -> None:
     """A worker that starts picks up what a dead one left behind."""
@@ -111,8 +134,9 @@ def _enqueue(keys: list[tuple[str, str]]) -> int:
 def send_digest(self: Task, period: str, consultant_id: str) -> str:  # type: ignore[type-arg]
     """Send the digest of one consultant for one period (at most once, by the ledger)."""
     try:
-        return notifier().digests.send(period, consultant_id)
+        state = notifier().digests.send(period, consultant_id)
     except RetryLaterError as exc:
+        DIGESTS.labels("retried").inc()
         log.warning(
             "digest %s/%s: %s; retry %d", period, consultant_id, exc, self.request.retries + 1
         )
@@ -121,6 +145,10 @@ def send_digest(self: Task, period: str, consultant_id: str) -> str:  # type: ig
             countdown=_backoff(self.request.retries),
             max_retries=settings().max_retries,
         ) from exc
+    if state in COUNTED_OUTCOMES:
+        DIGESTS.labels(state).inc()
+    log.info("digest %s", state, extra={"period": period, "consultant_id": consultant_id})
+    return state
 
 
 @app.task(name="braise.sync_unsubscribe", bind=True, max_retries=20)

@@ -17,6 +17,8 @@ from braise_profiles.errors import ProfilesError
 from braise_profiles.interactions.router import router as interactions
 from braise_profiles.limits import BodySizeLimit, document_page_size
 from braise_profiles.preferences.router import router as preferences
+from braise_shared.observability import observe
+from braise_shared.sql import ping_sql
 
 
 async def _domain_error(_request: Request, exc: ProfilesError) -> JSONResponse:
@@ -41,11 +43,6 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     profiles.close()
 
 
-def healthz() -> dict[str, str]:
-    """Answer that the process is up."""
-    return {"status": "ok"}
-
-
 def create_app(settings: ProfilesSettings, *, engine: Engine | None = None) -> FastAPI:
     """Build the application on the service `bootstrap` wires; pass an engine to share one."""
     app = FastAPI(
@@ -59,9 +56,9 @@ def create_app(settings: ProfilesSettings, *, engine: Engine | None = None) -> F
             IntegrityError: _integrity_error,
         },
     )
-    app.state.profiles = bootstrap(settings, engine=engine)
+    profiles = app.state.profiles = bootstrap(settings, engine=engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_api_route("/healthz", healthz, include_in_schema=False)
+    observe(app, service="profiles", checks={"sql": lambda: ping_sql(profiles.engine)})
     for router in (consultants, preferences, interactions, csv_import):
         app.include_router(router)
     document_page_size(app, maximum=settings.page_size_max)

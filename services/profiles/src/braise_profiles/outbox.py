@@ -6,7 +6,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_profiles.db import OutboxRow
@@ -28,6 +28,16 @@ def stage_event(session: Session, event: Envelope, *, subject_id: uuid.UUID | No
             created_at=datetime.now(UTC),
             published_at=None,
         )
+    )
+    # One line per event, with the request's correlation id: `braise logs --event ID` starts here.
+    participants = getattr(event.data, "participants", None)  # type: ignore[attr-defined]
+    log.info(
+        "event staged",
+        extra={
+            "event_id": str(event.id),
+            "event_type": event.type,  # type: ignore[attr-defined]
+            **({"participants": [str(p) for p in participants]} if participants else {}),
+        },
     )
 
 
@@ -68,6 +78,7 @@ class OutboxRelay:
         duplicates = appended.count(False)
         if duplicates:
             log.info("%d events were already on the stream (relay restarted)", duplicates)
+        log.info("published %d events", len(rows), extra={"event_ids": [r.event_id for r in rows]})
         with self.session_factory() as session, session.begin():
             session.execute(
                 update(OutboxRow)
@@ -75,6 +86,14 @@ class OutboxRelay:
                 .values(published_at=datetime.now(UTC))
             )
         return len(rows)
+
+    def backlog(self) -> int:
+        """Count the events committed and not yet on the stream."""
+        with self.session_factory() as session:
+            count = session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.published_at.is_(None))
+            )
+        return int(count or 0)
 
     def purge_published(self, older_than: datetime) -> int:
         """Delete rows published before older_than; return how many."""

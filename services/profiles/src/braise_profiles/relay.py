@@ -15,6 +15,7 @@ from braise_profiles.bootstrap import bootstrap_relay
 from braise_profiles.config import ProfilesSettings
 from braise_profiles.outbox import OutboxRelay
 from braise_shared.logs import configure_logging
+from braise_shared.metrics import GaugeCollector, serve_metrics
 from braise_shared.stream import EventPublisher
 
 log = logging.getLogger(__name__)
@@ -65,7 +66,18 @@ def main() -> None:
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())
-    log.info("relaying %s to %s", settings.database_url, settings.redis_url)
+    serve_metrics(
+        settings.host,
+        settings.relay_metrics_port,
+        [
+            GaugeCollector(
+                "braise_outbox_backlog",
+                "Events committed, not yet on the stream.",
+                relay.outbox.backlog,
+            )
+        ],
+    )
+    log.info("relaying outbox events to %s", settings.redis_url)
     run_relay(relay.outbox, relay.publisher, poll_s=settings.relay_poll_s, stop=stop)
 
 

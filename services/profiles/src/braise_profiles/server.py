@@ -11,7 +11,13 @@ def main() -> None:
     """Serve the API on loopback until stopped."""
     configure_logging("profiles")
     settings = ProfilesSettings()
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level="info")
+    uvicorn.run(
+        create_app(settings),
+        host=settings.host,
+        port=settings.port,
+        log_level="info",
+        log_config=None,
+    )
 
 
 if __name__ == "__main__":
