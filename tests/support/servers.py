@@ -20,6 +20,7 @@ from pydantic_settings import SettingsConfigDict
 from braise_cli.stack import StackSettings, build_servers
 from braise_cli.stack.servers import MailSink
 from braise_shared.settings import ServerSettings
+from tests.support.disposable import free_port
 
 ENDPOINT_VARIABLES = (
     "REDIS_URL",
@@ -120,7 +121,10 @@ def _from_local_stack() -> Iterator[SessionServers]:
 
 
 def stack_settings_for(servers: SessionServers, var_dir: Path, **ports: int) -> StackSettings:
-    """Return a stack whose servers are the session's and whose own state lives in var_dir."""
+    """Return a stack whose servers are the session's and whose own state lives in var_dir.
+
+    Each process's metrics port is a free one, so a test stack never answers for a running demo.
+    """
     endpoints = servers.endpoints
     settings = StackSettings(
         var_dir=var_dir,
@@ -129,7 +133,12 @@ def stack_settings_for(servers: SessionServers, var_dir: Path, **ports: int) -> 
         neo4j_password=endpoints.neo4j_password,
         smtp_port=endpoints.smtp_port,
     )
-    return settings.model_copy(update=ports)
+    metrics = {
+        name: free_port()
+        for name in StackSettings.model_fields
+        if name.endswith("_metrics_port") or name == "prometheus_port"
+    }
+    return settings.model_copy(update={**metrics, **ports})
 
 
 @contextmanager

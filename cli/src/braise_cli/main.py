@@ -12,6 +12,7 @@ from braise_cli.demo import current_period, run_demo
 from braise_cli.firm import MAX_FIRM_SIZE, generate_firm
 from braise_cli.operator import Braise, OperatorError
 from braise_cli.stack import StackError, StackSettings, build_servers, build_stack
+from braise_cli.trace import format_line, read_lines, trace_event
 from braise_shared.auth import DEFAULT_SECRET, issue_token
 
 app = typer.Typer(help="Braise: keep a firm's professional network alive.", no_args_is_help=True)
@@ -184,6 +185,19 @@ def period_report(period: str) -> None:
     except (OperatorError, httpx.HTTPError) as exc:
         raise _fail(exc) from exc
     typer.echo(", ".join(f"{k} {v}" for k, v in sorted(report.items())) or "no digests")
+
+
+@app.command()
+def logs(
+    event: Annotated[str, typer.Option(help="An event id: show its path through every process.")],
+) -> None:
+    """Follow one event from the HTTP request to the graph write and the digests."""
+    log_dir = StackSettings().root / "log"
+    path = trace_event(event, read_lines(log_dir))
+    if not path:
+        raise _fail(OperatorError(f"no log line of {log_dir} mentions event {event}"))
+    for line in path:
+        typer.echo(format_line(line))
 
 
 @app.command()

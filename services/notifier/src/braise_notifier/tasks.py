@@ -10,6 +10,7 @@ import os
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+import redis
 from celery import Celery, Task
 from celery.signals import beat_init, worker_init, worker_process_shutdown, worker_ready
 from prometheus_client import multiprocess
@@ -19,6 +20,7 @@ from braise_notifier.config import NotifierSettings
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
 from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan, unfinished
+from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
 from braise_shared.metrics import DIGESTS, serve_metrics
 
 # Ledger states that end a digest, each counted once per send attempt that reached it.
@@ -113,7 +115,14 @@ def _forget_child(**_kwargs: object) -> None:
 
 
 @beat_init.connect
-def _serve_beat_metrics(**_kwargs: object) -> None:
+def _start_beat(**_kwargs: object) -> None:
+    """Hold the one-beat lease (or stop), then serve the beat's metrics."""
+    client = redis.Redis.from_url(settings().redis_url, socket_timeout=10)
+    try:
+        Lease(client, BEAT_LOCK_KEY).acquire()
+    except LeaseHeldError as exc:
+        log.critical("%s", exc)
+        raise SystemExit(2) from exc
     serve_metrics(settings().host, settings().beat_metrics_port)
 
 
