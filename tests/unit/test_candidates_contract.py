@@ -239,6 +239,7 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
         signer=LinkSigner("secret-" * 6, ttl_s=3600),
         kinds=load_kinds(),
         public_url="https://braise.example.org",
+        preferences_url="https://braise.example.org/preferences",
         mail_from="Braise <r@braise.example.org>",
         reply_to="e@braise.example.org",
         max_dormant=4,

@@ -175,7 +175,11 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         if digest.is_empty():
             return HTMLResponse("<p>Nothing worth suggesting: no digest would be sent.</p>")
         html, _text = render_parts(
-            digest, texts(digest.reader.locale), notifier.signer, settings.public_url
+            digest,
+            texts(digest.reader.locale),
+            notifier.signer,
+            settings.public_url,
+            preferences_url=settings.preferences_url,
         )
         return HTMLResponse(html)
 

@@ -167,6 +167,7 @@ class DigestService:
     signer: LinkSigner
     kinds: InteractionKinds
     public_url: str
+    preferences_url: str
     mail_from: str
     reply_to: str
     max_dormant: int
@@ -265,6 +266,7 @@ class DigestService:
             texts(digest.reader.locale),
             signer=self.signer,
             public_url=self.public_url,
+            preferences_url=self.preferences_url,
             mail_from=self.mail_from,
             reply_to=self.reply_to,
         )
