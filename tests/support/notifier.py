@@ -48,6 +48,7 @@ class NotifierUnderTest:
     maildir: Path
     tmp: Path
     worker: ServiceProcess
+    worker_args: list[str]
 
     def know(self, events: list[Event]) -> None:
         """Feed consultants to the notifier's directory and the graph, as the consumers would."""
@@ -83,8 +84,17 @@ class NotifierUnderTest:
 
     def restart_worker(self) -> None:
         """Start a new worker process (after a kill)."""
-        self.worker = ServiceProcess("celery", self.env, self.tmp / "worker.log", args=WORKER_ARGS)
+        self.worker = ServiceProcess(
+            "celery", self.env, self.tmp / "worker.log", args=self.worker_args
+        )
         self.worker.start()
+
+
+def prefork_worker_args(processes: int) -> list[str]:
+    """Return the arguments of a worker of several processes, as `braise up` runs it."""
+    args = [a for a in WORKER_ARGS if a != "solo"]
+    at = args.index("-P") + 1
+    return [*args[:at], "prefork", "-c", str(processes), *args[at:]]
 
 
 WORKER_ARGS = [
@@ -103,9 +113,16 @@ WORKER_ARGS = [
 
 @contextmanager
 def notifier_under_test(
-    tmp: Path, servers: SessionServers, neo4j_driver: Driver, maildir: Path, **overrides: str
+    tmp: Path,
+    servers: SessionServers,
+    neo4j_driver: Driver,
+    maildir: Path,
+    *,
+    worker_args: list[str] = WORKER_ARGS,
+    **overrides: str,
 ) -> Iterator[NotifierUnderTest]:
-    """Start the graph API and a Celery worker on clean state; yield handles; stop them."""
+    """Start the graph API and a Celery worker (one process unless worker_args say otherwise)
+    on clean state; yield handles; stop them."""
     endpoints = servers.endpoints
     graph_port = free_port()
     local = stack_settings_for(servers, tmp, graph_port=graph_port)
@@ -131,10 +148,18 @@ def notifier_under_test(
     with ExitStack() as stack:
         api = stack.enter_context(service_process("braise_graph.server", env, tmp / "graph.log"))
         wait_until(lambda: _answers(graph_port), timeout_s=30, what=f"graph API\n{api.log_tail()}")
-        worker = ServiceProcess("celery", env, tmp / "worker.log", args=WORKER_ARGS)
+        worker = ServiceProcess("celery", env, tmp / "worker.log", args=worker_args)
         worker.start()
         running = NotifierUnderTest(
-            settings, env, factory, celery, new_store(neo4j_driver), maildir, tmp, worker
+            settings,
+            env,
+            factory,
+            celery,
+            new_store(neo4j_driver),
+            maildir,
+            tmp,
+            worker,
+            worker_args,
         )
         stack.callback(lambda: running.worker.stop())
         yield running

@@ -13,6 +13,7 @@ from braise_notifier.graph_client import GraphClient
 from braise_notifier.mailer import DkimKey, Mailer
 from braise_notifier.profiles_client import ProfilesClient
 from braise_notifier.service import DigestService
+from braise_notifier.spread import SpreadCap
 from braise_notifier.tokens import LinkSigner
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EventPublisher
@@ -34,7 +35,8 @@ def build(settings: NotifierSettings) -> Notifier:
     """Build the notifier from its settings."""
     factory = session_factory(make_engine(settings.database_url))
     signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
-    publisher = EventPublisher(redis.Redis.from_url(settings.redis_url, socket_timeout=10))
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
+    publisher = EventPublisher(client)
     digests = DigestService(
         factory=factory,
         graph=GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value()),
@@ -42,6 +44,7 @@ def build(settings: NotifierSettings) -> Notifier:
             settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s, dkim_key(settings)
         ),
         events=publisher,
+        spread=SpreadCap(client, cap=settings.spread_cap),
         signer=signer,
         kinds=load_kinds(),
         public_url=settings.public_url.rstrip("/"),
@@ -50,6 +53,7 @@ def build(settings: NotifierSettings) -> Notifier:
         reply_to=settings.reply_to,
         max_dormant=settings.max_dormant,
         max_cooling=settings.max_cooling,
+        spare=settings.spare_candidates,
         lease=timedelta(seconds=settings.lease_s),
         max_attempts=settings.max_attempts,
     )

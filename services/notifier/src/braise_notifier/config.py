@@ -51,6 +51,16 @@ class NotifierSettings(ServiceSettings):
     max_cooling: int = Field(
         default=2, ge=0, le=MAX_PER_STAGE, description="Cooling people a digest holds, at most."
     )
+    # The spread cap lives here only (braise_notifier.spread); the graph knows nothing of it.
+    spread_cap: int = Field(
+        default=3, ge=1, description="Readers one person may be proposed to per ISO week."
+    )
+    spare_candidates: int = Field(
+        default=3,
+        ge=0,
+        description="Candidates asked of the graph beyond what a digest shows, per stage: "
+        "they replace people the spread cap turns away.",
+    )
     max_retries: int = Field(default=8, ge=0, description="Retries of one task.")
     max_attempts: int = Field(default=24, gt=0, description="Attempts of one digest, in all.")
     retry_backoff_s: float = 30.0

@@ -14,9 +14,10 @@ from celery.signals import worker_ready
 
 from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
+from braise_notifier.planning import due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
-from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan, unfinished
+from braise_notifier.service import RetryLaterError
 
 log = logging.getLogger(__name__)
 
