@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 
 from bench.common import BENCH_DIR, bench_servers
 from bench.ingest import free_port, wipe
+from braise_cli.stack.mailkey import ensure_dkim_key
 from braise_cli.stack.services import service_env
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore, create_schema
@@ -102,6 +103,7 @@ def main() -> None:
             print(f"  graph loaded in {time.perf_counter() - started:.1f}s", file=sys.stderr)
         graph_port = free_port()
         services = stack.model_copy(update={"var_dir": work, "graph_port": graph_port})
+        ensure_dkim_key(services.root / "dkim")  # the worker signs with it, as under `braise up`
         env = {
             **os.environ,
             **service_env(services),

@@ -17,10 +17,12 @@ import redis
 from neo4j import Driver
 
 from braise_cli.stack import StackSettings, build_services
+from braise_cli.stack.mailkey import dkim_key_files
 from braise_cli.stack.servers import Server
 from braise_notifier.guard import solicitations
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
+from tests.support.mail import LIST_UNSUBSCRIBE, dkim_verifies, raw_headers, raw_mails
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
 from tests.support.servers import SessionServers, stack_settings_for
@@ -153,9 +155,13 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     assert report() == {"sent": 2, "empty": 1}
 
     mails = {}
-    for path in sorted(maildir.glob("*.eml")):
-        with path.open("rb") as f:
-            message = email.message_from_binary_file(f, policy=default_policy)
+    for raw in raw_mails(maildir):
+        # What a mailbox provider reads: a plain one-click URI, a signature that verifies.
+        [unsubscribe] = raw_headers(raw, "List-Unsubscribe")
+        assert LIST_UNSUBSCRIBE.match(unsubscribe), unsubscribe
+        assert raw_headers(raw, "List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"]
+        assert dkim_verifies(raw, dkim_key_files(braise.root / "dkim"))
+        message = email.message_from_bytes(raw, policy=default_policy)
         assert isinstance(message, EmailMessage)
         mails[str(message["To"])] = message
     assert sorted(mails) == [

@@ -1,6 +1,5 @@
 """Digests end to end through a real Celery worker, the graph API and the SMTP sink."""
 
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,14 +11,21 @@ from neo4j import Driver
 
 from braise_notifier.guard import solicitations
 from braise_notifier.tokens import LinkSigner, TokenError
-from braise_shared.events import ConsultantRegisteredV1, Event
 from tests.support import events as ev
-from tests.support.notifier import NotifierUnderTest, header, notifier_under_test, parts, wait_quiet
+from tests.support.notifier import (
+    MONDAY,
+    NotifierUnderTest,
+    firm_of_dormant_friends,
+    header,
+    notifier_under_test,
+    parts,
+    reader_event,
+    wait_quiet,
+)
 from tests.support.processes import wait_until
 from tests.support.servers import SessionServers
 
 DAY = 86_400.0
-MONDAY = "2026-11-23"
 
 
 @pytest.fixture
@@ -34,55 +40,12 @@ def notifier(
         yield running
 
 
-def _reader(
-    n: int,
-    *,
-    email: str | None = None,
-    day: str = "monday",
-    locale: str = "fr",
-    frequency: str = "weekly",
-    name: str | None = None,
-) -> Event:
-    event = ev.profile(n, name=name or f"Lecteur {n}", interests=("Voile",), locale=locale)
-    data = event.data.model_copy(
-        update={
-            "email": email or f"reader{n}@example.org",
-            "day_of_week": day,
-            "frequency": frequency,
-        }
-    )
-    return event.model_copy(update={"data": data})
-
-
-def _firm(readers: list[Event]) -> list[Event]:
-    """Each reader gets one old strong link (dormant today) to a friend of their own."""
-    now = time.time()
-    out: list[Event] = list(readers)
-    for reader in readers:
-        assert isinstance(reader, ConsultantRegisteredV1)
-        n = reader.data.consultant_id.int
-        friend = n + 1000
-        # Friends get their own digest on Sundays: not due on the Monday under test.
-        out.append(_reader(friend, name=f"Ami {n}", day="sunday"))
-        out.append(
-            ev.interaction(
-                [n, friend],
-                now - 600 * DAY,
-                kind="mission_together",
-                note=f"Projet {n}",
-                initiator=friend,
-            )
-        )
-        out.append(ev.interaction([n, friend], now - 560 * DAY, kind="lunch", initiator=n))
-    return out
-
-
 def test_planned_run_sends_one_digest_to_each_due_consultant_and_none_to_others(
     notifier: NotifierUnderTest,
 ) -> None:
-    due = [_reader(n) for n in (1, 2, 3)]
-    not_due = [_reader(4, day="tuesday"), _reader(5, frequency="paused")]
-    notifier.know(_firm(due + not_due))
+    due = [reader_event(n) for n in (1, 2, 3)]
+    not_due = [reader_event(4, day="tuesday"), reader_event(5, frequency="paused")]
+    notifier.know(firm_of_dormant_friends(due + not_due))
 
     notifier.plan_due(MONDAY)
     notifier.wait_final(3)
@@ -101,8 +64,8 @@ def test_planned_run_sends_one_digest_to_each_due_consultant_and_none_to_others(
 def test_every_digest_has_both_parts_unsubscribe_headers_guarded_words_and_valid_links(
     notifier: NotifierUnderTest,
 ) -> None:
-    readers = [_reader(n, locale="en" if n % 2 else "fr") for n in range(1, 7)]
-    notifier.know(_firm(readers))
+    readers = [reader_event(n, locale="en" if n % 2 else "fr") for n in range(1, 7)]
+    notifier.know(firm_of_dormant_friends(readers))
     notifier.plan_due(MONDAY)
     notifier.wait_final(6)
 
@@ -139,9 +102,9 @@ def test_every_digest_has_both_parts_unsubscribe_headers_guarded_words_and_valid
 def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
     notifier: NotifierUnderTest,
 ) -> None:
-    flaky = _reader(1, email="tempfail3-reader1@example.org")
-    refused = _reader(2, email="reject-reader2@example.org")
-    notifier.know(_firm([flaky, refused]))
+    flaky = reader_event(1, email="tempfail3-reader1@example.org")
+    refused = reader_event(2, email="reject-reader2@example.org")
+    notifier.know(firm_of_dormant_friends([flaky, refused]))
 
     notifier.plan_due(MONDAY)
     notifier.wait_final(2)
@@ -163,10 +126,10 @@ def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
 def test_worker_killed_mid_run_and_restarted_finishes_without_duplicates(
     notifier: NotifierUnderTest,
 ) -> None:
-    readers = [_reader(n) for n in range(1, 9)]
+    readers = [reader_event(n) for n in range(1, 9)]
     # The fourth reader's server is slow to answer RCPT: the worker is killed while it waits.
-    readers[3] = _reader(4, email="slow4-reader4@example.org")
-    notifier.know(_firm(readers))
+    readers[3] = reader_event(4, email="slow4-reader4@example.org")
+    notifier.know(firm_of_dormant_friends(readers))
 
     notifier.plan_due(MONDAY)
     wait_until(

@@ -161,6 +161,7 @@ def test_unsubscribe_link_in_a_rendered_digest_verifies(
         texts("fr"),
         signer=notifier.signer,
         public_url="https://braise.example.org",
+        preferences_url="https://braise.example.org/preferences",
         mail_from="Braise <r@braise.example.org>",
         reply_to="e@braise.example.org",
     )

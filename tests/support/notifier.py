@@ -17,19 +17,23 @@ from neo4j import Driver
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from braise_cli.stack.mailkey import ensure_dkim_key
 from braise_cli.stack.services import service_env
 from braise_graph.store import GraphStore
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import DigestRow, make_engine, session_factory
 from braise_notifier.directory import apply_events
 from braise_notifier.tasks import make_celery
-from braise_shared.events import Event
+from braise_shared.events import ConsultantRegisteredV1, Event
+from tests.support import events as ev
 from tests.support.disposable import free_port
 from tests.support.graph import new_store
 from tests.support.processes import ServiceProcess, service_process, wait_until
 from tests.support.servers import SessionServers, stack_settings_for
 
 FINAL = {"sent", "failed", "empty", "skipped"}
+MONDAY = "2026-11-23"  # planning day of the tests: period 2026-W48
+DAY = 86_400.0
 
 
 @dataclass
@@ -44,6 +48,7 @@ class NotifierUnderTest:
     maildir: Path
     tmp: Path
     worker: ServiceProcess
+    worker_args: list[str]
 
     def know(self, events: list[Event]) -> None:
         """Feed consultants to the notifier's directory and the graph, as the consumers would."""
@@ -79,8 +84,17 @@ class NotifierUnderTest:
 
     def restart_worker(self) -> None:
         """Start a new worker process (after a kill)."""
-        self.worker = ServiceProcess("celery", self.env, self.tmp / "worker.log", args=WORKER_ARGS)
+        self.worker = ServiceProcess(
+            "celery", self.env, self.tmp / "worker.log", args=self.worker_args
+        )
         self.worker.start()
+
+
+def prefork_worker_args(processes: int) -> list[str]:
+    """Return the arguments of a worker of several processes, as `braise up` runs it."""
+    args = [a for a in WORKER_ARGS if a != "solo"]
+    at = args.index("-P") + 1
+    return [*args[:at], "prefork", "-c", str(processes), *args[at:]]
 
 
 WORKER_ARGS = [
@@ -99,13 +113,22 @@ WORKER_ARGS = [
 
 @contextmanager
 def notifier_under_test(
-    tmp: Path, servers: SessionServers, neo4j_driver: Driver, maildir: Path, **overrides: str
+    tmp: Path,
+    servers: SessionServers,
+    neo4j_driver: Driver,
+    maildir: Path,
+    *,
+    worker_args: list[str] = WORKER_ARGS,
+    **overrides: str,
 ) -> Iterator[NotifierUnderTest]:
-    """Start the graph API and a Celery worker on clean state; yield handles; stop them."""
+    """Start the graph API and a Celery worker (one process unless worker_args say otherwise)
+    on clean state; yield handles; stop them."""
     endpoints = servers.endpoints
     graph_port = free_port()
+    local = stack_settings_for(servers, tmp, graph_port=graph_port)
+    ensure_dkim_key(local.root / "dkim")  # the worker signs every digest, as under `braise up`
     env = {
-        **service_env(stack_settings_for(servers, tmp, graph_port=graph_port)),
+        **service_env(local),
         "BRAISE_NOTIFIER_BROKER_DB": "2",
         "BRAISE_NOTIFIER_RETRY_BACKOFF_S": "0.2",
         "BRAISE_NOTIFIER_RETRY_BACKOFF_MAX_S": "1",
@@ -125,10 +148,18 @@ def notifier_under_test(
     with ExitStack() as stack:
         api = stack.enter_context(service_process("braise_graph.server", env, tmp / "graph.log"))
         wait_until(lambda: _answers(graph_port), timeout_s=30, what=f"graph API\n{api.log_tail()}")
-        worker = ServiceProcess("celery", env, tmp / "worker.log", args=WORKER_ARGS)
+        worker = ServiceProcess("celery", env, tmp / "worker.log", args=worker_args)
         worker.start()
         running = NotifierUnderTest(
-            settings, env, factory, celery, new_store(neo4j_driver), maildir, tmp, worker
+            settings,
+            env,
+            factory,
+            celery,
+            new_store(neo4j_driver),
+            maildir,
+            tmp,
+            worker,
+            worker_args,
         )
         stack.callback(lambda: running.worker.stop())
         yield running
@@ -159,3 +190,47 @@ def parts(message: EmailMessage) -> dict[str, Any]:
         "text": plain.get_content() if plain else None,
         "html": html.get_content() if html else None,
     }
+
+
+def reader_event(
+    n: int,
+    *,
+    email: str | None = None,
+    day: str = "monday",
+    locale: str = "fr",
+    frequency: str = "weekly",
+    name: str | None = None,
+) -> Event:
+    """Return consultant.registered of a reader due a weekly digest on `day`."""
+    event = ev.profile(n, name=name or f"Lecteur {n}", interests=("Voile",), locale=locale)
+    data = event.data.model_copy(
+        update={
+            "email": email or f"reader{n}@example.org",
+            "day_of_week": day,
+            "frequency": frequency,
+        }
+    )
+    return event.model_copy(update={"data": data})
+
+
+def firm_of_dormant_friends(readers: list[Event]) -> list[Event]:
+    """Each reader gets one old strong link (dormant today) to a friend of their own."""
+    now = time.time()
+    out: list[Event] = list(readers)
+    for reader in readers:
+        assert isinstance(reader, ConsultantRegisteredV1)
+        n = reader.data.consultant_id.int
+        friend = n + 1000
+        # Friends get their own digest on Sundays: not due on the Monday under test.
+        out.append(reader_event(friend, name=f"Ami {n}", day="sunday"))
+        out.append(
+            ev.interaction(
+                [n, friend],
+                now - 600 * DAY,
+                kind="mission_together",
+                note=f"Projet {n}",
+                initiator=friend,
+            )
+        )
+        out.append(ev.interaction([n, friend], now - 560 * DAY, kind="lunch", initiator=n))
+    return out

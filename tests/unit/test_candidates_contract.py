@@ -1,6 +1,7 @@
 """The graph → notifier contract: the graph's JSON parses into typed candidates, and the
 notifier's client asks for the digest's limits and reads nothing else."""
 
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -203,13 +204,19 @@ class FakeGraph:
 
 
 class Unused:
-    """A mailer and an event sink that composing a digest must not touch."""
+    """A mailer, an event sink and a spread cap that composing a preview must not touch."""
 
     def send(self, message: EmailMessage) -> None:
         raise AssertionError("composing sends nothing")
 
     def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
         raise AssertionError("composing publishes nothing")
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        raise AssertionError("a preview reserves nobody")
+
+    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
+        raise AssertionError("a preview reserves nobody")
 
 
 def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
@@ -236,9 +243,11 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
         graph=graph,
         mailer=Unused(),
         events=Unused(),
+        spread=Unused(),
         signer=LinkSigner("secret-" * 6, ttl_s=3600),
         kinds=load_kinds(),
         public_url="https://braise.example.org",
+        preferences_url="https://braise.example.org/preferences",
         mail_from="Braise <r@braise.example.org>",
         reply_to="e@braise.example.org",
         max_dormant=4,

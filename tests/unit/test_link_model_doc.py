@@ -21,8 +21,6 @@ DOCUMENTED = [
     "nascent_max_count",
     "fatigue_days",
     "hook_days",
-    "spread_cap",
-    "spread_period_days",
     "batch_size",
     "applied_ids_retention_days",
     "neo4j_retry_s",

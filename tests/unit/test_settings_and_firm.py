@@ -46,6 +46,7 @@ def test_production_refuses_a_short_link_secret() -> None:
             BRAISE_JWT_SECRET=STRONG,
             link_secret="s",
             public_url="https://braise.example.org",
+            preferences_url="https://braise.example.org/preferences",
         )
 
 
@@ -57,14 +58,16 @@ def test_production_starts_with_real_secrets() -> None:
         BRAISE_JWT_SECRET=STRONG,
         link_secret=STRONG + "-links",
         public_url="https://braise.example.org",
+        preferences_url="https://braise.example.org/preferences",
     )
-    with pytest.raises(ValidationError, match="HTTPS"):
-        NotifierSettings(
-            environment="production",
-            BRAISE_JWT_SECRET=STRONG,
-            link_secret=STRONG + "-links",
-            public_url="http://braise.example.org",
-        )
+    https = {"public_url": "https://braise.example.org", "preferences_url": "https://b.example"}
+    for url in https:
+        urls = https | {url: "http://braise.example.org"}
+        with pytest.raises(ValidationError, match=f"{url.upper()} must be HTTPS"):
+            NotifierSettings.model_validate(
+                {"environment": "production", "link_secret": STRONG + "-links", **urls}
+                | {"BRAISE_JWT_SECRET": STRONG}
+            )
 
 
 def test_same_seed_same_firm_other_seed_other_firm() -> None:

@@ -81,17 +81,16 @@ def _link(other: Person, **overrides: object) -> LinkFacts:
     return LinkFacts(**values)  # type: ignore[arg-type]
 
 
-RANK_RULES = RankingRules(fatigue_s=28 * DAY_S, hook_s=120 * DAY_S, spread_cap=3, strong_peak=8.0)
+RANK_RULES = RankingRules(fatigue_s=28 * DAY_S, hook_s=120 * DAY_S, strong_peak=8.0)
 ME = _person("me", "Moi", skill=["Python"], sector=["Banque"], interest=["Voile"])
 
 
-def test_opted_out_suggested_recently_and_overexposed_people_are_excluded() -> None:
+def test_opted_out_suggested_recently_and_idle_links_are_excluded() -> None:
     other = _person("o", "Autre")
     assert excluded(_link(other), NOW, RANK_RULES) is None
     assert excluded(_link(other, suggestable=False), NOW, RANK_RULES) == "opted_out"
     assert excluded(_link(other, suggested_to_me_at=NOW - 3 * DAY_S), NOW, RANK_RULES) == "fatigue"
     assert excluded(_link(other, suggested_to_me_at=NOW - 40 * DAY_S), NOW, RANK_RULES) is None
-    assert excluded(_link(other, proposals_in_period=3), NOW, RANK_RULES) == "spread"
     assert excluded(_link(other, stage="active"), NOW, RANK_RULES) == "stage"
     # A cooling link that never was more than a call is not worth a suggestion.
     assert excluded(_link(other, stage="cooling", peak=2.0), NOW, RANK_RULES) == "thin"

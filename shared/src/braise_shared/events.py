@@ -193,7 +193,7 @@ class InteractionRecordedV1(Envelope):
 
 
 class DigestSentV1(Envelope):
-    """`digest.sent` v1: a digest was sent; fatigue and spread rules count its suggestions."""
+    """`digest.sent` v1: a digest was sent; the fatigue rule counts its suggestions."""
 
     type: Literal["digest.sent"] = "digest.sent"
     version: Literal[1] = 1

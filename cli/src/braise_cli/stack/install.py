@@ -24,7 +24,12 @@ def _run(command: list[str], what: str) -> None:
 
 def ensure_debian_packages(commands: dict[str, str]) -> None:
     """Install the Debian package of each missing command (command name -> package name)."""
-    missing = sorted({pkg for cmd, pkg in commands.items() if shutil.which(cmd) is None})
+    install_debian_packages({pkg for cmd, pkg in commands.items() if shutil.which(cmd) is None})
+
+
+def install_debian_packages(packages: set[str]) -> None:
+    """Install these Debian packages (nothing to do for none)."""
+    missing = sorted(packages)
     if not missing:
         return
     if shutil.which("apt-get") is None:

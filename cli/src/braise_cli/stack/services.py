@@ -9,6 +9,7 @@ from typing import Any
 import httpx
 import redis
 
+from braise_cli.stack.mailkey import dkim_key_files, ensure_dkim_key
 from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
 from braise_cli.stack.settings import StackSettings
@@ -19,6 +20,7 @@ def service_env(settings: StackSettings) -> dict[str, str]:
     """Return the environment every Braise process of this stack runs with."""
     endpoints = settings.server_settings()
     root = settings.root
+    dkim = dkim_key_files(root / "dkim")  # the worker generates it before it starts
     return {
         "REDIS_URL": endpoints.redis_url,
         "NEO4J_URI": endpoints.neo4j_uri,
@@ -34,6 +36,12 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_GRAPH_URL": f"http://127.0.0.1:{settings.graph_port}",
         "BRAISE_NOTIFIER_PROFILES_URL": f"http://127.0.0.1:{settings.profiles_port}",
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
+        "BRAISE_NOTIFIER_PREFERENCES_URL": (
+            f"http://127.0.0.1:{settings.profiles_port}/v1/consultants/{{consultant_id}}/preferences"
+        ),
+        "BRAISE_NOTIFIER_DKIM_SELECTOR": dkim.selector,
+        "BRAISE_NOTIFIER_DKIM_DOMAIN": dkim.domain,
+        "BRAISE_NOTIFIER_DKIM_PRIVATE_KEY_PATH": str(dkim.private_key),
         "BRAISE_GRAPH_BATCH_SIZE": os.environ.get("BRAISE_GRAPH_BATCH_SIZE", "1000"),
         "BRAISE_PROFILES_RELAY_METRICS_PORT": str(settings.relay_metrics_port),
         "BRAISE_GRAPH_CONSUMER_METRICS_PORT": str(settings.graph_consumer_metrics_port),
@@ -173,7 +181,15 @@ class GraphApi(HttpService):
     port_setting = "graph_port"
 
 
-class NotifierConsumer(StreamConsumerProcess):
+class NotifierProcess(Server):
+    """A process of the notifier: each loads the DKIM key at start-up, so it must exist."""
+
+    def prepare(self) -> None:
+        """Generate the stack's DKIM key if missing: every digest leaves signed."""
+        ensure_dkim_key(self.root / "dkim")
+
+
+class NotifierConsumer(NotifierProcess, StreamConsumerProcess):
     """The notifier's stream consumer (recipients)."""
 
     name = "notifier-consumer"
@@ -182,7 +198,7 @@ class NotifierConsumer(StreamConsumerProcess):
     group = "notifier"
 
 
-class NotifierApi(HttpService):
+class NotifierApi(NotifierProcess, HttpService):
     """The notifier's HTTP app (unsubscribe, links, admin)."""
 
     name = "notifier"
@@ -190,7 +206,7 @@ class NotifierApi(HttpService):
     port_setting = "notifier_port"
 
 
-class CeleryWorker(BackgroundProcess):
+class CeleryWorker(NotifierProcess, BackgroundProcess):
     """The Celery worker that sends digests."""
 
     name = "worker"

@@ -45,8 +45,6 @@ class GraphSettings(ServiceSettings):
     nascent_max_count: int = Field(default=2, ge=1)
     fatigue_days: float = Field(default=28.0, ge=0, description="No repeat suggestion within.")
     hook_days: float = Field(default=120.0, gt=0, description="How long news stays a hook.")
-    spread_cap: int = Field(default=3, ge=1, description="Times anyone is proposed per period.")
-    spread_period_days: float = Field(default=7.0, gt=0)
 
     # The consumer.
     consumer_group: str = "graph"

@@ -95,7 +95,6 @@ class LinkFacts:
     news: list[News] = field(default_factory=list)
     suggested_to_me_at: float | None = None
     times_suggested_to_me: int = 0
-    proposals_in_period: int = 0
     declined: bool = False
     not_now_at: float | None = None
 
@@ -106,7 +105,6 @@ class RankingRules:
 
     fatigue_s: float
     hook_s: float
-    spread_cap: int
     strong_peak: float
     # A cooling link is worth keeping warm only if it once was active, not a lone call.
     cooling_min_peak: float = 3.0
@@ -160,8 +158,6 @@ def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
         return "not_now"
     if link.suggested_to_me_at is not None and now - link.suggested_to_me_at < rules.fatigue_s:
         return "fatigue"
-    if link.proposals_in_period >= rules.spread_cap:
-        return "spread"
     return None
 
 

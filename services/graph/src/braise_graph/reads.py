@@ -87,7 +87,6 @@ class GraphReader:
         self.ranking_rules = RankingRules(
             fatigue_s=settings.fatigue_days * DAY_S,
             hook_s=settings.hook_days * DAY_S,
-            spread_cap=settings.spread_cap,
             strong_peak=settings.strong_peak,
             cooling_min_peak=settings.active_min,
         )
@@ -108,7 +107,6 @@ class GraphReader:
         if not known:
             self.consultant(consultant_id)
         records, _, _ = self.driver.execute_query(LINKS_OF, id=consultant_id)
-        period_start = now - self.settings.spread_period_days * DAY_S
         views = []
         for record in records:
             link, other = record["link"], record["other"]
@@ -137,9 +135,6 @@ class GraphReader:
                 times_suggested_to_me=record["suggested_count"],
                 declined=record["declined"],
                 not_now_at=record["not_now_at"],
-                proposals_in_period=sum(
-                    1 for t in other.get("proposed_at") or [] if period_start <= t <= now
-                ),
             )
             views.append(LinkView(facts, strength))
         views.sort(key=lambda v: (-v.strength, v.facts.other.id))

@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
+from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
-from braise_notifier.service import RetryLaterError, everyone_for, plan
+from braise_notifier.service import RetryLaterError
 from braise_notifier.tokens import Purpose, TokenError
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
@@ -178,7 +179,11 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         if digest.is_empty():
             return HTMLResponse("<p>Nothing worth suggesting: no digest would be sent.</p>")
         html, _text = render_parts(
-            digest, texts(digest.reader.locale), notifier.signer, settings.public_url
+            digest,
+            texts(digest.reader.locale),
+            notifier.signer,
+            settings.public_url,
+            preferences_url=settings.preferences_url,
         )
         return HTMLResponse(html)
 

@@ -11,9 +11,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import make_engine, session_factory
 from braise_notifier.graph_client import GraphClient
-from braise_notifier.mailer import Mailer
+from braise_notifier.mailer import DkimKey, Mailer
 from braise_notifier.profiles_client import ProfilesClient
 from braise_notifier.service import DigestService
+from braise_notifier.spread import SpreadCap
 from braise_notifier.tokens import LinkSigner
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EventPublisher
@@ -37,24 +38,39 @@ def build(settings: NotifierSettings) -> Notifier:
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)
     signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
-    publisher = EventPublisher(redis.Redis.from_url(settings.redis_url, socket_timeout=10))
+    client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
+    publisher = EventPublisher(client)
     digests = DigestService(
         factory=factory,
         graph=GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value()),
-        mailer=Mailer(settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s),
+        mailer=Mailer(
+            settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s, dkim_key(settings)
+        ),
         events=publisher,
+        spread=SpreadCap(client, cap=settings.spread_cap),
         signer=signer,
         kinds=load_kinds(),
         public_url=settings.public_url.rstrip("/"),
+        preferences_url=settings.preferences_url,
         mail_from=settings.mail_from,
         reply_to=settings.reply_to,
         max_dormant=settings.max_dormant,
         max_cooling=settings.max_cooling,
+        spare=settings.spare_candidates,
         lease=timedelta(seconds=settings.lease_s),
         max_attempts=settings.max_attempts,
     )
     profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
     return Notifier(settings, engine, factory, signer, publisher, digests, profiles)
+
+
+def dkim_key(settings: NotifierSettings) -> DkimKey | None:
+    """Return the key digests are signed with, None when DKIM is not configured."""
+    selector, domain = settings.dkim_selector, settings.dkim_domain
+    path = settings.dkim_private_key_path
+    if selector is None or domain is None or path is None:
+        return None
+    return DkimKey.load(selector=selector, domain=domain, path=path)
 
 
 @cache

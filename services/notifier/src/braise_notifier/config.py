@@ -1,5 +1,7 @@
 """Settings of the notifier, read from `BRAISE_NOTIFIER_*` variables (servers: shared names)."""
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
@@ -23,9 +25,18 @@ class NotifierSettings(ServiceSettings):
     smtp_timeout_s: float = 20.0
     mail_from: str = "Braise <reseau@braise.example.org>"
     reply_to: str = "equipe@braise.example.org"
+    # DKIM: every digest is signed when all three are set (`braise up` sets them to a local key).
+    dkim_selector: str | None = Field(default=None, description="`s=`, as published in DNS.")
+    dkim_domain: str | None = Field(default=None, description="`d=`: mail_from's domain or above.")
+    dkim_private_key_path: Path | None = Field(default=None, description="RSA key, PEM.")
     public_url: str = Field(
         default=f"http://127.0.0.1:{DEFAULT_PORT}",
         description="Where the notifier's links point (HTTPS in production).",
+    )
+    preferences_url: str = Field(
+        default="http://127.0.0.1:8001/v1/consultants/{consultant_id}/preferences",
+        description="Where a digest's preferences link points, `{consultant_id}` filled in: "
+        "the profiles route until the preferences page exists (HTTPS in production).",
     )
     graph_url: str = "http://127.0.0.1:8002"
     profiles_url: str = "http://127.0.0.1:8001"
@@ -39,6 +50,16 @@ class NotifierSettings(ServiceSettings):
     )
     max_cooling: int = Field(
         default=2, ge=0, le=MAX_PER_STAGE, description="Cooling people a digest holds, at most."
+    )
+    # The spread cap lives here only (braise_notifier.spread); the graph knows nothing of it.
+    spread_cap: int = Field(
+        default=3, ge=1, description="Readers one person may be proposed to per ISO week."
+    )
+    spare_candidates: int = Field(
+        default=3,
+        ge=0,
+        description="Candidates asked of the graph beyond what a digest shows, per stage: "
+        "they replace people the spread cap turns away.",
     )
     max_retries: int = Field(default=8, ge=0, description="Retries of one task.")
     max_attempts: int = Field(default=24, gt=0, description="Attempts of one digest, in all.")
@@ -65,8 +86,30 @@ class NotifierSettings(ServiceSettings):
             "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
         }
 
+    @property
+    def signs_mail(self) -> bool:
+        """Tell whether digests are DKIM-signed (selector, domain and key all set)."""
+        return None not in (self.dkim_selector, self.dkim_domain, self.dkim_private_key_path)
+
     @model_validator(mode="after")
     def _https_in_production(self) -> "NotifierSettings":
         if self.in_production and not self.public_url.startswith("https://"):
             raise ValueError("BRAISE_NOTIFIER_PUBLIC_URL must be HTTPS in production")
+        if self.in_production and not self.preferences_url.startswith("https://"):
+            raise ValueError("BRAISE_NOTIFIER_PREFERENCES_URL must be HTTPS in production")
+        return self
+
+    @model_validator(mode="after")
+    def _dkim_whole_and_aligned(self) -> "NotifierSettings":
+        dkim = (self.dkim_selector, self.dkim_domain, self.dkim_private_key_path)
+        if not self.signs_mail and any(v is not None for v in dkim):
+            raise ValueError(
+                "set all of BRAISE_NOTIFIER_DKIM_SELECTOR, BRAISE_NOTIFIER_DKIM_DOMAIN and "
+                "BRAISE_NOTIFIER_DKIM_PRIVATE_KEY_PATH, or none"
+            )
+        sender = self.mail_from.rsplit("@", 1)[-1].rstrip(">").lower()
+        domain = (self.dkim_domain or "").lower()
+        if domain and sender != domain and not sender.endswith("." + domain):
+            # DMARC alignment: a signature for another domain does not vouch for From.
+            raise ValueError(f"BRAISE_NOTIFIER_DKIM_DOMAIN {domain!r} does not cover {sender!r}")
         return self

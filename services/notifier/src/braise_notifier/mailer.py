@@ -1,7 +1,37 @@
-"""Send e-mail over SMTP, telling transient failures (retry) from permanent ones (give up)."""
+"""Send e-mail over SMTP, DKIM-signed when a key is configured, telling transient failures
+(retry) from permanent ones (give up)."""
 
 import smtplib
+from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import getaddresses, parseaddr
+from pathlib import Path
+
+import dkim
+from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+
+# How a digest is written on the wire. Bodies are 7-bit (quoted-printable or base64), so no
+# relay re-encodes them and breaks the DKIM body hash. Headers set with `set_raw` are written
+# as they are ("none"): List-Unsubscribe must carry `<https://...>` unfolded (RFC 2369, RFC 8058),
+# and a token folded by the serializer would become an RFC 2047 encoded-word no client reads.
+MAIL_POLICY = SMTP.clone(cte_type="7bit", refold_source="none")
+
+# What the signature covers: whatever a reader or a mailbox provider acts upon (RFC 8058 §4
+# wants both List-Unsubscribe headers signed).
+SIGNED_HEADERS = (
+    "From",
+    "To",
+    "Subject",
+    "Date",
+    "Message-ID",
+    "Reply-To",
+    "MIME-Version",
+    "Content-Type",
+    "List-Unsubscribe",
+    "List-Unsubscribe-Post",
+    "Auto-Submitted",
+)
 
 
 class TransientMailError(RuntimeError):
@@ -12,24 +42,71 @@ class PermanentMailError(RuntimeError):
     """The server refused the message for good (5xx). Do not retry."""
 
 
+class DkimKeyError(ValueError):
+    """The configured DKIM private key cannot be read or is not an RSA key in PEM form."""
+
+
+@dataclass(frozen=True)
+class DkimKey:
+    """A DKIM signing identity: `selector._domainkey.domain` publishes its public half."""
+
+    selector: str
+    domain: str
+    private_pem: bytes
+
+    @classmethod
+    def load(cls, *, selector: str, domain: str, path: Path) -> "DkimKey":
+        """Read and check a PEM private key (PKCS#1 or PKCS#8), or raise DkimKeyError."""
+        try:
+            pem = path.read_bytes()
+            parse_pem_private_key(pem)
+        except (OSError, UnparsableKeyError) as exc:
+            raise DkimKeyError(f"DKIM key {path}: {exc}") from exc
+        return cls(selector, domain, pem)
+
+    def sign(self, raw: bytes) -> bytes:
+        """Return the message with its DKIM-Signature header on top (relaxed/relaxed)."""
+        header = dkim.sign(
+            raw,
+            self.selector.encode(),
+            self.domain.encode(),
+            self.private_pem,
+            canonicalize=(b"relaxed", b"relaxed"),
+            include_headers=[h.lower().encode() for h in SIGNED_HEADERS],
+        )
+        return bytes(header) + raw
+
+
+def wire_bytes(message: EmailMessage, dkim_key: DkimKey | None = None) -> bytes:
+    """Return the message as it goes on the wire: CRLF lines, signed when a key is given."""
+    raw = message.as_bytes(policy=MAIL_POLICY)
+    return dkim_key.sign(raw) if dkim_key is not None else raw
+
+
 class Mailer:
     """One SMTP connection per message: simple, and nothing half-open survives a failure."""
 
-    def __init__(self, host: str, port: int, timeout_s: float = 20.0) -> None:
+    def __init__(
+        self, host: str, port: int, timeout_s: float = 20.0, dkim_key: DkimKey | None = None
+    ) -> None:
         self.host = host
         self.port = port
         self.timeout_s = timeout_s
+        self.dkim_key = dkim_key
 
     def send(self, message: EmailMessage) -> None:
         """Send message; raise TransientMailError or PermanentMailError when not accepted."""
+        raw = wire_bytes(message, self.dkim_key)
+        sender = parseaddr(str(message["From"]))[1]
+        recipients = [address for _, address in getaddresses(message.get_all("To", []))]
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
-                refused = smtp.send_message(message)
+                refused = smtp.sendmail(sender, recipients, raw)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients) from exc
         except smtplib.SMTPResponseException as exc:
-            raw = exc.smtp_error
-            text = raw.decode(errors="replace") if isinstance(raw, bytes) else str(raw)
+            raw_error = exc.smtp_error
+            text = raw_error.decode(errors="replace") if isinstance(raw_error, bytes) else raw_error
             error = f"{exc.smtp_code} {text}"
             if 400 <= exc.smtp_code < 500:
                 raise TransientMailError(error) from exc

@@ -4,12 +4,13 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from braise_notifier.catalogs import Texts
 from braise_notifier.compose import Digest
+from braise_notifier.mailer import MAIL_POLICY
 from braise_notifier.tokens import LinkClaims, LinkSigner, Purpose
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -47,8 +48,13 @@ def unsubscribe_url(digest: Digest, signer: LinkSigner, public_url: str) -> str:
     return f"{public_url}/v1/unsubscribe?{urlencode({'token': token})}"
 
 
+def preferences_link(digest: Digest, preferences_url: str) -> str:
+    """Return where the reader changes frequency, language or consent (`{consultant_id}` filled)."""
+    return preferences_url.replace("{consultant_id}", quote(digest.reader.id, safe=""))
+
+
 def render_parts(
-    digest: Digest, texts: Texts, signer: LinkSigner, public_url: str
+    digest: Digest, texts: Texts, signer: LinkSigner, public_url: str, *, preferences_url: str
 ) -> tuple[str, str]:
     """Return the HTML and plain-text bodies."""
     sections = [
@@ -75,7 +81,14 @@ def render_parts(
         "cooling_badge": texts.get("cooling.badge"),
         "signature": texts.get("footer.signature"),
         "footer_why": texts.get("footer.why"),
-        "footer_unsubscribe": texts.get("footer.unsubscribe"),
+        # SpamAssassin's END_FUTURE_EMAILS reads "Stop these messages" as spam: the link says
+        # "Unsubscribe", the word every mailbox user looks for.
+        "footer_unsubscribe": texts.get("footer.unsubscribe_link"),
+        "footer_preferences": texts.get("footer.preferences"),
+        "preferences_url": preferences_link(digest, preferences_url),
+        "preheader": texts.get(
+            "preheader", first=digest.reader.first_name, count=len(digest.suggestions)
+        ),
         "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
     }
     html = _env.get_template("digest.html").render(context)
@@ -89,13 +102,14 @@ def build_email(
     *,
     signer: LinkSigner,
     public_url: str,
+    preferences_url: str,
     mail_from: str,
     reply_to: str,
     now: datetime | None = None,
 ) -> EmailMessage:
     """Return the multipart e-mail of a digest, with its unsubscribe headers."""
-    html, text = render_parts(digest, texts, signer, public_url)
-    message = EmailMessage()
+    html, text = render_parts(digest, texts, signer, public_url, preferences_url=preferences_url)
+    message = EmailMessage(policy=MAIL_POLICY)
     domain = mail_from.rsplit("@", 1)[-1].rstrip(">") or "braise.local"
     message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)
     message["Date"] = format_datetime(now or datetime.now(UTC))
@@ -103,7 +117,8 @@ def build_email(
     message["Reply-To"] = reply_to
     message["To"] = formataddr((digest.reader.name, digest.reader.email))
     message["Subject"] = digest.subject
-    message["List-Unsubscribe"] = f"<{unsubscribe_url(digest, signer, public_url)}>"
+    # Written as is (RFC 2369, RFC 8058): the policy folds the other headers, never this one.
+    message.set_raw("List-Unsubscribe", f"<{unsubscribe_url(digest, signer, public_url)}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     message["Auto-Submitted"] = "auto-generated"
     message["X-Braise-Period"] = digest.period

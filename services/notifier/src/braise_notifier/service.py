@@ -1,15 +1,16 @@
-"""Plan digests and send one: the ledger makes each (period, consultant) happen once."""
+"""Send one digest: the ledger makes each (period, consultant) happen once."""
 
 import json
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
 
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.catalogs import texts
@@ -28,9 +29,9 @@ from braise_notifier.db import (
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.render import build_email
-from braise_notifier.schedule import current_period
+from braise_notifier.spread import week_of
 from braise_notifier.tokens import LinkSigner
-from braise_shared.candidates import RevivalCandidate
+from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds
 
@@ -62,6 +63,18 @@ class MailSender(Protocol):
         ...
 
 
+class ProposalReservations(Protocol):
+    """The spread cap (`braise_notifier.spread`): places of a person in readers' digests."""
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        """Reserve proposing person to reader this week; False when the cap is reached."""
+        ...
+
+    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
+        """Give back the reader's places in these people's sets."""
+        ...
+
+
 class EventSink(Protocol):
     """Where digest.sent goes (the stream)."""
 
@@ -70,107 +83,30 @@ class EventSink(Protocol):
         ...
 
 
-def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
-    """Record (period, consultant) digests not yet in the ledger; return those to enqueue.
-
-    Rows still planned, or sending with an expired lease, are returned again: their task may
-    have been lost. Sent, failed and empty rows are final.
-    """
-    if not wanted:
-        return []
-    now = datetime.now(UTC)
-    with unit_of_work(factory) as session:
-        existing = {
-            (r.period, r.consultant_id): r
-            for r in session.scalars(
-                select(DigestRow).where(
-                    DigestRow.period.in_({p for p, _ in wanted}),
-                    DigestRow.consultant_id.in_({c for _, c in wanted}),
-                )
-            )
-        }
-        for period, cid in wanted:
-            if (period, cid) not in existing:
-                session.add(
-                    DigestRow(
-                        period=period,
-                        consultant_id=cid,
-                        state=PLANNED,
-                        attempts=0,
-                        created_at=now,
-                        event_published=False,
-                    )
-                )
-    return [
-        key for key in wanted if key not in existing or existing[key].state in (PLANNED, SENDING)
-    ]
-
-
-def unfinished(
-    factory: sessionmaker[Session], *, lease: timedelta, since: timedelta = timedelta(days=14)
-) -> list[tuple[str, str, float]]:
-    """Return (period, consultant, delay in s) of digests left planned or sending, to enqueue again.
-
-    A sending row is retried once its lease has run out (its worker died); the delay says when.
-    """
-    now = datetime.now(UTC)
-    with factory() as session:
-        rows = session.scalars(
-            select(DigestRow).where(
-                DigestRow.state.in_((PLANNED, SENDING)), DigestRow.created_at >= now - since
-            )
-        )
-        out = []
-        for row in rows:
-            delay = 0.0
-            if row.state == SENDING and row.claimed_at is not None:
-                delay = max(0.0, (row.claimed_at + lease - now).total_seconds())
-            out.append((row.period, row.consultant_id, delay))
-    return sorted(out)
-
-
-def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, str]]:
-    """Return (period, consultant) for every subscribed consultant due a digest today."""
-    with factory() as session:
-        rows = session.scalars(select(RecipientRow).where(RecipientRow.unsubscribed.is_(False)))
-        wanted = []
-        for row in rows:
-            period = current_period(today, frequency=row.frequency, day_of_week=row.day_of_week)
-            if period is not None:
-                wanted.append((period, row.id))
-    return sorted(wanted)
-
-
-def everyone_for(factory: sessionmaker[Session], period: str) -> list[tuple[str, str]]:
-    """Return (period, consultant) for every subscribed, unpaused consultant (operator run)."""
-    with factory() as session:
-        ids = session.scalars(
-            select(RecipientRow.id).where(
-                RecipientRow.unsubscribed.is_(False), RecipientRow.frequency != "paused"
-            )
-        )
-        return sorted((period, cid) for cid in ids)
-
-
 @dataclass
 class DigestService:
     """Sends the digest of one (period, consultant), at most once per ledger row.
 
     `max_dormant` and `max_cooling` (from the settings) are how many people of each stage a
-    digest holds: the graph is asked for that many, and the digest says what it answered.
+    digest holds. To send, the graph is asked for `spare` more of each, and each person is
+    reserved under the spread cap before composing: one already proposed to enough readers
+    this week is replaced by the next. A preview reserves nothing.
     """
 
     factory: sessionmaker[Session]
     graph: CandidateSource
     mailer: MailSender
     events: EventSink
+    spread: ProposalReservations
     signer: LinkSigner
     kinds: InteractionKinds
     public_url: str
+    preferences_url: str
     mail_from: str
     reply_to: str
     max_dormant: int
     max_cooling: int
+    spare: int = 3
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 24
 
@@ -191,10 +127,12 @@ class DigestService:
                 row.state = FAILED
                 row.error = f"gave up after {row.attempts} attempts; last error: {row.error}"
                 return FAILED
+            # The week of the spread cap: fixed at planning, the same for every attempt.
+            week = week_of(row.created_at)
         if not self._claim(period, consultant_id, now):
             return "busy"
         try:
-            return self._send_claimed(period, consultant_id)
+            return self._send_claimed(period, consultant_id, week)
         except RetryLaterError:
             self._release(period, consultant_id)
             raise
@@ -232,31 +170,101 @@ class DigestService:
                     setattr(row, name, value)
 
     def compose_for(self, period: str, consultant_id: str) -> Digest | None:
-        """Compose the digest of a consultant (None if they may not receive one)."""
+        """Compose the digest of a consultant as it would be sent now, reserving nobody
+        (a preview); None if they may not receive one."""
+        reader = self._reader(consultant_id)
+        if reader is None:
+            return None
+        candidates = self._candidates(consultant_id, spare=0)
+        return self._compose(reader, period, candidates)
+
+    def _reader(self, consultant_id: str) -> Reader | None:
         with self.factory() as session:
             recipient = session.get(RecipientRow, consultant_id)
         if recipient is None or recipient.unsubscribed or recipient.frequency == "paused":
             return None
-        reader = Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
+        return Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
+
+    def _candidates(self, consultant_id: str, *, spare: int) -> list[RevivalCandidate]:
         try:
-            candidates = self.graph.candidates(
-                consultant_id, dormant=self.max_dormant, cooling=self.max_cooling
+            return self.graph.candidates(
+                consultant_id,
+                dormant=min(MAX_PER_STAGE, self.max_dormant + spare) if self.max_dormant else 0,
+                cooling=min(MAX_PER_STAGE, self.max_cooling + spare) if self.max_cooling else 0,
             )
         except GraphUnavailableError as exc:
             raise RetryLaterError(str(exc)) from exc
-        return compose(
-            reader,
-            period,
-            candidates,
-            texts=texts(reader.locale),
-            kinds=self.kinds,
-        )
 
-    def _send_claimed(self, period: str, consultant_id: str) -> str:
-        digest = self.compose_for(period, consultant_id)
-        if digest is None:
+    def _compose(self, reader: Reader, period: str, candidates: list[RevivalCandidate]) -> Digest:
+        return compose(reader, period, candidates, texts=texts(reader.locale), kinds=self.kinds)
+
+    def _reserve(
+        self, week: str, reader_id: str, candidates: list[RevivalCandidate], held: list[str]
+    ) -> list[RevivalCandidate]:
+        """Keep the best candidates of each stage that the spread cap lets this reader have,
+        adding each reserved person to `held`."""
+        room = {"dormant": self.max_dormant, "cooling": self.max_cooling}
+        chosen = []
+        for candidate in candidates:
+            if room[candidate.stage] == 0:
+                continue
+            try:
+                reserved = self.spread.reserve(week, reader_id, candidate.other_id)
+            except (RedisError, OSError) as exc:
+                raise RetryLaterError(f"spread cap unavailable: {exc}") from exc
+            if reserved:
+                held.append(candidate.other_id)
+                chosen.append(candidate)
+                room[candidate.stage] -= 1
+            else:
+                log.info("spread cap: %s already proposed enough this week", candidate.other_id)
+        return chosen
+
+    def _unreserve(self, week: str, reader_id: str, people: list[str]) -> None:
+        """Give back places; if Redis is away, they lapse with the week's sets."""
+        if not people:
+            return
+        try:
+            self.spread.release(week, reader_id, people)
+        except (RedisError, OSError) as exc:
+            log.error("spread cap: %s's places for %s not given back: %s", reader_id, people, exc)
+        people.clear()
+
+    def _send_claimed(self, period: str, consultant_id: str, week: str) -> str:
+        held: list[str] = []  # people reserved for this digest, given back unless it is sent
+        try:
+            written = self._reserve_and_write(period, consultant_id, week, held)
+            if isinstance(written, str):
+                return written
+            digest, message = written
+            self.mailer.send(message)
+        except TransientMailError as exc:
+            self._unreserve(week, consultant_id, held)
+            self._release(period, consultant_id, error=str(exc))
+            raise RetryLaterError(str(exc)) from exc
+        except PermanentMailError as exc:
+            self._unreserve(week, consultant_id, held)
+            log.error("digest %s for %s refused for good: %s", period, consultant_id, exc)
+            self._finish(period, consultant_id, FAILED, error=str(exc))
+            return FAILED
+        except BaseException:
+            self._unreserve(week, consultant_id, held)
+            raise
+        return self._sent(period, consultant_id, digest, message)
+
+    def _reserve_and_write(
+        self, period: str, consultant_id: str, week: str, held: list[str]
+    ) -> tuple[Digest, EmailMessage] | str:
+        """Return the digest and its message, or the final state when there is none to send."""
+        reader = self._reader(consultant_id)
+        if reader is None:
             self._finish(period, consultant_id, SKIPPED, error="unsubscribed, paused or unknown")
             return SKIPPED
+        candidates = self._candidates(consultant_id, spare=self.spare)
+        digest = self._compose(reader, period, self._reserve(week, reader.id, candidates, held))
+        proposed = {s.other_id for s in digest.suggestions}
+        self._unreserve(week, reader.id, [p for p in held if p not in proposed])
+        held[:] = sorted(proposed)
         if digest.is_empty():
             self._finish(period, consultant_id, EMPTY)
             return EMPTY
@@ -265,18 +273,14 @@ class DigestService:
             texts(digest.reader.locale),
             signer=self.signer,
             public_url=self.public_url,
+            preferences_url=self.preferences_url,
             mail_from=self.mail_from,
             reply_to=self.reply_to,
         )
-        try:
-            self.mailer.send(message)
-        except TransientMailError as exc:
-            self._release(period, consultant_id, error=str(exc))
-            raise RetryLaterError(str(exc)) from exc
-        except PermanentMailError as exc:
-            log.error("digest %s for %s refused for good: %s", period, consultant_id, exc)
-            self._finish(period, consultant_id, FAILED, error=str(exc))
-            return FAILED
+        return digest, message
+
+    def _sent(self, period: str, consultant_id: str, digest: Digest, message: EmailMessage) -> str:
+        """Record a sent digest (its reservations stay) and publish digest.sent."""
         suggestions = [
             {"consultant_id": s.other_id, "stage": s.stage, "gesture": s.gesture_kind}
             for s in digest.suggestions

@@ -17,9 +17,10 @@ from prometheus_client import multiprocess
 
 from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
+from braise_notifier.planning import due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
-from braise_notifier.service import RetryLaterError, due_today, everyone_for, plan, unfinished
+from braise_notifier.service import RetryLaterError
 from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
 from braise_shared.metrics import DIGESTS, serve_metrics
 

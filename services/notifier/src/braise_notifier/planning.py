@@ -1,0 +1,92 @@
+"""Plan digests: which (period, consultant) are due, recorded once in the ledger, and which
+a dead worker left unfinished."""
+
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from braise_notifier.db import PLANNED, SENDING, DigestRow, RecipientRow, unit_of_work
+from braise_notifier.schedule import current_period
+
+
+def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Record (period, consultant) digests not yet in the ledger; return those to enqueue.
+
+    Rows still planned, or sending with an expired lease, are returned again: their task may
+    have been lost. Sent, failed and empty rows are final.
+    """
+    if not wanted:
+        return []
+    now = datetime.now(UTC)
+    with unit_of_work(factory) as session:
+        existing = {
+            (r.period, r.consultant_id): r
+            for r in session.scalars(
+                select(DigestRow).where(
+                    DigestRow.period.in_({p for p, _ in wanted}),
+                    DigestRow.consultant_id.in_({c for _, c in wanted}),
+                )
+            )
+        }
+        for period, cid in wanted:
+            if (period, cid) not in existing:
+                session.add(
+                    DigestRow(
+                        period=period,
+                        consultant_id=cid,
+                        state=PLANNED,
+                        attempts=0,
+                        created_at=now,
+                        event_published=False,
+                    )
+                )
+    return [
+        key for key in wanted if key not in existing or existing[key].state in (PLANNED, SENDING)
+    ]
+
+
+def unfinished(
+    factory: sessionmaker[Session], *, lease: timedelta, since: timedelta = timedelta(days=14)
+) -> list[tuple[str, str, float]]:
+    """Return (period, consultant, delay in s) of digests left planned or sending, to enqueue again.
+
+    A sending row is retried once its lease has run out (its worker died); the delay says when.
+    """
+    now = datetime.now(UTC)
+    with factory() as session:
+        rows = session.scalars(
+            select(DigestRow).where(
+                DigestRow.state.in_((PLANNED, SENDING)), DigestRow.created_at >= now - since
+            )
+        )
+        out = []
+        for row in rows:
+            delay = 0.0
+            if row.state == SENDING and row.claimed_at is not None:
+                delay = max(0.0, (row.claimed_at + lease - now).total_seconds())
+            out.append((row.period, row.consultant_id, delay))
+    return sorted(out)
+
+
+def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, str]]:
+    """Return (period, consultant) for every subscribed consultant due a digest today."""
+    with factory() as session:
+        rows = session.scalars(select(RecipientRow).where(RecipientRow.unsubscribed.is_(False)))
+        wanted = []
+        for row in rows:
+            period = current_period(today, frequency=row.frequency, day_of_week=row.day_of_week)
+            if period is not None:
+                wanted.append((period, row.id))
+    return sorted(wanted)
+
+
+def everyone_for(factory: sessionmaker[Session], period: str) -> list[tuple[str, str]]:
+    """Return (period, consultant) for every subscribed, unpaused consultant (operator run)."""
+    with factory() as session:
+        ids = session.scalars(
+            select(RecipientRow.id).where(
+                RecipientRow.unsubscribed.is_(False), RecipientRow.frequency != "paused"
+            )
+        )
+        return sorted((period, cid) for cid in ids)

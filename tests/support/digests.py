@@ -1,0 +1,126 @@
+"""Digests composed without servers: FR and EN, dormant and cooling, short and very long names."""
+
+from datetime import UTC, date, datetime
+from email.message import EmailMessage
+
+from braise_notifier.catalogs import texts
+from braise_notifier.compose import Digest, Reader, compose
+from braise_notifier.render import build_email, render_parts
+from braise_notifier.tokens import LinkSigner
+from braise_shared.candidates import (
+    AskNewsGesture,
+    AskNewsParams,
+    CandidateStage,
+    CongratulateGesture,
+    CongratulateParams,
+    Gesture,
+    InviteGesture,
+    LastSeenParams,
+    LastSeenReason,
+    RevivalCandidate,
+    SharedReason,
+    ShareGesture,
+    ShareParams,
+    TopicsParams,
+    WasStrongParams,
+    WasStrongReason,
+)
+from braise_shared.interactions import load_kinds
+
+PERIOD = "2026-W48"
+PUBLIC_URL = "https://braise.example.org"
+PREFERENCES_URL = "https://braise.example.org/preferences/{consultant_id}"
+SIGNER = LinkSigner("sample-link-secret-" * 3, ttl_s=30 * 86_400)
+LONG_NAME = "Marie-Bérengère de La Tour d'Auvergne-Lauraguais"
+
+
+def candidate(n: int, name: str, stage: CandidateStage, gesture: Gesture) -> RevivalCandidate:
+    """Return a candidate with the usual facts: a strong past, a last exchange, shared tags."""
+    return RevivalCandidate(
+        other_id=f"00000000-0000-4000-8000-{n:012d}",
+        other_name=name,
+        stage=stage,
+        score=0.5,
+        components={"past": 0.8},
+        strength=0.9,
+        peak=12.0,
+        last_at=datetime(2024, 6, 1, tzinfo=UTC),
+        gesture=gesture,
+        reasons=[
+            WasStrongReason(
+                params=WasStrongParams(
+                    peak=12.0, peak_at=date(2024, 3, 2), kinds={"mission_together": 1, "lunch": 2}
+                )
+            ),
+            LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
+            SharedReason(params=TopicsParams(topics=["Python", "Voile", "Énergie"])),
+        ],
+    )
+
+
+def _people() -> list[RevivalCandidate]:
+    return [
+        candidate(1, "Karim Benali", "dormant", ShareGesture(params=ShareParams(topic="Voile"))),
+        candidate(
+            2,
+            LONG_NAME,
+            "dormant",
+            CongratulateGesture(params=CongratulateParams(news_kind="skill", news="Kubernetes")),
+        ),
+        candidate(
+            3,
+            "Zoé Martin",
+            "dormant",
+            AskNewsGesture(params=AskNewsParams(project="Migration SAP chez Enedis")),
+        ),
+        candidate(4, "Léa Dubois", "cooling", InviteGesture()),
+        candidate(5, "Jean-Christophe Vandenberghe", "cooling", InviteGesture()),
+    ]
+
+
+def sample_digests() -> dict[str, Digest]:
+    """Return digests by name: every layout case a reader may get, in French and in English."""
+    people = _people()
+    cases = {
+        "full": people,
+        "dormant-long-name": [people[1]],
+        "cooling-only": people[3:],
+    }
+    out = {}
+    for locale in ("fr", "en"):
+        for case, chosen in cases.items():
+            reader = Reader(
+                "00000000-0000-4000-8000-000000000099",
+                "Camille Martin" if case != "dormant-long-name" else LONG_NAME,
+                "camille.martin@example.org",
+                locale,
+            )
+            out[f"{locale}-{case}"] = compose(
+                reader, PERIOD, chosen, texts=texts(locale), kinds=load_kinds()
+            )
+    return out
+
+
+def sample_html(digest: Digest) -> str:
+    """Return the HTML body of a digest."""
+    html, _text = render_parts(
+        digest,
+        texts(digest.reader.locale),
+        SIGNER,
+        PUBLIC_URL,
+        preferences_url=PREFERENCES_URL,
+    )
+    return html
+
+
+def sample_email(digest: Digest) -> EmailMessage:
+    """Return the e-mail of a digest, as the notifier builds it."""
+    return build_email(
+        digest,
+        texts(digest.reader.locale),
+        signer=SIGNER,
+        public_url=PUBLIC_URL,
+        preferences_url=PREFERENCES_URL,
+        mail_from="Braise <reseau@braise.example.org>",
+        reply_to="equipe@braise.example.org",
+    )

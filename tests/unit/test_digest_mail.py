@@ -1,0 +1,114 @@
+"""A digest as it goes on the wire: unfolded List-Unsubscribe, 7-bit body, DKIM signature."""
+
+import re
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from braise_cli.stack.mailkey import dns_txt, ensure_dkim_key
+from braise_notifier.bootstrap import dkim_key
+from braise_notifier.config import NotifierSettings
+from braise_notifier.mailer import DkimKey, DkimKeyError, wire_bytes
+from tests.support.digests import sample_digests, sample_email
+from tests.support.mail import LIST_UNSUBSCRIBE, dkim_verifies, raw_headers
+
+DIGESTS = sample_digests()
+
+
+@pytest.mark.parametrize("name", sorted(DIGESTS))
+def test_list_unsubscribe_is_one_plain_uri_in_the_raw_bytes(name: str) -> None:
+    raw = wire_bytes(sample_email(DIGESTS[name]))
+
+    [value] = raw_headers(raw, "List-Unsubscribe")
+    assert LIST_UNSUBSCRIBE.match(value), value
+    assert value.startswith("<https://braise.example.org/v1/unsubscribe?token=")
+    assert len(value) > 78  # long enough that a folding serializer would have encoded it
+    assert re.search(rb"^List-Unsubscribe: <https://[^\r\n]+>\r\n", raw, re.M)
+    assert raw_headers(raw, "List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"]
+
+
+def test_the_wire_form_is_7_bit_with_crlf_lines_and_folded_other_headers() -> None:
+    raw = wire_bytes(sample_email(DIGESTS["fr-full"]))
+
+    assert raw.isascii()  # quoted-printable or base64 bodies: no relay re-encodes them
+    assert b"\n" not in raw.replace(b"\r\n", b"")
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    long_lines = [
+        line for line in head.split(b"\r\n") if len(line) > 78 and b"List-Unsubscribe" not in line
+    ]
+    assert long_lines == []
+    encoded_words = re.findall(rb"=\?[^?]+\?[qQbB]\?[^?]*\?=", head)
+    assert encoded_words  # the subject and names with accents
+    assert max(len(word) for word in encoded_words) <= 75  # RFC 2047
+
+
+def test_dkim_signature_verifies_against_the_published_key_and_breaks_on_tampering(
+    tmp_path: Path,
+) -> None:
+    files = ensure_dkim_key(tmp_path / "dkim")
+    key = DkimKey.load(selector=files.selector, domain=files.domain, path=files.private_key)
+    raw = wire_bytes(sample_email(DIGESTS["en-full"]), key)
+
+    assert raw.startswith(b"DKIM-Signature: v=1; a=rsa-sha256; c=relaxed/relaxed;")
+    [signature] = raw_headers(raw, "DKIM-Signature")
+    signed = re.search(r"h=([^;]+);", signature)
+    assert signed is not None
+    assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= {
+        h.strip() for h in signed.group(1).split(":")
+    }
+    assert dkim_verifies(raw, files)
+    assert not dkim_verifies(raw.replace(b"Camille", b"Camilla"), files)
+    assert not dkim_verifies(raw.replace(b"token=", b"token=x"), files)
+
+
+def test_the_local_key_is_made_once_and_its_record_is_published_beside_it(
+    tmp_path: Path,
+) -> None:
+    first = ensure_dkim_key(tmp_path)
+    pem = first.private_key.read_bytes()
+    again = ensure_dkim_key(tmp_path)
+
+    assert again.private_key.read_bytes() == pem
+    assert first.private_key.stat().st_mode & 0o077 == 0
+    record = first.dns_record.read_text()
+    assert record.startswith("braise-local._domainkey.braise.example.org. IN TXT (")
+    strings = re.findall(r'"([^"]*)"', record)
+    assert all(len(s) <= 255 for s in strings)
+    assert "".join(strings) == dns_txt(pem)
+
+
+def test_digests_are_signed_only_when_selector_domain_and_key_are_all_set(
+    tmp_path: Path,
+) -> None:
+    files = ensure_dkim_key(tmp_path)
+    assert dkim_key(NotifierSettings()) is None
+    signing = NotifierSettings(
+        dkim_selector="s1",
+        dkim_domain="braise.example.org",
+        dkim_private_key_path=files.private_key,
+    )
+    key = dkim_key(signing)
+    assert key is not None
+    assert (key.selector, key.domain) == ("s1", "braise.example.org")
+    with pytest.raises(ValidationError, match="or none"):
+        NotifierSettings(dkim_selector="s1", dkim_domain="braise.example.org")
+    with pytest.raises(ValidationError, match="does not cover"):
+        NotifierSettings(
+            dkim_selector="s1", dkim_domain="other.example", dkim_private_key_path=files.private_key
+        )
+    # A signature for the parent domain covers a sender of a subdomain (DMARC, relaxed).
+    NotifierSettings(
+        mail_from="Braise <reseau@mail.braise.example.org>",
+        dkim_selector="s1",
+        dkim_domain="braise.example.org",
+        dkim_private_key_path=files.private_key,
+    )
+
+
+def test_an_unreadable_or_foreign_key_stops_the_notifier_at_start(tmp_path: Path) -> None:
+    not_a_key = tmp_path / "key.pem"
+    not_a_key.write_text("hello")
+    for path in (not_a_key, tmp_path / "missing.pem"):
+        with pytest.raises(DkimKeyError, match=str(path)):
+            DkimKey.load(selector="s1", domain="braise.example.org", path=path)

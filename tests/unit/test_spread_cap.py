@@ -1,0 +1,237 @@
+"""The spread cap as the digest service uses it, with fakes: people are reserved before a
+digest is composed, replaced when full, and given back unless the digest is sent."""
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from braise_notifier import service as service_module
+from braise_notifier.compose import Digest, compose
+from braise_notifier.db import (
+    PLANNED,
+    DigestRow,
+    RecipientRow,
+    make_engine,
+    session_factory,
+    unit_of_work,
+)
+from braise_notifier.mailer import PermanentMailError, TransientMailError
+from braise_notifier.service import DigestService, RetryLaterError
+from braise_notifier.spread import week_of
+from braise_notifier.tokens import LinkSigner
+from braise_shared.candidates import CandidateStage, InviteGesture, RevivalCandidate
+from braise_shared.interactions import load_kinds
+from tests.support.digests import candidate
+
+PERIOD = "2026-W48"
+PLANNED_AT = datetime(2026, 11, 23, 8, tzinfo=UTC)
+WEEK = week_of(PLANNED_AT)
+READER = "00000000-0000-4000-8000-000000000099"
+
+
+class FakeSpread:
+    """The spread cap in memory: same contract as the Redis one."""
+
+    def __init__(self, cap: int) -> None:
+        self.cap = cap
+        self.readers: dict[tuple[str, str], set[str]] = {}
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        held = self.readers.setdefault((week, person_id), set())
+        if reader_id not in held and len(held) >= self.cap:
+            return False
+        held.add(reader_id)
+        return True
+
+    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
+        for person_id in person_ids:
+            self.readers.get((week, person_id), set()).discard(reader_id)
+
+    def of(self, person_id: str) -> set[str]:
+        return self.readers.get((WEEK, person_id), set())
+
+
+class FakeGraph:
+    def __init__(self, answer: list[RevivalCandidate]) -> None:
+        self.answer = answer
+        self.asked: list[tuple[int, int]] = []
+
+    def candidates(
+        self, consultant_id: str, *, dormant: int, cooling: int
+    ) -> list[RevivalCandidate]:
+        self.asked.append((dormant, cooling))
+        return self.answer
+
+
+class FakeMailer:
+    def __init__(self, error: Exception | None = None) -> None:
+        self.error = error
+        self.sent: list[EmailMessage] = []
+
+    def send(self, message: EmailMessage) -> None:
+        if self.error is not None:
+            raise self.error
+        self.sent.append(message)
+
+
+class FakeEvents:
+    def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        return [True for _ in events]
+
+
+def _person(n: int, stage: CandidateStage = "dormant") -> RevivalCandidate:
+    return candidate(n, f"Person {n}", stage, InviteGesture())
+
+
+def _id(n: int) -> str:
+    return _person(n).other_id
+
+
+def _service(
+    tmp_path: Path, answer: list[RevivalCandidate], spread: FakeSpread, mailer: FakeMailer
+) -> tuple[DigestService, FakeGraph]:
+    factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'notifier.db'}"))
+    with unit_of_work(factory) as session:
+        session.add(
+            RecipientRow(
+                id=READER,
+                name="Camille Martin",
+                email="camille@example.org",
+                locale="fr",
+                frequency="weekly",
+                day_of_week="monday",
+                unsubscribed=False,
+                profile_revision=1,
+                prefs_revision=1,
+            )
+        )
+        session.add(
+            DigestRow(
+                period=PERIOD,
+                consultant_id=READER,
+                state=PLANNED,
+                attempts=0,
+                created_at=PLANNED_AT,
+                event_published=False,
+            )
+        )
+    graph = FakeGraph(answer)
+    digests = DigestService(
+        factory=factory,
+        graph=graph,
+        mailer=mailer,
+        events=FakeEvents(),
+        spread=spread,
+        signer=LinkSigner("secret-" * 6, ttl_s=3600),
+        kinds=load_kinds(),
+        public_url="https://braise.example.org",
+        preferences_url="https://braise.example.org/preferences",
+        mail_from="Braise <reseau@braise.example.org>",
+        reply_to="equipe@braise.example.org",
+        max_dormant=2,
+        max_cooling=1,
+        spare=3,
+    )
+    return digests, graph
+
+
+def _proposed(mailer: FakeMailer) -> list[str]:
+    text = mailer.sent[0].get_body(preferencelist=("plain",))
+    assert text is not None
+    return [n for n in ("Person 1", "Person 2", "Person 3", "Person 4") if n in text.get_content()]
+
+
+def test_a_person_proposed_to_enough_readers_is_replaced_by_the_next_candidate(
+    tmp_path: Path,
+) -> None:
+    spread = FakeSpread(cap=2)
+    spread.readers[WEEK, _id(1)] = {"reader-a", "reader-b"}  # full this week
+    mailer = FakeMailer()
+    digests, graph = _service(tmp_path, [_person(1), _person(2), _person(3)], spread, mailer)
+
+    assert digests.send(PERIOD, READER) == "sent"
+
+    assert graph.asked == [(2 + 3, 1 + 3)]  # a few more than the digest shows
+    assert _proposed(mailer) == ["Person 2", "Person 3"]
+    assert spread.of(_id(1)) == {"reader-a", "reader-b"}
+    assert spread.of(_id(2)) == spread.of(_id(3)) == {READER}
+
+
+def test_a_digest_whose_people_are_all_taken_is_empty_and_holds_nothing(tmp_path: Path) -> None:
+    spread = FakeSpread(cap=1)
+    spread.readers[WEEK, _id(1)] = {"reader-a"}
+    spread.readers[WEEK, _id(4)] = {"reader-b"}
+    digests, _ = _service(tmp_path, [_person(1), _person(4, "cooling")], spread, FakeMailer())
+
+    assert digests.send(PERIOD, READER) == "empty"
+    assert spread.of(_id(1)) == {"reader-a"}
+    assert spread.of(_id(4)) == {"reader-b"}
+
+
+@pytest.mark.parametrize(
+    ("error", "outcome"),
+    [(PermanentMailError("550 no such user"), "failed"), (TransientMailError("451"), "retry")],
+)
+def test_a_digest_not_sent_gives_its_people_back(
+    tmp_path: Path, error: Exception, outcome: str
+) -> None:
+    spread = FakeSpread(cap=1)
+    digests, _ = _service(tmp_path, [_person(1), _person(2)], spread, FakeMailer(error))
+
+    if outcome == "retry":
+        with pytest.raises(RetryLaterError):
+            digests.send(PERIOD, READER)
+    else:
+        assert digests.send(PERIOD, READER) == "failed"
+    assert spread.of(_id(1)) == spread.of(_id(2)) == set()
+
+
+def test_a_retried_digest_takes_its_places_again_and_a_sent_one_keeps_them(
+    tmp_path: Path,
+) -> None:
+    spread = FakeSpread(cap=1)
+    mailer = FakeMailer(TransientMailError("451 later"))
+    digests, _ = _service(tmp_path, [_person(1)], spread, mailer)
+    with pytest.raises(RetryLaterError):
+        digests.send(PERIOD, READER)
+
+    mailer.error = None
+    assert digests.send(PERIOD, READER) == "sent"
+    assert digests.send(PERIOD, READER) == "sent"  # a duplicate task changes nothing
+    assert spread.of(_id(1)) == {READER}
+    assert len(mailer.sent) == 1
+
+
+def test_a_suggestion_dropped_while_composing_is_given_back(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def compose_without_person_1(
+        *args: object, **kwargs: object
+    ) -> Digest:  # no words for person 1's gesture, say
+        digest = compose(*args, **kwargs)  # type: ignore[arg-type]
+        dormant = [s for s in digest.dormant if s.other_id != _id(1)]
+        return Digest(**{**digest.__dict__, "dormant": dormant})
+
+    monkeypatch.setattr(service_module, "compose", compose_without_person_1)
+    spread = FakeSpread(cap=1)
+    mailer = FakeMailer()
+    digests, _ = _service(tmp_path, [_person(1), _person(2)], spread, mailer)
+
+    assert digests.send(PERIOD, READER) == "sent"
+    assert spread.of(_id(1)) == set()
+    assert spread.of(_id(2)) == {READER}
+
+
+def test_a_preview_reserves_nobody(tmp_path: Path) -> None:
+    spread = FakeSpread(cap=1)
+    digests, graph = _service(tmp_path, [_person(1)], spread, FakeMailer())
+
+    digest = digests.compose_for("preview", READER)
+
+    assert digest is not None
+    assert [s.name for s in digest.dormant] == ["Person 1"]
+    assert graph.asked == [(2, 1)]
+    assert spread.readers == {}
