@@ -19,6 +19,7 @@ from neo4j import Driver
 from braise_cli.stack import StackSettings, build_services
 from braise_cli.stack.mailkey import dkim_key_files
 from braise_cli.stack.servers import Server
+from braise_cli.trace import read_lines, trace_event
 from braise_notifier.guard import solicitations
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
@@ -124,7 +125,12 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
             "occurred_at": _iso(3),
         },
     ]
-    assert profiles.post("/v1/interactions/bulk", json={"items": history}).status_code == 201
+    recorded = profiles.post(
+        "/v1/interactions/bulk",
+        json={"items": history},
+        headers={"X-Correlation-ID": "e2e-history"},
+    )
+    assert recorded.status_code == 201
 
     def caught_up() -> bool:
         groups = {g["name"]: g for g in redis_client.xinfo_groups(EVENTS_STREAM)}
@@ -181,3 +187,28 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
         or "afterwork" in idea
         or "Énergie" in text
     )
+    _follow_the_first_mission_through_the_logs(braise.root / "log", ids)
+
+
+def _follow_the_first_mission_through_the_logs(log_dir: Path, ids: dict[str, str]) -> None:
+    """The old mission's event, from the request that recorded it to the digest about it."""
+    lines = list(read_lines(log_dir))
+    pair = {ids["reader"], ids["old_friend"]}
+    [staged, *_] = [
+        line
+        for line in lines
+        if line.get("correlation_id") == "e2e-history"
+        and line.get("msg") == "event staged"
+        and set(line.get("participants", [])) == pair
+    ]
+    path = trace_event(staged["event_id"], lines)
+    services = {line["service"] for line in path}
+    assert {"profiles", "profiles-relay", "graph-consumer", "notifier-consumer"} <= services
+    assert any(line.get("correlation_id") == "e2e-history" for line in path)
+    [digest] = [
+        line
+        for line in path
+        if line["msg"] == "digest sent" and line["consultant_id"] == ids["reader"]
+    ]
+    assert digest["service"] == "notifier-worker"
+    assert ids["old_friend"] in digest["suggested"]

@@ -11,6 +11,8 @@ from pathlib import Path
 import dkim
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
+from braise_shared.metrics import SMTP_SECONDS
+
 # How a digest is written on the wire. Bodies are 7-bit (quoted-printable or base64), so no
 # relay re-encodes them and breaks the DKIM body hash. Headers set with `set_raw` are written
 # as they are ("none"): List-Unsubscribe must carry `<https://...>` unfolded (RFC 2369, RFC 8058),
@@ -100,7 +102,10 @@ class Mailer:
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses(message.get_all("To", []))]
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp:
+            with (
+                SMTP_SECONDS.time(),
+                smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp,
+            ):
                 refused = smtp.sendmail(sender, recipients, raw)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients) from exc

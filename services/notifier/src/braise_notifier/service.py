@@ -294,6 +294,14 @@ class DigestService:
             message_id=str(message["Message-ID"]),
             suggestions=json.dumps(suggestions),
         )
+        log.info(
+            "digest sent",
+            extra={
+                "period": period,
+                "consultant_id": consultant_id,
+                "suggested": [s.other_id for s in digest.suggestions],
+            },
+        )
         with unit_of_work(self.factory) as session:
             row = session.get(DigestRow, (period, consultant_id))
             assert row is not None

@@ -7,12 +7,19 @@ Nothing is read at import: the app reads its settings when Celery first configur
 
 import logging
 import os
+import sys
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import redis
 from celery import Celery, Task
-from celery.signals import beat_init, worker_init, worker_process_shutdown, worker_ready
+from celery.signals import (
+    beat_init,
+    setup_logging,
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+)
 from prometheus_client import multiprocess
 
 from braise_notifier.bootstrap import notifier, settings
@@ -22,6 +29,7 @@ from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
 from braise_notifier.service import RetryLaterError
 from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
+from braise_shared.logs import configure_logging
 from braise_shared.metrics import DIGESTS, serve_metrics
 
 # Ledger states that end a digest, each counted once per send attempt that reached it.
@@ -101,6 +109,12 @@ def _enqueue_unfinished(*, skip: set[tuple[str, str]]) -> int:
         send_digest.apply_async((period, consultant_id), countdown=delay + 0.5)
     log.info("re-enqueued %d unfinished digests", len(rows))
     return len(rows)
+
+
+@setup_logging.connect
+def _json_logs(**_kwargs: object) -> None:
+    """Log like every other Braise process (connecting here keeps Celery's own setup away)."""
+    configure_logging("notifier-beat" if "beat" in sys.argv else "notifier-worker")
 
 
 @worker_init.connect
