@@ -2,8 +2,9 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, and_
 from sqlalchemy.engine import Engine
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from braise_shared.sql import UTCDateTime, unit_of_work
@@ -42,6 +43,19 @@ class RecipientRow(Base):
     unsubscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_revision: Mapped[int] = mapped_column(Integer)
     prefs_revision: Mapped[int] = mapped_column(Integer)
+
+    @hybrid_property
+    def receives_digests(self) -> bool:
+        """Tell whether this person consents to digests now: subscribed and not paused.
+
+        The one place of the rule, in Python and (below) in SQL.
+        """
+        return not self.unsubscribed and self.frequency != "paused"
+
+    @receives_digests.inplace.expression
+    @classmethod
+    def _receives_digests_sql(cls) -> ColumnElement[bool]:
+        return and_(cls.unsubscribed.is_(False), cls.frequency != "paused")
 
 
 class ErasedRow(Base):

@@ -72,7 +72,7 @@ def unfinished(
 def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, str]]:
     """Return (period, consultant) for every subscribed consultant due a digest today."""
     with factory() as session:
-        rows = session.scalars(select(RecipientRow).where(RecipientRow.unsubscribed.is_(False)))
+        rows = session.scalars(select(RecipientRow).where(RecipientRow.receives_digests))
         wanted = []
         for row in rows:
             period = current_period(today, frequency=row.frequency, day_of_week=row.day_of_week)
@@ -84,9 +84,5 @@ def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, st
 def everyone_for(factory: sessionmaker[Session], period: str) -> list[tuple[str, str]]:
     """Return (period, consultant) for every subscribed, unpaused consultant (operator run)."""
     with factory() as session:
-        ids = session.scalars(
-            select(RecipientRow.id).where(
-                RecipientRow.unsubscribed.is_(False), RecipientRow.frequency != "paused"
-            )
-        )
+        ids = session.scalars(select(RecipientRow.id).where(RecipientRow.receives_digests))
         return sorted((period, cid) for cid in ids)

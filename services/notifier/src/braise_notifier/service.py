@@ -181,7 +181,7 @@ class DigestService:
     def _reader(self, consultant_id: str) -> Reader | None:
         with self.factory() as session:
             recipient = session.get(RecipientRow, consultant_id)
-        if recipient is None or recipient.unsubscribed or recipient.frequency == "paused":
+        if recipient is None or not recipient.receives_digests:
             return None
         return Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
 
