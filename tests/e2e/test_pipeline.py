@@ -18,7 +18,7 @@ from neo4j import Driver
 
 from braise_cli.stack import StackSettings, build_services
 from braise_cli.stack.servers import Server
-from braise_notifier.guard import solicitations
+from braise_notifier.guard import tone_faults
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
 from tests.support.processes import wait_until
@@ -168,7 +168,7 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     assert "Léa Dubois" not in text
     idea = next(line for line in text.splitlines() if line.strip().startswith("Une idée"))
     assert "Karim Benali" in idea
-    assert solicitations(idea) == []
+    assert tone_faults(idea) == []
     assert (
         "Migration SAP chez Enedis" in text
         or "Voile" in text

@@ -254,8 +254,7 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
         "Your link was at its strongest in March 2024: a mission together and a lunch (x2).",
         "Last exchange: November 2024.",
         "You share: Python and Voile.",
-        "You both used to reach out.",
         "News: Karim added Kubernetes to their skills.",
-        "Karim knows fields your active network lacks: Énergie.",
+        "Karim knows Énergie well; plenty for the two of you to discover in each other's worlds.",
     ]
     assert (karim.gesture_kind, "Kubernetes" in karim.gesture) == ("congratulate", True)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import assert_never
 
 from braise_notifier.catalogs import MissingMessageError, Texts
-from braise_notifier.guard import SolicitationError, check_gives_first
+from braise_notifier.guard import ToneError, check_tone
 from braise_shared.candidates import (
     AskNewsGesture,
     CandidateStage,
@@ -84,7 +84,7 @@ class Digest:
         return not self.suggestions
 
 
-def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str:
+def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str | None:
     match reason:
         case WasStrongReason(params=p):
             return texts.get(
@@ -96,8 +96,8 @@ def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) ->
             return texts.get("reason.last_seen", when=texts.month(p.last_at))
         case SharedReason(params=p):
             return texts.get("reason.shared", topics=texts.join(p.topics))
-        case ReciprocityReason(params=p):
-            return texts.get(f"reason.reciprocity.{p.who}", name=name)
+        case ReciprocityReason():
+            return None  # it may rank a link; a digest never tells who reached out to whom
         case HookReason(params=p):
             return texts.get(f"reason.hook.{p.news_kind}", name=name, news=p.news)
         case NoveltyReason(params=p):
@@ -145,9 +145,9 @@ def gesture_text(texts: Texts, gesture: Gesture, name: str, seed: str) -> str | 
     for key in texts.pick(prefix, seed):
         text = texts.get(key, name=name, **params)
         try:
-            return check_gives_first(text)
-        except SolicitationError as exc:
-            log.error("gesture variant %s refused by the no-ask guard: %s", key, exc)
+            return check_tone(text, f"gesture {key}")
+        except ToneError as exc:
+            log.error("gesture variant refused: %s", exc)
     return None
 
 
@@ -175,7 +175,8 @@ def compose(
             gesture = None
         if gesture is None:
             continue
-        reasons = [_reason(texts, reason, name, kinds) for reason in candidate.reasons]
+        worded = (_reason(texts, reason, name, kinds) for reason in candidate.reasons)
+        reasons = [text for text in worded if text is not None]
         chosen[candidate.stage].append(
             Suggestion(
                 candidate.other_id,
