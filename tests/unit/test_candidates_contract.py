@@ -33,8 +33,12 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.tags import make_tag
 
 CID = "00000000-0000-4000-8000-000000000001"
+PYTHON = {"key": "python", "label": "Python"}
+VOILE = {"key": "voile", "label": "Voile"}
+KUBERNETES = {"key": "kubernetes", "label": "Kubernetes"}
 
 
 def _wire(**changes: Any) -> dict[str, Any]:
@@ -58,15 +62,14 @@ def _wire(**changes: Any) -> dict[str, Any]:
                 },
             },
             {"code": "last_seen", "params": {"last_at": "2024-11-20"}},
-            {"code": "shared", "params": {"topics": ["Python", "Voile"]}},
-            {"code": "reciprocity", "params": {"who": "both", "by_me": 2, "by_other": 1}},
+            {"code": "shared", "params": {"topics": [PYTHON, VOILE]}},
             {
                 "code": "hook",
-                "params": {"news_kind": "skill", "news": "Kubernetes", "at": "2026-10-24"},
+                "params": {"news_kind": "skill", "news": KUBERNETES, "at": "2026-10-24"},
             },
-            {"code": "novelty", "params": {"topics": ["Énergie"]}},
+            {"code": "novelty", "params": {"topics": [{"key": "energie", "label": "Énergie"}]}},
         ],
-        "gesture": {"kind": "congratulate", "params": {"news_kind": "skill", "news": "Kubernetes"}},
+        "gesture": {"kind": "congratulate", "params": {"news_kind": "skill", "news": KUBERNETES}},
     }
     candidate.update(changes)
     return {
@@ -84,11 +87,11 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
     assert isinstance(strong, WasStrongReason)
     assert strong.params.peak_at == date(2024, 3, 2)
     assert strong.params.kinds == {"lunch": 2, "mission_together": 1}
-    hook = candidate.reasons[4]
+    hook = candidate.reasons[3]
     assert isinstance(hook, HookReason)
     assert (hook.params.news_kind, hook.params.at) == ("skill", date(2026, 10, 24))
     assert candidate.gesture == CongratulateGesture(
-        params=CongratulateParams(news_kind="skill", news="Kubernetes")
+        params=CongratulateParams(news_kind="skill", news=make_tag("Kubernetes"))
     )
     assert candidate.last_at == datetime(2024, 11, 20, 9, tzinfo=UTC)
     assert answer.model_dump(mode="json") == {**_wire(), "at": "2026-11-23T09:00:00Z"}
@@ -105,9 +108,15 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
         },
         {"code": "last_seen", "params": {"last_at": "2024-03-02", "text": "mars 2024"}},
         {"code": "gossip", "params": {}},
-        {"code": "hook", "params": {"news_kind": "promotion", "news": "CTO", "at": "2026-10-24"}},
-        {"code": "reciprocity", "params": {"who": "me"}},
+        {
+            "code": "hook",
+            "params": {"news_kind": "promotion", "news": KUBERNETES, "at": "2026-10-24"},
+        },
+        # Who reached out to whom may rank a link; it is no reason a digest could word.
+        {"code": "reciprocity", "params": {"who": "me", "by_me": 3, "by_other": 0}},
         {"code": "shared", "params": {"topics": []}},
+        # A label travels with its key, so that the notifier can word it in the reader's language.
+        {"code": "shared", "params": {"topics": ["Python"]}},
     ],
 )
 def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> None:
@@ -121,7 +130,8 @@ def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> Non
         {"kind": "ask_favour", "params": {}},
         {"kind": "share", "params": {}},
         {"kind": "invite", "params": {"topic": "Voile"}},
-        {"kind": "introduce", "params": {"third_name": "Zoé", "topic": "Voile"}},
+        {"kind": "introduce", "params": {"third_name": "Zoé", "topic": VOILE}},
+        {"kind": "share", "params": {"topic": "Voile"}},
     ],
 )
 def test_a_gesture_outside_the_contract_is_refused(gesture: dict[str, Any]) -> None:
@@ -137,11 +147,13 @@ def test_candidates_are_frozen() -> None:
 
 GESTURES: list[Gesture] = [
     *(
-        CongratulateGesture(params=CongratulateParams(news_kind=kind, news="Lyon"))
+        CongratulateGesture(params=CongratulateParams(news_kind=kind, news=make_tag("Lyon")))
         for kind in ("skill", "sector", "city", "mission")
     ),
-    ShareGesture(params=ShareParams(topic="la voile")),
-    IntroduceGesture(params=IntroduceParams(third_id="z", third_name="Zoé", topic="la voile")),
+    ShareGesture(params=ShareParams(topic=make_tag("Voile"))),
+    IntroduceGesture(
+        params=IntroduceParams(third_id="z", third_name="Zoé", topic=make_tag("Voile"))
+    ),
     AskNewsGesture(params=AskNewsParams(project="Migration SAP")),
     InviteGesture(),
 ]

@@ -16,8 +16,6 @@ from braise_shared.candidates import (
     InviteGesture,
     LastSeenParams,
     LastSeenReason,
-    ReciprocityParams,
-    ReciprocityReason,
     RevivalCandidate,
     SharedReason,
     ShareGesture,
@@ -27,6 +25,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.tags import make_tag, make_tags
 
 SAMPLE = {
     "name": "Karim Benali",
@@ -117,15 +116,14 @@ def _candidate(other: str, stage: CandidateStage, gesture: Gesture) -> RevivalCa
                 )
             ),
             LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
-            SharedReason(params=TopicsParams(topics=["Python", "Voile"])),
-            ReciprocityReason(params=ReciprocityParams(who="other", by_me=0, by_other=3)),
+            SharedReason(params=TopicsParams(topics=make_tags(["Python", "Voile"]))),
         ],
     )
 
 
 def test_compose_keeps_what_the_graph_gave_dormant_and_cooling_apart_and_writes_reasons() -> None:
     reader = Reader("r", "Camille Martin", "camille@example.org", "fr")
-    share = ShareGesture(params=ShareParams(topic="Voile"))
+    share = ShareGesture(params=ShareParams(topic=make_tag("Voile")))
     # The graph was asked for three dormant and two cooling people: compose takes them all.
     dormant = [_candidate(f"d{i}", "dormant", share) for i in range(3)]
     cooling = [_candidate(f"c{i}", "cooling", InviteGesture()) for i in range(2)]
@@ -156,7 +154,7 @@ def test_nothing_worth_suggesting_makes_an_empty_digest() -> None:
 
 def test_wording_varies_between_people_and_weeks() -> None:
     reader = Reader("r", "Camille", "c@example.org", "en")
-    gesture = ShareGesture(params=ShareParams(topic="sailing"))
+    gesture = ShareGesture(params=ShareParams(topic=make_tag("sailing")))
     seen = set()
     for week in range(1, 9):
         digest = compose(

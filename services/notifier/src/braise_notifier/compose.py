@@ -24,7 +24,6 @@ from braise_shared.candidates import (
     LastSeenReason,
     NoveltyReason,
     Reason,
-    ReciprocityReason,
     RevivalCandidate,
     SharedReason,
     ShareGesture,
@@ -84,7 +83,7 @@ class Digest:
         return not self.suggestions
 
 
-def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str | None:
+def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str:
     match reason:
         case WasStrongReason(params=p):
             return texts.get(
@@ -95,13 +94,12 @@ def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) ->
         case LastSeenReason(params=p):
             return texts.get("reason.last_seen", when=texts.month(p.last_at))
         case SharedReason(params=p):
-            return texts.get("reason.shared", topics=texts.join(p.topics))
-        case ReciprocityReason():
-            return None  # it may rank a link; a digest never tells who reached out to whom
+            return texts.get("reason.shared", topics=texts.join([t.label for t in p.topics]))
         case HookReason(params=p):
-            return texts.get(f"reason.hook.{p.news_kind}", name=name, news=p.news)
+            return texts.get(f"reason.hook.{p.news_kind}", name=name, news=p.news.label)
         case NoveltyReason(params=p):
-            return texts.get("reason.novelty", name=name, topics=texts.join(p.topics))
+            topics = texts.join([t.label for t in p.topics])
+            return texts.get("reason.novelty", name=name, topics=topics)
         case _:
             assert_never(reason)
 
@@ -126,11 +124,11 @@ def _gesture_message(gesture: Gesture) -> tuple[str, dict[str, str]]:
     """Return the catalog prefix of a gesture's variants and the facts they name."""
     match gesture:
         case CongratulateGesture(params=p):
-            return f"gesture.congratulate.{p.news_kind}", {"news": p.news}
+            return f"gesture.congratulate.{p.news_kind}", {"news": p.news.label}
         case ShareGesture(params=p):
-            return "gesture.share", {"topic": p.topic}
+            return "gesture.share", {"topic": p.topic.label}
         case IntroduceGesture(params=p):
-            return "gesture.introduce", {"third": p.third_name, "topic": p.topic}
+            return "gesture.introduce", {"third": p.third_name, "topic": p.topic.label}
         case AskNewsGesture(params=p):
             return "gesture.ask_news", {"project": p.project}
         case InviteGesture():
@@ -175,8 +173,7 @@ def compose(
             gesture = None
         if gesture is None:
             continue
-        worded = (_reason(texts, reason, name, kinds) for reason in candidate.reasons)
-        reasons = [text for text in worded if text is not None]
+        reasons = [_reason(texts, reason, name, kinds) for reason in candidate.reasons]
         chosen[candidate.stage].append(
             Suggestion(
                 candidate.other_id,
