@@ -11,11 +11,11 @@ import pytest
 from pydantic import ValidationError
 
 from braise_notifier.catalogs import LOCALES, texts
-from braise_notifier.compose import gesture_text
 from braise_notifier.db import RecipientRow, make_engine, session_factory, unit_of_work
 from braise_notifier.graph_client import GraphClient, GraphContractError, GraphUnavailableError
 from braise_notifier.service import DigestService
 from braise_notifier.tokens import LinkSigner
+from braise_notifier.wording import Words, gesture_text
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
@@ -34,6 +34,7 @@ from braise_shared.candidates import (
 )
 from braise_shared.interactions import load_kinds
 from braise_shared.tags import make_tag
+from braise_shared.taxonomy import load_taxonomy
 
 CID = "00000000-0000-4000-8000-000000000001"
 PYTHON = {"key": "python", "label": "Python"}
@@ -163,7 +164,8 @@ GESTURES: list[Gesture] = [
 @pytest.mark.parametrize("gesture", GESTURES, ids=lambda g: g.kind)
 def test_every_gesture_finds_words_from_its_own_parameters(locale: str, gesture: Gesture) -> None:
     for week in range(1, 13):
-        text = gesture_text(texts(locale), gesture, "Karim", f"2026-W{week:02d}:r:o")
+        words = Words(texts(locale), load_kinds(), load_taxonomy())
+        text = gesture_text(words, gesture, "Karim", f"2026-W{week:02d}:r:o")
         assert text is not None
         assert "Karim" in text
         assert "None" not in text
@@ -262,11 +264,13 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
     assert [s.name for s in digest.dormant] == ["Karim"]
     assert digest.cooling == []
     karim = digest.dormant[0]
+    # In the reader's language, tags included; who reached out to whom is never said.
     assert karim.reasons == [
-        "Your link was at its strongest in March 2024: a mission together and a lunch (x2).",
-        "Last exchange: November 2024.",
-        "You share: Python and Voile.",
+        "Your link was at its strongest in March 2024, with a mission together and 2 lunches.",
+        "You last exchanged in November 2024.",
+        "What you have in common: Python and sailing.",
         "News: Karim added Kubernetes to their skills.",
-        "Karim knows Énergie well; plenty for the two of you to discover in each other's worlds.",
+        "Your horizons complement each other; Karim knows energy, and you surely have other "
+        "worlds to share.",
     ]
     assert (karim.gesture_kind, "Kubernetes" in karim.gesture) == ("congratulate", True)

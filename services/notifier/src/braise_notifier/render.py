@@ -75,6 +75,8 @@ def render_parts(
         "cooling_badge": texts.get("cooling.badge"),
         "signature": texts.get("footer.signature"),
         "footer_why": texts.get("footer.why"),
+        "footer_preferences": texts.get("footer.preferences"),
+        "preheader": digest.preheader,
         "footer_unsubscribe": texts.get("footer.unsubscribe"),
         "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
     }

@@ -3,7 +3,7 @@
 import json
 import logging
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
@@ -33,6 +33,7 @@ from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import RevivalCandidate
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds
+from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,7 @@ class DigestService:
     max_cooling: int
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 24
+    taxonomy: Taxonomy = field(default_factory=load_taxonomy)
 
     def send(self, period: str, consultant_id: str) -> str:
         """Send one digest; return the ledger state. Raise RetryLaterError to be retried."""
@@ -250,6 +252,7 @@ class DigestService:
             candidates,
             texts=texts(reader.locale),
             kinds=self.kinds,
+            taxonomy=self.taxonomy,
         )
 
     def _send_claimed(self, period: str, consultant_id: str) -> str:
