@@ -12,6 +12,7 @@ from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore
 from braise_shared.candidates import RevivalCandidates
+from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.graph import new_store
 from tests.support.profiles import admin_headers, consultant_headers
@@ -102,6 +103,10 @@ def _at() -> str:
     return datetime.fromtimestamp(NOW, UTC).isoformat()
 
 
+def _tags(*labels: str) -> list[dict[str, str]]:
+    return [{"key": tag_key(label), "label": label} for label in labels]
+
+
 def _day(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).date().isoformat()
 
@@ -159,18 +164,22 @@ def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
     # Reasons are facts: a code and its parameters; the notifier's catalogs write the words.
     assert all(set(r) == {"code", "params"} for c in body["candidates"] for r in c["reasons"])
     facts = {r["code"]: r["params"] for r in karim["reasons"]}
-    assert list(facts) == ["was_strong", "last_seen", "shared", "reciprocity", "hook", "novelty"]
+    # Who reached out to whom weighs in the score, and is never a reason.
+    assert list(facts) == ["was_strong", "last_seen", "shared", "hook", "novelty"]
+    assert karim["components"]["trust"] == 0.5
     interaction_days = {_day(NOW - 730 * DAY + d * DAY) for d in (0, 30, 90)}
     assert facts["was_strong"]["peak_at"] in interaction_days
     assert facts["was_strong"]["kinds"] == {"lunch": 2, "mission_together": 1}
     assert facts["was_strong"]["peak"] > 10
     assert facts["last_seen"] == {"last_at": _day(NOW - 640 * DAY)}
-    assert facts["shared"] == {"topics": ["Python", "Voile"]}
-    assert facts["hook"] == {"news_kind": "skill", "news": "Kubernetes", "at": _day(NOW - 30 * DAY)}
-    assert facts["novelty"] == {"topics": ["Énergie", "Kubernetes", "SAP"]}
+    # Labels travel with their keys: the notifier words them in the reader's language.
+    assert facts["shared"] == {"topics": _tags("Python", "Voile")}
+    kubernetes = {"key": "kubernetes", "label": "Kubernetes"}
+    assert facts["hook"] == {"news_kind": "skill", "news": kubernetes, "at": _day(NOW - 30 * DAY)}
+    assert facts["novelty"] == {"topics": _tags("Énergie", "Kubernetes", "SAP")}
     assert karim["gesture"] == {
         "kind": "congratulate",
-        "params": {"news_kind": "skill", "news": "Kubernetes"},
+        "params": {"news_kind": "skill", "news": kubernetes},
     }
     # The answer parses into the shared contract the notifier reads.
     assert RevivalCandidates.model_validate(body).candidates[0].other_name == "Karim"

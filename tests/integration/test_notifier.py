@@ -9,7 +9,7 @@ import pytest
 import redis
 from neo4j import Driver
 
-from braise_notifier.guard import solicitations
+from braise_notifier.guard import tone_faults
 from braise_notifier.tokens import LinkSigner, TokenError
 from tests.support import events as ev
 from tests.support.notifier import (
@@ -81,7 +81,7 @@ def test_every_digest_has_both_parts_unsubscribe_headers_guarded_words_and_valid
         assert header(mail, "Message-ID").startswith("<digest.2026-W48.")
         assert header(mail, "Reply-To") == notifier.settings.reply_to
         for line in body["text"].splitlines():
-            assert solicitations(line) == [], line
+            assert tone_faults(line) == [], line
         unsubscribe = header(mail, "List-Unsubscribe").strip("<>")
         links = [unsubscribe] + [w for w in body["text"].split() if "/v1/feedback/" in w]
         assert len(links) == 4  # unsubscribe, done, not now, never

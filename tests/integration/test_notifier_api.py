@@ -23,6 +23,7 @@ from braise_notifier.tokens import LinkClaims
 from braise_shared.candidates import InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
+from braise_shared.taxonomy import load_taxonomy
 from tests.support import events as ev
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
@@ -108,7 +109,7 @@ def test_feedback_links_publish_one_event_per_click(
     token = notifier.signer.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
 
     confirm = client.get("/v1/feedback/done", params={"token": token})
-    assert "Vous avez repris contact avec Karim ?" in confirm.text
+    assert "Vous avez repris contact avec Karim\u202f?" in confirm.text
     assert entries(redis_client, EVENTS_STREAM) == []
     for _ in range(2):
         assert client.post("/v1/feedback/done", params={"token": token}).status_code == 200
@@ -155,6 +156,7 @@ def test_unsubscribe_link_in_a_rendered_digest_verifies(
         [candidate],
         texts=texts("fr"),
         kinds=load_kinds(),
+        taxonomy=load_taxonomy(),
     )
     mail = build_email(
         digest,

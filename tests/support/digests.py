@@ -26,6 +26,8 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.tags import make_tag, make_tags
+from braise_shared.taxonomy import load_taxonomy
 
 PERIOD = "2026-W48"
 PUBLIC_URL = "https://braise.example.org"
@@ -53,19 +55,23 @@ def candidate(n: int, name: str, stage: CandidateStage, gesture: Gesture) -> Rev
                 )
             ),
             LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
-            SharedReason(params=TopicsParams(topics=["Python", "Voile", "Énergie"])),
+            SharedReason(params=TopicsParams(topics=make_tags(["Python", "Voile", "Énergie"]))),
         ],
     )
 
 
 def _people() -> list[RevivalCandidate]:
     return [
-        candidate(1, "Karim Benali", "dormant", ShareGesture(params=ShareParams(topic="Voile"))),
+        candidate(
+            1, "Karim Benali", "dormant", ShareGesture(params=ShareParams(topic=make_tag("Voile")))
+        ),
         candidate(
             2,
             LONG_NAME,
             "dormant",
-            CongratulateGesture(params=CongratulateParams(news_kind="skill", news="Kubernetes")),
+            CongratulateGesture(
+                params=CongratulateParams(news_kind="skill", news=make_tag("Kubernetes"))
+            ),
         ),
         candidate(
             3,
@@ -96,7 +102,12 @@ def sample_digests() -> dict[str, Digest]:
                 locale,
             )
             out[f"{locale}-{case}"] = compose(
-                reader, PERIOD, chosen, texts=texts(locale), kinds=load_kinds()
+                reader,
+                PERIOD,
+                chosen,
+                texts=texts(locale),
+                kinds=load_kinds(),
+                taxonomy=load_taxonomy(),
             )
     return out
 

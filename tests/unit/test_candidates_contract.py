@@ -12,11 +12,11 @@ import pytest
 from pydantic import ValidationError
 
 from braise_notifier.catalogs import LOCALES, texts
-from braise_notifier.compose import gesture_text
 from braise_notifier.db import RecipientRow, make_engine, session_factory, unit_of_work
 from braise_notifier.graph_client import GraphClient, GraphContractError, GraphUnavailableError
 from braise_notifier.service import DigestService
 from braise_notifier.tokens import LinkSigner
+from braise_notifier.wording import Words, gesture_text
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
@@ -34,8 +34,13 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.tags import make_tag
+from braise_shared.taxonomy import load_taxonomy
 
 CID = "00000000-0000-4000-8000-000000000001"
+PYTHON = {"key": "python", "label": "Python"}
+VOILE = {"key": "voile", "label": "Voile"}
+KUBERNETES = {"key": "kubernetes", "label": "Kubernetes"}
 
 
 def _wire(**changes: Any) -> dict[str, Any]:
@@ -59,15 +64,14 @@ def _wire(**changes: Any) -> dict[str, Any]:
                 },
             },
             {"code": "last_seen", "params": {"last_at": "2024-11-20"}},
-            {"code": "shared", "params": {"topics": ["Python", "Voile"]}},
-            {"code": "reciprocity", "params": {"who": "both", "by_me": 2, "by_other": 1}},
+            {"code": "shared", "params": {"topics": [PYTHON, VOILE]}},
             {
                 "code": "hook",
-                "params": {"news_kind": "skill", "news": "Kubernetes", "at": "2026-10-24"},
+                "params": {"news_kind": "skill", "news": KUBERNETES, "at": "2026-10-24"},
             },
-            {"code": "novelty", "params": {"topics": ["Énergie"]}},
+            {"code": "novelty", "params": {"topics": [{"key": "energie", "label": "Énergie"}]}},
         ],
-        "gesture": {"kind": "congratulate", "params": {"news_kind": "skill", "news": "Kubernetes"}},
+        "gesture": {"kind": "congratulate", "params": {"news_kind": "skill", "news": KUBERNETES}},
     }
     candidate.update(changes)
     return {
@@ -85,11 +89,11 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
     assert isinstance(strong, WasStrongReason)
     assert strong.params.peak_at == date(2024, 3, 2)
     assert strong.params.kinds == {"lunch": 2, "mission_together": 1}
-    hook = candidate.reasons[4]
+    hook = candidate.reasons[3]
     assert isinstance(hook, HookReason)
     assert (hook.params.news_kind, hook.params.at) == ("skill", date(2026, 10, 24))
     assert candidate.gesture == CongratulateGesture(
-        params=CongratulateParams(news_kind="skill", news="Kubernetes")
+        params=CongratulateParams(news_kind="skill", news=make_tag("Kubernetes"))
     )
     assert candidate.last_at == datetime(2024, 11, 20, 9, tzinfo=UTC)
     assert answer.model_dump(mode="json") == {**_wire(), "at": "2026-11-23T09:00:00Z"}
@@ -106,9 +110,15 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
         },
         {"code": "last_seen", "params": {"last_at": "2024-03-02", "text": "mars 2024"}},
         {"code": "gossip", "params": {}},
-        {"code": "hook", "params": {"news_kind": "promotion", "news": "CTO", "at": "2026-10-24"}},
-        {"code": "reciprocity", "params": {"who": "me"}},
+        {
+            "code": "hook",
+            "params": {"news_kind": "promotion", "news": KUBERNETES, "at": "2026-10-24"},
+        },
+        # Who reached out to whom may rank a link; it is no reason a digest could word.
+        {"code": "reciprocity", "params": {"who": "me", "by_me": 3, "by_other": 0}},
         {"code": "shared", "params": {"topics": []}},
+        # A label travels with its key, so that the notifier can word it in the reader's language.
+        {"code": "shared", "params": {"topics": ["Python"]}},
     ],
 )
 def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> None:
@@ -122,7 +132,8 @@ def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> Non
         {"kind": "ask_favour", "params": {}},
         {"kind": "share", "params": {}},
         {"kind": "invite", "params": {"topic": "Voile"}},
-        {"kind": "introduce", "params": {"third_name": "Zoé", "topic": "Voile"}},
+        {"kind": "introduce", "params": {"third_name": "Zoé", "topic": VOILE}},
+        {"kind": "share", "params": {"topic": "Voile"}},
     ],
 )
 def test_a_gesture_outside_the_contract_is_refused(gesture: dict[str, Any]) -> None:
@@ -138,11 +149,13 @@ def test_candidates_are_frozen() -> None:
 
 GESTURES: list[Gesture] = [
     *(
-        CongratulateGesture(params=CongratulateParams(news_kind=kind, news="Lyon"))
+        CongratulateGesture(params=CongratulateParams(news_kind=kind, news=make_tag("Lyon")))
         for kind in ("skill", "sector", "city", "mission")
     ),
-    ShareGesture(params=ShareParams(topic="la voile")),
-    IntroduceGesture(params=IntroduceParams(third_id="z", third_name="Zoé", topic="la voile")),
+    ShareGesture(params=ShareParams(topic=make_tag("Voile"))),
+    IntroduceGesture(
+        params=IntroduceParams(third_id="z", third_name="Zoé", topic=make_tag("Voile"))
+    ),
     AskNewsGesture(params=AskNewsParams(project="Migration SAP")),
     InviteGesture(),
 ]
@@ -152,7 +165,8 @@ GESTURES: list[Gesture] = [
 @pytest.mark.parametrize("gesture", GESTURES, ids=lambda g: g.kind)
 def test_every_gesture_finds_words_from_its_own_parameters(locale: str, gesture: Gesture) -> None:
     for week in range(1, 13):
-        text = gesture_text(texts(locale), gesture, "Karim", f"2026-W{week:02d}:r:o")
+        words = Words(texts(locale), load_kinds(), load_taxonomy())
+        text = gesture_text(words, gesture, "Karim", f"2026-W{week:02d}:r:o")
         assert text is not None
         assert "Karim" in text
         assert "None" not in text
@@ -259,12 +273,13 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
     assert [s.name for s in digest.dormant] == ["Karim"]
     assert digest.cooling == []
     karim = digest.dormant[0]
+    # In the reader's language, tags included; who reached out to whom is never said.
     assert karim.reasons == [
-        "Your link was at its strongest in March 2024: a mission together and a lunch (x2).",
-        "Last exchange: November 2024.",
-        "You share: Python and Voile.",
-        "You both used to reach out.",
+        "Your link was at its strongest in March 2024, with a mission together and 2 lunches.",
+        "You last exchanged in November 2024.",
+        "What you have in common: Python and sailing.",
         "News: Karim added Kubernetes to their skills.",
-        "Karim knows fields your active network lacks: Énergie.",
+        "Your horizons complement each other; Karim knows energy, and you surely have other "
+        "worlds to share.",
     ]
     assert (karim.gesture_kind, "Kubernetes" in karim.gesture) == ("congratulate", True)

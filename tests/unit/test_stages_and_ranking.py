@@ -125,7 +125,10 @@ def test_dormant_come_before_cooling_and_news_gives_congratulations() -> None:
     )
     assert [c.link.stage for c in ranked] == ["dormant", "cooling"]
     assert ranked[1].gesture.kind == "congratulate"
-    assert ranked[1].gesture.params.model_dump() == {"news_kind": "skill", "news": "Kubernetes"}
+    assert ranked[1].gesture.params.model_dump() == {
+        "news_kind": "skill",
+        "news": {"key": "kubernetes", "label": "Kubernetes"},
+    }
     assert "hook" in [r.code for r in ranked[1].reasons]
 
 
@@ -150,7 +153,6 @@ def test_reasons_and_gestures_are_typed_facts_with_no_words() -> None:
         "was_strong",
         "last_seen",
         "shared",
-        "reciprocity",
         "hook",
         "novelty",
     ]
@@ -159,14 +161,16 @@ def test_reasons_and_gestures_are_typed_facts_with_no_words() -> None:
         "peak_at": "1971-05-16",
         "kinds": {"lunch": 5, "mission_together": 1},
     }
-    assert wire[2]["params"] == {"topics": ["Voile"]}
-    assert wire[3]["params"] == {"who": "both", "by_me": 3, "by_other": 3}
-    assert wire[4]["params"] == {"news_kind": "city", "news": "Lyon", "at": "1972-09-17"}
-    assert wire[5]["params"] == {"topics": ["Rust"]}
+    assert wire[2]["params"] == {"topics": [{"key": "voile", "label": "Voile"}]}
+    lyon = {"key": "lyon", "label": "Lyon"}
+    assert wire[3]["params"] == {"news_kind": "city", "news": lyon, "at": "1972-09-17"}
+    assert wire[4]["params"] == {"topics": [{"key": "rust", "label": "Rust"}]}
     assert ranked[0].gesture.model_dump() == {
         "kind": "congratulate",
-        "params": {"news_kind": "city", "news": "Lyon"},
+        "params": {"news_kind": "city", "news": lyon},
     }
+    # Who reached out to whom still weighs in the score, and only there.
+    assert ranked[0].components["trust"] == 1.0
 
 
 def test_gestures_vary_from_week_to_week() -> None:

@@ -2,7 +2,13 @@
 
 The graph ranks links and states *facts*: every reason is a code with typed parameters, every
 gesture a kind with typed parameters. No sentence crosses this boundary: the notifier's
-catalogs alone turn codes and parameters into words, in the reader's language.
+catalogs alone turn codes and parameters into words, in the reader's language. Every label
+a person entered (a skill, a sector, an interest, a city) travels as a `Tag`: its key lets
+the notifier word it in the reader's language (`braise_shared.taxonomy`), its label is the
+fallback.
+
+Who reached out to whom may rank a link (the `trust` component of the score) but is no
+reason: a digest never tells it, so the contract does not carry it.
 
 Served by the graph at `GET /v2/consultants/{id}/revival-candidates` (`RevivalCandidates`);
 a change that breaks this shape is a new version of that route.
@@ -20,12 +26,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from braise_shared.events import Locale, UtcDateTime
+from braise_shared.tags import Tag
 
 MAX_PER_STAGE = 50
 
 CandidateStage = Literal["dormant", "cooling"]
 NewsKind = Literal["skill", "sector", "city", "mission"]
-ReachingOut = Literal["both", "me", "other"]
 
 
 class Contract(BaseModel):
@@ -69,9 +75,9 @@ class LastSeenReason(Contract):
 
 
 class TopicsParams(Contract):
-    """Tags, as the other person spells them."""
+    """Tags of the other person: key and label as they entered it."""
 
-    topics: list[str] = Field(min_length=1, description="At most three labels.")
+    topics: list[Tag] = Field(min_length=1, description="At most three tags.")
 
 
 class SharedReason(Contract):
@@ -81,26 +87,13 @@ class SharedReason(Contract):
     params: TopicsParams
 
 
-class ReciprocityParams(Contract):
-    """Who used to reach out (it may rank a link; a digest never tells it)."""
-
-    who: ReachingOut = Field(description="`both` alike, mostly `me` (the reader), or `other`.")
-    by_me: int = Field(ge=0, description="Interactions the reader initiated.")
-    by_other: int = Field(ge=0, description="Interactions the other person initiated.")
-
-
-class ReciprocityReason(Contract):
-    """How the two used to reach out to each other."""
-
-    code: Literal["reciprocity"] = "reciprocity"
-    params: ReciprocityParams
-
-
 class HookParams(Contract):
     """The other person's fresh news."""
 
     news_kind: NewsKind = Field(description="What is new.")
-    news: str = Field(description="The new skill, sector or city; the mission's note.")
+    news: Tag = Field(
+        description="The new skill, sector or city, or the mission's note (its label)."
+    )
     at: date = Field(description="When it happened.")
 
 
@@ -112,19 +105,14 @@ class HookReason(Contract):
 
 
 class NoveltyReason(Contract):
-    """The other person knows fields absent from the reader's active network."""
+    """The other person knows fields the reader's circle does not: worlds to share."""
 
     code: Literal["novelty"] = "novelty"
     params: TopicsParams
 
 
 Reason = Annotated[
-    WasStrongReason
-    | LastSeenReason
-    | SharedReason
-    | ReciprocityReason
-    | HookReason
-    | NoveltyReason,
+    WasStrongReason | LastSeenReason | SharedReason | HookReason | NoveltyReason,
     Field(discriminator="code"),
 ]
 
@@ -136,7 +124,7 @@ class CongratulateParams(Contract):
     """The news to celebrate."""
 
     news_kind: NewsKind
-    news: str
+    news: Tag
 
 
 class CongratulateGesture(Contract):
@@ -149,7 +137,7 @@ class CongratulateGesture(Contract):
 class ShareParams(Contract):
     """The shared interest to send something about."""
 
-    topic: str
+    topic: Tag
 
 
 class ShareGesture(Contract):
@@ -164,7 +152,7 @@ class IntroduceParams(Contract):
 
     third_id: str
     third_name: str
-    topic: str
+    topic: Tag
 
 
 class IntroduceGesture(Contract):

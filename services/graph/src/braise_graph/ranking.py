@@ -25,10 +25,7 @@ from braise_shared.candidates import (
     LastSeenReason,
     NewsKind,
     NoveltyReason,
-    ReachingOut,
     Reason,
-    ReciprocityParams,
-    ReciprocityReason,
     SharedReason,
     ShareGesture,
     ShareParams,
@@ -36,6 +33,7 @@ from braise_shared.candidates import (
     WasStrongParams,
     WasStrongReason,
 )
+from braise_shared.tags import Tag, tag_key
 
 Facet = Literal["skill", "sector", "interest"]
 
@@ -58,12 +56,12 @@ class Person:
         chosen = facets or ("skill", "sector", "interest")
         return {k for f in chosen for k in self.tags.get(f, {})}
 
-    def label(self, key: str) -> str:
-        """Return how this person spells a tag key."""
+    def tag(self, key: str) -> Tag:
+        """Return the tag of a key, as this person spells it."""
         for facet in ("interest", "sector", "skill"):
             if key in self.tags.get(facet, {}):
-                return self.tags[facet][key]
-        return key
+                return Tag(key=key, label=self.tags[facet][key])
+        return Tag(key=key, label=key)
 
 
 @dataclass(frozen=True)
@@ -73,6 +71,11 @@ class News:
     kind: NewsKind
     label: str
     at: float
+
+    @property
+    def tag(self) -> Tag:
+        """Return the news as a tag (a skill's or sector's label gives back its key)."""
+        return Tag(key=tag_key(self.label), label=self.label)
 
 
 @dataclass(frozen=True)
@@ -161,7 +164,7 @@ def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
     return None
 
 
-def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person, str] | None:
+def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person, Tag] | None:
     """Return a consultant of my active network who shares an interest with the other."""
     for facet in ("interest", "sector", "skill"):
         wanted = other.keys(facet)
@@ -170,7 +173,7 @@ def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person
                 continue
             shared = sorted(wanted & person.keys(facet))
             if shared:
-                return person, other.label(shared[0])
+                return person, other.tag(shared[0])
     return None
 
 
@@ -183,13 +186,13 @@ def choose_gesture(
 ) -> Gesture:
     """Pick the give-first gesture: news to celebrate first, otherwise vary with the week."""
     if hook is not None:
-        return CongratulateGesture(params=CongratulateParams(news_kind=hook.kind, news=hook.label))
+        return CongratulateGesture(params=CongratulateParams(news_kind=hook.kind, news=hook.tag))
     options: list[Gesture] = []
     shared_interest = sorted(me.keys("interest") & link.other.keys("interest"))
     shared_any = sorted(me.keys() & link.other.keys())
     if shared_interest or shared_any:
         key = (shared_interest or shared_any)[0]
-        options.append(ShareGesture(params=ShareParams(topic=link.other.label(key))))
+        options.append(ShareGesture(params=ShareParams(topic=link.other.tag(key))))
     introducer = _pick_introducer(link.other, active_people)
     if introducer is not None:
         person, topic = introducer
@@ -206,6 +209,8 @@ def choose_gesture(
 
 
 def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str]) -> list[Reason]:
+    """Return the facts a digest may word. Who reached out to whom weighs in the score
+    (`trust`) but is no reason: a digest never keeps score between colleagues."""
     reasons: list[Reason] = [
         WasStrongReason(
             params=WasStrongParams(
@@ -218,24 +223,14 @@ def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[st
     ]
     shared = sorted(me.keys() & link.other.keys())
     if shared:
-        topics = [link.other.label(k) for k in shared[:3]]
+        topics = [link.other.tag(k) for k in shared[:3]]
         reasons.append(SharedReason(params=TopicsParams(topics=topics)))
-    by_me, by_other = link.initiated_by_me, link.initiated_by_other
-    if by_me + by_other:
-        who: ReachingOut = (
-            "both"
-            if reciprocity(by_me, by_other) >= 0.5
-            else ("me" if by_me > by_other else "other")
-        )
-        reasons.append(
-            ReciprocityReason(params=ReciprocityParams(who=who, by_me=by_me, by_other=by_other))
-        )
     if hook is not None:
         reasons.append(
-            HookReason(params=HookParams(news_kind=hook.kind, news=hook.label, at=_date(hook.at)))
+            HookReason(params=HookParams(news_kind=hook.kind, news=hook.tag, at=_date(hook.at)))
         )
     if novel_keys:
-        topics = [link.other.label(k) for k in novel_keys[:3]]
+        topics = [link.other.tag(k) for k in novel_keys[:3]]
         reasons.append(NoveltyReason(params=TopicsParams(topics=topics)))
     return reasons
 

@@ -1,15 +1,28 @@
-"""Message catalogs (gettext .po files read with Babel): every word a digest says."""
+"""Message catalogs (gettext .po files read with Babel): every word a digest says.
 
+A message may have plural forms (`msgid_plural`: the `count` parameter picks the form, by the
+language's gettext plural rule) and variants in context (`msgctxt`): French says "d'Arnaud"
+where it says "de Karim" (`elided`), and words a tag the taxonomy lacks in a sentence built
+for a quoted label (`as_entered`). A context the catalog lacks falls back to the message
+without context. Every French message goes through `typography.french` once filled.
+"""
+
+import gettext
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from functools import cache
+from io import BytesIO
 from pathlib import Path
 
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
+
+from braise_notifier.typography import french
 
 LOCALES_DIR = Path(__file__).with_name("locales")
 LOCALES = ("fr", "en")
@@ -26,23 +39,62 @@ def _catalog(locale: str) -> Catalog:
         return read_po(f, locale=locale)
 
 
+@cache
+def _translations(locale: str) -> gettext.GNUTranslations:
+    """Return the catalog compiled as gettext reads it (plural rule from the catalog's header)."""
+    compiled = BytesIO()
+    write_mo(compiled, _catalog(locale))
+    compiled.seek(0)
+    return gettext.GNUTranslations(compiled)
+
+
+def _msgid(message: Message) -> str:
+    return str(message.id[0] if isinstance(message.id, list | tuple) else message.id)
+
+
 @dataclass(frozen=True)
 class Texts:
     """The catalog of one language."""
 
     locale: str
 
-    def get(self, key: str, **params: object) -> str:
-        """Return the message key, filled with params."""
-        message = _catalog(self.locale).get(key)
+    def has(self, key: str, context: str | None = None) -> bool:
+        """Tell whether the catalog words a message in a context (None: without context)."""
+        message = _catalog(self.locale).get(key, context=context)
+        return message is not None and bool(message.string)
+
+    def get(self, key: str, /, *, contexts: Sequence[str] = (), **params: object) -> str:
+        """Return the message key, filled with params and typeset.
+
+        The first of `contexts` the catalog has a variant in wins, else the plain message.
+        A message with plural forms takes its form from the `count` parameter.
+        """
+        context = next((c for c in contexts if self.has(key, c)), None)
+        message = _catalog(self.locale).get(key, context=context)
         if message is None or not message.string:
             raise MissingMessageError(f"{self.locale}: no message {key!r}")
-        return str(message.string).format(**params)
+        words = _translations(self.locale)
+        if message.pluralizable:
+            count = params.get("count")
+            if not isinstance(count, int):
+                raise TypeError(f"{self.locale}: message {key!r} needs an integer count")
+            plural = str(message.id[1])
+            text = (
+                words.npgettext(context, key, plural, count)
+                if context
+                else words.ngettext(key, plural, count)
+            )
+        else:
+            text = words.pgettext(context, key) if context else words.gettext(key)
+        filled = text.format(**params)
+        return french(filled) if self.locale == "fr" else filled
 
     def variants(self, prefix: str) -> list[str]:
         """Return the ids of the numbered variants of a message (prefix.1, prefix.2, ...)."""
-        ids = [str(m.id) for m in _catalog(self.locale) if str(m.id).startswith(prefix + ".")]
-        return sorted(i for i in ids if i.rsplit(".", 1)[-1].isdigit())
+        ids = {_msgid(m) for m in _catalog(self.locale) if m.id and m.context is None}
+        return sorted(
+            i for i in ids if i.startswith(prefix + ".") and i[len(prefix) + 1 :].isdigit()
+        )
 
     def pick(self, prefix: str, seed: str) -> list[str]:
         """Return the variants of a message, in an order that depends on seed (first = chosen)."""
@@ -67,5 +119,12 @@ def texts(locale: str) -> Texts:
 
 
 def all_message_ids(locale: str) -> list[str]:
-    """Return every message id of a language (for the tests that check the catalogs)."""
-    return sorted(str(m.id) for m in _catalog(locale) if m.id)
+    """Return every message id of a language without context (the same in every language)."""
+    return sorted(_msgid(m) for m in _catalog(locale) if m.id and m.context is None)
+
+
+def all_messages(locale: str) -> list[tuple[str | None, str]]:
+    """Return (context, id) of every message of a language, contexts included."""
+    return sorted(
+        ((m.context, _msgid(m)) for m in _catalog(locale) if m.id), key=lambda c: (c[1], c[0] or "")
+    )

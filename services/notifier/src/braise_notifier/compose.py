@@ -1,36 +1,25 @@
 """Compose a digest from the graph's candidates: the words, the gestures, the links. Pure.
 
-The graph sends reasons and gestures as codes with typed parameters; the catalogs here are
-the one place that words them.
+The graph sends reasons and gestures as codes with typed parameters; the catalogs are the one
+place that words them (`wording`). Two people of one digest never get the same line: a line
+already said takes another variant, or is left out when every variant is said.
 
-Every gesture text passes the no-ask guard; a variant that fails is replaced by the next,
-and a suggestion whose variants all fail is left out (and logged), never sent.
+Every gesture variant passes the tone guard; one that fails is replaced by the next, and a
+person whose variants all fail is left out (and logged). Then the whole digest (subject,
+preheader, greeting, intro, every reason and gesture) passes the guard once more: a digest
+that fails raises `ToneError`, is logged with its reason, and is never sent.
 """
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import assert_never
 
 from braise_notifier.catalogs import MissingMessageError, Texts
-from braise_notifier.guard import SolicitationError, check_gives_first
-from braise_shared.candidates import (
-    AskNewsGesture,
-    CandidateStage,
-    CongratulateGesture,
-    Gesture,
-    HookReason,
-    IntroduceGesture,
-    InviteGesture,
-    LastSeenReason,
-    NoveltyReason,
-    Reason,
-    ReciprocityReason,
-    RevivalCandidate,
-    SharedReason,
-    ShareGesture,
-    WasStrongReason,
-)
+from braise_notifier.guard import ToneError, check_all
+from braise_notifier.wording import Said, Words
+from braise_shared.candidates import CandidateStage, RevivalCandidate
 from braise_shared.interactions import InteractionKinds
+from braise_shared.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +58,7 @@ class Digest:
     reader: Reader
     period: str
     subject: str
+    preheader: str
     greeting: str
     intro: str
     dormant: list[Suggestion] = field(default_factory=list)
@@ -83,72 +73,39 @@ class Digest:
         """Tell whether there is nothing worth sending."""
         return not self.suggestions
 
-
-def _reason(texts: Texts, reason: Reason, name: str, kinds: InteractionKinds) -> str:
-    match reason:
-        case WasStrongReason(params=p):
-            return texts.get(
-                "reason.was_strong",
-                when=texts.month(p.peak_at),
-                together=texts.join(_together(texts, p.kinds, kinds)),
-            )
-        case LastSeenReason(params=p):
-            return texts.get("reason.last_seen", when=texts.month(p.last_at))
-        case SharedReason(params=p):
-            return texts.get("reason.shared", topics=texts.join(p.topics))
-        case ReciprocityReason(params=p):
-            return texts.get(f"reason.reciprocity.{p.who}", name=name)
-        case HookReason(params=p):
-            return texts.get(f"reason.hook.{p.news_kind}", name=name, news=p.news)
-        case NoveltyReason(params=p):
-            return texts.get("reason.novelty", name=name, topics=texts.join(p.topics))
-        case _:
-            assert_never(reason)
+    def lines(self) -> Iterator[tuple[str, str]]:
+        """Yield (where, text) of everything the digest says about its people and itself."""
+        yield "subject", self.subject
+        yield "preheader", self.preheader
+        yield "greeting", self.greeting
+        yield "intro", self.intro
+        for s in self.suggestions:
+            for reason in s.reasons:
+                yield f"reason about {s.name}", reason
+            yield f"gesture for {s.name}", s.gesture
 
 
-def _together(texts: Texts, counts: dict[str, int], kinds: InteractionKinds) -> list[str]:
-    """Name the three kinds of interaction that weighed most (weight times count) first:
-    a mission together before a handful of messages."""
-
-    def weighed(kind_count: tuple[str, int]) -> tuple[float, str]:
-        kind, count = kind_count
-        weight = kinds.kinds[kind].weight if kind in kinds.kinds else 0
-        return -weight * count, kind
-
-    together = []
-    for kind, count in sorted(counts.items(), key=weighed)[:3]:
-        label = kinds.kinds[kind].label(texts.locale) if kind in kinds.kinds else kind
-        together.append(label if count == 1 else f"{label} (x{count})")
-    return together
-
-
-def _gesture_message(gesture: Gesture) -> tuple[str, dict[str, str]]:
-    """Return the catalog prefix of a gesture's variants and the facts they name."""
-    match gesture:
-        case CongratulateGesture(params=p):
-            return f"gesture.congratulate.{p.news_kind}", {"news": p.news}
-        case ShareGesture(params=p):
-            return "gesture.share", {"topic": p.topic}
-        case IntroduceGesture(params=p):
-            return "gesture.introduce", {"third": p.third_name, "topic": p.topic}
-        case AskNewsGesture(params=p):
-            return "gesture.ask_news", {"project": p.project}
-        case InviteGesture():
-            return "gesture.invite", {}
-        case _:
-            assert_never(gesture)
-
-
-def gesture_text(texts: Texts, gesture: Gesture, name: str, seed: str) -> str | None:
-    """Write the give-first gesture for this pair; None if no variant passes the guard."""
-    prefix, params = _gesture_message(gesture)
-    for key in texts.pick(prefix, seed):
-        text = texts.get(key, name=name, **params)
-        try:
-            return check_gives_first(text)
-        except SolicitationError as exc:
-            log.error("gesture variant %s refused by the no-ask guard: %s", key, exc)
-    return None
+def _suggestion(
+    words: Words, candidate: RevivalCandidate, seed: str, said: Said
+) -> Suggestion | None:
+    name = candidate.other_name
+    try:
+        gesture = words.say(
+            words.gesture(candidate.gesture, name), seed, said, guarded=True, name=name
+        )
+    except (MissingMessageError, KeyError) as exc:
+        log.error("no words for gesture %s: %s", candidate.gesture, exc)
+        gesture = None
+    if gesture is None:
+        return None
+    reasons = []
+    for reason in candidate.reasons:
+        line = words.say(words.reason(reason, name), f"{seed}:{reason.code}", said)
+        if line is not None:
+            reasons.append(line)
+    return Suggestion(
+        candidate.other_id, name, candidate.stage, reasons, candidate.gesture.kind, gesture
+    )
 
 
 def compose(
@@ -158,41 +115,37 @@ def compose(
     *,
     texts: Texts,
     kinds: InteractionKinds,
+    taxonomy: Taxonomy,
 ) -> Digest:
     """Write about the candidates, in the order given, dormant and cooling apart.
 
     How many of each stage is not decided here: the graph was asked for that many
     (`braise_shared.candidates`). A person whose gesture finds no words is left out.
+    Raise ToneError if anything the digest says breaks the tone guard.
     """
+    words = Words(texts, kinds, taxonomy)
     seed = f"{period}:{reader.id}"
+    said = Said()
     chosen: dict[CandidateStage, list[Suggestion]] = {"dormant": [], "cooling": []}
     for candidate in candidates:
-        name = candidate.other_name
-        try:
-            gesture = gesture_text(texts, candidate.gesture, name, f"{seed}:{candidate.other_id}")
-        except (MissingMessageError, KeyError) as exc:
-            log.error("no words for gesture %s: %s", candidate.gesture, exc)
-            gesture = None
-        if gesture is None:
-            continue
-        reasons = [_reason(texts, reason, name, kinds) for reason in candidate.reasons]
-        chosen[candidate.stage].append(
-            Suggestion(
-                candidate.other_id,
-                name,
-                candidate.stage,
-                reasons,
-                candidate.gesture.kind,
-                gesture,
-            )
-        )
+        suggestion = _suggestion(words, candidate, f"{seed}:{candidate.other_id}", said)
+        if suggestion is not None:
+            chosen[candidate.stage].append(suggestion)
     first = reader.first_name
-    return Digest(
+    count = len(chosen["dormant"]) + len(chosen["cooling"])
+    digest = Digest(
         reader=reader,
         period=period,
         subject=texts.get(texts.pick("subject", seed)[0], first=first),
+        preheader=texts.get("preheader", count=count) if count else "",
         greeting=texts.get("greeting", first=first),
         intro=texts.get(texts.pick("intro", seed)[0]),
         dormant=chosen["dormant"],
         cooling=chosen["cooling"],
     )
+    try:
+        check_all(digest.lines())
+    except ToneError as exc:
+        log.error("digest %s for %s blocked, never sent: %s", period, reader.id, exc)
+        raise
+    return digest

@@ -83,12 +83,10 @@ def render_parts(
         "footer_why": texts.get("footer.why"),
         # SpamAssassin's END_FUTURE_EMAILS reads "Stop these messages" as spam: the link says
         # "Unsubscribe", the word every mailbox user looks for.
-        "footer_unsubscribe": texts.get("footer.unsubscribe_link"),
+        "footer_unsubscribe": texts.get("footer.unsubscribe"),
         "footer_preferences": texts.get("footer.preferences"),
         "preferences_url": preferences_link(digest, preferences_url),
-        "preheader": texts.get(
-            "preheader", first=digest.reader.first_name, count=len(digest.suggestions)
-        ),
+        "preheader": digest.preheader,
         "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
     }
     html = _env.get_template("digest.html").render(context)

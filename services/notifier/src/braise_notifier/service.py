@@ -4,7 +4,7 @@ import json
 import logging
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Protocol
@@ -27,6 +27,7 @@ from braise_notifier.db import (
     unit_of_work,
 )
 from braise_notifier.graph_client import GraphUnavailableError
+from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.render import build_email
 from braise_notifier.spread import week_of
@@ -34,11 +35,16 @@ from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds
+from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
 # Digest event ids derive from (period, consultant), so re-publishing one is harmless.
 DIGEST_EVENTS = uuid.UUID("6f1d0c57-2a43-4d4e-9a51-0b8f2a1c9e11")
+
+
+class UnrenderableDigestError(RuntimeError):
+    """The digest's e-mail cannot be written (bad data in a header or template)."""
 
 
 class RetryLaterError(RuntimeError):
@@ -109,6 +115,7 @@ class DigestService:
     spare: int = 3
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 24
+    taxonomy: Taxonomy = field(default_factory=load_taxonomy)
 
     def send(self, period: str, consultant_id: str) -> str:
         """Send one digest; return the ledger state. Raise RetryLaterError to be retried."""
@@ -196,7 +203,14 @@ class DigestService:
             raise RetryLaterError(str(exc)) from exc
 
     def _compose(self, reader: Reader, period: str, candidates: list[RevivalCandidate]) -> Digest:
-        return compose(reader, period, candidates, texts=texts(reader.locale), kinds=self.kinds)
+        return compose(
+            reader,
+            period,
+            candidates,
+            texts=texts(reader.locale),
+            kinds=self.kinds,
+            taxonomy=self.taxonomy,
+        )
 
     def _reserve(
         self, week: str, reader_id: str, candidates: list[RevivalCandidate], held: list[str]
@@ -242,10 +256,12 @@ class DigestService:
             self._unreserve(week, consultant_id, held)
             self._release(period, consultant_id, error=str(exc))
             raise RetryLaterError(str(exc)) from exc
-        except PermanentMailError as exc:
+        except (PermanentMailError, ToneError, UnrenderableDigestError) as exc:
+            # Final for this period: a refused address, words the guard blocks, a digest that
+            # cannot be written. Marked failed with its reason, never left `sending`.
             self._unreserve(week, consultant_id, held)
-            log.error("digest %s for %s refused for good: %s", period, consultant_id, exc)
-            self._finish(period, consultant_id, FAILED, error=str(exc))
+            log.error("digest %s for %s not sent, for good: %s", period, consultant_id, exc)
+            self._finish(period, consultant_id, FAILED, error=str(exc)[:2000])
             return FAILED
         except BaseException:
             self._unreserve(week, consultant_id, held)
@@ -268,15 +284,18 @@ class DigestService:
         if digest.is_empty():
             self._finish(period, consultant_id, EMPTY)
             return EMPTY
-        message = build_email(
-            digest,
-            texts(digest.reader.locale),
-            signer=self.signer,
-            public_url=self.public_url,
-            preferences_url=self.preferences_url,
-            mail_from=self.mail_from,
-            reply_to=self.reply_to,
-        )
+        try:
+            message = build_email(
+                digest,
+                texts(digest.reader.locale),
+                signer=self.signer,
+                public_url=self.public_url,
+                preferences_url=self.preferences_url,
+                mail_from=self.mail_from,
+                reply_to=self.reply_to,
+            )
+        except (ValueError, TypeError) as exc:  # e.g. a header value with a line break
+            raise UnrenderableDigestError(f"cannot write the e-mail: {exc}") from exc
         return digest, message
 
     def _sent(self, period: str, consultant_id: str, digest: Digest, message: EmailMessage) -> str:

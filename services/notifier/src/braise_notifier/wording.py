@@ -1,0 +1,179 @@
+"""Word the graph's facts: reasons and gestures, in the reader's language. Pure.
+
+The catalogs hold the sentences; the taxonomy words each tag in the reader's language; the
+kinds file weighs interactions. A tag the taxonomy lacks is quoted as entered, and the
+sentences that cannot hold a quoted label take their `as_entered` variant. A name French
+elides ("d'Arnaud") takes the `elided` variant of the sentences that put it after "de".
+"""
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import assert_never
+
+from braise_notifier.catalogs import Texts
+from braise_notifier.guard import ToneError, check_tone
+from braise_notifier.typography import elides
+from braise_shared.candidates import (
+    AskNewsGesture,
+    CongratulateGesture,
+    Gesture,
+    HookReason,
+    IntroduceGesture,
+    InviteGesture,
+    LastSeenReason,
+    NoveltyReason,
+    Reason,
+    SharedReason,
+    ShareGesture,
+    WasStrongReason,
+)
+from braise_shared.interactions import InteractionKinds
+from braise_shared.tags import Tag
+from braise_shared.taxonomy import Taxonomy
+
+log = logging.getLogger(__name__)
+
+AS_ENTERED = "as_entered"
+ELIDED = "elided"
+
+
+def _as_entered(known: bool) -> tuple[str, ...]:
+    return () if known else (AS_ENTERED,)
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A catalog message's prefix, its parameters, and the contexts it may need."""
+
+    prefix: str
+    params: Mapping[str, object]
+    contexts: tuple[str, ...] = ()
+
+
+@dataclass
+class Said:
+    """What a digest has said so far: its lines and the messages they came from."""
+
+    texts: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True)
+class Words:
+    """What a digest needs to word facts in one language."""
+
+    texts: Texts
+    kinds: InteractionKinds
+    taxonomy: Taxonomy
+
+    def tags(self, tags: list[Tag]) -> tuple[str, bool]:
+        """Return tags as they read in a sentence ("la voile et Python"), and whether the
+        taxonomy knew them all (otherwise the unknown ones are quoted as entered)."""
+        words = [self.taxonomy.get(tag.key, self.texts.locale) for tag in tags]
+        said = [
+            w.text if w else self.texts.get("topic.as_entered", label=tag.label)
+            for w, tag in zip(words, tags, strict=True)
+        ]
+        return self.texts.join(said), all(words)
+
+    def _news(self, kind: str, news: Tag) -> tuple[str, bool]:
+        if kind in ("skill", "sector"):
+            return self.tags([news])
+        return self.taxonomy.label(news, self.texts.locale), True
+
+    def together(self, counts: dict[str, int]) -> str:
+        """Name the three kinds of interaction that weighed most (weight times count) first:
+        a mission together before a handful of messages."""
+
+        def weighed(kind_count: tuple[str, int]) -> tuple[float, str]:
+            kind, count = kind_count
+            weight = self.kinds.kinds[kind].weight if kind in self.kinds.kinds else 0
+            return -weight * count, kind
+
+        said = []
+        for kind, count in sorted(counts.items(), key=weighed)[:3]:
+            if self.texts.has(kind, "kind"):
+                said.append(self.texts.get(kind, contexts=("kind",), count=count))
+            else:
+                known = self.kinds.kinds.get(kind)
+                label = known.label(self.texts.locale) if known else kind
+                said.append(self.texts.get("kind.as_configured", label=label, count=count))
+        return self.texts.join(said)
+
+    def reason(self, reason: Reason, name: str) -> Phrase:
+        """Return the phrase of a reason: why this person, now."""
+        params: dict[str, object]
+        match reason:
+            case WasStrongReason(params=p):
+                params = {"when": self.texts.month(p.peak_at), "together": self.together(p.kinds)}
+                return Phrase("reason.was_strong", params)
+            case LastSeenReason(params=p):
+                return Phrase("reason.last_seen", {"when": self.texts.month(p.last_at)})
+            case SharedReason(params=p):
+                topics, known = self.tags(p.topics)
+                params = {"topics": topics, "count": len(p.topics)}
+                return Phrase("reason.shared", params, _as_entered(known))
+            case HookReason(params=p):
+                news, known = self._news(p.news_kind, p.news)
+                params = {"name": name, "news": news}
+                return Phrase(f"reason.hook.{p.news_kind}", params, _as_entered(known))
+            case NoveltyReason(params=p):
+                topics, known = self.tags(p.topics)
+                params = {"name": name, "topics": topics}
+                return Phrase("reason.novelty", params, _as_entered(known))
+            case _:
+                assert_never(reason)
+
+    def gesture(self, gesture: Gesture, name: str) -> Phrase:
+        """Return the phrase of a give-first gesture."""
+        contexts: tuple[str, ...] = (ELIDED,) if elides(name) else ()
+        match gesture:
+            case CongratulateGesture(params=p):
+                news, known = self._news(p.news_kind, p.news)
+                prefix = f"gesture.congratulate.{p.news_kind}"
+                return Phrase(prefix, {"news": news}, contexts + _as_entered(known))
+            case ShareGesture(params=p):
+                topic, known = self.tags([p.topic])
+                return Phrase("gesture.share", {"topic": topic}, contexts + _as_entered(known))
+            case IntroduceGesture(params=p):
+                topic, known = self.tags([p.topic])
+                params = {"third": p.third_name, "topic": topic}
+                return Phrase("gesture.introduce", params, contexts + _as_entered(known))
+            case AskNewsGesture(params=p):
+                return Phrase("gesture.ask_news", {"project": p.project}, contexts)
+            case InviteGesture():
+                return Phrase("gesture.invite", {}, contexts)
+            case _:
+                assert_never(gesture)
+
+    def say(
+        self, phrase: Phrase, seed: str, said: Said, *, guarded: bool = False, **more: object
+    ) -> str | None:
+        """Return a variant of a phrase that this digest has not said yet, or None.
+
+        Variants come in seed order, those whose wording the digest has not used yet first:
+        two people never get the same line, and seldom the same turn of phrase. `guarded`: a
+        variant the tone guard refuses is skipped too (gestures, whose variants each stand
+        alone); otherwise the digest's own check refuses it (`compose`).
+        """
+        keys = self.texts.pick(phrase.prefix, seed)
+        for key in [k for k in keys if k not in said.keys] + [k for k in keys if k in said.keys]:
+            text = self.texts.get(key, contexts=phrase.contexts, **phrase.params, **more)
+            if text in said.texts:
+                continue
+            if guarded:
+                try:
+                    check_tone(text, key)
+                except ToneError as exc:
+                    log.error("variant refused by the tone guard: %s", exc)
+                    continue
+            said.texts.add(text)
+            said.keys.add(key)
+            return text
+        return None
+
+
+def gesture_text(words: Words, gesture: Gesture, name: str, seed: str) -> str | None:
+    """Write the give-first gesture for this pair; None if no variant passes the guard."""
+    return words.say(words.gesture(gesture, name), seed, Said(), guarded=True, name=name)
