@@ -5,6 +5,8 @@ against the session's real Redis, Neo4j and SMTP sink.
 """
 
 import email
+import html
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -144,6 +146,17 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     wait_until(caught_up, timeout_s=60, what="the graph and the notifier to apply every event")
 
     notifier = httpx.Client(base_url=f"http://127.0.0.1:{braise.notifier_port}", headers=admin)
+    # A staff preview shows the real digest, but its links open nothing.
+    preview = notifier.get(f"/v1/admin/preview/{ids['reader']}")
+    assert preview.status_code == 200
+    assert "Karim Benali" in preview.text
+    links = re.findall(
+        r'href="([^"]*/v1/(?:feedback/done|unsubscribe)\?token=[^"]+)"', preview.text
+    )
+    assert links
+    for link in links:
+        opened = httpx.get(html.unescape(link))
+        assert opened.status_code == 400, link
     run = notifier.post("/v1/admin/periods/2026-W48/run")
     assert run.status_code == 200
     assert run.json()["enqueued"] == 3

@@ -9,13 +9,14 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 
 from braise_notifier.api import create_app
 from braise_notifier.bootstrap import Notifier, build
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import Reader, compose
 from braise_notifier.config import NotifierSettings
-from braise_notifier.db import RecipientRow
+from braise_notifier.db import DigestRow, RecipientRow
 from braise_notifier.directory import apply_events
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
@@ -172,3 +173,29 @@ def test_unsubscribe_link_in_a_rendered_digest_verifies(
     assert notifier.signer.verify(
         "unsubscribe", parse_qs(url.query)["token"][0]
     ).consultant_id == str(ev.cid(1))
+
+
+@pytest.mark.parametrize("label", ["not a period", "2026-W54", "2025-W53", "2026-13", "2026-W4"])
+def test_a_period_label_that_names_no_week_or_month_is_refused_and_plans_nothing(
+    app: tuple[TestClient, Notifier, redis.Redis], label: str
+) -> None:
+    client, notifier, broker = app
+    for answer in (
+        client.post(f"/v1/admin/periods/{label}/run", headers=admin_headers()),
+        client.get(f"/v1/admin/periods/{label}", headers=admin_headers()),
+    ):
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["path", "period"]
+    with notifier.factory() as session:
+        assert session.scalar(select(func.count()).select_from(DigestRow)) == 0
+    assert _queued(broker) == []
+
+
+@pytest.mark.parametrize("label", ["2026-W53", "2026-W01", "2026-11"])
+def test_real_weeks_and_months_are_accepted(
+    app: tuple[TestClient, Notifier, redis.Redis], label: str
+) -> None:
+    client, _notifier, _broker = app
+    answer = client.get(f"/v1/admin/periods/{label}", headers=admin_headers())
+    assert answer.status_code == 200
+    assert answer.json() == {"period": label, "by_state": {}}

@@ -1,15 +1,18 @@
 """The notifier's small HTTP app: one-click unsubscribe, suggestion links, admin preview and run."""
 
+import secrets
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as FastAPIPath
 from fastapi.exception_handlers import http_exception_handler
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from pydantic import AfterValidator
 from sqlalchemy import func, select
 
 from braise_notifier.bootstrap import Notifier
@@ -17,8 +20,9 @@ from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
 from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
+from braise_notifier.schedule import PERIOD_FORMAT, parse_period
 from braise_notifier.service import RetryLaterError
-from braise_notifier.tokens import Purpose, TokenError
+from braise_notifier.tokens import LinkSigner, Purpose, TokenError
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
 from braise_shared.observability import observe
@@ -38,6 +42,13 @@ def _page(
         locale=locale, message=message, button=button, action=action
     )
     return HTMLResponse(html, status_code=status)
+
+
+Period = Annotated[
+    str,
+    AfterValidator(parse_period),
+    FastAPIPath(description=f"The period: {PERIOD_FORMAT}.", examples=["2026-W48"]),
+]
 
 
 def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: Any) -> FastAPI:
@@ -178,17 +189,20 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             raise HTTPException(404, detail="no such subscribed consultant")
         if digest.is_empty():
             return HTMLResponse("<p>Nothing worth suggesting: no digest would be sent.</p>")
+        # Links of a preview are signed with a key thrown away at once: they look real and
+        # open nothing, so a preview shared by mistake cannot unsubscribe anyone.
+        inert = LinkSigner(secrets.token_urlsafe(32), ttl_s=1)
         html, _text = render_parts(
             digest,
             texts(digest.reader.locale),
-            notifier.signer,
+            inert,
             settings.public_url,
             preferences_url=settings.preferences_url,
         )
         return HTMLResponse(html)
 
     @app.post("/v1/admin/periods/{period}/run")
-    def run_period(period: str, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
+    def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
         keys = plan(notifier.factory, everyone_for(notifier.factory, period))
         for p, cid in keys:
@@ -196,7 +210,9 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         return {"period": period, "enqueued": len(keys)}
 
     @app.get("/v1/admin/periods/{period}")
-    def period_report(period: str, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
+    def period_report(
+        period: Period, _caller: Annotated[Principal, Depends(admin)]
+    ) -> dict[str, Any]:
         """Count the digests of a period by state (planned, sending, sent, failed, empty...)."""
         with notifier.factory() as session:
             rows = session.execute(

@@ -37,6 +37,25 @@ def current_period(today: date, *, frequency: str, day_of_week: str) -> str | No
     raise ValueError(f"unknown frequency {frequency!r}")
 
 
+PERIOD_FORMAT = "an ISO week (2026-W48) or a month (2026-11)"
+
+
+def parse_period(label: str) -> str:
+    """Return the period key if it names a real ISO week or month, else raise ValueError."""
+    try:
+        if len(label) == 8 and label[4:6] == "-W":
+            year, week = int(label[:4]), int(label[6:])
+            # date.fromisocalendar refuses week 53 of a year that has only 52.
+            date.fromisocalendar(year, week, 1)
+            return label
+        if len(label) == 7 and label[4] == "-":
+            date(int(label[:4]), int(label[5:]), 1)
+            return label
+    except ValueError:
+        pass
+    raise ValueError(f"{label!r} is not {PERIOD_FORMAT}")
+
+
 def local_today(now: datetime, timezone: str) -> date:
     """Return today's date in the firm's time zone."""
     return now.astimezone(ZoneInfo(timezone)).date()
