@@ -1,18 +1,19 @@
 """Folding a pair's updates into its link (no Neo4j): one link whatever the order or batching."""
 
-import math
 from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from braise_graph.config import GraphSettings
 from braise_graph.links import MISSION_TOGETHER, LinkState, PairUpdate, fold_link
 from braise_graph.model import strength_at
-from tests.support.oracle import OracleInteraction, peak
+from tests.support.oracle import DAY_S, OracleInteraction, decayed, peak
 
-RATE = math.log(2) / (90 * 86_400)
-DAY = 86_400.0
+# The rate the service runs with (its settings); expected values come from the oracle.
+RATE = GraphSettings().decay_rate
+DAY = DAY_S
 T0 = 1_700_000_000.0
 READ_AT = T0 + 800 * DAY
 KINDS = ["lunch", "message", MISSION_TOGETHER, "rekindled"]
@@ -64,7 +65,7 @@ def _fold_batches(batches: Batches) -> LinkState:
 
 
 def _direct_sum(updates: list[PairUpdate], at: float) -> float:
-    return sum(u.w * math.exp(-RATE * (at - u.t)) for u in updates)
+    return sum(decayed(u.w, at - u.t) for u in updates)
 
 
 def _history(link: LinkState) -> dict[str, object]:
@@ -138,7 +139,7 @@ def test_batches_in_time_order_keep_the_true_peak(
     bounds = zip([0, *cuts], [*cuts, len(in_order)], strict=True)
     link = _fold_batches([in_order[i:j] for i, j in bounds if j > i])
     oracle = [OracleInteraction(u.event_id, ("a", "b"), u.t, u.w) for u in updates]
-    assert link.strength.peak == pytest.approx(peak(oracle, ("a", "b"), RATE), rel=1e-9)
+    assert link.strength.peak == pytest.approx(peak(oracle, ("a", "b")), rel=1e-9)
     assert link == _fold_batches([updates])
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from braise_notifier.guard import SolicitationError, check_gives_first, solicitations
+from braise_notifier.guard import RULES, SolicitationError, check_gives_first, solicitations
 
 GIVE_FIRST = [
     # French: congratulate, share, introduce others, invite, ask for news.
@@ -73,3 +73,63 @@ def test_give_first_sentence_passes(text: str) -> None:
 def test_soliciting_sentence_is_refused(text: str) -> None:
     with pytest.raises(SolicitationError, match="asks for something"):
         check_gives_first(text)
+
+
+# One sentence per rule of the guard that this rule alone catches: removing or breaking any
+# one rule lets its sentence through. A new rule needs its sentence here (the test says so).
+ONLY_THIS_RULE = {
+    "fr_ask_for_work": "Vous avez des clients dans l'énergie ?",
+    "fr_looking_for_work": "Je suis disponible dès lundi.",
+    "fr_recommend_me": "Un mot de recommandation pour mon profil serait précieux.",
+    "fr_introduce_me": "Présente-moi ta directrice.",
+    "fr_help_me": "Aide-moi sur ce dossier.",
+    "fr_favour": "J'ai une faveur à vous demander.",
+    "fr_keep_me_in_mind": "Garde-moi dans un coin de ta tête.",
+    "fr_pass_my_cv": "Voici mon CV.",
+    "fr_call_about_opportunities": "Un café pour parler business ?",
+    "fr_could_you_for_me": "Pourriez-vous m'écrire ?",
+    "en_ask_for_work": "Got any openings?",
+    "en_looking_for_work": "I'm between contracts right now.",
+    "en_recommend_me": "Put in a good word, please.",
+    "en_introduce_me": "Connect me with your CTO.",
+    "en_help_me": "Support me on this bid.",
+    "en_favour": "I owe you one.",
+    "en_keep_me_in_mind": "Think of me when something opens.",
+    "en_pass_my_cv": "Here is my résumé.",
+    "en_call_about_opportunities": "A coffee about synergies?",
+    "en_could_you_for_me": "Would you mind sending the slides to me?",
+}
+
+
+@pytest.mark.parametrize("rule", [rule.name for rule in RULES])
+def test_each_rule_alone_catches_its_own_sentence(rule: str) -> None:
+    assert rule in ONLY_THIS_RULE, f"rule {rule} has no example sentence in ONLY_THIS_RULE"
+    assert set(solicitations(ONLY_THIS_RULE[rule])) == {rule}
+
+
+def test_every_example_sentence_belongs_to_a_rule_of_the_guard() -> None:
+    assert set(ONLY_THIS_RULE) == {rule.name for rule in RULES}
+
+
+@pytest.mark.parametrize(
+    ("text", "rule"),
+    [
+        # Typographic apostrophes, capitals and accents are folded before matching.
+        ("Pourriez-vous m’écrire ?", "fr_could_you_for_me"),
+        ("Pourriez-vous m`écrire ?", "fr_could_you_for_me"),
+        ("PRÉSENTE-MOI TA DIRECTRICE.", "fr_introduce_me"),
+        ("Je suis à la recherche d'un poste.", "fr_looking_for_work"),
+        ("I’m between contracts.", "en_looking_for_work"),
+    ],
+)
+def test_rules_match_folded_text(text: str, rule: str) -> None:
+    assert solicitations(text) == [rule]
+
+
+def test_refusal_names_the_rules_broken_and_quotes_the_text() -> None:
+    text = "Tu pourrais m'aider à déménager ?"
+    with pytest.raises(SolicitationError) as refused:
+        check_gives_first(text)
+    assert str(refused.value) == (
+        "text asks for something (fr_help_me, fr_could_you_for_me): " + repr(text)
+    )
