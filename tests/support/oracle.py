@@ -102,9 +102,7 @@ def peak(interactions: Iterable[OracleInteraction], pair: tuple[str, str]) -> fl
     return max(
         (
             sum(
-                decayed(j.weight / (len(j.participants) - 1), i.t - j.t)
-                for j in mine
-                if j.t <= i.t
+                decayed(j.weight / (len(j.participants) - 1), i.t - j.t) for j in mine if j.t <= i.t
             )
             for i in mine
         ),

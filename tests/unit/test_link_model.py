@@ -8,7 +8,8 @@ from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
 from braise_graph.model import Strength, add_interaction, pair_weights, strength_at
-from tests.support.oracle import DAY_S, OracleInteraction, peak, strengths
+from tests.support.oracle import DAY_S, HALF_LIFE_DAYS, OracleInteraction, peak, strengths
+from tests.support.oracle import RATE as ORACLE_RATE
 
 # The rate the service runs with (its settings); expected values come from the oracle.
 RATE = GraphSettings().decay_rate
@@ -71,6 +72,13 @@ def test_late_event_adds_its_weight_decayed_to_the_reference_time() -> None:
     late = add_interaction(state, t=10 * DAY, w=2.0, rate=RATE)
     assert late.t_ref == 100 * DAY
     assert late.s_ref == pytest.approx(5.0 + 2.0 * 0.5, rel=1e-12)
+
+
+def test_the_service_decays_at_ln2_over_the_documented_half_life() -> None:
+    assert pytest.approx(ORACLE_RATE, rel=1e-12) == RATE
+    # One half-life after an interaction, half of its weight is left.
+    state = add_interaction(None, t=0.0, w=8.0, rate=RATE)
+    assert strength_at(state, HALF_LIFE_DAYS * DAY, RATE) == pytest.approx(4.0, rel=1e-12)
 
 
 def test_strength_halves_every_half_life() -> None:

@@ -115,11 +115,11 @@ def test_every_example_sentence_belongs_to_a_rule_of_the_guard() -> None:
     ("text", "rule"),
     [
         # Typographic apostrophes, capitals and accents are folded before matching.
-        ("Pourriez-vous m’écrire ?", "fr_could_you_for_me"),
+        ("Pourriez-vous m\u2019écrire ?", "fr_could_you_for_me"),
         ("Pourriez-vous m`écrire ?", "fr_could_you_for_me"),
         ("PRÉSENTE-MOI TA DIRECTRICE.", "fr_introduce_me"),
         ("Je suis à la recherche d'un poste.", "fr_looking_for_work"),
-        ("I’m between contracts.", "en_looking_for_work"),
+        ("I\u2019m between contracts.", "en_looking_for_work"),
     ],
 )
 def test_rules_match_folded_text(text: str, rule: str) -> None:
