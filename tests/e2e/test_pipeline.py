@@ -18,7 +18,9 @@ from neo4j import Driver
 
 from braise_cli.stack import StackSettings, build_services
 from braise_cli.stack.servers import Server
+from braise_notifier.catalogs import texts
 from braise_notifier.guard import solicitations
+from braise_shared.candidates import RevivalCandidates
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
 from tests.support.processes import wait_until
@@ -167,11 +169,30 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     assert "Karim Benali" in text
     assert "Léa Dubois" not in text
     idea = next(line for line in text.splitlines() if line.strip().startswith("Une idée"))
-    assert "Karim Benali" in idea
-    assert solicitations(idea) == []
-    assert (
-        "Migration SAP chez Enedis" in text
-        or "Voile" in text
-        or "afterwork" in idea
-        or "Énergie" in text
+    gesture = idea.split(":", 1)[1].strip()
+    assert solicitations(gesture) == []
+
+    # The gesture in the mail is the one the graph chose for Karim, in one of its own words.
+    # Without fresh news, what fits is sharing on their common interest, asking about their
+    # mission, or inviting (nobody of Camille's active network shares a topic with Karim).
+    graph = httpx.Client(base_url=f"http://127.0.0.1:{braise.graph_port}", headers=admin)
+    answer = RevivalCandidates.model_validate(
+        graph.get(
+            f"/v2/consultants/{ids['reader']}/revival-candidates",
+            params={"dormant": 3, "cooling": 2},
+        ).json()
     )
+    chosen = next(c.gesture for c in answer.candidates if c.other_name == "Karim Benali")
+    facts = {
+        "share": {"topic": "Voile"},
+        "ask_news": {"project": "Migration SAP chez Enedis"},
+        "invite": {},
+    }
+    assert chosen.kind in facts
+    assert chosen.params.model_dump() == facts[chosen.kind]
+    fr = texts("fr")
+    words = {
+        kind: {fr.get(key, name="Karim Benali", **params) for key in fr.variants(f"gesture.{kind}")}
+        for kind, params in facts.items()
+    }
+    assert [kind for kind, said in words.items() if gesture in said] == [chosen.kind]

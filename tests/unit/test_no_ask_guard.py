@@ -102,13 +102,13 @@ ONLY_THIS_RULE = {
 
 
 @pytest.mark.parametrize("rule", [rule.name for rule in RULES])
-def test_each_rule_alone_catches_its_own_sentence(rule: str) -> None:
-    assert rule in ONLY_THIS_RULE, f"rule {rule} has no example sentence in ONLY_THIS_RULE"
+def test_each_rule_of_the_guard_has_its_own_example_sentence(rule: str) -> None:
+    assert rule in ONLY_THIS_RULE, f"add a sentence for rule {rule} to ONLY_THIS_RULE"
+
+
+@pytest.mark.parametrize("rule", sorted(ONLY_THIS_RULE))
+def test_each_example_sentence_is_caught_by_its_rule_alone(rule: str) -> None:
     assert set(solicitations(ONLY_THIS_RULE[rule])) == {rule}
-
-
-def test_every_example_sentence_belongs_to_a_rule_of_the_guard() -> None:
-    assert set(ONLY_THIS_RULE) == {rule.name for rule in RULES}
 
 
 @pytest.mark.parametrize(
