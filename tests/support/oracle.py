@@ -56,7 +56,7 @@ RATE = math.log(2) / (HALF_LIFE_DAYS * DAY_S)
 
 def decayed(w: float, elapsed_s: float) -> float:
     """Return what a weight w is worth elapsed_s seconds later (2 ** -(elapsed / H))."""
-    return w * 2.0 ** (-elapsed_s / (HALF_LIFE_DAYS * DAY_S))
+    return w * math.pow(2.0, -elapsed_s / (HALF_LIFE_DAYS * DAY_S))
 
 
 def days_to_fall_to(fraction: float) -> float:

@@ -1,5 +1,6 @@
 """Bearer tokens and who may act for whom: the authorization helpers every service uses."""
 
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -101,3 +102,9 @@ def test_who_may_act_for_whom(
     assert principal.is_admin is is_admin
     assert principal.may_act_for(ME) is for_me
     assert principal.may_act_for(SOMEONE_ELSE) is for_someone_else
+
+
+@pytest.mark.usefixtures("far_east")
+def test_tokens_are_dated_in_utc_whatever_the_server_zone() -> None:
+    claims = jwt.decode(issue_token(SECRET, "admin", "staff"), SECRET, algorithms=["HS256"])
+    assert abs(claims["iat"] - time.time()) < 60

@@ -34,10 +34,25 @@ from tests.support.oracle import (
     days_to_fall_to,
 )
 
-# The reader builds its rules when constructed and queries nothing until asked to.
-_READER = GraphReader(cast(Driver, None), GraphSettings())
-STAGES: StageRules = _READER.stage_rules
-RANKING: RankingRules = _READER.ranking_rules
+
+def _reader() -> GraphReader:
+    """Return the reader the service builds: its rules come from its default settings.
+
+    It queries nothing until asked to, so it needs no driver. Built inside each test (not at
+    import) so that mutation testing sees the rules being built.
+    """
+    return GraphReader(cast(Driver, None), GraphSettings())
+
+
+def stage_rules() -> StageRules:
+    """Return the stage rules as the reader builds them."""
+    return _reader().stage_rules
+
+
+def ranking_rules() -> RankingRules:
+    """Return the ranking rules as the reader builds them."""
+    return _reader().ranking_rules
+
 
 NOW = 1_000 * DAY_S
 SECOND = 1.0
@@ -59,7 +74,7 @@ def above(x: float) -> float:
 
 def _stage(strength: float, peak: float, age_s: float, quiet_s: float, count: int) -> str:
     return stage_of(
-        STAGES,
+        stage_rules(),
         strength=strength,
         peak=peak,
         first_at=NOW - age_s,
@@ -139,6 +154,7 @@ def _stage(strength: float, peak: float, age_s: float, quiet_s: float, count: in
         pytest.param(
             below(ACTIVE_MIN), 4.0, OLD, COOLING_Q - SECOND, 8, "growing", id="weak-not-quiet"
         ),
+        pytest.param(ACTIVE_MIN, 4.0, OLD, COOLING_Q, 8, "active", id="weak-on-threshold"),
         # active from 3, growing under it.
         pytest.param(ACTIVE_MIN, 9.0, OLD, DAY_S, 6, "active", id="active-on-threshold"),
         pytest.param(below(ACTIVE_MIN), 9.0, OLD, DAY_S, 6, "growing", id="growing"),
@@ -172,7 +188,7 @@ def _lone_mission_stage(days_after: float) -> str:
     mission = add_interaction(None, t=0.0, w=WEIGHTS["mission_together"], rate=rate)
     at = days_after * DAY_S
     return stage_of(
-        STAGES,
+        stage_rules(),
         strength=strength_at(mission, at, rate),
         peak=mission.peak,
         first_at=0.0,
@@ -242,7 +258,7 @@ def _link(**overrides: object) -> LinkFacts:
     ],
 )
 def test_exclusion_on_each_side_of_each_window(overrides: dict[str, object], why: str) -> None:
-    assert excluded(_link(**overrides), NOW, RANKING) == why
+    assert excluded(_link(**overrides), NOW, ranking_rules()) == why
 
 
 @pytest.mark.parametrize(
@@ -256,10 +272,10 @@ def test_exclusion_on_each_side_of_each_window(overrides: dict[str, object], why
 )
 def test_news_is_a_hook_for_120_days(age_s: float, is_hook: bool) -> None:
     news = News("skill", "Rust", NOW - age_s)
-    assert (fresh_hook(_link(news=[news]), NOW, RANKING.hook_s) == news) is is_hook
+    assert (fresh_hook(_link(news=[news]), NOW, ranking_rules().hook_s) == news) is is_hook
 
 
 def test_the_freshest_news_is_the_hook() -> None:
     old, fresh = News("city", "Lyon", NOW - 90 * DAY_S), News("skill", "Rust", NOW - DAY_S)
-    assert fresh_hook(_link(news=[fresh, old]), NOW, RANKING.hook_s) == fresh
-    assert fresh_hook(_link(news=[old, fresh]), NOW, RANKING.hook_s) == fresh
+    assert fresh_hook(_link(news=[fresh, old]), NOW, ranking_rules().hook_s) == fresh
+    assert fresh_hook(_link(news=[old, fresh]), NOW, ranking_rules().hook_s) == fresh

@@ -1,5 +1,6 @@
 """Interactions and `done` clicks become pair updates (no Neo4j); folded, they give the oracle."""
 
+import logging
 import random
 
 import pytest
@@ -150,3 +151,36 @@ def test_events_fold_to_the_oracle_strengths_in_any_order_and_batching(
     assert set(links) == set(expected)
     for pair, link in links.items():
         assert strength_at(link.strength, at, RATE) == pytest.approx(expected[pair], rel=1e-9)
+
+
+def test_dropping_an_erased_participant_is_logged_with_the_interaction(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = ev.interaction([1, 2, 3], T0, kind="lunch")
+    with caplog.at_level(logging.INFO, logger="braise_graph.links"):
+        link_changes([event], [], kinds=KINDS, erased={_id(3)})
+    assert caplog.messages == [
+        f"interaction {event.data.interaction_id}: dropping erased participant(s) {[_id(3)]}"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="braise_graph.links"):
+        link_changes([event], [], kinds=KINDS, erased=NO_ONE)
+    assert caplog.messages == []
+
+
+def test_an_interaction_nobody_initiated_names_no_initiator() -> None:
+    changes = link_changes([ev.interaction([1, 2], T0)], [], kinds=KINDS, erased=NO_ONE)
+    assert [u.initiator for u in changes.updates] == [None]
+
+
+def test_of_two_missions_at_the_same_time_a_person_keeps_the_first_recorded() -> None:
+    first = ev.interaction([1, 2], T0, kind="mission_together", note="SAP")
+    second = ev.interaction([1, 3], T0, kind="mission_together", note="Cloud")
+    changes = link_changes([first, second], [], kinds=KINDS, erased=NO_ONE)
+    assert changes.missions[_id(1)] == Mission(T0, "SAP")
+
+
+def test_a_done_click_about_an_erased_person_leaves_the_other_clicks() -> None:
+    clicks = [ev.feedback(2, 1, "done", T0), ev.feedback(2, 3, "done", T0 + DAY)]
+    changes = link_changes([], clicks, kinds=KINDS, erased={_id(1)})
+    assert [(u.a, u.b) for u in changes.updates] == [(_id(2), _id(3))]

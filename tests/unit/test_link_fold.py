@@ -154,7 +154,7 @@ def test_a_folded_link_reads_back_from_its_properties_unchanged(
 
 def test_a_link_nothing_was_folded_into_has_no_state() -> None:
     assert LinkState.from_properties({"locked": True}) is None
-    with pytest.raises(ValueError, match="at least one update"):
+    with pytest.raises(ValueError, match=r"^a new link needs at least one update$"):
         fold_link(None, [], rate=RATE)
 
 
@@ -166,3 +166,19 @@ def test_late_update_adds_its_weight_decayed_and_keeps_the_latest_mission() -> N
     assert (link.first_at, link.last_at) == (T0, T0 + 90 * DAY)
     assert (link.last_mission_at, link.last_mission_note) == (T0 + 90 * DAY, "SAP")
     assert (link.init_a, link.init_b, link.count) == (1, 1, 2)
+
+
+def test_of_two_missions_at_the_same_time_the_link_keeps_the_larger_event_id() -> None:
+    # Updates are folded in (time, event id) order: the tie is decided the same every time.
+    one = PairUpdate("a", "b", T0, 10.0, MISSION_TOGETHER, "a", "SAP", "e1")
+    two = PairUpdate("a", "b", T0, 10.0, MISSION_TOGETHER, "b", "Cloud", "e2")
+    for updates in ([one, two], [two, one]):
+        link = fold_link(None, updates, rate=RATE)
+        assert (link.last_mission_at, link.last_mission_note) == (T0, "Cloud")
+
+
+def test_stored_kinds_and_counts_that_disagree_are_refused() -> None:
+    props = fold_link(None, [PairUpdate("a", "b", T0, 3.0, "lunch", None, None, "e1")], rate=RATE)
+    stored = props.to_properties() | {"kinds": ["lunch", "call"]}
+    with pytest.raises(ValueError, match="zip"):
+        LinkState.from_properties(stored)

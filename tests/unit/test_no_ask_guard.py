@@ -1,8 +1,17 @@
 """The no-ask guard, on a corpus of give-first and soliciting sentences in French and English."""
 
+import re
+
 import pytest
 
-from braise_notifier.guard import RULES, SolicitationError, check_gives_first, solicitations
+from braise_notifier.guard import (
+    RULES,
+    Rule,
+    SolicitationError,
+    _rule,
+    check_gives_first,
+    solicitations,
+)
 
 GIVE_FIRST = [
     # French: congratulate, share, introduce others, invite, ask for news.
@@ -133,3 +142,7 @@ def test_refusal_names_the_rules_broken_and_quotes_the_text() -> None:
     assert str(refused.value) == (
         "text asks for something (fr_help_me, fr_could_you_for_me): " + repr(text)
     )
+
+
+def test_a_rule_is_its_name_and_its_compiled_pattern() -> None:
+    assert _rule("en_example", r"\bab+\b") == Rule("en_example", re.compile(r"\bab+\b"))

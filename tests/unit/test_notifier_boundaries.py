@@ -63,6 +63,8 @@ def test_today_is_the_firm_s_date() -> None:
         # biweekly: even ISO weeks (24 is even, 23 odd).
         (date(2026, 6, 8), "biweekly", "monday", "2026-W24"),
         (date(2026, 6, 1), "biweekly", "monday", None),
+        (date(2026, 12, 7), "biweekly", "monday", "2026-W50"),
+        (date(2026, 6, 29), "biweekly", "monday", None),  # week 27
         # weekly: their day only; the ISO week, zero-padded, of the ISO year.
         (date(2027, 2, 1), "weekly", "monday", "2027-W05"),
         (date(2027, 2, 1), "weekly", "sunday", None),
