@@ -92,6 +92,17 @@ def test_late_event_before_the_peak_raises_the_peak_where_it_was() -> None:
     assert late.peak_at == T0 + 100 * DAY
 
 
+def test_late_event_before_a_past_peak_raises_that_peak_not_the_current_value() -> None:
+    # Peak 10 at T0 + 100 d, a message long after it (strength now far below the peak), then
+    # a late lunch at T0: the peak grows by what the lunch had left at T0 + 100 d.
+    mission = add_interaction(None, t=T0 + 100 * DAY, w=10.0, rate=RATE)
+    message = add_interaction(mission, t=T0 + 280 * DAY, w=0.5, rate=RATE)
+    late = add_interaction(message, t=T0, w=3.0, rate=RATE)
+    assert late.peak == pytest.approx(10.0 + decayed(3.0, 100 * DAY), rel=1e-12)
+    assert late.peak_at == T0 + 100 * DAY
+    assert late.s_ref == pytest.approx(message.s_ref + decayed(3.0, 280 * DAY), rel=1e-12)
+
+
 def test_late_event_after_the_peak_makes_a_new_peak_at_its_own_time() -> None:
     # Peak 10 at T0; a small call at T0 + 100 d; then a late mission at T0 + 10 d: the link was
     # strongest right after that mission, with what was left of the first one.
