@@ -9,7 +9,7 @@ UV := var/tools/bin/uv
 SYNCED := .venv/.synced
 RUN := $(UV) run --frozen
 
-.PHONY: help install up down status demo test lint fmt docs clean
+.PHONY: help install up down status demo test mutation lint fmt docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -40,6 +40,9 @@ demo: $(SYNCED) ## Run the main job end to end (SIZE=N consultants, default 300)
 
 test: $(SYNCED) ## Install what is missing, start the test servers, run every test
 	$(RUN) pytest
+
+mutation: $(SYNCED) ## Mutation testing of the rule modules (slow; CHILDREN=2; docs/testing.md)
+	$(RUN) python -m tests.mutation --children $(or $(CHILDREN),2)
 
 lint: $(SYNCED) ## ruff (lint and format check) and mypy --strict
 	$(RUN) ruff check .

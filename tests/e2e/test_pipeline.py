@@ -22,8 +22,22 @@ from braise_cli.stack import StackSettings, build_services
 from braise_cli.stack.mailkey import dkim_key_files
 from braise_cli.stack.servers import Server
 from braise_cli.trace import read_lines, trace_event
+from braise_notifier.catalogs import texts
 from braise_notifier.guard import tone_faults
+from braise_notifier.wording import Words, gesture_text
+from braise_shared.candidates import (
+    AskNewsGesture,
+    AskNewsParams,
+    Gesture,
+    InviteGesture,
+    RevivalCandidates,
+    ShareGesture,
+    ShareParams,
+)
+from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
+from braise_shared.tags import make_tag
+from braise_shared.taxonomy import load_taxonomy
 from tests.support.disposable import free_port
 from tests.support.mail import LIST_UNSUBSCRIBE, dkim_verifies, raw_headers, raw_mails
 from tests.support.processes import wait_until
@@ -145,6 +159,19 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
 
     wait_until(caught_up, timeout_s=60, what="the graph and the notifier to apply every event")
 
+    # What the graph proposes to Camille this week, asked before the digest is sent (once it
+    # is, Karim is in his fatigue window). Without fresh news, the gesture that fits is
+    # sharing on their common interest, asking about their mission, or inviting (nobody of
+    # Camille's active network shares a topic with Karim).
+    graph = httpx.Client(base_url=f"http://127.0.0.1:{braise.graph_port}", headers=admin)
+    answer = RevivalCandidates.model_validate(
+        graph.get(
+            f"/v2/consultants/{ids['reader']}/revival-candidates",
+            params={"dormant": 3, "cooling": 2},
+        ).json()
+    )
+    chosen = next(c.gesture for c in answer.candidates if c.other_name == "Karim Benali")
+
     notifier = httpx.Client(base_url=f"http://127.0.0.1:{braise.notifier_port}", headers=admin)
     # A staff preview shows the real digest, but its links open nothing.
     preview = notifier.get(f"/v1/admin/preview/{ids['reader']}")
@@ -200,6 +227,7 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     assert "surtout" not in text
     for line in text.splitlines():
         assert tone_faults(line) == [], line
+    _the_mail_says_the_graphs_gesture(idea, chosen)
     _follow_the_first_mission_through_the_logs(braise.root / "log", ids)
 
 
@@ -225,3 +253,30 @@ def _follow_the_first_mission_through_the_logs(log_dir: Path, ids: dict[str, str
     ]
     assert digest["service"] == "notifier-worker"
     assert ids["old_friend"] in digest["suggested"]
+
+
+def _plain(text: str) -> str:
+    return text.replace("\u202f", " ").replace("\xa0", " ").strip()
+
+
+def _the_mail_says_the_graphs_gesture(idea: str, chosen: object) -> None:
+    """The idea line is one of the wordings of the gesture the graph chose, and of no other."""
+    gesture = _plain(idea.split(":", 1)[1])
+    facts: dict[str, Gesture] = {
+        "share": ShareGesture(params=ShareParams(topic=make_tag("Voile"))),
+        "ask_news": AskNewsGesture(params=AskNewsParams(project="Migration SAP chez Enedis")),
+        "invite": InviteGesture(),
+    }
+    assert chosen in facts.values(), chosen
+    words = Words(texts("fr"), load_kinds(), load_taxonomy())
+    said = {
+        kind: {
+            _plain(text)
+            for seed in range(80)
+            if (text := gesture_text(words, fact, "Karim Benali", f"seed-{seed}")) is not None
+        }
+        for kind, fact in facts.items()
+    }
+    assert [kind for kind, texts_ in said.items() if gesture in texts_] == [
+        next(kind for kind, fact in facts.items() if fact == chosen)
+    ]

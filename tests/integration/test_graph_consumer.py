@@ -13,7 +13,7 @@ from braise_shared.events import Event, InteractionRecordedV1, dump_event
 from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM, EventPublisher
 from tests.support import events as ev
 from tests.support.disposable import disposable_neo4j
-from tests.support.graph import RATE, as_oracle, stored_strengths
+from tests.support.graph import as_oracle, stored_strengths
 from tests.support.oracle import strengths
 from tests.support.processes import service_process, wait_until
 from tests.support.servers import SessionServers
@@ -78,7 +78,7 @@ def _caught_up(client: redis.Redis) -> bool:
 
 def _assert_equal_to_oracle(driver: Driver, interactions: list[InteractionRecordedV1]) -> None:
     at = T0 + 800 * DAY
-    expected = strengths(as_oracle(interactions), at=at, rate=RATE)
+    expected = strengths(as_oracle(interactions), at=at)
     got = stored_strengths(driver, at)
     assert set(got) == set(expected)
     for pair, value in expected.items():

@@ -1,5 +1,6 @@
 """Digests end to end through a real Celery worker, the graph API and the SMTP sink."""
 
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,7 +10,9 @@ import pytest
 import redis
 from neo4j import Driver
 
+from braise_notifier.db import RecipientRow, unit_of_work
 from braise_notifier.guard import tone_faults
+from braise_notifier.planning import plan
 from braise_notifier.tokens import LinkSigner, TokenError
 from tests.support import events as ev
 from tests.support.notifier import (
@@ -20,12 +23,13 @@ from tests.support.notifier import (
     notifier_under_test,
     parts,
     reader_event,
-    wait_quiet,
 )
 from tests.support.processes import wait_until
 from tests.support.servers import SessionServers
 
 DAY = 86_400.0
+PERIOD = "2026-W48"
+PROCESSES = 4
 
 
 @pytest.fixture
@@ -40,6 +44,25 @@ def notifier(
         yield running
 
 
+@pytest.fixture
+def prefork_notifier(
+    tmp_path: Path,
+    servers: SessionServers,
+    neo4j_driver: Driver,
+    maildir: Path,
+    redis_client: redis.Redis,
+) -> Iterator[NotifierUnderTest]:
+    with notifier_under_test(
+        tmp_path, servers, neo4j_driver, maildir, pool="prefork", processes=PROCESSES
+    ) as running:
+        yield running
+
+
+def _fresh(local: str) -> str:
+    """Return an address the SMTP sink has never seen: its fault counters start at zero."""
+    return f"{local}-{uuid.uuid4().hex[:12]}@example.org"
+
+
 def test_planned_run_sends_one_digest_to_each_due_consultant_and_none_to_others(
     notifier: NotifierUnderTest,
 ) -> None:
@@ -50,7 +73,7 @@ def test_planned_run_sends_one_digest_to_each_due_consultant_and_none_to_others(
     notifier.plan_due(MONDAY)
     notifier.wait_final(3)
     notifier.plan_due(MONDAY)  # the planner runs again: nothing more
-    wait_quiet(3)
+    notifier.wait_drained()
 
     mails = notifier.mails()
     recipients = sorted(header(m, "To") for m in mails)
@@ -102,13 +125,14 @@ def test_every_digest_has_both_parts_unsubscribe_headers_guarded_words_and_valid
 def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
     notifier: NotifierUnderTest,
 ) -> None:
-    flaky = reader_event(1, email="tempfail3-reader1@example.org")
-    refused = reader_event(2, email="reject-reader2@example.org")
+    flaky_address = _fresh("tempfail3-reader1")
+    flaky = reader_event(1, email=flaky_address)
+    refused = reader_event(2, email=_fresh("reject-reader2"))
     notifier.know(firm_of_dormant_friends([flaky, refused]))
 
     notifier.plan_due(MONDAY)
     notifier.wait_final(2)
-    wait_quiet(2)
+    notifier.wait_drained()
 
     ledger = notifier.ledger()
     sent = ledger[("2026-W48", str(ev.cid(1)))]
@@ -118,9 +142,7 @@ def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
     assert failed.attempts == 1
     assert failed.error is not None
     assert failed.error.startswith("550")
-    assert [header(m, "To") for m in notifier.mails()] == [
-        "Lecteur 1 <tempfail3-reader1@example.org>"
-    ]
+    assert [header(m, "To") for m in notifier.mails()] == [f"Lecteur 1 <{flaky_address}>"]
 
 
 def test_worker_killed_mid_run_and_restarted_finishes_without_duplicates(
@@ -146,9 +168,62 @@ def test_worker_killed_mid_run_and_restarted_finishes_without_duplicates(
 
     notifier.restart_worker()
     notifier.wait_final(8, timeout_s=90)
-    wait_quiet(3)
+    notifier.wait_drained()
 
     counts = Counter(header(m, "To") for m in notifier.mails())
     assert len(counts) == 8
     assert set(counts.values()) == {1}
     assert {r.state for r in notifier.ledger().values()} == {"sent"}
+
+
+def test_duplicate_deliveries_to_a_prefork_worker_send_one_mail_per_digest(
+    prefork_notifier: NotifierUnderTest,
+) -> None:
+    notifier = prefork_notifier
+    # Each server takes a second to answer RCPT: duplicates taken at once overlap for sure.
+    addresses = {n: _fresh(f"slow1-reader{n}") for n in (1, 2, 3)}
+    notifier.know(
+        firm_of_dormant_friends(
+            [reader_event(n, email=address) for n, address in addresses.items()]
+        )
+    )
+    keys = plan(notifier.factory, [(PERIOD, str(ev.cid(n))) for n in (1, 2, 3)])
+    assert len(keys) == 3
+
+    # Every digest is delivered once per worker process, back to back: the processes take
+    # the copies of one digest together, as they would after a redelivery.
+    for period, consultant_id in keys:
+        for _ in range(PROCESSES):
+            notifier.celery.send_task("braise.send_digest", args=[period, consultant_id])
+    notifier.wait_final(3)
+    notifier.wait_drained()
+
+    counts = Counter(header(m, "To") for m in notifier.mails())
+    assert sorted(counts) == [f"Lecteur {n} <{address}>" for n, address in addresses.items()]
+    assert set(counts.values()) == {1}
+    assert {k: (r.state, r.attempts) for k, r in notifier.ledger().items()} == dict.fromkeys(
+        keys, ("sent", 1)
+    )
+
+
+def test_a_recipient_who_unsubscribed_after_planning_is_sent_nothing(
+    notifier: NotifierUnderTest,
+) -> None:
+    notifier.know(firm_of_dormant_friends([reader_event(1), reader_event(2)]))
+    keys = plan(notifier.factory, [(PERIOD, str(ev.cid(1))), (PERIOD, str(ev.cid(2)))])
+    # The one-click unsubscribe marks the recipient; the digest was planned already.
+    with unit_of_work(notifier.factory) as session:
+        recipient = session.get(RecipientRow, str(ev.cid(1)))
+        assert recipient is not None
+        recipient.unsubscribed = True
+
+    for period, consultant_id in keys:
+        notifier.celery.send_task("braise.send_digest", args=[period, consultant_id])
+    notifier.wait_final(2)
+    notifier.wait_drained()
+
+    assert [header(m, "To") for m in notifier.mails()] == ["Lecteur 2 <reader2@example.org>"]
+    assert {k: r.state for k, r in notifier.ledger().items()} == {
+        (PERIOD, str(ev.cid(1))): "skipped",
+        (PERIOD, str(ev.cid(2))): "sent",
+    }

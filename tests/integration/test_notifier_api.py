@@ -1,6 +1,7 @@
 """The notifier's HTTP app: one-click unsubscribe, suggestion links, admin preview and run."""
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -9,6 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import redis
 from fastapi.testclient import TestClient
+from itsdangerous import TimestampSigner
 from sqlalchemy import func, select
 
 from braise_notifier.api import create_app
@@ -20,7 +22,7 @@ from braise_notifier.db import DigestRow, RecipientRow
 from braise_notifier.directory import apply_events
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
-from braise_notifier.tokens import LinkClaims
+from braise_notifier.tokens import LinkClaims, TokenError
 from braise_shared.candidates import InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
@@ -87,11 +89,25 @@ def test_one_click_unsubscribe_stops_digests_and_tells_profiles(
 def test_forged_expired_or_misused_tokens_are_refused(
     app: tuple[TestClient, Notifier, redis.Redis],
 ) -> None:
-    client, notifier, _broker = app
+    client, notifier, broker = app
     never = notifier.signer.sign(LinkClaims("never", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+    # Signed one second more than the links' 30 days ago.
+    signed_at = int(time.time()) - 30 * 86_400 - 1
+    with pytest.MonkeyPatch.context() as clock:
+        clock.setattr(TimestampSigner, "get_timestamp", lambda _self: signed_at)
+        expired_unsubscribe = notifier.signer.sign(
+            LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48")
+        )
+        expired_done = notifier.signer.sign(
+            LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48")
+        )
+    with pytest.raises(TokenError, match="expired"):
+        notifier.signer.verify("unsubscribe", expired_unsubscribe)
     for path, token in [
         ("/v1/unsubscribe", never),  # a "never" token does not unsubscribe
         ("/v1/unsubscribe", never[:-3] + "abc"),
+        ("/v1/unsubscribe", expired_unsubscribe),
+        ("/v1/feedback/done", expired_done),
         ("/v1/feedback/done", never),
         ("/v1/feedback/never", "not-a-token"),
     ]:
@@ -100,6 +116,7 @@ def test_forged_expired_or_misused_tokens_are_refused(
         assert "plus valable" in response.text
     with notifier.factory() as session:
         assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is False  # type: ignore[union-attr]
+    assert _queued(broker) == []
 
 
 def test_feedback_links_publish_one_event_per_click(

@@ -20,7 +20,6 @@ from tests.support.notifier import (
     MONDAY,
     NotifierUnderTest,
     notifier_under_test,
-    prefork_worker_args,
     reader_event,
 )
 from tests.support.servers import SessionServers
@@ -65,7 +64,8 @@ def notifier(
         servers,
         neo4j_driver,
         maildir,
-        worker_args=prefork_worker_args(processes=4),
+        pool="prefork",
+        processes=4,
         BRAISE_NOTIFIER_SPREAD_CAP=str(CAP),
     ) as running:
         yield running

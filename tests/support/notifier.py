@@ -48,7 +48,6 @@ class NotifierUnderTest:
     maildir: Path
     tmp: Path
     worker: ServiceProcess
-    worker_args: list[str]
 
     def know(self, events: list[Event]) -> None:
         """Feed consultants to the notifier's directory and the graph, as the consumers would."""
@@ -82,33 +81,59 @@ class NotifierUnderTest:
             out.append(parsed)
         return out
 
+    def wait_drained(self, timeout_s: float = 60) -> None:
+        """Wait until no task is left anywhere: queued, reserved, delayed or running.
+
+        With late acknowledgement a task stays in the broker's `unacked` hash from the moment
+        a worker takes it until it has finished (or, its worker dead, until it is restored to
+        the queue): an empty queue and an empty hash, seen a few polls in a row, mean nothing
+        more can happen.
+        """
+        broker = redis.Redis.from_url(self.settings.broker_url)
+        idle_polls = 0
+
+        def drained() -> bool:
+            nonlocal idle_polls
+            queued = sum(
+                int(broker.llen(key))
+                for key in broker.scan_iter("celery*")
+                if broker.type(key) == b"list"
+            )
+            idle_polls = idle_polls + 1 if queued == 0 and broker.hlen("unacked") == 0 else 0
+            return idle_polls >= 5
+
+        try:
+            wait_until(
+                drained,
+                timeout_s=timeout_s,
+                what=f"the broker to be drained; worker log:\n{self.worker.log_tail()}",
+            )
+        finally:
+            broker.close()
+
     def restart_worker(self) -> None:
-        """Start a new worker process (after a kill)."""
-        self.worker = ServiceProcess(
-            "celery", self.env, self.tmp / "worker.log", args=self.worker_args
-        )
+        """Start a new worker process (after a kill), with the same pool."""
+        args = self.worker.args
+        self.worker = ServiceProcess("celery", self.env, self.tmp / "worker.log", args=args)
         self.worker.start()
 
 
-def prefork_worker_args(processes: int) -> list[str]:
-    """Return the arguments of a worker of several processes, as `braise up` runs it."""
-    args = [a for a in WORKER_ARGS if a != "solo"]
-    at = args.index("-P") + 1
-    return [*args[:at], "prefork", "-c", str(processes), *args[at:]]
-
-
-WORKER_ARGS = [
-    "-A",
-    "braise_notifier.tasks",
-    "worker",
-    "-P",
-    "solo",
-    "--without-heartbeat",
-    "--without-gossip",
-    "--without-mingle",
-    "-l",
-    "INFO",
-]
+def worker_args(pool: str, processes: int = 1) -> list[str]:
+    """Return the Celery worker's arguments: one process (solo) or a prefork pool."""
+    concurrency = ["-c", str(processes)] if pool == "prefork" else []
+    return [
+        "-A",
+        "braise_notifier.tasks",
+        "worker",
+        "-P",
+        pool,
+        *concurrency,
+        "--without-heartbeat",
+        "--without-gossip",
+        "--without-mingle",
+        "-l",
+        "INFO",
+    ]
 
 
 @contextmanager
@@ -118,11 +143,15 @@ def notifier_under_test(
     neo4j_driver: Driver,
     maildir: Path,
     *,
-    worker_args: list[str] = WORKER_ARGS,
+    pool: str = "solo",
+    processes: int = 1,
     **overrides: str,
 ) -> Iterator[NotifierUnderTest]:
-    """Start the graph API and a Celery worker (one process unless worker_args say otherwise)
-    on clean state; yield handles; stop them."""
+    """Start the graph API and a Celery worker on clean state; yield handles; stop them.
+
+    The worker runs one process (`solo`), or a `prefork` pool of `processes` processes that
+    take tasks at the same time, as production runs it.
+    """
     endpoints = servers.endpoints
     graph_port = free_port()
     local = stack_settings_for(servers, tmp, graph_port=graph_port)
@@ -148,7 +177,8 @@ def notifier_under_test(
     with ExitStack() as stack:
         api = stack.enter_context(service_process("braise_graph.server", env, tmp / "graph.log"))
         wait_until(lambda: _answers(graph_port), timeout_s=30, what=f"graph API\n{api.log_tail()}")
-        worker = ServiceProcess("celery", env, tmp / "worker.log", args=worker_args)
+        args = worker_args(pool, processes)
+        worker = ServiceProcess("celery", env, tmp / "worker.log", args=args)
         worker.start()
         running = NotifierUnderTest(
             settings,
@@ -159,7 +189,6 @@ def notifier_under_test(
             maildir,
             tmp,
             worker,
-            worker_args,
         )
         stack.callback(lambda: running.worker.stop())
         yield running
@@ -170,11 +199,6 @@ def _answers(port: int) -> bool:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
     except httpx.TransportError:
         return False
-
-
-def wait_quiet(seconds: float) -> None:
-    """Give stray tasks a chance to run (to prove nothing more happens)."""
-    time.sleep(seconds)
 
 
 def header(message: EmailMessage, name: str) -> str:

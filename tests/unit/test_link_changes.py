@@ -1,12 +1,13 @@
 """Interactions and `done` clicks become pair updates (no Neo4j); folded, they give the oracle."""
 
-import math
+import logging
 import random
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from braise_graph.config import GraphSettings
 from braise_graph.links import (
     REKINDLED,
     LinkState,
@@ -19,11 +20,12 @@ from braise_graph.model import strength_at
 from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
 from braise_shared.interactions import load_kinds
 from tests.support import events as ev
-from tests.support.oracle import OracleInteraction, strengths
+from tests.support.oracle import DAY_S, WEIGHTS, OracleInteraction, strengths
 
 KINDS = load_kinds()
-RATE = math.log(2) / (90 * 86_400)
-DAY = 86_400.0
+# The rate the service runs with (its settings); expected values come from the oracle.
+RATE = GraphSettings().decay_rate
+DAY = DAY_S
 T0 = 1_700_000_000.0
 NO_ONE: frozenset[str] = frozenset()
 
@@ -46,9 +48,8 @@ def test_group_interaction_gives_each_pair_its_share_and_the_event_facts() -> No
 def test_done_feedback_counts_as_a_rekindled_interaction_initiated_by_the_reader() -> None:
     done = ev.feedback(2, 1, "done", T0)
     changes = link_changes([], [done], kinds=KINDS, erased=NO_ONE)
-    weight = KINDS.get(REKINDLED).weight
     assert changes.updates == [
-        PairUpdate(_id(1), _id(2), T0, weight, REKINDLED, _id(2), None, str(done.id))
+        PairUpdate(_id(1), _id(2), T0, WEIGHTS[REKINDLED], REKINDLED, _id(2), None, str(done.id))
     ]
 
 
@@ -78,7 +79,7 @@ def test_erased_people_are_left_out_and_the_share_stays_that_of_the_whole_group(
     everyone = link_changes([event], [], kinds=KINDS, erased=NO_ONE).updates
     changes = link_changes([event], [], kinds=KINDS, erased=erased)
     assert changes.updates == [u for u in everyone if u.a not in erased and u.b not in erased]
-    assert {u.w for u in changes.updates} <= {KINDS.get(kind).weight / (size - 1)}
+    assert {u.w for u in changes.updates} <= {WEIGHTS[kind] / (size - 1)}
     assert len(everyone) == size * (size - 1) // 2
 
 
@@ -112,11 +113,11 @@ def _as_oracle(
             str(e.id),
             tuple(str(p) for p in e.data.participants),
             e.data.occurred_at.timestamp(),
-            KINDS.get(e.data.kind).weight,
+            WEIGHTS[e.data.kind],
         )
         for e in interactions
     ]
-    weight = KINDS.get(REKINDLED).weight
+    weight = WEIGHTS[REKINDLED]
     for click in clicks:
         pair = (str(click.data.consultant_id), str(click.data.other_id))
         oracle.append(OracleInteraction(str(click.id), pair, click.occurred_at.timestamp(), weight))
@@ -146,7 +147,40 @@ def test_events_fold_to_the_oracle_strengths_in_any_order_and_batching(
         for pair, updates in changes.by_pair().items():
             links[pair] = fold_link(links.get(pair), updates, rate=RATE)
     at = T0 + 800 * DAY
-    expected = strengths(_as_oracle(interactions, clicks), at=at, rate=RATE, erased=erased)
+    expected = strengths(_as_oracle(interactions, clicks), at=at, erased=erased)
     assert set(links) == set(expected)
     for pair, link in links.items():
         assert strength_at(link.strength, at, RATE) == pytest.approx(expected[pair], rel=1e-9)
+
+
+def test_dropping_an_erased_participant_is_logged_with_the_interaction(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    event = ev.interaction([1, 2, 3], T0, kind="lunch")
+    with caplog.at_level(logging.INFO, logger="braise_graph.links"):
+        link_changes([event], [], kinds=KINDS, erased={_id(3)})
+    assert caplog.messages == [
+        f"interaction {event.data.interaction_id}: dropping erased participant(s) {[_id(3)]}"
+    ]
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="braise_graph.links"):
+        link_changes([event], [], kinds=KINDS, erased=NO_ONE)
+    assert caplog.messages == []
+
+
+def test_an_interaction_nobody_initiated_names_no_initiator() -> None:
+    changes = link_changes([ev.interaction([1, 2], T0)], [], kinds=KINDS, erased=NO_ONE)
+    assert [u.initiator for u in changes.updates] == [None]
+
+
+def test_of_two_missions_at_the_same_time_a_person_keeps_the_first_recorded() -> None:
+    first = ev.interaction([1, 2], T0, kind="mission_together", note="SAP")
+    second = ev.interaction([1, 3], T0, kind="mission_together", note="Cloud")
+    changes = link_changes([first, second], [], kinds=KINDS, erased=NO_ONE)
+    assert changes.missions[_id(1)] == Mission(T0, "SAP")
+
+
+def test_a_done_click_about_an_erased_person_leaves_the_other_clicks() -> None:
+    clicks = [ev.feedback(2, 1, "done", T0), ev.feedback(2, 3, "done", T0 + DAY)]
+    changes = link_changes([], clicks, kinds=KINDS, erased={_id(1)})
+    assert [(u.a, u.b) for u in changes.updates] == [(_id(2), _id(3))]

@@ -1,18 +1,19 @@
 """Folding a pair's updates into its link (no Neo4j): one link whatever the order or batching."""
 
-import math
 from collections import Counter
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from braise_graph.config import GraphSettings
 from braise_graph.links import MISSION_TOGETHER, LinkState, PairUpdate, fold_link
 from braise_graph.model import strength_at
-from tests.support.oracle import OracleInteraction, peak
+from tests.support.oracle import DAY_S, OracleInteraction, decayed, peak
 
-RATE = math.log(2) / (90 * 86_400)
-DAY = 86_400.0
+# The rate the service runs with (its settings); expected values come from the oracle.
+RATE = GraphSettings().decay_rate
+DAY = DAY_S
 T0 = 1_700_000_000.0
 READ_AT = T0 + 800 * DAY
 KINDS = ["lunch", "message", MISSION_TOGETHER, "rekindled"]
@@ -64,7 +65,7 @@ def _fold_batches(batches: Batches) -> LinkState:
 
 
 def _direct_sum(updates: list[PairUpdate], at: float) -> float:
-    return sum(u.w * math.exp(-RATE * (at - u.t)) for u in updates)
+    return sum(decayed(u.w, at - u.t) for u in updates)
 
 
 def _history(link: LinkState) -> dict[str, object]:
@@ -138,7 +139,7 @@ def test_batches_in_time_order_keep_the_true_peak(
     bounds = zip([0, *cuts], [*cuts, len(in_order)], strict=True)
     link = _fold_batches([in_order[i:j] for i, j in bounds if j > i])
     oracle = [OracleInteraction(u.event_id, ("a", "b"), u.t, u.w) for u in updates]
-    assert link.strength.peak == pytest.approx(peak(oracle, ("a", "b"), RATE), rel=1e-9)
+    assert link.strength.peak == pytest.approx(peak(oracle, ("a", "b")), rel=1e-9)
     assert link == _fold_batches([updates])
 
 
@@ -153,7 +154,7 @@ def test_a_folded_link_reads_back_from_its_properties_unchanged(
 
 def test_a_link_nothing_was_folded_into_has_no_state() -> None:
     assert LinkState.from_properties({"locked": True}) is None
-    with pytest.raises(ValueError, match="at least one update"):
+    with pytest.raises(ValueError, match=r"^a new link needs at least one update$"):
         fold_link(None, [], rate=RATE)
 
 
@@ -165,3 +166,19 @@ def test_late_update_adds_its_weight_decayed_and_keeps_the_latest_mission() -> N
     assert (link.first_at, link.last_at) == (T0, T0 + 90 * DAY)
     assert (link.last_mission_at, link.last_mission_note) == (T0 + 90 * DAY, "SAP")
     assert (link.init_a, link.init_b, link.count) == (1, 1, 2)
+
+
+def test_of_two_missions_at_the_same_time_the_link_keeps_the_larger_event_id() -> None:
+    # Updates are folded in (time, event id) order: the tie is decided the same every time.
+    one = PairUpdate("a", "b", T0, 10.0, MISSION_TOGETHER, "a", "SAP", "e1")
+    two = PairUpdate("a", "b", T0, 10.0, MISSION_TOGETHER, "b", "Cloud", "e2")
+    for updates in ([one, two], [two, one]):
+        link = fold_link(None, updates, rate=RATE)
+        assert (link.last_mission_at, link.last_mission_note) == (T0, "Cloud")
+
+
+def test_stored_kinds_and_counts_that_disagree_are_refused() -> None:
+    props = fold_link(None, [PairUpdate("a", "b", T0, 3.0, "lunch", None, None, "e1")], rate=RATE)
+    stored = props.to_properties() | {"kinds": ["lunch", "call"]}
+    with pytest.raises(ValueError, match="zip"):
+        LinkState.from_properties(stored)

@@ -21,7 +21,6 @@ from braise_graph.stages import StageRules, stage_of
 from braise_shared.events import ConsultantProfile, PreferencesChanged
 from braise_shared.tags import make_tags
 
-RULES = StageRules.from_settings(GraphSettings())
 NOW = 1_000 * DAY_S
 
 
@@ -43,7 +42,7 @@ def test_stage_of(
     strength: float, peak: float, age_days: float, quiet_days: float, count: int, stage: str
 ) -> None:
     got = stage_of(
-        RULES,
+        StageRules.from_settings(GraphSettings()),
         strength=strength,
         peak=peak,
         first_at=NOW - age_days * DAY_S,

@@ -1,0 +1,1 @@
+"""Mutation testing of the rule modules: `make mutation` runs `python -m tests.mutation`."""
