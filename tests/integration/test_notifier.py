@@ -168,7 +168,7 @@ def test_worker_killed_mid_run_and_restarted_finishes_without_duplicates(
 
     notifier.restart_worker()
     notifier.wait_final(8, timeout_s=90)
-    notifier.wait_drained()
+    notifier.wait_drained(killed_worker_held=1)
 
     counts = Counter(header(m, "To") for m in notifier.mails())
     assert len(counts) == 8
