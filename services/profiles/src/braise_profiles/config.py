@@ -20,3 +20,8 @@ class ProfilesSettings(ServiceSettings):
     page_size_max: int = Field(default=200, gt=0)
     relay_batch_size: int = Field(default=500, gt=0)
     relay_poll_s: float = Field(default=0.2, gt=0)
+    # A consultant token's writes: a burst of this many, refilled at this rate (staff unlimited).
+    consultant_write_burst: int = Field(default=30, gt=0)
+    consultant_writes_per_minute: float = Field(default=30.0, gt=0)
+    # The rate limit's Redis calls give up quickly: a slow Redis must not slow every write.
+    throttle_timeout_s: float = Field(default=0.5, gt=0)
