@@ -20,7 +20,7 @@ from braise_profiles.http_errors import responses
 from braise_profiles.limits import check_page_size
 
 router = APIRouter(tags=["consultants"])
-WRITE_ERRORS = responses(401, 403, 409, 413, 422, 429)
+WRITE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
 ONE_ERRORS = responses(401, 403, 404, 422)
 
 
@@ -85,7 +85,7 @@ def get_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -
 @router.patch(
     "/v1/consultants/{consultant_id:uuid}",
     response_model=ConsultantOut,
-    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
 )
 def update_consultant(
     consultant_id: uuid.UUID, body: ConsultantPatch, caller: Caller, write: Write

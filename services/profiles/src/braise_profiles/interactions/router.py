@@ -15,7 +15,7 @@ from braise_profiles.interactions.schemas import BulkInteractionsIn, Interaction
 from braise_profiles.limits import check_page_size
 
 router = APIRouter(tags=["interactions"])
-WRITE_ERRORS = responses(401, 403, 409, 413, 422, 429)
+WRITE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
 
 RECORD_DESCRIPTION = """Record an interaction (staff, or a consultant who took part).
 

@@ -28,7 +28,7 @@ def get_preferences(consultant_id: uuid.UUID, factory: Factory, caller: Caller) 
 @router.put(
     "/v1/consultants/{consultant_id:uuid}/preferences",
     response_model=PreferencesOut,
-    responses=responses(401, 403, 404, 409, 413, 422, 429),
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
 )
 def change_preferences(
     consultant_id: uuid.UUID, body: PreferencesIn, caller: Caller, write: Write
