@@ -14,16 +14,9 @@ import redis
 from fastapi.testclient import TestClient
 from neo4j import Driver
 
-from braise_graph.api import create_app as create_graph_app
-from braise_graph.config import GraphSettings
-from braise_notifier.api import create_app as create_notifier_app
-from braise_notifier.bootstrap import build
-from braise_notifier.config import NotifierSettings
-from braise_notifier.directory import apply_events
-from braise_notifier.tasks import make_celery
 from tests.support import events as ev
+from tests.support.apis import graph_api, notifier_api
 from tests.support.fuzz import Findings, fuzz
-from tests.support.graph import new_store
 from tests.support.profiles import admin_headers, profiles_under_test
 from tests.support.servers import SessionServers
 
@@ -67,17 +60,7 @@ def test_profiles_answers_only_what_its_spec_declares(
 
 @pytest.fixture
 def graph_client(neo4j_driver: Driver, servers: SessionServers) -> Iterator[TestClient]:
-    settings = GraphSettings(
-        neo4j_uri=servers.endpoints.neo4j_uri,
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
-    )
-    store = new_store(neo4j_driver)
-    store.apply([ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
-    store.apply([ev.interaction([1, 2], 1_700_000_000.0, kind="lunch")])
-    app = create_graph_app(settings, driver=neo4j_driver)
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with graph_api(servers, neo4j_driver) as client:
         yield client
 
 
@@ -97,23 +80,7 @@ def test_graph_answers_only_what_its_spec_declares(graph_client: TestClient) -> 
 def notifier_client(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
 ) -> Iterator[TestClient]:
-    settings = NotifierSettings(
-        database_url=f"sqlite:///{tmp_path / 'notifier.db'}",
-        redis_url=servers.endpoints.redis_url,
-        broker_db=2,
-    )
-    redis.Redis.from_url(settings.broker_url).flushdb()
-    notifier = build(settings)
-    celery = make_celery(settings)
-    app = create_notifier_app(
-        notifier,
-        enqueue_send=lambda p, c: celery.send_task("braise.send_digest", args=[p, c]),
-        enqueue_unsubscribe_sync=lambda c, link: celery.send_task(
-            "braise.sync_unsubscribe", args=[c, link]
-        ),
-    )
-    apply_events(notifier.factory, [ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with notifier_api(tmp_path, servers) as client:
         yield client
 
 
