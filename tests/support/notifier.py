@@ -101,7 +101,11 @@ class NotifierUnderTest:
                 for key in broker.scan_iter("celery*")
                 if broker.type(key) == b"list"
             )
-            idle_polls = idle_polls + 1 if queued == 0 and broker.hlen("unacked") <= killed_worker_held else 0
+            idle_polls = (
+                idle_polls + 1
+                if queued == 0 and broker.hlen("unacked") <= killed_worker_held
+                else 0
+            )
             return idle_polls >= 5
 
         try:

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 import redis
 from fastapi.testclient import TestClient
+from sqlalchemy.engine import Engine
 
 from braise_profiles.api import create_app
 from braise_profiles.bootstrap import bootstrap_relay
@@ -38,6 +39,8 @@ class ProfilesUnderTest:
     client: TestClient
     relay: OutboxRelay
     redis: "redis.Redis"
+    settings: ProfilesSettings
+    engine: Engine
 
     def drain(self) -> int:
         """Relay every committed event to the stream; return how many were relayed."""
@@ -76,5 +79,5 @@ def profiles_under_test(
     relay = bootstrap_relay(config, redis_client=client)
     relay.publisher.prepare()
     with TestClient(create_app(config, engine=relay.profiles.engine)) as http:
-        yield ProfilesUnderTest(http, relay.outbox, client)
+        yield ProfilesUnderTest(http, relay.outbox, client, config, relay.profiles.engine)
     client.close()

@@ -24,13 +24,24 @@ from pydantic import (
 )
 
 from braise_shared.tags import Tag as AffinityTag
+from braise_shared.text import MultiLine, SingleLine
+
+# Nothing Braise records happened before the Unix epoch (the graph keeps times as Unix
+# seconds); a year-1 date is a typo or a probe, not history.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+    try:
+        utc = value.astimezone(UTC)
+    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC form
+        raise ValueError("is out of range") from exc
+    if utc < EARLIEST:
+        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
+    return utc
 
 
-# Every time on the wire is aware and in UTC, whatever offset the producer was given.
+# Every time on the wire is aware, in UTC whatever offset the producer was given, from 1970 on.
 UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
 
 Locale = Literal["fr", "en"]
@@ -53,9 +64,11 @@ class ConsultantProfile(Payload):
         description="Grows by one at each change of the consultant: apply a profile only if "
         "its revision is above the one you hold.",
     )
-    display_name: str = Field(min_length=1, max_length=120, description="Name shown to others.")
-    email: str = Field(description="Where digests go (lower case).")
-    city: str | None = Field(None, description="City the consultant works from.")
+    display_name: SingleLine = Field(
+        min_length=1, max_length=120, description="Name shown to others."
+    )
+    email: SingleLine = Field(description="Where digests go (lower case).")
+    city: SingleLine | None = Field(None, description="City the consultant works from.")
     locale: Locale = Field("fr", description="Language of their digests.")
     skills: list[AffinityTag] = Field([], description="Skills: `key` matches, `label` is shown.")
     sectors: list[AffinityTag] = Field([], description="Sectors, as skills.")
@@ -89,7 +102,7 @@ class InteractionRecorded(Payload):
     """Two or more consultants did something together."""
 
     interaction_id: uuid.UUID = Field(description="The interaction's id.")
-    kind: str = Field(
+    kind: SingleLine = Field(
         min_length=1, description="One of the configured kinds (`interaction_kinds.toml`)."
     )
     participants: list[uuid.UUID] = Field(
@@ -97,7 +110,9 @@ class InteractionRecorded(Payload):
     )
     occurred_at: UtcDateTime = Field(description="When it happened (never in the future).")
     initiator: uuid.UUID | None = Field(None, description="Who reached out, if known.")
-    note: str | None = Field(None, description="Free text, e.g. the mission's name.")
+    note: MultiLine | None = Field(
+        None, description="Free text, e.g. the mission's name (line feeds and tabs allowed)."
+    )
 
     @field_validator("participants")
     @classmethod
@@ -118,14 +133,14 @@ class SuggestedLink(Payload):
 
     consultant_id: uuid.UUID = Field(description="The person proposed.")
     stage: Literal["dormant", "cooling"] = Field(description="The link's stage when proposed.")
-    gesture: str = Field(description="The kind of give-first gesture proposed.")
+    gesture: SingleLine = Field(description="The kind of give-first gesture proposed.")
 
 
 class DigestSent(Payload):
     """A digest went out: who received it, for which period, proposing whom."""
 
     consultant_id: uuid.UUID = Field(description="Who received the digest.")
-    period: str = Field(min_length=1, description="The digest period, e.g. `2026-W48`.")
+    period: SingleLine = Field(min_length=1, description="The digest period, e.g. `2026-W48`.")
     suggestions: list[SuggestedLink] = Field(min_length=1, description="Who it proposed.")
 
 
@@ -138,7 +153,7 @@ class SuggestionFeedback(Payload):
         description="`done`: they reached out (counts as an interaction); `not_now`: ask "
         "again later; `never`: do not suggest this person to them again."
     )
-    period: str = Field(min_length=1, description="The digest period it came from.")
+    period: SingleLine = Field(min_length=1, description="The digest period it came from.")
 
 
 class Envelope(BaseModel):

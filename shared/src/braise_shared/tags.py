@@ -5,13 +5,15 @@ import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
+from braise_shared.text import ForbiddenCharacterError, SingleLine, check_single_line
+
 MAX_TAG_LENGTH = 60
 _SEPARATORS = re.compile(r"[\s\-_/.]+")
 _ALLOWED = re.compile(r"[^0-9a-z+# ]")
 
 
 class InvalidTagError(ValueError):
-    """A tag is empty or too long once normalized."""
+    """A tag is empty or too long once normalized, or holds a control character."""
 
 
 class Tag(BaseModel):
@@ -19,8 +21,8 @@ class Tag(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    key: str
-    label: str
+    key: SingleLine
+    label: SingleLine
 
 
 def tag_key(raw: str) -> str:
@@ -37,6 +39,10 @@ def tag_key(raw: str) -> str:
 
 def make_tag(raw: str) -> Tag:
     """Return the tag for what someone typed, keeping a tidy label with its accents."""
+    try:
+        check_single_line(raw)
+    except ForbiddenCharacterError as exc:
+        raise InvalidTagError(f"tag {exc}") from exc
     key = tag_key(raw)
     if not key:
         raise InvalidTagError(f"tag {raw!r} is empty once normalized")

@@ -11,7 +11,7 @@ import redis
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
-from pydantic import AwareDatetime, BaseModel
+from pydantic import BaseModel
 
 from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
@@ -19,8 +19,10 @@ from braise_graph.ranking import Candidate, reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
+from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate, RevivalCandidates
+from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
 from braise_shared.stream import EVENTS_STREAM
 
@@ -49,6 +51,15 @@ def _unauthorized(reason: str) -> HTTPException:
 
 
 Caller = Annotated[Principal, Depends(_principal)]
+_WHY = {
+    401: "No valid bearer token (missing, expired, forged, or `alg: none`).",
+    403: "A consultant token asking for someone else, or for a staff route.",
+    404: "No such consultant in the graph.",
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return error_responses(_WHY, *statuses)
 
 
 class LinkOut(BaseModel):
@@ -132,11 +143,15 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     def moment(at: datetime | None) -> float:
         return time.time() if at is None else at.timestamp()
 
-    @app.get("/v1/consultants/{consultant_id}/links", response_model=list[LinkOut])
+    @app.get(
+        "/v1/consultants/{consultant_id}/links",
+        response_model=list[LinkOut],
+        responses=_errors(401, 403, 404),
+    )
     def links(
         consultant_id: uuid.UUID,
         caller: Caller,
-        at: AwareDatetime | None = None,
+        at: UtcDateTime | None = None,
         stage: Stage | None = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> list[LinkOut]:
@@ -148,7 +163,11 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             raise _not_found(cid) from exc
         return [_link_out(v) for v in views if stage is None or v.facts.stage == stage][:limit]
 
-    @app.get("/v2/consultants/{consultant_id}/revival-candidates", response_model=RevivalCandidates)
+    @app.get(
+        "/v2/consultants/{consultant_id}/revival-candidates",
+        response_model=RevivalCandidates,
+        responses=_errors(401, 403, 404),
+    )
     def revival_candidates(
         consultant_id: uuid.UUID,
         caller: Caller,
@@ -158,7 +177,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         cooling: Annotated[
             int, Query(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
         ],
-        at: AwareDatetime | None = None,
+        at: UtcDateTime | None = None,
     ) -> RevivalCandidates:
         """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
 
@@ -181,7 +200,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             candidates=[_candidate_out(c) for c in chosen],
         )
 
-    @app.get("/v1/stats")
+    @app.get("/v1/stats", responses=_errors(401, 403))
     def stats(caller: Caller) -> dict[str, Any]:
         """Count consultants, links by stage, events applied, and the consumer's lag."""
         if not caller.is_admin:

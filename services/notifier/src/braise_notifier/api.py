@@ -23,6 +23,7 @@ from braise_notifier.render import render_parts
 from braise_notifier.schedule import PERIOD_FORMAT, parse_period
 from braise_notifier.service import RetryLaterError
 from braise_notifier.tokens import LinkSigner, Purpose, TokenError
+from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
 from braise_shared.observability import observe
@@ -33,6 +34,20 @@ _pages = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape()
 )
 _bearer = HTTPBearer(auto_error=False)
+_WHY = {
+    401: "No valid staff bearer token (missing, expired, forged).",
+    403: "The token is not a staff or service token.",
+    404: "No such subscribed consultant, or no such link purpose.",
+    503: "The graph did not answer; try again later.",
+}
+# Link routes answer a page, even to a link that does not verify.
+_BAD_LINK: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The link does not verify.", "content": {"text/html": {}}}
+}
+
+
+def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return error_responses(_WHY, *statuses)
 
 
 def _page(
@@ -103,7 +118,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
 
         return await http_exception_handler(request, exc)
 
-    @app.get("/v1/unsubscribe", response_class=HTMLResponse)
+    @app.get("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
     def unsubscribe_page(token: str) -> HTMLResponse:
         """Show the unsubscribe confirmation (a GET changes nothing: mail scanners follow links)."""
         claims = verify("unsubscribe", token)
@@ -115,7 +130,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             action=f"/v1/unsubscribe?token={token}",
         )
 
-    @app.post("/v1/unsubscribe", response_class=HTMLResponse)
+    @app.post("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
     def unsubscribe(token: str) -> HTMLResponse:
         """Unsubscribe in one click (RFC 8058): no login, no further step."""
         claims = verify("unsubscribe", token)
@@ -132,7 +147,9 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             row = session.get(RecipientRow, other_id) if other_id else None
         return row.name if row else "?"
 
-    @app.get("/v1/feedback/{purpose}", response_class=HTMLResponse)
+    @app.get(
+        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
+    )
     def feedback_page(purpose: Purpose, token: str) -> HTMLResponse:
         """Ask to confirm a suggestion link (done, not now, never)."""
         if purpose == "unsubscribe":
@@ -146,7 +163,9 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             action=f"/v1/feedback/{purpose}?token={token}",
         )
 
-    @app.post("/v1/feedback/{purpose}", response_class=HTMLResponse)
+    @app.post(
+        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
+    )
     def feedback(purpose: Purpose, token: str) -> HTMLResponse:
         """Record a suggestion link's click as `suggestion.feedback` (twice counts once)."""
         if purpose == "unsubscribe":
@@ -174,7 +193,11 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         t = texts(locale_of(claims.consultant_id))
         return _page(t.locale, t.get("page.feedback.thanks"))
 
-    @app.get("/v1/admin/preview/{consultant_id}", response_class=HTMLResponse)
+    @app.get(
+        "/v1/admin/preview/{consultant_id}",
+        response_class=HTMLResponse,
+        responses=_errors(401, 403, 404, 503),
+    )
     def preview(
         consultant_id: uuid.UUID,
         _caller: Annotated[Principal, Depends(admin)],
@@ -201,7 +224,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         )
         return HTMLResponse(html)
 
-    @app.post("/v1/admin/periods/{period}/run")
+    @app.post("/v1/admin/periods/{period}/run", responses=_errors(401, 403, 422))
     def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
         keys = plan(notifier.factory, everyone_for(notifier.factory, period))
@@ -209,7 +232,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             enqueue_send(p, cid)
         return {"period": period, "enqueued": len(keys)}
 
-    @app.get("/v1/admin/periods/{period}")
+    @app.get("/v1/admin/periods/{period}", responses=_errors(401, 403, 422))
     def period_report(
         period: Period, _caller: Annotated[Principal, Depends(admin)]
     ) -> dict[str, Any]:

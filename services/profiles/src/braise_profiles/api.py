@@ -3,36 +3,23 @@
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
+from fastapi.exceptions import RequestValidationError
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
 
+from braise_profiles import http_errors
 from braise_profiles.bootstrap import Profiles, bootstrap
 from braise_profiles.config import ProfilesSettings
 from braise_profiles.consultants.router import router as consultants
 from braise_profiles.csv_import.router import router as csv_import
-from braise_profiles.deps import AuthError
 from braise_profiles.errors import ProfilesError
 from braise_profiles.interactions.router import router as interactions
 from braise_profiles.limits import BodySizeLimit, document_page_size
 from braise_profiles.preferences.router import router as preferences
 from braise_shared.observability import observe
 from braise_shared.sql import ping_sql
-
-
-async def _domain_error(_request: Request, exc: ProfilesError) -> JSONResponse:
-    return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code)
-
-
-async def _auth_error(_request: Request, exc: AuthError) -> JSONResponse:
-    detail = [{"loc": ["header", "Authorization"], "msg": str(exc), "type": "unauthorized"}]
-    return JSONResponse({"detail": detail}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-
-
-async def _integrity_error(_request: Request, _exc: IntegrityError) -> JSONResponse:
-    detail = [{"loc": ["body"], "msg": "conflicts with a concurrent write", "type": "conflict"}]
-    return JSONResponse({"detail": detail}, status_code=409)
 
 
 @asynccontextmanager
@@ -51,9 +38,10 @@ def create_app(settings: ProfilesSettings, *, engine: Engine | None = None) -> F
         summary="Consultants, their affinities, consent and interactions.",
         lifespan=_lifespan,
         exception_handlers={
-            ProfilesError: _domain_error,
-            AuthError: _auth_error,
-            IntegrityError: _integrity_error,
+            RequestValidationError: http_errors.validation_error,
+            HTTPException: http_errors.http_error,
+            ProfilesError: http_errors.domain_error,
+            IntegrityError: http_errors.integrity_error,
         },
     )
     profiles = app.state.profiles = bootstrap(settings, engine=engine)

@@ -13,6 +13,7 @@ from braise_profiles.config import ProfilesSettings
 from braise_profiles.db import make_engine, make_session_factory
 from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.outbox import OutboxRelay
+from braise_profiles.throttle import WriteThrottle
 from braise_shared.stream import EventPublisher
 
 REDIS_SOCKET_TIMEOUT_S = 10
@@ -25,14 +26,16 @@ class Profiles:
     settings: ProfilesSettings
     engine: Engine
     session_factory: sessionmaker[Session]
+    throttle: WriteThrottle
 
     def migrate(self) -> None:
         """Bring the database schema to the latest revision."""
         upgrade_to_head(self.engine)
 
     def close(self) -> None:
-        """Release the database connections."""
+        """Release the database and Redis connections."""
         self.engine.dispose()
+        self.throttle.close()
 
 
 @dataclass(frozen=True)
@@ -47,7 +50,20 @@ class Relay:
 def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
     """Wire the service; pass an engine to share one database (an app and a relay under test)."""
     engine = engine or make_engine(settings.database_url)
-    return Profiles(settings=settings, engine=engine, session_factory=make_session_factory(engine))
+    timeout = settings.throttle_timeout_s
+    throttle = WriteThrottle(
+        client=redis.Redis.from_url(
+            settings.redis_url, socket_timeout=timeout, socket_connect_timeout=timeout
+        ),
+        capacity=settings.consultant_write_burst,
+        per_minute=settings.consultant_writes_per_minute,
+    )
+    return Profiles(
+        settings=settings,
+        engine=engine,
+        session_factory=make_session_factory(engine),
+        throttle=throttle,
+    )
 
 
 def bootstrap_relay(

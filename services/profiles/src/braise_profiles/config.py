@@ -21,3 +21,8 @@ class ProfilesSettings(ServiceSettings):
     relay_batch_size: int = Field(default=500, gt=0)
     relay_poll_s: float = Field(default=0.2, gt=0)
     relay_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
+    # A consultant token's writes: a burst of this many, refilled at this rate (staff unlimited).
+    consultant_write_burst: int = Field(default=30, gt=0)
+    consultant_writes_per_minute: float = Field(default=30.0, gt=0)
+    # The rate limit's Redis calls give up quickly: a slow Redis must not slow every write.
+    throttle_timeout_s: float = Field(default=0.5, gt=0)

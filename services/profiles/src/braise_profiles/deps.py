@@ -10,22 +10,22 @@ from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from pydantic import BaseModel
+from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_profiles.bootstrap import Profiles
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.errors import ForbiddenError, ItemLoc, bulk_item
+from braise_profiles.errors import ForbiddenError, ItemLoc, UnauthorizedError, bulk_item
 from braise_profiles.fields import BulkIn
-from braise_profiles.idempotency import request_fingerprint, run_once
+from braise_profiles.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
 from braise_profiles.limits import check_bulk_size
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
+from braise_shared.text import ONE_LINE
 
+IdempotencyKey = Annotated[
+    str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH), ONE_LINE
+]
 _bearer = HTTPBearer(auto_error=False, description="A signed JWT: admin, service or consultant.")
-
-
-class AuthError(Exception):
-    """No valid bearer token."""
 
 
 def _profiles(request: Request) -> Profiles:
@@ -46,13 +46,13 @@ def _principal(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
     if credentials is None:
-        raise AuthError("missing bearer token")
+        raise UnauthorizedError("missing bearer token")
     try:
         return verify_token(
             _settings(request).jwt_secret.get_secret_value(), credentials.credentials
         )
     except InvalidTokenError as exc:
-        raise AuthError(str(exc)) from exc
+        raise UnauthorizedError(str(exc)) from exc
 
 
 Settings = Annotated[ProfilesSettings, Depends(_settings)]
@@ -66,11 +66,11 @@ def require_admin(principal: Principal) -> None:
         raise ForbiddenError(("header", "Authorization"), "this route is for the firm's staff")
 
 
-def require_self(principal: Principal, consultant_id: uuid.UUID) -> None:
-    """Refuse a consultant token that names another consultant."""
+def require_self(principal: Principal, consultant_id: uuid.UUID, *, where: str = "path") -> None:
+    """Refuse a consultant token that names another consultant (in the path, or the query)."""
     if not principal.may_act_for(consultant_id):
         raise ForbiddenError(
-            ("path", "consultant_id"), "a consultant token reaches only that consultant's data"
+            (where, "consultant_id"), "a consultant token reaches only that consultant's data"
         )
 
 
@@ -147,10 +147,11 @@ def _write_once(
     factory: Factory,
     caller: Caller,
     key: Annotated[
-        str | None,
+        IdempotencyKey | None,
         Header(alias="Idempotency-Key", description="Send the same key again: recorded once."),
     ] = None,
 ) -> WriteOnce:
+    _profiles(request).throttle.take(caller)
     return WriteOnce(
         factory=factory,
         principal=caller,

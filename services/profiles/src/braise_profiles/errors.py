@@ -37,6 +37,10 @@ class ProfilesError(Exception):
         """Return the error in FastAPI's validation-error shape."""
         return [{"loc": list(self.loc), "msg": self.message, "type": self.error_type}]
 
+    def headers(self) -> dict[str, str] | None:
+        """Return the headers the answer carries besides its body."""
+        return None
+
 
 class NotFoundError(ProfilesError, status_code=404, error_type="not_found"):
     """The resource does not exist (or the caller may not know it does)."""
@@ -52,3 +56,29 @@ class InvalidError(ProfilesError, status_code=422, error_type="value_error"):
 
 class ForbiddenError(ProfilesError, status_code=403, error_type="forbidden"):
     """The caller may not do this."""
+
+
+class UnauthorizedError(ProfilesError, status_code=401, error_type="unauthorized"):
+    """No valid bearer token: missing, expired, forged or malformed."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(("header", "Authorization"), message)
+
+    def headers(self) -> dict[str, str] | None:
+        """Tell the client which scheme to authenticate with."""
+        return {"WWW-Authenticate": "Bearer"}
+
+
+class RateLimitedError(ProfilesError, status_code=429, error_type="rate_limited"):
+    """The caller wrote more than its rate allows; it may write again after retry_after."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            ("header", "Authorization"),
+            f"too many writes from this token; retry in {retry_after} s",
+        )
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str] | None:
+        """Say how many seconds to wait (RFC 9110 Retry-After)."""
+        return {"Retry-After": str(self.retry_after)}

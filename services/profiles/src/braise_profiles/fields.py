@@ -1,4 +1,8 @@
-"""The field types request bodies share: e-mail, name, tags, a moment in the past; strict bodies."""
+"""The field types request bodies share: e-mail, name, tags, a moment in the past; strict bodies.
+
+Every text field is built on `braise_shared.text` (no control characters); every moment on
+`braise_shared.events.UtcDateTime` (from 1970 on).
+"""
 
 import re
 from datetime import UTC, datetime, timedelta
@@ -9,11 +13,15 @@ from pydantic.config import JsonDict
 
 from braise_shared.events import UtcDateTime
 from braise_shared.tags import MAX_TAG_LENGTH, InvalidTagError, make_tag
+from braise_shared.text import LINES, ONE_LINE
 
 # Clocks disagree a little; an interaction a few minutes "ahead" is not in the future.
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_TAGS = 50
+MAX_NOTE_LENGTH = 2000
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What the OpenAPI document shows: the same shape, without surrounding spaces or controls.
+_EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
 
 
 def _valid_email(value: str) -> str:
@@ -37,13 +45,27 @@ def _not_in_future(value: datetime) -> datetime:
     return value
 
 
-Email = Annotated[str, StringConstraints(max_length=254), AfterValidator(_valid_email)]
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120)]
-TagText = Annotated[
-    str, StringConstraints(max_length=MAX_TAG_LENGTH * 2), AfterValidator(_valid_tag)
+# The text rule (ONE_LINE, LINES) comes last: it checks what was sent before anything else.
+Email = Annotated[
+    str,
+    StringConstraints(max_length=254),
+    AfterValidator(_valid_email),
+    ONE_LINE,
+    Field(json_schema_extra={"format": "email", "pattern": _EMAIL_PATTERN}),
 ]
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), ONE_LINE
+]
+TagText = Annotated[
+    str, StringConstraints(max_length=MAX_TAG_LENGTH * 2), AfterValidator(_valid_tag), ONE_LINE
+]
+Note = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_NOTE_LENGTH), LINES]
 TagList = Annotated[list[TagText], Field(max_length=MAX_TAGS)]
-PastTime = Annotated[UtcDateTime, AfterValidator(_not_in_future)]
+PastTime = Annotated[
+    UtcDateTime,
+    AfterValidator(_not_in_future),
+    Field(description="From 1970-01-01T00:00:00Z up to now (5 minutes of clock skew allowed)."),
+]
 
 
 class Strict(BaseModel):

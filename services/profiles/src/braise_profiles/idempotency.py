@@ -33,13 +33,11 @@ def run_once(
 ) -> tuple[int, bytes]:
     """Run operation in one transaction unless this key already ran; return status and body.
 
+    The key's length (1 to MAX_KEY_LENGTH) is checked where the header is read.
+
     The stored response is written in the same transaction as the change, so a key is
     either fully used or not used at all.
     """
-    if key is not None and not 0 < len(key) <= MAX_KEY_LENGTH:
-        raise ConflictError(
-            ("header", "Idempotency-Key"), f"must be 1 to {MAX_KEY_LENGTH} characters"
-        )
     for _attempt in range(2):
         try:
             with unit_of_work(factory) as session:

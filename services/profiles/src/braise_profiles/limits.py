@@ -1,6 +1,7 @@
 """What one request may ask: its size in bytes, its number of items, the size of a page.
 
-The byte limit is a pure ASGI middleware, so oversized bodies are never buffered.
+The byte limit is a pure ASGI middleware, so oversized bodies are never buffered. A body that
+declares its length is refused before it is read; a chunked one when it passes the limit.
 """
 
 from collections.abc import Sized
@@ -8,7 +9,7 @@ from functools import cache
 from typing import Annotated, Any
 
 import orjson
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import Field, TypeAdapter, ValidationError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -84,7 +85,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLargeError
+                    raise _TooLargeError(_too_large(self.max_bytes))
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -100,16 +101,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        detail: dict[str, Any] = {
-            "detail": [
-                {
-                    "loc": ["body"],
-                    "msg": f"request body larger than {self.max_bytes} bytes",
-                    "type": "too_large",
-                }
-            ]
-        }
-        body = orjson.dumps(detail)
+        body = orjson.dumps({"detail": _too_large(self.max_bytes)})
         await send(
             {
                 "type": "http.response.start",
@@ -123,5 +115,18 @@ class BodySizeLimit:
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLargeError(Exception):
-    pass
+def _too_large(max_bytes: int) -> list[dict[str, Any]]:
+    return [
+        {"loc": ["body"], "msg": f"request body larger than {max_bytes} bytes", "type": "too_large"}
+    ]
+
+
+class _TooLargeError(HTTPException):
+    """A streamed body passed the limit while the app read it.
+
+    An HTTPException, so FastAPI's body parsing lets it through (it turns any other error
+    into a 400) and the app's handler answers 413.
+    """
+
+    def __init__(self, detail: list[dict[str, Any]]) -> None:
+        super().__init__(413, detail=detail)

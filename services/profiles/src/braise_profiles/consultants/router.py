@@ -15,26 +15,37 @@ from braise_profiles.consultants.schemas import (
 )
 from braise_profiles.db import unit_of_work
 from braise_profiles.deps import Caller, Factory, Settings, Write, require_admin, require_self
+from braise_profiles.fields import TagText
+from braise_profiles.http_errors import responses
 from braise_profiles.limits import check_page_size
 
 router = APIRouter(tags=["consultants"])
+WRITE_ERRORS = responses(400, 401, 403, 409, 413, 422, 429)
+ONE_ERRORS = responses(401, 403, 404, 422)
 
 
-@router.post("/v1/consultants", status_code=201, response_model=ConsultantOut)
+@router.post(
+    "/v1/consultants", status_code=201, response_model=ConsultantOut, responses=WRITE_ERRORS
+)
 def register_consultant(body: ConsultantIn, caller: Caller, write: Write) -> Response:
     """Register a consultant (staff only)."""
     require_admin(caller)
     return write.one(body, service.register_consultants)
 
 
-@router.post("/v1/consultants/bulk", status_code=201, response_model=list[ConsultantOut])
+@router.post(
+    "/v1/consultants/bulk",
+    status_code=201,
+    response_model=list[ConsultantOut],
+    responses=WRITE_ERRORS,
+)
 def register_consultants(body: BulkConsultantsIn, caller: Caller, write: Write) -> Response:
     """Register many consultants at once: all of them, or none (staff only)."""
     require_admin(caller)
     return write.each(body, service.register_consultants)
 
 
-@router.get("/v1/consultants", response_model=ConsultantPage)
+@router.get("/v1/consultants", response_model=ConsultantPage, responses=responses(401, 403, 422))
 def list_consultants(
     request: Request,
     factory: Factory,
@@ -42,9 +53,9 @@ def list_consultants(
     settings: Settings,
     limit: Annotated[int, Query(ge=1)] = 50,
     cursor: uuid.UUID | None = None,
-    skill: str | None = None,
-    sector: str | None = None,
-    interest: str | None = None,
+    skill: TagText | None = None,
+    sector: TagText | None = None,
+    interest: TagText | None = None,
 ) -> ConsultantPage:
     """List consultants, paginated, filtered by skill, sector or interest (staff only)."""
     check_page_size(request, maximum=settings.page_size_max)
@@ -61,7 +72,9 @@ def list_consultants(
     return ConsultantPage(items=items, next_cursor=next_cursor)
 
 
-@router.get("/v1/consultants/{consultant_id}", response_model=ConsultantOut)
+@router.get(
+    "/v1/consultants/{consultant_id:uuid}", response_model=ConsultantOut, responses=ONE_ERRORS
+)
 def get_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -> ConsultantOut:
     """Read one consultant (staff, or that consultant)."""
     require_self(caller, consultant_id)
@@ -69,7 +82,11 @@ def get_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -
         return service.get_consultant(session=session, consultant_id=consultant_id)
 
 
-@router.patch("/v1/consultants/{consultant_id}", response_model=ConsultantOut)
+@router.patch(
+    "/v1/consultants/{consultant_id:uuid}",
+    response_model=ConsultantOut,
+    responses=responses(400, 401, 403, 404, 409, 413, 422, 429),
+)
 def update_consultant(
     consultant_id: uuid.UUID, body: ConsultantPatch, caller: Caller, write: Write
 ) -> Response:
@@ -83,7 +100,7 @@ def update_consultant(
     )
 
 
-@router.delete("/v1/consultants/{consultant_id}", status_code=204)
+@router.delete("/v1/consultants/{consultant_id:uuid}", status_code=204, responses=ONE_ERRORS)
 def erase_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -> Response:
     """Erase a consultant and their interactions here, and tell every service (GDPR)."""
     require_self(caller, consultant_id)
@@ -92,7 +109,7 @@ def erase_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller)
     return Response(status_code=204)
 
 
-@router.get("/v1/consultants/{consultant_id}/export")
+@router.get("/v1/consultants/{consultant_id:uuid}/export", responses=ONE_ERRORS)
 def export_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -> dict[str, Any]:
     """Return everything held about one consultant, as JSON (GDPR)."""
     require_self(caller, consultant_id)

@@ -1,9 +1,12 @@
 """What the consultant routes accept and return."""
 
 import uuid
+from collections.abc import Callable
 from datetime import datetime
+from typing import cast
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic.config import JsonDict
 
 from braise_profiles.fields import (
     BulkIn,
@@ -47,8 +50,30 @@ class ConsultantIn(Strict):
     suggestable: bool = True
 
 
+def _never_null(*fields: str) -> Callable[[JsonDict], None]:
+    """Show these fields as not nullable: they may be left out, but a null is refused."""
+
+    def edit(schema: JsonDict) -> None:
+        properties = cast(JsonDict, schema["properties"])
+        for name in fields:
+            field = cast(JsonDict, properties[name])
+            [kept] = [s for s in cast(list[JsonDict], field.pop("anyOf")) if s != {"type": "null"}]
+            field.update(kept)
+            field.pop("default", None)
+
+    return edit
+
+
 class ConsultantPatch(Strict):
-    """Changes to a consultant's profile; fields left out keep their value."""
+    """Changes to a consultant's profile; fields left out keep their value.
+
+    `city` and the tag lists may be null (no city, no tags); `email` and `display_name` may
+    be left out but never null: every consultant has both.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=_never_null("email", "display_name")
+    )
 
     email: Email | None = None
     display_name: Name | None = None
@@ -56,6 +81,14 @@ class ConsultantPatch(Strict):
     skills: TagList | None = None
     sectors: TagList | None = None
     interests: TagList | None = None
+
+    @field_validator("email", "display_name", mode="before")
+    @classmethod
+    def _not_null(cls, value: object) -> object:
+        # Runs only on values sent: a field left out keeps its value, a null is refused.
+        if value is None:
+            raise ValueError("may be left out, but not null")
+        return value
 
 
 class ConsultantOut(BaseModel):

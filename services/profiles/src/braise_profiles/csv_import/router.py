@@ -8,11 +8,16 @@ from braise_profiles.csv_import.schemas import ImportReport
 from braise_profiles.csv_import.service import import_interactions_csv
 from braise_profiles.deps import Caller, Settings, Write, require_admin
 from braise_profiles.errors import InvalidError
+from braise_profiles.http_errors import responses
 
 router = APIRouter(tags=["interactions"])
 
 
-@router.post("/v1/interactions/import", response_model=ImportReport)
+@router.post(
+    "/v1/interactions/import",
+    response_model=ImportReport,
+    responses=responses(400, 401, 403, 409, 413, 422, 429),
+)
 async def import_interactions(
     file: Annotated[UploadFile, File(description="CSV: kind, participants, occurred_at, ...")],
     caller: Caller,

@@ -1,13 +1,13 @@
 """What the CSV import answers."""
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 
 class RejectedRow(BaseModel):
     """A CSV row that was not imported, and why."""
 
-    line: int
-    reason: str
+    line: int = Field(description="The line the row starts on (the header is line 1).")
+    reason: str = Field(description="Why, naming the column at fault when there is one.")
 
 
 class ImportReport(BaseModel):

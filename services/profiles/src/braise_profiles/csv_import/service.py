@@ -3,10 +3,9 @@
 Columns (header row required): `kind`, `participants`, `occurred_at`, and optionally
 `initiator` and `note`. Participants are e-mail addresses or consultant ids separated by
 `;`. `occurred_at` is an ISO 8601 date-time with its offset, or a date (read as noon UTC).
+A row is reported by the line it starts on; only `note` may hold line breaks and tabs.
 """
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,13 +15,17 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from braise_profiles.consultants.repository import ids_by_email, known_consultants
+from braise_profiles.csv_import.reader import BadRow, Row, read_rows
 from braise_profiles.csv_import.schemas import ImportReport, RejectedRow
 from braise_profiles.errors import InvalidError
 from braise_profiles.interactions.schemas import InteractionIn
 from braise_profiles.interactions.service import record_interactions
+from braise_shared.text import ForbiddenCharacterError, check_multi_line, check_single_line
 
 REQUIRED_COLUMNS = ("kind", "participants", "occurred_at")
 OPTIONAL_COLUMNS = ("initiator", "note")
+# The one column whose text may span lines; every other cell is one line.
+MULTI_LINE_COLUMNS = ("note",)
 
 
 @dataclass(frozen=True)
@@ -33,9 +36,13 @@ class ParsedRow:
     interaction: InteractionIn
 
 
-def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
-    reader = csv.DictReader(io.StringIO(text))
-    fields = [f.strip() for f in reader.fieldnames or []]
+def _header(rows: Iterator[Row | BadRow]) -> list[str]:
+    first = next(rows, None)
+    if first is None:
+        raise InvalidError(("body", "file"), "the CSV file is empty: a header row is required")
+    if isinstance(first, BadRow):
+        raise InvalidError(("body", "file"), f"CSV header (line {first.line}): {first.reason}")
+    fields = [f.strip() for f in first.cells]
     missing = [c for c in REQUIRED_COLUMNS if c not in fields]
     if missing:
         raise InvalidError(("body", "file"), f"CSV header lacks column(s): {', '.join(missing)}")
@@ -44,10 +51,43 @@ def _rows(text: str) -> Iterator[tuple[int, dict[str, str]]]:
         raise InvalidError(
             ("body", "file"), f"CSV header has unknown column(s): {', '.join(unknown)}"
         )
-    reader.fieldnames = fields
-    for record in reader:
-        # line_num counts physical lines, so quoted newlines keep the numbers right.
-        yield reader.line_num, {k: (v or "").strip() for k, v in record.items() if k}
+    return fields
+
+
+def _check_cells(record: dict[str, str]) -> None:
+    """Raise ForbiddenCharacterError, naming the column, for a control character in a cell."""
+    for column, value in record.items():
+        check = check_multi_line if column in MULTI_LINE_COLUMNS else check_single_line
+        try:
+            check(value)
+        except ForbiddenCharacterError as exc:
+            raise ForbiddenCharacterError(f"{column}: {exc}") from exc
+
+
+def _records(text: str) -> list[tuple[int, dict[str, str]] | RejectedRow]:
+    """Return each data row by column, or why it was rejected before any validation."""
+    rows = read_rows(text)
+    fields = _header(rows)
+    found: list[tuple[int, dict[str, str]] | RejectedRow] = []
+    for row in rows:
+        if isinstance(row, BadRow):
+            found.append(RejectedRow(line=row.line, reason=row.reason))
+            continue
+        if len(row.cells) > len(fields):
+            found.append(
+                RejectedRow(
+                    line=row.line, reason=f"{len(row.cells)} cells, header has {len(fields)}"
+                )
+            )
+            continue
+        record = {f: v.strip() for f, v in zip(fields, row.cells, strict=False)}
+        try:
+            _check_cells(record)
+        except ForbiddenCharacterError as exc:
+            found.append(RejectedRow(line=row.line, reason=str(exc)))
+            continue
+        found.append((row.line, record))
+    return found
 
 
 def _occurred_at(raw: str) -> datetime | str:
@@ -67,9 +107,11 @@ def _describe(exc: ValidationError) -> str:
 
 def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> ImportReport:
     """Record every valid row in one transaction and report the others by line."""
-    raw_rows = list(_rows(text))
-    if len(raw_rows) > max_rows:
-        raise InvalidError(("body", "file"), f"{len(raw_rows)} rows; at most {max_rows} per import")
+    records = _records(text)
+    if len(records) > max_rows:
+        raise InvalidError(("body", "file"), f"{len(records)} rows; at most {max_rows} per import")
+    raw_rows = [r for r in records if not isinstance(r, RejectedRow)]
+    rejected = [r for r in records if isinstance(r, RejectedRow)]
     references = {
         ref
         for _, row in raw_rows
@@ -78,7 +120,6 @@ def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> Im
     }
     ids_by_ref = _resolve(session, {r.strip() for r in references})
     accepted: list[ParsedRow] = []
-    rejected: list[RejectedRow] = []
     for line, row in raw_rows:
         refs = [r.strip() for r in row.get("participants", "").split(";") if r.strip()]
         unknown = [r for r in refs if r not in ids_by_ref]
@@ -108,6 +149,7 @@ def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> Im
         accepted.append(ParsedRow(line, interaction))
     if accepted:
         record_interactions(session=session, items=[p.interaction for p in accepted])
+    rejected.sort(key=lambda r: r.line)
     return ImportReport(accepted=len(accepted), rejected=rejected)
 
 

@@ -2,14 +2,17 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
 
-from pydantic import BaseModel, Field, StringConstraints, ValidationInfo, field_validator
+from pydantic import BaseModel, Field, ValidationInfo, field_validator
 
-from braise_profiles.fields import BulkIn, PastTime, Strict, strict_with_example
+from braise_profiles.fields import BulkIn, Note, PastTime, Strict, strict_with_example
 from braise_shared.interactions import UnknownKindError, load_kinds
+from braise_shared.text import SingleLine
 
 MAX_PARTICIPANTS = 500
+# Placeholders in the documentation's examples: put the ids of registered consultants there.
+EXAMPLE_ME = "00000000-0000-4000-8000-00000000000a"
+EXAMPLE_OTHER = "00000000-0000-4000-8000-00000000000b"
 
 
 class InteractionIn(Strict):
@@ -18,21 +21,25 @@ class InteractionIn(Strict):
     model_config = strict_with_example(
         {
             "kind": "lunch",
-            "participants": [
-                "3f1c2a8e-8a8e-4d0b-9d8b-0c3f1f2a4b5c",
-                "7b9d4e21-5c6f-4a3b-8e1d-2f3a4b5c6d7e",
-            ],
+            "participants": [EXAMPLE_ME, EXAMPLE_OTHER],
             "occurred_at": "2026-03-12T12:30:00+01:00",
-            "initiator": "3f1c2a8e-8a8e-4d0b-9d8b-0c3f1f2a4b5c",
+            "initiator": EXAMPLE_ME,
             "note": "Déjeuner après la mission Enedis",
         }
     )
 
-    kind: str
-    participants: list[uuid.UUID] = Field(min_length=2, max_length=MAX_PARTICIPANTS)
+    kind: SingleLine = Field(description="One of the configured kinds, e.g. `lunch`.")
+    participants: list[uuid.UUID] = Field(
+        min_length=2,
+        max_length=MAX_PARTICIPANTS,
+        description="Ids of registered consultants, distinct. A consultant token records a "
+        "pair: its own id and one other.",
+    )
     occurred_at: PastTime
-    initiator: uuid.UUID | None = None
-    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    initiator: uuid.UUID | None = Field(
+        None, description="Who reached out, one of the participants; a consultant token: itself."
+    )
+    note: Note | None = Field(None, description="Free text; line feeds and tabs are kept.")
 
     @field_validator("kind")
     @classmethod

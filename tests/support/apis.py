@@ -1,0 +1,62 @@
+"""The graph and notifier HTTP apps in process, on the test session's real servers."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import redis
+from fastapi.testclient import TestClient
+from neo4j import Driver
+
+from braise_graph.api import create_app as create_graph_app
+from braise_graph.config import GraphSettings
+from braise_notifier.api import create_app as create_notifier_app
+from braise_notifier.bootstrap import build
+from braise_notifier.config import NotifierSettings
+from braise_notifier.directory import apply_events
+from braise_notifier.tasks import make_celery
+from tests.support import events as ev
+from tests.support.graph import new_store
+from tests.support.servers import SessionServers
+
+
+@contextmanager
+def graph_api(servers: SessionServers, driver: Driver) -> Iterator[TestClient]:
+    """Yield the graph API on an emptied graph that knows consultants 1 and 2 and their lunch."""
+    settings = GraphSettings(
+        neo4j_uri=servers.endpoints.neo4j_uri,
+        neo4j_user=servers.endpoints.neo4j_user,
+        neo4j_password=servers.endpoints.neo4j_password,
+        redis_url=servers.endpoints.redis_url,
+    )
+    store = new_store(driver)
+    store.apply([ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
+    store.apply([ev.interaction([1, 2], 1_700_000_000.0, kind="lunch")])
+    app = create_graph_app(settings, driver=driver)
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
+
+
+@contextmanager
+def notifier_api(tmp: Path, servers: SessionServers) -> Iterator[TestClient]:
+    """Yield the notifier app on a fresh database that knows consultants 1 and 2."""
+    settings = NotifierSettings(
+        database_url=f"sqlite:///{tmp / 'notifier.db'}",
+        redis_url=servers.endpoints.redis_url,
+        broker_db=2,
+    )
+    broker = redis.Redis.from_url(settings.broker_url)
+    broker.flushdb()
+    broker.close()
+    notifier = build(settings)
+    celery = make_celery(settings)
+    app = create_notifier_app(
+        notifier,
+        enqueue_send=lambda p, c: celery.send_task("braise.send_digest", args=[p, c]),
+        enqueue_unsubscribe_sync=lambda c, link: celery.send_task(
+            "braise.sync_unsubscribe", args=[c, link]
+        ),
+    )
+    apply_events(notifier.factory, [ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
+    with TestClient(app, raise_server_exceptions=False) as client:
+        yield client
