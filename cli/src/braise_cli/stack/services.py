@@ -18,7 +18,6 @@ from braise_shared.stream import EVENTS_STREAM
 def service_env(settings: StackSettings) -> dict[str, str]:
     """Return the environment every Braise process of this stack runs with."""
     endpoints = settings.server_settings()
-    root = settings.root
     return {
         "REDIS_URL": endpoints.redis_url,
         "NEO4J_URI": endpoints.neo4j_uri,
@@ -26,11 +25,11 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "NEO4J_PASSWORD": endpoints.neo4j_password.get_secret_value(),
         "SMTP_HOST": endpoints.smtp_host,
         "SMTP_PORT": str(endpoints.smtp_port),
-        "BRAISE_PROFILES_DATABASE_URL": f"sqlite:///{root / 'profiles.db'}",
+        "BRAISE_PROFILES_DATABASE_URL": settings.database_url("profiles"),
         "BRAISE_PROFILES_PORT": str(settings.profiles_port),
         "BRAISE_GRAPH_PORT": str(settings.graph_port),
         "BRAISE_NOTIFIER_PORT": str(settings.notifier_port),
-        "BRAISE_NOTIFIER_DATABASE_URL": f"sqlite:///{root / 'notifier.db'}",
+        "BRAISE_NOTIFIER_DATABASE_URL": settings.database_url("notifier"),
         "BRAISE_NOTIFIER_GRAPH_URL": f"http://127.0.0.1:{settings.graph_port}",
         "BRAISE_NOTIFIER_PROFILES_URL": f"http://127.0.0.1:{settings.profiles_port}",
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
