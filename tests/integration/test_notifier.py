@@ -1,6 +1,7 @@
 """Digests end to end through a real Celery worker, the graph API and the SMTP sink."""
 
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -29,8 +30,9 @@ def notifier(
     neo4j_driver: Driver,
     maildir: Path,
     redis_client: redis.Redis,
+    sql_url: str,
 ) -> Iterator[NotifierUnderTest]:
-    with notifier_under_test(tmp_path, servers, neo4j_driver, maildir) as running:
+    with notifier_under_test(tmp_path, servers, neo4j_driver, maildir, sql_url) as running:
         yield running
 
 
@@ -139,7 +141,9 @@ def test_every_digest_has_both_parts_unsubscribe_headers_guarded_words_and_valid
 def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
     notifier: NotifierUnderTest,
 ) -> None:
-    flaky = _reader(1, email="tempfail3-reader1@example.org")
+    # The sink counts failures per address for its whole life: a new address each run.
+    flaky_address = f"tempfail3-{uuid.uuid4().hex[:8]}@example.org"
+    flaky = _reader(1, email=flaky_address)
     refused = _reader(2, email="reject-reader2@example.org")
     notifier.know(_firm([flaky, refused]))
 
@@ -155,9 +159,7 @@ def test_smtp_4xx_is_retried_until_accepted_and_5xx_is_failed_once(
     assert failed.attempts == 1
     assert failed.error is not None
     assert failed.error.startswith("550")
-    assert [header(m, "To") for m in notifier.mails()] == [
-        "Lecteur 1 <tempfail3-reader1@example.org>"
-    ]
+    assert [header(m, "To") for m in notifier.mails()] == [f"Lecteur 1 <{flaky_address}>"]
 
 
 def test_worker_killed_mid_run_and_restarted_finishes_without_duplicates(
