@@ -2,9 +2,9 @@
 
 The cluster is made once with `initdb`; the role `braise` (with the stack's password) and
 one database per service that keeps SQL data are created in single-user mode before the
-first start (to change the password later, delete var/postgres). It listens on TCP only. PostgreSQL refuses to run as root, so as root it runs as the `postgres` user
-that Debian's package creates, through `setpriv` (an exec, so the pid file holds the
-postmaster's own pid).
+first start (to change the password later, delete var/postgres). It listens on TCP only.
+PostgreSQL refuses to run as root, so as root it runs as the `postgres` user that Debian's
+package creates, through `setpriv` (an exec, so the pid file holds the postmaster's pid).
 """
 
 import hashlib
