@@ -151,6 +151,7 @@ def stack_settings_for(servers: SessionServers, var_dir: Path, **ports: int) -> 
     endpoints = servers.endpoints
     settings = StackSettings(
         var_dir=var_dir,
+        sql="sqlite",  # the processes a test starts use SQLite unless it says otherwise
         redis_port=int(urlparse(endpoints.redis_url).port or 6379),
         neo4j_bolt_port=int(urlparse(endpoints.neo4j_uri).port or 7687),
         neo4j_password=endpoints.neo4j_password,
