@@ -9,6 +9,7 @@ import redis
 from neo4j import Driver, GraphDatabase
 
 from tests.support.servers import SessionServers, open_servers
+from tests.support.sql import empty_database
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +50,21 @@ def maildir(servers: SessionServers) -> Path:
     shutil.rmtree(servers.maildir, ignore_errors=True)
     servers.maildir.mkdir(parents=True, exist_ok=True)
     return servers.maildir
+
+
+@pytest.fixture(scope="session")
+def postgres_database(servers: SessionServers) -> str:
+    """Return the URL of the session's PostgreSQL test database."""
+    if servers.postgres_url is None:
+        pytest.skip(f"no PostgreSQL among the {servers.origin} servers: set POSTGRES_URL")
+    return servers.postgres_url
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def sql_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Return the URL of an empty database: a new SQLite file, then PostgreSQL's, emptied."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'braise.db'}"
+    url: str = request.getfixturevalue("postgres_database")
+    empty_database(url)
+    return url

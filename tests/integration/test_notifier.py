@@ -39,8 +39,9 @@ def notifier(
     neo4j_driver: Driver,
     maildir: Path,
     redis_client: redis.Redis,
+    sql_url: str,
 ) -> Iterator[NotifierUnderTest]:
-    with notifier_under_test(tmp_path, servers, neo4j_driver, maildir) as running:
+    with notifier_under_test(tmp_path, servers, neo4j_driver, maildir, sql_url) as running:
         yield running
 
 

@@ -4,7 +4,6 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -35,10 +34,10 @@ from tests.support.streams import entries
 
 @pytest.fixture
 def app(
-    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+    sql_url: str, servers: SessionServers, redis_client: redis.Redis
 ) -> Iterator[tuple[TestClient, Notifier, redis.Redis]]:
     settings = NotifierSettings(
-        database_url=f"sqlite:///{tmp_path / 'notifier.db'}",
+        database_url=sql_url,
         redis_url=servers.endpoints.redis_url,
         broker_db=2,
     )
@@ -58,6 +57,7 @@ def app(
     )
     with TestClient(application) as client:
         yield client, notifier, broker
+    notifier.factory.kw["bind"].dispose()
 
 
 def _queued(broker: redis.Redis) -> list[str]:

@@ -1,7 +1,6 @@
 """The notifier's recipients follow profile events; erasure forgets the person, ledger included."""
 
 from datetime import UTC, datetime
-from pathlib import Path
 
 from sqlalchemy import select
 
@@ -10,8 +9,9 @@ from braise_notifier.directory import apply_events
 from tests.support import events as ev
 
 
-def test_revisions_decide_and_erasure_is_final(tmp_path: Path) -> None:
-    factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
+def test_revisions_decide_and_erasure_is_final(sql_url: str) -> None:
+    engine = make_engine(sql_url)
+    factory = session_factory(engine)
     cid = str(ev.cid(1))
     apply_events(
         factory,
@@ -40,3 +40,4 @@ def test_revisions_decide_and_erasure_is_final(tmp_path: Path) -> None:
     with factory() as session:
         assert session.get(RecipientRow, cid) is None
         assert session.scalars(select(DigestRow)).all() == []
+    engine.dispose()

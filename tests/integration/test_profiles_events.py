@@ -1,9 +1,8 @@
-"""Profiles writes and the events they publish, against real Redis and a real SQLite file."""
+"""Profiles writes and the events they publish, against real Redis, on SQLite and PostgreSQL."""
 
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -22,9 +21,9 @@ from tests.support.servers import SessionServers
 
 @pytest.fixture
 def profiles(
-    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+    sql_url: str, servers: SessionServers, redis_client: redis.Redis
 ) -> Iterator[ProfilesUnderTest]:
-    with profiles_under_test(tmp_path, servers.endpoints.redis_url) as running:
+    with profiles_under_test(sql_url, servers.endpoints.redis_url) as running:
         yield running
 
 
@@ -187,9 +186,9 @@ def test_rejected_writes_publish_nothing(profiles: ProfilesUnderTest) -> None:
 
 
 def test_oversized_request_is_refused_before_it_is_read(
-    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+    sql_url: str, servers: SessionServers, redis_client: redis.Redis
 ) -> None:
-    with profiles_under_test(tmp_path, servers.endpoints.redis_url, max_body_bytes=2000) as p:
+    with profiles_under_test(sql_url, servers.endpoints.redis_url, max_body_bytes=2000) as p:
         response = p.client.post(
             "/v1/consultants",
             json={"email": "a@example.org", "display_name": "A", "skills": ["x" * 50] * 40},

@@ -10,10 +10,12 @@ from tests.support.disposable import disposable_redis
 from tests.support.profiles import admin_headers, profiles_under_test
 
 
-def test_writes_succeed_while_redis_is_down_and_their_events_follow(tmp_path: Path) -> None:
+def test_writes_succeed_while_redis_is_down_and_their_events_follow(
+    tmp_path: Path, sql_url: str
+) -> None:
     with disposable_redis(tmp_path / "redis") as redis_server:
         url = f"redis://127.0.0.1:{redis_server.settings.redis_port}/0"
-        with profiles_under_test(tmp_path, url) as profiles:
+        with profiles_under_test(sql_url, url) as profiles:
             first = profiles.register("anne@example.org", "Anne")
             assert profiles.drain() == 1
 

@@ -148,16 +148,19 @@ def notifier_under_test(
     servers: SessionServers,
     neo4j_driver: Driver,
     maildir: Path,
+    database_url: str | None = None,
     *,
     pool: str = "solo",
     processes: int = 1,
     **overrides: str,
 ) -> Iterator[NotifierUnderTest]:
-    """Start the graph API and a Celery worker on clean state; yield handles; stop them.
+    """Start the graph API and a Celery worker on an empty database (a `sql_url`, or a new
+    SQLite file); stop them.
 
     The worker runs one process (`solo`), or a `prefork` pool of `processes` processes that
     take tasks at the same time, as production runs it.
     """
+    database_url = database_url or f"sqlite:///{tmp / 'notifier.db'}"
     endpoints = servers.endpoints
     graph_port = free_port()
     local = stack_settings_for(servers, tmp, graph_port=graph_port)
@@ -170,17 +173,18 @@ def notifier_under_test(
         "BRAISE_NOTIFIER_LEASE_S": "2",
         "BRAISE_NOTIFIER_VISIBILITY_TIMEOUT_S": "4",
         "BRAISE_LOG_LEVEL": "INFO",
+        "BRAISE_NOTIFIER_DATABASE_URL": database_url,
         **overrides,
     }
     settings = NotifierSettings(
-        database_url=env["BRAISE_NOTIFIER_DATABASE_URL"],  # the stack's: tmp/notifier.db
-        redis_url=endpoints.redis_url,
-        broker_db=2,
+        database_url=database_url, redis_url=endpoints.redis_url, broker_db=2
     )
     redis.Redis.from_url(settings.broker_url).flushdb()
-    factory = session_factory(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
+    factory = session_factory(engine)
     celery = make_celery(settings)
     with ExitStack() as stack:
+        stack.callback(engine.dispose)
         api = stack.enter_context(service_process("braise_graph.server", env, tmp / "graph.log"))
         wait_until(lambda: _answers(graph_port), timeout_s=30, what=f"graph API\n{api.log_tail()}")
         args = worker_args(pool, processes)

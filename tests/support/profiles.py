@@ -1,10 +1,9 @@
-"""A profiles service under test: the real app on a SQLite file, its relay on real Redis."""
+"""A profiles service under test: the real app on SQLite or PostgreSQL, its relay on real Redis."""
 
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import orjson
@@ -69,15 +68,21 @@ class ProfilesUnderTest:
 
 @contextmanager
 def profiles_under_test(
-    tmp_path: Path, redis_url: str, **settings: Any
+    database: str | Path, redis_url: str, **settings: Any
 ) -> Iterator[ProfilesUnderTest]:
-    """Yield a running profiles app on a fresh database, relaying to redis_url."""
-    database_url = f"sqlite:///{tmp_path / 'profiles.db'}"
+    """Yield a running profiles app on an empty database (a `sql_url`, or a new SQLite file
+    in a folder), relaying to redis_url."""
+    database_url = (
+        f"sqlite:///{database / 'profiles.db'}" if isinstance(database, Path) else database
+    )
     settings.setdefault("relay_batch_size", 50)
     config = ProfilesSettings(database_url=database_url, redis_url=redis_url, **settings)
     client = redis.Redis.from_url(redis_url)
     relay = bootstrap_relay(config, redis_client=client)
     relay.publisher.prepare()
-    with TestClient(create_app(config, engine=relay.profiles.engine)) as http:
-        yield ProfilesUnderTest(http, relay.outbox, client, config, relay.profiles.engine)
-    client.close()
+    try:
+        with TestClient(create_app(config, engine=relay.profiles.engine)) as http:
+            yield ProfilesUnderTest(http, relay.outbox, client, config, relay.profiles.engine)
+    finally:
+        relay.profiles.close()
+        client.close()

@@ -5,6 +5,9 @@ In order of preference:
    `SMTP_PORT` (and `SMTP_MAILDIR`, the folder where that SMTP server stores messages);
 2. containers, where a Docker engine answers (testcontainers);
 3. the project's local stack, on test ports under `var/test`, started once per session.
+
+PostgreSQL comes the same way: `POSTGRES_URL` (a database the tests may empty), a container,
+or the local stack's server, where the tests use a database of their own.
 """
 
 import os
@@ -12,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr
@@ -21,6 +25,7 @@ from braise_cli.stack import StackSettings, build_servers
 from braise_cli.stack.servers import MailSink
 from braise_shared.settings import ServerSettings
 from tests.support.disposable import free_port
+from tests.support.sql import ensure_database
 
 ENDPOINT_VARIABLES = (
     "REDIS_URL",
@@ -45,6 +50,10 @@ class SessionStackSettings(StackSettings):
     neo4j_pagecache: str = "512m"
     smtp_port: int = Field(default=11025, ge=1, le=65535)
     smtp_faults: bool = True
+    sql: Literal["sqlite", "postgres"] = "postgres"  # the session runs PostgreSQL
+    postgres_port: int = Field(default=15432, ge=1, le=65535)
+    postgres_password: SecretStr = SecretStr("braise-test-password")
+    postgres_fsync: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,6 +63,7 @@ class SessionServers:
     endpoints: ServerSettings
     maildir: Path
     origin: str
+    postgres_url: str | None = None  # a PostgreSQL database the tests may empty
 
 
 def _docker_answers() -> bool:
@@ -72,11 +82,17 @@ def _from_environment() -> Iterator[SessionServers]:
     maildir = os.environ.get("SMTP_MAILDIR")
     if not maildir:
         raise RuntimeError("SMTP_HOST is set: set SMTP_MAILDIR to the folder its messages land in")
-    yield SessionServers(ServerSettings(), Path(maildir), origin="environment")
+    yield SessionServers(
+        ServerSettings(),
+        Path(maildir),
+        origin="environment",
+        postgres_url=os.environ.get("POSTGRES_URL"),
+    )
 
 
 @contextmanager
 def _from_containers() -> Iterator[SessionServers]:
+    from testcontainers.community.postgres import PostgresContainer
     from testcontainers.neo4j import Neo4jContainer
     from testcontainers.redis import RedisContainer
 
@@ -86,6 +102,7 @@ def _from_containers() -> Iterator[SessionServers]:
         neo4j_c = stack.enter_context(
             Neo4jContainer("neo4j:5.26-community", password=local.neo4j_password.get_secret_value())
         )
+        postgres_c = stack.enter_context(PostgresContainer("postgres:15", driver="psycopg"))
         # The SMTP sink is the project's own (a Python process), so tests can read its files.
         sink = MailSink(local)
         sink.start()
@@ -98,7 +115,12 @@ def _from_containers() -> Iterator[SessionServers]:
             smtp_host="127.0.0.1",
             smtp_port=local.smtp_port,
         )
-        yield SessionServers(endpoints, sink.maildir, origin="testcontainers")
+        yield SessionServers(
+            endpoints,
+            sink.maildir,
+            origin="testcontainers",
+            postgres_url=postgres_c.get_connection_url(),
+        )
 
 
 @contextmanager
@@ -113,7 +135,12 @@ def _from_local_stack() -> Iterator[SessionServers]:
             if not was_running:
                 started.append(server)
         sink = next(s for s in servers if isinstance(s, MailSink))
-        yield SessionServers(settings.server_settings(), sink.maildir, origin="local stack")
+        yield SessionServers(
+            settings.server_settings(),
+            sink.maildir,
+            origin="local stack",
+            postgres_url=ensure_database(settings.database_url("profiles")),
+        )
     finally:
         if os.environ.get("BRAISE_TEST_KEEP_SERVERS") != "1":
             for server in reversed(started):
@@ -128,6 +155,7 @@ def stack_settings_for(servers: SessionServers, var_dir: Path, **ports: int) -> 
     endpoints = servers.endpoints
     settings = StackSettings(
         var_dir=var_dir,
+        sql="sqlite",  # the processes a test starts use SQLite unless it says otherwise
         redis_port=int(urlparse(endpoints.redis_url).port or 6379),
         neo4j_bolt_port=int(urlparse(endpoints.neo4j_uri).port or 7687),
         neo4j_password=endpoints.neo4j_password,

@@ -118,3 +118,25 @@ def test_purge_deletes_only_old_published_rows(factory: sessionmaker[Session]) -
     assert relay.purge_published(datetime.now(UTC) + timedelta(seconds=1)) == 1
     with factory() as session:
         assert len(session.scalars(select(OutboxRow)).all()) == 2
+
+
+def test_events_of_a_rolled_back_transaction_are_never_written(
+    factory: sessionmaker[Session],
+) -> None:
+    def erased(n: int) -> ConsultantErasedV1:
+        return ConsultantErasedV1(
+            occurred_at=datetime.now(UTC),
+            producer="profiles",
+            data=ConsultantErased(consultant_id=uuid.UUID(int=n)),
+        )
+
+    kept = erased(2)
+    with factory() as session:
+        session.begin()
+        stage_event(session, erased(1), subject_id=None)
+        session.rollback()  # the use case failed
+        with session.begin():
+            stage_event(session, kept, subject_id=None)
+
+    with factory() as session:
+        assert [r.event_id for r in session.scalars(select(OutboxRow))] == [str(kept.id)]

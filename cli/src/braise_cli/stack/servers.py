@@ -306,4 +306,7 @@ class MailSink(Server):
 
 def build_servers(settings: StackSettings) -> list[Server]:
     """Return the servers in start order."""
-    return [RedisServer(settings), Neo4jServer(settings), MailSink(settings)]
+    from braise_cli.stack.postgres import sql_servers  # it builds on Server, defined here
+
+    servers: list[Server] = [RedisServer(settings), Neo4jServer(settings), MailSink(settings)]
+    return servers + sql_servers(settings)

@@ -1,6 +1,8 @@
 """Where the local stack keeps its state and which ports it listens on."""
 
 from pathlib import Path
+from typing import Literal
+from urllib.parse import quote
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -15,6 +17,10 @@ from braise_shared.settings import (
 )
 
 NEO4J_VERSION = "5.26.30"
+# The role and the databases of the stack's PostgreSQL: one database per service with SQL data.
+POSTGRES_USER = "braise"
+POSTGRES_DATABASES = ("braise_profiles", "braise_notifier")
+DEFAULT_POSTGRES_PASSWORD = "braise-dev-password"  # noqa: S105 - the local stack's only
 
 
 class StackSettings(BaseSettings):
@@ -36,6 +42,12 @@ class StackSettings(BaseSettings):
     neo4j_pagecache: str = "1g"
     smtp_port: int = Field(default=DEFAULT_SMTP_PORT, ge=1, le=65535)
     smtp_faults: bool = Field(default=False, description="Test-only misbehaving addresses.")
+    sql: Literal["sqlite", "postgres"] = Field(
+        default="sqlite", description="What profiles and the notifier keep their data in."
+    )
+    postgres_port: int = Field(default=5432, ge=1, le=65535)
+    postgres_password: SecretStr = SecretStr(DEFAULT_POSTGRES_PASSWORD)
+    postgres_fsync: bool = Field(default=True, description="Off only for throw-away clusters.")
     profiles_port: int = Field(default=8001, ge=1, le=65535)
     graph_port: int = Field(default=8002, ge=1, le=65535)
     notifier_port: int = Field(default=8003, ge=1, le=65535)
@@ -65,6 +77,16 @@ class StackSettings(BaseSettings):
     def root(self) -> Path:
         """Return the absolute state folder."""
         return self.var_dir.resolve()
+
+    def database_url(self, service: Literal["profiles", "notifier"]) -> str:
+        """Return the SQLAlchemy URL of a service's database on this stack."""
+        if self.sql == "sqlite":
+            return f"sqlite:///{self.root / f'{service}.db'}"
+        password = quote(self.postgres_password.get_secret_value(), safe="")
+        return (
+            f"postgresql+psycopg://{POSTGRES_USER}:{password}@127.0.0.1:{self.postgres_port}"
+            f"/braise_{service}"
+        )
 
     def server_settings(self) -> ServerSettings:
         """Return the endpoints of this stack as every service reads them."""

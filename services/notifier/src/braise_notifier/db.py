@@ -7,6 +7,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from braise_notifier.migrate import upgrade_to_head
 from braise_shared.sql import UTCDateTime, unit_of_work
 from braise_shared.sql import make_engine as open_engine
 from braise_shared.sql import make_session_factory as session_factory
@@ -85,7 +86,7 @@ class DigestRow(Base):
 
 
 def make_engine(database_url: str) -> Engine:
-    """Open the database and create the notifier's tables if missing."""
+    """Open the database and bring its schema to the latest migration."""
     engine = open_engine(database_url)
-    Base.metadata.create_all(engine)
+    upgrade_to_head(engine)
     return engine

@@ -1,4 +1,12 @@
-"""The transactional outbox: events are written with the change, then relayed to the stream."""
+"""The transactional outbox: events are written with the change, then relayed to the stream.
+
+The relay publishes by sequence number, so the numbers must follow the commits. On
+PostgreSQL, transactions run side by side: a row numbered 10 may commit after a row numbered
+11, and a relay reading in between sees 11 alone, and later publishes 10 after it. So the
+outbox rows of a transaction are written last, just before it commits, under a lock held
+until the commit: the numbers are taken in commit order, and no reader ever sees a number
+before a smaller one. SQLite lets one writer at a time, which gives the same order.
+"""
 
 import logging
 import uuid
@@ -6,8 +14,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from braise_profiles.db import OutboxRow
 from braise_shared.events import Envelope, dump_event
@@ -15,30 +23,57 @@ from braise_shared.events import Envelope, dump_event
 log = logging.getLogger(__name__)
 
 PRODUCER = "profiles"
+# Any fixed number: transaction-level advisory locks are per database; only commits take it.
+OUTBOX_LOCK = 0x6F757462  # "outb"
+_STAGED = "braise_outbox_staged"
 
 
-def stage_event(session: Session, event: Envelope, *, subject_id: uuid.UUID | None) -> None:
-    """Write event into the outbox of the session's transaction (published after commit)."""
-    session.add(
+def stage_event(session: Session, envelope: Envelope, *, subject_id: uuid.UUID | None) -> None:
+    """Add an event to the outbox of the session's transaction, written as it commits."""
+    staged: list[OutboxRow] = session.info.setdefault(_STAGED, [])
+    if not event.contains(session, "before_commit", _write_staged):
+        event.listen(session, "before_commit", _write_staged)
+        event.listen(session, "after_transaction_end", _forget_staged)
+    staged.append(
         OutboxRow(
-            event_id=str(event.id),
-            event_type=f"{event.type}@{event.version}",  # type: ignore[attr-defined]
+            event_id=str(envelope.id),
+            event_type=f"{envelope.type}@{envelope.version}",  # type: ignore[attr-defined]
             subject_id=subject_id,
-            payload=dump_event(event),
+            payload=dump_event(envelope),
             created_at=datetime.now(UTC),
             published_at=None,
         )
     )
     # One line per event, with the request's correlation id: `braise logs --event ID` starts here.
-    participants = getattr(event.data, "participants", None)  # type: ignore[attr-defined]
+    participants = getattr(envelope.data, "participants", None)  # type: ignore[attr-defined]
     log.info(
         "event staged",
         extra={
-            "event_id": str(event.id),
-            "event_type": event.type,  # type: ignore[attr-defined]
+            "event_id": str(envelope.id),
+            "event_type": envelope.type,  # type: ignore[attr-defined]
             **({"participants": [str(p) for p in participants]} if participants else {}),
         },
     )
+
+
+def _write_staged(session: Session) -> None:
+    """Number and write the staged rows last, under the commit-order lock (see the module)."""
+    staged: list[OutboxRow] = session.info.pop(_STAGED, [])
+    if not staged:
+        return
+    # The transaction's other writes go first: any row lock they wait for is waited for
+    # before the commit-order lock is taken, so it is held only for the insert and the commit.
+    session.flush()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
+    session.add_all(staged)
+    session.flush()
+
+
+def _forget_staged(session: Session, transaction: SessionTransaction) -> None:
+    """Drop what a rolled-back transaction staged, so the session's next one starts empty."""
+    if transaction.parent is None:
+        session.info.pop(_STAGED, None)
 
 
 def drop_published(session: Session, *, subject_id: uuid.UUID) -> None:

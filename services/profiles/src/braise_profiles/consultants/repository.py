@@ -5,7 +5,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from braise_profiles.db import ConsultantRow, ConsultantTagRow
@@ -28,6 +28,28 @@ def get_row(session: Session, consultant_id: uuid.UUID) -> ConsultantRow:
     row = session.get(ConsultantRow, consultant_id)
     if row is None:
         raise NotFoundError(("path", "consultant_id"), f"no consultant {consultant_id}")
+    return row
+
+
+def lock_row(session: Session, consultant_id: uuid.UUID) -> ConsultantRow:
+    """Return a consultant's row to change: locked until commit, and read after the lock.
+
+    Two concurrent changes of one person must not both start from the same revision (both
+    events would carry the next one, and consumers would keep only one of them): the second
+    waits for the first to commit, then reads what it wrote. An UPDATE that changes nothing
+    takes the write lock on both databases: the row's on PostgreSQL, the database's on SQLite
+    (which has no SELECT ... FOR UPDATE).
+    """
+    locked = session.execute(
+        update(ConsultantRow)
+        .where(ConsultantRow.id == consultant_id)
+        .values(revision=ConsultantRow.revision)
+        .execution_options(synchronize_session=False)
+    )
+    if locked.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFoundError(("path", "consultant_id"), f"no consultant {consultant_id}")
+    row = session.get(ConsultantRow, consultant_id, populate_existing=True)
+    assert row is not None  # locked above
     return row
 
 

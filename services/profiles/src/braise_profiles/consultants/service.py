@@ -141,7 +141,7 @@ def update_consultant(
     *, session: Session, consultant_id: uuid.UUID, patch: ConsultantPatch
 ) -> ConsultantOut:
     """Apply a profile change and stage `consultant.updated` with the new profile."""
-    row = repository.get_row(session, consultant_id)
+    row = repository.lock_row(session, consultant_id)
     changes = patch.model_dump(exclude_unset=True)
     if "email" in changes and changes["email"] != row.email:
         _check_emails_free(session, [changes["email"]], single_item)

@@ -31,7 +31,7 @@ def change_preferences(
     *, session: Session, consultant_id: uuid.UUID, preferences: PreferencesIn
 ) -> PreferencesOut:
     """Apply preference changes and stage `preferences.changed`."""
-    row = consultants.get_row(session, consultant_id)
+    row = consultants.lock_row(session, consultant_id)
     for field, value in preferences.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(row, field, value)
     now = datetime.now(UTC)

@@ -1,0 +1,45 @@
+"""Each service's Alembic migrations build exactly the schema its models declare."""
+
+from collections.abc import Callable
+
+import pytest
+from sqlalchemy import MetaData, inspect, text
+from sqlalchemy.engine import Engine
+
+from braise_notifier import db as notifier_db
+from braise_notifier.migrate import upgrade_to_head as upgrade_notifier
+from braise_profiles import db as profiles_db
+from braise_profiles.migrate import upgrade_to_head as upgrade_profiles
+from braise_shared.migrations import schema_drift
+from braise_shared.sql import make_engine
+
+SERVICES: dict[str, tuple[Callable[[Engine], None], MetaData]] = {
+    "profiles": (upgrade_profiles, profiles_db.Base.metadata),
+    "notifier": (upgrade_notifier, notifier_db.Base.metadata),
+}
+
+
+@pytest.mark.parametrize("service", sorted(SERVICES))
+def test_migrated_schema_equals_the_models(sql_url: str, service: str) -> None:
+    upgrade, metadata = SERVICES[service]
+    engine = make_engine(sql_url)
+    try:
+        upgrade(engine)
+        assert schema_drift(engine, metadata) == []
+        upgrade(engine)  # a second start finds nothing to do
+        assert set(inspect(engine).get_table_names()) == {*metadata.tables, "alembic_version"}
+    finally:
+        engine.dispose()
+
+
+def test_notifier_adopts_a_database_that_create_all_made(sql_url: str) -> None:
+    engine = make_engine(sql_url)
+    try:
+        notifier_db.Base.metadata.create_all(engine)
+        upgrade_notifier(engine)
+        with engine.connect() as connection:
+            version = connection.execute(text("SELECT version_num FROM alembic_version"))
+            assert version.scalar_one() == "0001"
+        assert schema_drift(engine, notifier_db.Base.metadata) == []
+    finally:
+        engine.dispose()
