@@ -14,10 +14,14 @@ from fastapi.testclient import TestClient
 from braise_notifier.api import create_app
 from braise_notifier.bootstrap import Notifier, build
 from braise_notifier.config import NotifierSettings
+from braise_notifier.directory import apply_events
 from braise_notifier.tokens import LinkClaims, PagePurpose
+from braise_shared.events import parse_event
+from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
 from tests.support.processes import wait_until
 from tests.support.profiles import ProfilesUnderTest, profiles_under_test
+from tests.support.streams import entries
 
 
 @dataclass
@@ -32,6 +36,12 @@ class PagesUnderTest:
         """Return the path of a signed link that opens a page."""
         token = self.notifier.signer.sign(LinkClaims(purpose, subject))
         return f"/pages/open/{purpose}?token={token}"
+
+    def know_everyone(self) -> None:
+        """Relay profiles' events and feed them to the notifier's directory, as its consumer."""
+        self.profiles.drain()
+        raw = [fields[b"event"] for _id, fields in entries(self.profiles.redis, EVENTS_STREAM)]
+        apply_events(self.notifier.factory, [parse_event(r) for r in raw])
 
     def csrf(self, html: str) -> str:
         """Return the CSRF token of the first form of a page."""
