@@ -35,7 +35,8 @@ class PagesUnderTest:
     def link(self, purpose: PagePurpose, subject: str) -> str:
         """Return the path of a signed link that opens a page."""
         token = self.notifier.signer.sign(LinkClaims(purpose, subject))
-        return f"/pages/open/{purpose}?token={token}"
+        opens = "/pages/staff/open" if purpose == "staff" else f"/pages/open/{purpose}"
+        return f"{opens}?token={token}"
 
     def know_everyone(self) -> None:
         """Relay profiles' events and feed them to the notifier's directory, as its consumer."""
