@@ -37,7 +37,7 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_PROFILES_URL": f"http://127.0.0.1:{settings.profiles_port}",
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
         "BRAISE_NOTIFIER_PREFERENCES_URL": (
-            f"http://127.0.0.1:{settings.profiles_port}/v1/consultants/{{consultant_id}}/preferences"
+            f"http://127.0.0.1:{settings.notifier_port}/pages/open/preferences?token={{token}}"
         ),
         "BRAISE_NOTIFIER_DKIM_SELECTOR": dkim.selector,
         "BRAISE_NOTIFIER_DKIM_DOMAIN": dkim.domain,

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
+from braise_notifier.pages.routes import include_pages
 from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
 from braise_notifier.schedule import PERIOD_FORMAT, parse_period
@@ -75,6 +76,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         service="notifier",
         checks={"sql": lambda: ping_sql(notifier.engine), "redis": notifier.publisher.client.ping},
     )
+    include_pages(app, notifier)
 
     def locale_of(consultant_id: str) -> str:
         with notifier.factory() as session:

@@ -34,9 +34,15 @@ class NotifierSettings(ServiceSettings):
         description="Where the notifier's links point (HTTPS in production).",
     )
     preferences_url: str = Field(
-        default="http://127.0.0.1:8001/v1/consultants/{consultant_id}/preferences",
-        description="Where a digest's preferences link points, `{consultant_id}` filled in: "
-        "the profiles route until the preferences page exists (HTTPS in production).",
+        default=f"http://127.0.0.1:{DEFAULT_PORT}/pages/open/preferences?token={{token}}",
+        description="Where a digest's preferences link points, `{token}` (a signed link) and "
+        "`{consultant_id}` filled in: the notifier's preferences page (HTTPS in production).",
+    )
+    staff_emails: list[str] = Field(
+        default=[], description="Who may sign in to the firm's view by an e-mailed link."
+    )
+    page_session_minutes: int = Field(
+        default=60, gt=0, description="How long a page session lasts after its link."
     )
     graph_url: str = "http://127.0.0.1:8002"
     profiles_url: str = "http://127.0.0.1:8001"

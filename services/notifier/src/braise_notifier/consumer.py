@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from braise_notifier.bootstrap import Notifier, notifier
 from braise_notifier.directory import apply_events
+from braise_notifier.pages.loop import record_meetings
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import StreamGroupsCollector, serve_metrics
 from braise_shared.stream import EVENTS_STREAM, ConsumerConfig, Delivered, StreamConsumer
@@ -26,6 +27,7 @@ def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
 
     def handle(batch: Sequence[Delivered]) -> None:
         apply_events(n.factory, [d.event for d in batch])
+        record_meetings(n.factory, [d.event for d in batch])  # the closed loop's data
 
     return StreamConsumer(
         client,

@@ -2,7 +2,7 @@
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, and_
+from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, UniqueConstraint, and_
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -83,6 +83,19 @@ class DigestRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     event_published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class MeetingRow(Base):
+    """Two consultants interacted at a time (the smaller id first); one row per interaction."""
+
+    __tablename__ = "meetings"
+    __table_args__ = (UniqueConstraint("interaction_id", "a", "b"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    interaction_id: Mapped[str] = mapped_column(String(36))
+    a: Mapped[str] = mapped_column(String(36), index=True)
+    b: Mapped[str] = mapped_column(String(36))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def make_engine(database_url: str) -> Engine:

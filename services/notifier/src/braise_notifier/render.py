@@ -48,9 +48,14 @@ def unsubscribe_url(digest: Digest, signer: LinkSigner, public_url: str) -> str:
     return f"{public_url}/v1/unsubscribe?{urlencode({'token': token})}"
 
 
-def preferences_link(digest: Digest, preferences_url: str) -> str:
-    """Return where the reader changes frequency, language or consent (`{consultant_id}` filled)."""
-    return preferences_url.replace("{consultant_id}", quote(digest.reader.id, safe=""))
+def preferences_link(digest: Digest, preferences_url: str, signer: LinkSigner) -> str:
+    """Return where the reader changes frequency, language or consent (`{consultant_id}` and
+    `{token}`, a signed "preferences" token, filled in)."""
+    url = preferences_url.replace("{consultant_id}", quote(digest.reader.id, safe=""))
+    if "{token}" in url:
+        token = signer.sign(LinkClaims("preferences", digest.reader.id, None, digest.period))
+        url = url.replace("{token}", quote(token, safe=""))
+    return url
 
 
 def render_parts(
@@ -85,7 +90,7 @@ def render_parts(
         # "Unsubscribe", the word every mailbox user looks for.
         "footer_unsubscribe": texts.get("footer.unsubscribe"),
         "footer_preferences": texts.get("footer.preferences"),
-        "preferences_url": preferences_link(digest, preferences_url),
+        "preferences_url": preferences_link(digest, preferences_url, signer),
         "preheader": digest.preheader,
         "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
     }

@@ -6,6 +6,8 @@ from typing import Literal
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 Purpose = Literal["unsubscribe", "done", "not_now", "never"]
+# The pages' links: a consultant's own pages, and a staff member's sign-in (subject: an e-mail).
+PagePurpose = Literal["preferences", "network", "staff"]
 
 
 class TokenError(ValueError):
@@ -16,7 +18,7 @@ class TokenError(ValueError):
 class LinkClaims:
     """What a link's token says: who, about whom, which period, to do what."""
 
-    purpose: Purpose
+    purpose: Purpose | PagePurpose
     consultant_id: str
     other_id: str | None = None
     period: str | None = None
@@ -29,7 +31,7 @@ class LinkSigner:
         self.secret = secret
         self.ttl_s = ttl_s
 
-    def _serializer(self, purpose: Purpose) -> URLSafeTimedSerializer:
+    def _serializer(self, purpose: Purpose | PagePurpose) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt=f"braise-link-{purpose}")
 
     def sign(self, claims: LinkClaims) -> str:
@@ -37,7 +39,9 @@ class LinkSigner:
         payload = {"c": claims.consultant_id, "o": claims.other_id, "p": claims.period}
         return str(self._serializer(claims.purpose).dumps(payload))
 
-    def verify(self, purpose: Purpose, token: str, *, max_age_s: int | None = None) -> LinkClaims:
+    def verify(
+        self, purpose: Purpose | PagePurpose, token: str, *, max_age_s: int | None = None
+    ) -> LinkClaims:
         """Return the claims of a token made for purpose, or raise TokenError saying why."""
         try:
             max_age = self.ttl_s if max_age_s is None else max_age_s

@@ -1,0 +1,107 @@
+"""My preferences: opened from a digest's signed link, changed through profiles as its reader."""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import redis
+
+from braise_notifier.tokens import LinkClaims
+from tests.support.pages import PagesUnderTest, pages_under_test
+from tests.support.profiles import consultant_headers
+from tests.support.servers import SessionServers
+
+
+@pytest.fixture
+def pages(
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+) -> Iterator[PagesUnderTest]:
+    with pages_under_test(tmp_path, servers.endpoints.redis_url) as running:
+        yield running
+
+
+def test_the_link_opens_a_short_httponly_session_and_drops_the_token(pages: PagesUnderTest) -> None:
+    camille = pages.profiles.register("camille@example.org", "Camille Martin")
+    opened = pages.client.get(pages.link("preferences", camille["id"]), follow_redirects=False)
+    assert opened.status_code == 303
+    assert opened.headers["location"] == "/pages/preferences"
+    cookie = opened.headers["set-cookie"].lower()
+    assert "httponly" in cookie
+    assert "samesite=lax" in cookie
+    assert "max-age=3600" in cookie
+    assert "secure" not in cookie  # plain HTTP in development; HTTPS sets Secure
+
+    page = pages.client.get("/pages/preferences")
+    assert page.status_code == 200
+    assert '<html lang="fr">' in page.text
+    assert "Mes préférences" in page.text
+    assert 'value="weekly" checked' in page.text
+
+
+def test_a_change_goes_through_profiles_and_its_event_and_the_page_speaks_the_new_language(
+    pages: PagesUnderTest,
+) -> None:
+    karim = pages.profiles.register("karim@example.org", "Karim Benali")
+    pages.profiles.drain()
+    form = pages.client.get(pages.link("preferences", karim["id"])).text
+    saved = pages.client.post(
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(form),
+            "frequency": "monthly",
+            "day_of_week": "thursday",
+            "locale": "en",
+        },
+    )
+    assert saved.status_code == 200
+    assert '<html lang="en">' in saved.text
+    assert "Saved. Thank you." in saved.text
+    stored = pages.profiles.client.get(
+        f"/v1/consultants/{karim['id']}/preferences", headers=consultant_headers(karim["id"])
+    ).json()
+    assert stored == {
+        "frequency": "monthly",
+        "day_of_week": "thursday",
+        "locale": "en",
+        "suggestable": False,  # the box was left unticked
+    }
+    pages.profiles.drain()
+    changed = [e for e in pages.profiles.stream_events() if e["type"] == "preferences.changed"]
+    assert [e["data"]["frequency"] for e in changed] == ["monthly"]
+
+
+def test_a_form_without_the_sessions_csrf_token_changes_nothing(pages: PagesUnderTest) -> None:
+    ana = pages.profiles.register("ana@example.org", "Ana Lopes")
+    pages.client.get(pages.link("preferences", ana["id"]))
+    refused = pages.client.post(
+        "/pages/preferences",
+        data={"csrf": "0" * 64, "frequency": "paused", "day_of_week": "monday", "locale": "fr"},
+    )
+    assert refused.status_code == 403
+    stored = pages.profiles.client.get(
+        f"/v1/consultants/{ana['id']}/preferences", headers=consultant_headers(ana["id"])
+    ).json()
+    assert stored["frequency"] == "weekly"
+
+
+def test_a_tampered_or_expired_link_and_a_missing_session_get_a_readable_page(
+    pages: PagesUnderTest,
+) -> None:
+    ana = pages.profiles.register("ana@example.org", "Ana Lopes")
+    link = pages.link("preferences", ana["id"])
+    tampered = pages.client.get(link[:-4] + "abcd", follow_redirects=False)
+    assert tampered.status_code == 400
+    assert "plus valable" in tampered.text
+    assert '<html lang="fr">' in tampered.text
+    unsubscribe_token = pages.notifier.signer.sign(LinkClaims("unsubscribe", ana["id"]))
+    other = pages.client.get(f"/pages/open/preferences?token={unsubscribe_token}")
+    assert other.status_code == 400  # a link made for another purpose opens nothing
+
+    pages.notifier.signer.ttl_s = -1  # every link is now older than its lifetime
+    assert pages.client.get(link, follow_redirects=False).status_code == 400
+
+    pages.client.cookies.clear()
+    closed = pages.client.get("/pages/preferences")
+    assert closed.status_code == 401
+    assert "Rouvrez-la depuis le lien" in closed.text
+    assert "csrf" not in closed.text
