@@ -226,7 +226,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
         )
         return HTMLResponse(html)
 
-    @app.post("/v1/admin/periods/{period}/run", responses=_errors(401, 403, 422))
+    @app.post("/v1/admin/periods/{period}/run", responses=_errors(401, 403))
     def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
         keys = plan(notifier.factory, everyone_for(notifier.factory, period))
@@ -234,7 +234,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
             enqueue_send(p, cid)
         return {"period": period, "enqueued": len(keys)}
 
-    @app.get("/v1/admin/periods/{period}", responses=_errors(401, 403, 422))
+    @app.get("/v1/admin/periods/{period}", responses=_errors(401, 403))
     def period_report(
         period: Period, _caller: Annotated[Principal, Depends(admin)]
     ) -> dict[str, Any]:
