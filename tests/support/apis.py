@@ -1,7 +1,7 @@
 """The graph and notifier HTTP apps in process, on the test session's real servers."""
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 import redis
@@ -17,6 +17,7 @@ from braise_notifier.directory import apply_events
 from braise_notifier.tasks import make_celery
 from tests.support import events as ev
 from tests.support.graph import new_store
+from tests.support.notifier import graph_server
 from tests.support.servers import SessionServers
 
 
@@ -39,11 +40,15 @@ def graph_api(servers: SessionServers, driver: Driver) -> Iterator[TestClient]:
 
 @contextmanager
 def notifier_api(tmp: Path, servers: SessionServers) -> Iterator[TestClient]:
-    """Yield the notifier app on a fresh database that knows consultants 1 and 2."""
+    """Yield the notifier app on a fresh database that knows consultants 1 and 2, asking a
+    graph API of its own (never whatever answers on the default port)."""
+    stack = ExitStack()
+    graph_port = stack.enter_context(graph_server(tmp, servers))
     settings = NotifierSettings(
         database_url=f"sqlite:///{tmp / 'notifier.db'}",
         redis_url=servers.endpoints.redis_url,
         broker_db=2,
+        graph_url=f"http://127.0.0.1:{graph_port}",
     )
     broker = redis.Redis.from_url(settings.broker_url)
     broker.flushdb()
@@ -58,5 +63,5 @@ def notifier_api(tmp: Path, servers: SessionServers) -> Iterator[TestClient]:
         ),
     )
     apply_events(notifier.factory, [ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with stack, TestClient(app, raise_server_exceptions=False) as client:
         yield client

@@ -204,6 +204,16 @@ def notifier_under_test(
         yield running
 
 
+@contextmanager
+def graph_server(tmp: Path, servers: SessionServers) -> Iterator[int]:
+    """Run the graph read API as `braise up` does, on the session's servers; yield its port."""
+    port = free_port()
+    env = service_env(stack_settings_for(servers, tmp, graph_port=port))
+    with service_process("braise_graph.server", env, tmp / "graph.log") as api:
+        wait_until(lambda: _answers(port), timeout_s=30, what=f"graph API\n{api.log_tail()}")
+        yield port
+
+
 def _answers(port: int) -> bool:
     try:
         return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200

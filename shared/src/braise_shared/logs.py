@@ -36,6 +36,7 @@ class JsonFormatter(logging.Formatter):
             "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "service": self.service,
+            "pid": record.process,
             "logger": record.name,
             "msg": record.getMessage(),
         }
