@@ -14,6 +14,7 @@ from braise_profiles.db import make_engine, make_session_factory
 from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.outbox import OutboxRelay
 from braise_shared.stream import EventPublisher
+from braise_shared.stream_erasure import StreamEraser
 
 REDIS_SOCKET_TIMEOUT_S = 10
 
@@ -42,6 +43,7 @@ class Relay:
     profiles: Profiles
     publisher: EventPublisher
     outbox: OutboxRelay
+    eraser: StreamEraser
 
 
 def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
@@ -65,4 +67,5 @@ def bootstrap_relay(
     outbox = OutboxRelay(
         profiles.session_factory, publisher.publish_many, batch_size=settings.relay_batch_size
     )
-    return Relay(profiles=profiles, publisher=publisher, outbox=outbox)
+    eraser = StreamEraser(client)
+    return Relay(profiles=profiles, publisher=publisher, outbox=outbox, eraser=eraser)
