@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from braise_notifier.db import RecipientRow, make_engine, session_factory
 from braise_notifier.directory import apply_events
+from braise_notifier.spread import SpreadCap
 from braise_shared.events import dump_event, parse_event
 from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM, EventPublisher
 from braise_shared.stream_erasure import StreamEraser
@@ -132,3 +133,18 @@ def test_rebuilding_the_stream_keeps_every_group_where_it_was(redis_client: redi
     assert len(read_group(redis_client, "notifier", "c2", EVENTS_STREAM, count=10)) == 1
     new = EventPublisher(redis_client).publish_many([(str(ev.erased(2).id), b"{}")])
     assert new == [True]
+
+
+def test_spread_cap_forgets_an_erased_person_as_proposed_and_as_reader(
+    redis_client: redis.Redis,
+) -> None:
+    spread = SpreadCap(redis_client, cap=3)
+    person, reader, other = str(ev.cid(1)), str(ev.cid(2)), str(ev.cid(3))
+    spread.reserve("2026-W48", reader, person)
+    spread.reserve("2026-W48", person, other)
+    spread.reserve("2026-W48", reader, other)
+
+    spread.forget(person)
+
+    assert redis_client.exists(spread.key("2026-W48", person)) == 0
+    assert spread.readers_of("2026-W48", other) == {reader}
