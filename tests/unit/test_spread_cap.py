@@ -13,6 +13,7 @@ from braise_notifier.compose import Digest, compose
 from braise_notifier.db import (
     PLANNED,
     DigestRow,
+    ErasedRow,
     RecipientRow,
     make_engine,
     session_factory,
@@ -235,3 +236,16 @@ def test_a_preview_reserves_nobody(tmp_path: Path) -> None:
     assert [s.name for s in digest.dormant] == ["Person 1"]
     assert graph.asked == [(2, 1)]
     assert spread.readers == {}
+
+
+def test_a_person_erased_before_the_graph_knows_is_never_proposed(tmp_path: Path) -> None:
+    spread = FakeSpread(cap=2)
+    mailer = FakeMailer()
+    digests, _ = _service(tmp_path, [_person(1), _person(2), _person(3)], spread, mailer)
+    with unit_of_work(digests.factory) as session:
+        session.add(ErasedRow(id=_id(1)))
+
+    assert digests.send(PERIOD, READER) == "sent"
+
+    assert _proposed(mailer) == ["Person 2", "Person 3"]
+    assert spread.of(_id(1)) == set()

@@ -1,14 +1,28 @@
 """What the services that keep SQL data share: UTC timestamps, engines, units of work."""
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, TypeDecorator, create_engine, event
+from sqlalchemy import (
+    Boolean,
+    DateTime,
+    Dialect,
+    TypeDecorator,
+    create_engine,
+    event,
+)
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
+
+log = logging.getLogger(__name__)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -32,8 +46,37 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class bytes_contain(FunctionElement[bool]):  # noqa: N801 - reads as the SQL function it is
+    """`bytes_contain(column, needle)`: true where a binary column holds the bytes needle.
+
+    LIKE does not look into SQLite blobs, and PostgreSQL spells it `position(... in ...)`.
+    """
+
+    name = "bytes_contain"
+    type = Boolean()
+    inherit_cache = True
+
+
+def _operands(element: bytes_contain, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    column, needle = (compiler.process(clause, **kw) for clause in element.clauses)
+    return column, needle
+
+
+@compiles(bytes_contain, "sqlite")
+def _bytes_contain_sqlite(element: bytes_contain, compiler: SQLCompiler, **kw: Any) -> str:
+    column, needle = _operands(element, compiler, **kw)
+    return f"(instr({column}, {needle}) > 0)"
+
+
+@compiles(bytes_contain)
+def _bytes_contain(element: bytes_contain, compiler: SQLCompiler, **kw: Any) -> str:
+    column, needle = _operands(element, compiler, **kw)
+    return f"(position({needle} in {column}) > 0)"
+
+
 def make_engine(database_url: str) -> Engine:
-    """Open a database; on SQLite create its folder, and turn on WAL, foreign keys, lock waits."""
+    """Open a database; on SQLite create its folder, and turn on WAL, foreign keys, lock waits
+    and secure delete."""
     kwargs: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
@@ -49,6 +92,8 @@ def make_engine(database_url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=30000")
+            # Deleted rows are overwritten with zeros, not left readable in free pages (GDPR).
+            cursor.execute("PRAGMA secure_delete=ON")
             cursor.close()
 
     return engine
@@ -64,6 +109,29 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session whose work commits on success and rolls back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+def checkpoint_after_commit(session: Session) -> None:
+    """Once session commits, on SQLite, copy the WAL into the database and empty it.
+
+    With secure delete on, the database's pages hold zeros where deleted rows were, but the
+    WAL still holds the pages as they were before the delete until a checkpoint truncates
+    it. Erasures call this so that what they deleted leaves the files at once. PostgreSQL
+    keeps dead tuples until (auto)vacuum reclaims them; nothing is done here for it.
+    """
+    engine = session.get_bind()
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        return
+
+    def _checkpoint(_session: Session) -> None:
+        try:
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        except OperationalError as exc:
+            # Committed all the same; the next automatic checkpoint writes the zeros.
+            log.warning("WAL checkpoint after an erasure failed: %s", exc)
+
+    event.listen(session, "after_commit", _checkpoint, once=True)
 
 
 def ping_sql(engine: Engine) -> None:

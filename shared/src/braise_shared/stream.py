@@ -96,23 +96,26 @@ class EventPublisher:
         return removed
 
     def _oldest_unacknowledged(self) -> tuple[int, int] | None:
-        """Return the smallest id some group has not acknowledged yet (None: no groups)."""
-        try:
-            groups = self.client.xinfo_groups(self.stream)
-        except ResponseError:
-            return None
-        if not groups:
-            return None
-        bounds = []
-        for group in groups:
-            name = group["name"]
-            summary = self.client.xpending(self.stream, name)
-            if summary["pending"]:
-                bounds.append(_parse_id(summary["min"]))
-            else:
-                ms, seq = _parse_id(group["last-delivered-id"])
-                bounds.append((ms, seq + 1))
-        return min(bounds)
+        return oldest_unread(self.client, self.stream)
+
+
+def oldest_unread(client: "redis.Redis", stream: str) -> tuple[int, int] | None:
+    """Return the smallest entry id some group has not acknowledged yet (None: no groups)."""
+    try:
+        groups = client.xinfo_groups(stream)
+    except ResponseError:
+        return None
+    if not groups:
+        return None
+    bounds = []
+    for group in groups:
+        summary = client.xpending(stream, group["name"])
+        if summary["pending"]:
+            bounds.append(_parse_id(summary["min"]))
+        else:
+            ms, seq = _parse_id(group["last-delivered-id"])
+            bounds.append((ms, seq + 1))
+    return min(bounds)
 
 
 def _parse_id(raw: bytes | str) -> tuple[int, int]:

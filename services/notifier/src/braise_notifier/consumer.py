@@ -14,6 +14,8 @@ from sqlalchemy.exc import OperationalError
 from braise_notifier.bootstrap import Notifier, notifier
 from braise_notifier.directory import apply_events
 from braise_notifier.pages.loop import record_meetings
+from braise_notifier.spread import SpreadCap
+from braise_shared.events import ConsultantErasedV1
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import StreamGroupsCollector, serve_metrics
 from braise_shared.stream import EVENTS_STREAM, ConsumerConfig, Delivered, StreamConsumer
@@ -25,9 +27,15 @@ def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
     """Wire the consumer group `notifier` to the recipients table."""
     settings = n.settings
 
+    spread = SpreadCap(client, cap=settings.spread_cap)
+
     def handle(batch: Sequence[Delivered]) -> None:
         apply_events(n.factory, [d.event for d in batch])
         record_meetings(n.factory, [d.event for d in batch])  # the closed loop's data
+        # After the commit: if Redis fails here, the batch comes again and this is redone.
+        for d in batch:
+            if isinstance(d.event, ConsultantErasedV1):
+                spread.forget(str(d.event.data.consultant_id))
 
     return StreamConsumer(
         client,
@@ -37,7 +45,9 @@ def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
             batch_size=settings.consumer_batch_size,
         ),
         handle,
-        lambda exc: isinstance(exc, OperationalError | ConnectionError | TimeoutError),
+        lambda exc: isinstance(
+            exc, OperationalError | ConnectionError | TimeoutError | redis.ConnectionError
+        ),
     )
 
 

@@ -1,9 +1,10 @@
 """Keep the recipients table in step with profile, preference and erasure events."""
 
+import json
 import logging
 from collections.abc import Sequence
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import DigestRow, ErasedRow, RecipientRow, unit_of_work
@@ -14,6 +15,7 @@ from braise_shared.events import (
     Event,
     PreferencesChangedV1,
 )
+from braise_shared.sql import checkpoint_after_commit
 
 log = logging.getLogger(__name__)
 
@@ -36,9 +38,7 @@ def _apply(session: Session, event: Event) -> None:
         log.info("dropping %s for erased consultant %s", event.type, cid)
         return
     if isinstance(event, ConsultantErasedV1):
-        session.execute(delete(RecipientRow).where(RecipientRow.id == cid))
-        session.execute(delete(DigestRow).where(DigestRow.consultant_id == cid))
-        session.add(ErasedRow(id=cid))
+        _erase(session, cid)
         return
     row = session.get(RecipientRow, cid)
     if isinstance(event, PreferencesChangedV1):
@@ -80,3 +80,44 @@ def _apply(session: Session, event: Event) -> None:
             profile.day_of_week,
         )
         row.prefs_revision = profile.revision
+
+
+def _erase(session: Session, cid: str) -> None:
+    """Forget a person: their recipient row, their ledger, their place in others' digests.
+
+    Only their id stays, in `erased`, so that a late event cannot bring them back.
+    """
+    recipient = session.get(RecipientRow, cid)
+    words = [w for w in (recipient.name, recipient.email) if w] if recipient else []
+    session.execute(delete(RecipientRow).where(RecipientRow.id == cid))
+    session.execute(delete(DigestRow).where(DigestRow.consultant_id == cid))
+    others = session.scalars(
+        select(DigestRow).where(
+            or_(
+                DigestRow.suggestions.contains(cid),
+                *(DigestRow.error.contains(word) for word in words),
+            )
+        )
+    )
+    for row in others:
+        row.suggestions = scrub_suggestions(row.suggestions, cid)
+        row.error = scrub_words(row.error, words)
+    session.add(ErasedRow(id=cid))
+    checkpoint_after_commit(session)
+
+
+def scrub_suggestions(suggestions: str | None, person_id: str) -> str | None:
+    """Return a digest's stored suggestions (JSON) without those of person_id."""
+    if suggestions is None:
+        return None
+    kept = [s for s in json.loads(suggestions) if s.get("consultant_id") != person_id]
+    return json.dumps(kept)
+
+
+def scrub_words(text: str | None, words: Sequence[str]) -> str | None:
+    """Return text with each of words (an erased person's name, e-mail) replaced."""
+    if text is None:
+        return None
+    for word in words:
+        text = text.replace(word, "[erased]")
+    return text

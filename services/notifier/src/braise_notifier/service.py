@@ -10,7 +10,7 @@ from email.message import EmailMessage
 from typing import Protocol
 
 from redis.exceptions import RedisError
-from sqlalchemy import or_, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.catalogs import texts
@@ -23,6 +23,7 @@ from braise_notifier.db import (
     SENT,
     SKIPPED,
     DigestRow,
+    ErasedRow,
     RecipientRow,
     unit_of_work,
 )
@@ -194,13 +195,21 @@ class DigestService:
 
     def _candidates(self, consultant_id: str, *, spare: int) -> list[RevivalCandidate]:
         try:
-            return self.graph.candidates(
+            candidates = self.graph.candidates(
                 consultant_id,
                 dormant=min(MAX_PER_STAGE, self.max_dormant + spare) if self.max_dormant else 0,
                 cooling=min(MAX_PER_STAGE, self.max_cooling + spare) if self.max_cooling else 0,
             )
         except GraphUnavailableError as exc:
             raise RetryLaterError(str(exc)) from exc
+        # The graph may not have read an erasure the notifier already applied.
+        with self.factory() as session:
+            erased = set(
+                session.scalars(
+                    select(ErasedRow.id).where(ErasedRow.id.in_([c.other_id for c in candidates]))
+                )
+            )
+        return [c for c in candidates if c.other_id not in erased]
 
     def _compose(self, reader: Reader, period: str, candidates: list[RevivalCandidate]) -> Digest:
         return compose(

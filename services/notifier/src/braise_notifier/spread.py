@@ -67,6 +67,17 @@ class SpreadCap:
                 pipe.srem(self.key(week, person_id), reader_id)
             pipe.execute()
 
+    def forget(self, person_id: str) -> None:
+        """Drop an erased person's sets, and their place as a reader in everyone else's."""
+        suffix = f":{person_id}".encode()
+        with self.client.pipeline(transaction=False) as pipe:
+            for key in self.client.scan_iter(match=f"{KEY_PREFIX}:*", count=1000):
+                if key.endswith(suffix):
+                    pipe.delete(key)
+                else:
+                    pipe.srem(key, person_id)
+            pipe.execute()
+
     def readers_of(self, week: str, person_id: str) -> set[str]:
         """Return the readers a person is reserved for this week (for operators and tests)."""
         members = self.client.smembers(self.key(week, person_id))

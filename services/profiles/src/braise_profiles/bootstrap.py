@@ -15,6 +15,7 @@ from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.outbox import OutboxRelay
 from braise_profiles.throttle import WriteThrottle
 from braise_shared.stream import EventPublisher
+from braise_shared.stream_erasure import StreamEraser
 
 REDIS_SOCKET_TIMEOUT_S = 10
 
@@ -45,6 +46,7 @@ class Relay:
     profiles: Profiles
     publisher: EventPublisher
     outbox: OutboxRelay
+    eraser: StreamEraser
 
 
 def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
@@ -81,4 +83,5 @@ def bootstrap_relay(
     outbox = OutboxRelay(
         profiles.session_factory, publisher.publish_many, batch_size=settings.relay_batch_size
     )
-    return Relay(profiles=profiles, publisher=publisher, outbox=outbox)
+    eraser = StreamEraser(client)
+    return Relay(profiles=profiles, publisher=publisher, outbox=outbox, eraser=eraser)

@@ -20,6 +20,9 @@ class ProfilesSettings(ServiceSettings):
     page_size_max: int = Field(default=200, gt=0)
     relay_batch_size: int = Field(default=500, gt=0)
     relay_poll_s: float = Field(default=0.2, gt=0)
+    relay_housekeeping_s: float = Field(
+        default=60.0, gt=0, description="How often the relay trims the stream and scrubs erasures."
+    )
     relay_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: no /metrics.")
     # A consultant token's writes: a burst of this many, refilled at this rate (staff unlimited).
     consultant_write_burst: int = Field(default=30, gt=0)

@@ -5,13 +5,20 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 import orjson
+from sqlalchemy import delete, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_profiles.db import IdempotencyRow, unit_of_work
 from braise_profiles.errors import ConflictError
+from braise_shared.sql import bytes_contain
 
 MAX_KEY_LENGTH = 200
+
+# What a key answers once the response it stored named a consultant who was erased since.
+ERASED_RESPONSE = orjson.dumps(
+    {"detail": "the response to this request named a consultant who has since been erased"}
+)
 
 
 def request_fingerprint(method: str, path: str, body: object) -> str:
@@ -69,3 +76,19 @@ def run_once(
             if key is None:
                 raise
     raise ConflictError(("header", "Idempotency-Key"), "a request with this key is in flight")
+
+
+def forget_responses_about(session: Session, *, consultant_id: str) -> None:
+    """Drop the consultant's own keys; other keys whose answer names them now answer 410.
+
+    Those keys are kept, so a retried request (a registration sent again by an HR tool)
+    is still recognised and cannot bring the erased person back.
+    """
+    session.execute(
+        delete(IdempotencyRow).where(IdempotencyRow.principal == f"consultant:{consultant_id}")
+    )
+    session.execute(
+        update(IdempotencyRow)
+        .where(bytes_contain(IdempotencyRow.body, consultant_id.encode()))
+        .values(status_code=410, body=ERASED_RESPONSE)
+    )

@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, event, func, select, text, update
+from sqlalchemy import delete, event, func, or_, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from braise_profiles.db import OutboxRow
 from braise_shared.events import Envelope, dump_event
+from braise_shared.sql import bytes_contain
 
 log = logging.getLogger(__name__)
 
@@ -77,10 +78,18 @@ def _forget_staged(session: Session, transaction: SessionTransaction) -> None:
 
 
 def drop_published(session: Session, *, subject_id: uuid.UUID) -> None:
-    """Delete the events about subject_id that are published; unpublished ones still go out."""
+    """Delete the published events that name subject_id; unpublished ones still go out.
+
+    Their own events carry their id as subject; the interactions they took part in name them
+    in the payload.
+    """
     session.execute(
         delete(OutboxRow).where(
-            OutboxRow.subject_id == subject_id, OutboxRow.published_at.is_not(None)
+            OutboxRow.published_at.is_not(None),
+            or_(
+                OutboxRow.subject_id == subject_id,
+                bytes_contain(OutboxRow.payload, str(subject_id).encode()),
+            ),
         )
     )
 

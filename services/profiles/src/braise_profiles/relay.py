@@ -17,21 +17,27 @@ from braise_profiles.outbox import OutboxRelay
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import GaugeCollector, serve_metrics
 from braise_shared.stream import EventPublisher
+from braise_shared.stream_erasure import StreamEraser
 
 log = logging.getLogger(__name__)
 
-HOUSEKEEPING_EVERY_S = 60.0
 KEEP_PUBLISHED_ROWS = timedelta(days=1)
 
 
 def run_relay(
     relay: OutboxRelay,
     publisher: EventPublisher,
+    eraser: StreamEraser,
     *,
     poll_s: float,
+    housekeeping_s: float,
     stop: threading.Event,
 ) -> None:
-    """Relay until stop is set; while Redis is down, wait and retry with back-off."""
+    """Relay until stop is set; while Redis is down, wait and retry with back-off.
+
+    Every housekeeping_s it also trims the stream, deletes the entries naming people whose
+    erasure every group has read (`braise_shared.stream_erasure`) and purges old outbox rows.
+    """
     prepared = False
     backoff = 0.0
     last_housekeeping = 0.0
@@ -41,9 +47,10 @@ def run_relay(
                 publisher.prepare()
                 prepared = True
             moved = relay.relay_once()
-            if time.monotonic() - last_housekeeping > HOUSEKEEPING_EVERY_S:
+            if time.monotonic() - last_housekeeping > housekeeping_s:
                 last_housekeeping = time.monotonic()
                 publisher.trim()
+                eraser.scrub()
                 relay.purge_published(datetime.now(UTC) - KEEP_PUBLISHED_ROWS)
             backoff = 0.0
         except (redis.ConnectionError, redis.TimeoutError) as exc:
@@ -78,7 +85,14 @@ def main() -> None:
         ],
     )
     log.info("relaying outbox events to %s", settings.redis_url)
-    run_relay(relay.outbox, relay.publisher, poll_s=settings.relay_poll_s, stop=stop)
+    run_relay(
+        relay.outbox,
+        relay.publisher,
+        relay.eraser,
+        poll_s=settings.relay_poll_s,
+        housekeeping_s=settings.relay_housekeeping_s,
+        stop=stop,
+    )
 
 
 if __name__ == "__main__":

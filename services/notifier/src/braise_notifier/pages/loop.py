@@ -11,11 +11,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from itertools import combinations
 
-from sqlalchemy import select
+from sqlalchemy import Executable, delete, or_, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import SENT, DigestRow, MeetingRow, unit_of_work
-from braise_shared.events import Event, InteractionRecordedV1
+from braise_notifier.db import SENT, DigestRow, ErasedRow, MeetingRow, unit_of_work
+from braise_shared.events import ConsultantErasedV1, Event, InteractionRecordedV1
 
 WINDOW = timedelta(weeks=8)
 
@@ -26,27 +28,48 @@ def pair(x: str, y: str) -> tuple[str, str]:
 
 
 def record_meetings(factory: sessionmaker[Session], events: Sequence[Event]) -> None:
-    """Keep the pairs and times of every interaction seen; a replay adds nothing."""
-    with unit_of_work(factory) as session:
-        for event in events:
-            if not isinstance(event, InteractionRecordedV1):
-                continue
+    """Keep the pairs and times of every interaction seen; a replay adds nothing.
+
+    One insert per batch that skips rows already there (the unique interaction and pair). An
+    erased person's meetings are deleted, and none is recorded for them afterwards.
+    """
+    rows: list[dict[str, object]] = []
+    erasures: list[str] = []
+    for event in events:
+        if isinstance(event, ConsultantErasedV1):
+            erasures.append(str(event.data.consultant_id))
+        elif isinstance(event, InteractionRecordedV1):
             data = event.data
             ids = sorted(str(p) for p in data.participants)
-            for a, b in combinations(ids, 2):
-                known = session.scalar(
-                    select(MeetingRow.id).where(
-                        MeetingRow.interaction_id == str(data.interaction_id),
-                        MeetingRow.a == a,
-                        MeetingRow.b == b,
-                    )
+            rows.extend(
+                {"interaction_id": str(data.interaction_id), "a": a, "b": b, "at": data.occurred_at}
+                for a, b in combinations(ids, 2)
+            )
+    with unit_of_work(factory) as session:
+        erased = set(erasures) | _erased_among(session, {r[k] for r in rows for k in ("a", "b")})
+        rows = [r for r in rows if r["a"] not in erased and r["b"] not in erased]
+        # Chunks keep each statement under SQLite's limit of bound parameters.
+        for start in range(0, len(rows), 2000):
+            session.execute(_insert_new(session, rows[start : start + 2000]))
+        if erasures:
+            session.execute(
+                delete(MeetingRow).where(
+                    or_(MeetingRow.a.in_(erasures), MeetingRow.b.in_(erasures))
                 )
-                if known is None:
-                    session.add(
-                        MeetingRow(
-                            interaction_id=str(data.interaction_id), a=a, b=b, at=data.occurred_at
-                        )
-                    )
+            )
+
+
+def _erased_among(session: Session, ids: set[object]) -> set[object]:
+    if not ids:
+        return set()
+    return set(session.scalars(select(ErasedRow.id).where(ErasedRow.id.in_(ids))))
+
+
+def _insert_new(session: Session, rows: list[dict[str, object]]) -> Executable:
+    """Return an INSERT of these meetings that skips the ones already recorded."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(MeetingRow).values(rows).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ from braise_profiles.consultants.repository import TagsByFacet
 from braise_profiles.consultants.schemas import ConsultantIn, ConsultantOut, ConsultantPatch
 from braise_profiles.db import ConsultantRow
 from braise_profiles.errors import ConflictError, ItemLoc, single_item
+from braise_profiles.idempotency import forget_responses_about
 from braise_profiles.interactions import repository as interactions
 from braise_profiles.interactions.service import list_interactions
 from braise_profiles.outbox import PRODUCER, drop_published, stage_event
@@ -23,6 +24,7 @@ from braise_shared.events import (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
 )
+from braise_shared.sql import checkpoint_after_commit
 from braise_shared.tags import make_tags
 
 # Each facet of tags, and the field that carries it in requests and answers.
@@ -167,7 +169,10 @@ def erase_consultant(*, session: Session, consultant_id: uuid.UUID) -> None:
     # Published events about them are not kept here either; unpublished ones still go out
     # (in order) so consumers learn of them before they learn of the erasure.
     drop_published(session, subject_id=row.id)
+    forget_responses_about(session, consultant_id=str(row.id))
     repository.delete_consultant(session, row)
+    # Secure delete zeroes their rows in the database; the checkpoint empties the WAL too.
+    checkpoint_after_commit(session)
     event = ConsultantErasedV1(
         occurred_at=datetime.now(UTC),
         producer=PRODUCER,
