@@ -117,7 +117,7 @@ def end_to_end(events: list[Event], endpoints: ServerSettings, batch: int, log: 
     with log.open("ab") as out:
         consumer = subprocess.Popen(
             [sys.executable, "-m", "braise_graph.consumer"],
-            env=env_for(endpoints, batch, 0),
+            env=env_for(endpoints, batch, free_port()),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
