@@ -24,7 +24,7 @@ DOCUMENTED = [
     "spread_cap",
     "spread_period_days",
     "batch_size",
-    "applied_ids_retention_days",
+    "partitions",
     "neo4j_retry_s",
 ]
 

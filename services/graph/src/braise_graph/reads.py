@@ -38,8 +38,9 @@ RETURN r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak, r.peak_at AS peak_at,
 
 COUNTS: LiteralString = """
 CALL { MATCH (c:Consultant) RETURN count(c) AS consultants }
-CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS applied }
-RETURN consultants, applied
+CALL { OPTIONAL MATCH (w:Watermark) RETURN sum(coalesce(w.events_applied, 0)) AS counted }
+CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS before }
+RETURN consultants, counted + before AS applied
 """
 
 
