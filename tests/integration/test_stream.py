@@ -1,7 +1,7 @@
 """The stream helpers against real Redis: publish once, consume, dead-letter, claim, trim."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -55,10 +55,17 @@ class Recorder:
         self.committed.extend(d.event.id for d in batch)
 
 
-def _consumer(client: redis.Redis, handler: Recorder, **overrides: object) -> StreamConsumer:
+def _consumer(
+    client: redis.Redis,
+    handler: Recorder,
+    read_ahead: Callable[[Sequence[Delivered]], None] | None = None,
+    **overrides: object,
+) -> StreamConsumer:
     settings: dict[str, object] = {"batch_size": 10, "block_ms": 10, "retry_initial_s": 0.01}
     config = ConsumerConfig(group="graph", consumer="c1", **{**settings, **overrides})  # type: ignore[arg-type]
-    consumer = StreamConsumer(client, config, handler, lambda e: isinstance(e, TransientError))
+    consumer = StreamConsumer(
+        client, config, handler, lambda e: isinstance(e, TransientError), read_ahead
+    )
     consumer.prepare()
     return consumer
 
@@ -268,8 +275,12 @@ def test_reading_ahead_keeps_the_stream_order_through_transient_failures(
     handler = Recorder()
     handler.transient_failures = failures
 
-    _drain(_consumer(redis_client, handler, in_order=True, prefetch=True), rounds=12)
+    prepared: list[Delivered] = []
+
+    _drain(_consumer(redis_client, handler, prepared.extend, in_order=True), rounds=12)
 
     assert [str(i) for i in handler.committed] == [eid for eid, _ in events]
     assert handler.batches == [10, 10, 5]
     assert redis_client.xpending(EVENTS_STREAM, "graph")["pending"] == 0
+    # Each batch after the first was read, and prepared, while the one before was handled.
+    assert set(handler.committed[10:]) <= {d.event.id for d in prepared}

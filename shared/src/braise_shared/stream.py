@@ -4,18 +4,18 @@ One stream carries every event (`braise:events`); each entry holds the event's J
 field `event`. Every service reads it through its own consumer group.
 """
 
-import contextlib
 import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 from redis.exceptions import ResponseError
 
 from braise_shared.events import Event, EventParseError, parse_event
+from braise_shared.readahead import ReadAhead
 
 log = logging.getLogger(__name__)
 
@@ -168,8 +168,6 @@ class ConsumerConfig:
     # Stream order, as a watermark needs: the group's pending entries first (any consumer's,
     # lowest first, claimed at once); no new entry while an older one is pending elsewhere.
     in_order: bool = False
-    # Read and parse the next batch while the handler works on this one.
-    prefetch: bool = False
 
 
 class StreamConsumer:
@@ -178,7 +176,8 @@ class StreamConsumer:
     The handler must be idempotent: an entry is redelivered when the process dies between
     the handler's commit and the XACK. Entries that do not parse, or that fail
     `max_failures` times for a non-transient reason, go to the dead-letter stream with the
-    error and are acknowledged, so one bad entry never stops the group.
+    error and are acknowledged, so one bad entry never stops the group. With `read_ahead`,
+    the next batch is read, parsed and given to it while the handler works on this one.
     """
 
     def __init__(
@@ -187,6 +186,7 @@ class StreamConsumer:
         config: ConsumerConfig,
         handle_batch: BatchHandler,
         is_transient: Callable[[BaseException], bool],
+        read_ahead: BatchHandler | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -197,8 +197,8 @@ class StreamConsumer:
         self._backoff_s = 0.0
         self._sleep_s = 0.0
         self._failures_key = f"{config.stream}:failures:{config.group}"
-        self._reader = ThreadPoolExecutor(1, "read-ahead") if config.prefetch else None
-        self._next: Future[_Read] | None = None
+        self.read_ahead = read_ahead
+        self._ahead: ReadAhead[_Read] | None = ReadAhead() if read_ahead else None
 
     def prepare(self) -> None:
         """Create the stream and this consumer's group if missing."""
@@ -216,21 +216,19 @@ class StreamConsumer:
                     self.poll_once()
                 except redis.ConnectionError as exc:
                     self._read_own_pending = True  # what was read may be pending
-                    self._drop_prefetched()
+                    self._drop_read_ahead()
                     self._wait_after_failure(f"redis unavailable: {exc}")
                 if self._sleep_s:
                     time.sleep(self._sleep_s)
                     self._sleep_s = 0.0
         finally:
-            self._drop_prefetched()
-            if self._reader is not None:
-                self._reader.shutdown(wait=True)
+            if self._ahead is not None:
+                self._ahead.close()
 
     def poll_once(self) -> int:
         """Read and handle one batch; return how many entries were acknowledged."""
-        if self._next is not None:
-            read, self._next = self._next.result(), None
-        else:
+        read = self._ahead.take() if self._ahead else None
+        if read is None:
             read = self._parse(*self._next_entries())
         if not read.entries:
             self._backoff_s = 0.0
@@ -238,23 +236,28 @@ class StreamConsumer:
         if self.config.in_order and read.new and self._lower_pending(read.entries[0][0]):
             # Another consumer of the group holds older entries: claim them first, next poll.
             return read.acked
-        if self._reader is not None and read.delivered:
-            self._next = self._reader.submit(lambda: self._parse(self._new_entries(), True))
+        if self._ahead is not None and read.delivered:
+            self._ahead.start(self._read_next)
         acked = read.acked
         if read.delivered:
             acked += self._handle_delivered(read.delivered, read.entries)
         if self._read_own_pending or self._sleep_s:
             # The batch is still pending, in whole or in part: what was read after it waits.
-            self._drop_prefetched()
+            self._drop_read_ahead()
         return acked
 
-    def _drop_prefetched(self) -> None:
-        """Forget a batch read ahead: it stays pending and is read again, in order."""
-        if self._next is not None:
-            self._next.cancel()
-            with contextlib.suppress(Exception):  # the entries are read again, errors recur then
-                self._next.result()
-            self._next, self._read_own_pending = None, True
+    def _read_next(self) -> _Read:
+        read = self._parse(self._new_entries(), True)
+        try:
+            if read.delivered and self.read_ahead is not None:
+                self.read_ahead(read.delivered)
+        except Exception:  # the handler does without what it prepares
+            log.exception("preparing a batch read ahead failed")
+        return read
+
+    def _drop_read_ahead(self) -> None:
+        if self._ahead is not None and self._ahead.drop():
+            self._read_own_pending = True  # its entries are pending: read them again, in order
 
     def _lower_pending(self, first: bytes) -> bool:
         """Tell whether an entry older than first is pending anywhere in the group."""
@@ -391,9 +394,5 @@ class StreamConsumer:
 
 
 def _entries_of(response: object) -> Entries:
-    if not response:
-        return []
-    entries: Entries = []
-    for _stream, items in response:  # type: ignore[attr-defined]
-        entries.extend((eid, fields) for eid, fields in items)
-    return entries
+    replies = cast(list[tuple[bytes, Entries]], response or [])
+    return [entry for _stream, entries in replies for entry in entries]

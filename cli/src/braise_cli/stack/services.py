@@ -3,6 +3,7 @@
 import os
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,16 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_PROFILES_URL": f"http://127.0.0.1:{settings.profiles_port}",
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
         "BRAISE_GRAPH_BATCH_SIZE": os.environ.get("BRAISE_GRAPH_BATCH_SIZE", "1000"),
+        "BRAISE_GRAPH_PARTITIONS": str(graph_partitions()),
     }
+
+
+def graph_partitions() -> int:
+    """Return how many graph consumers the stack runs (`BRAISE_GRAPH_PARTITIONS`, default 1)."""
+    raw = os.environ.get("BRAISE_GRAPH_PARTITIONS", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise StackError(f"BRAISE_GRAPH_PARTITIONS must be a whole number from 1, not {raw!r}")
+    return int(raw)
 
 
 class BraiseProcess(Server):
@@ -141,11 +151,34 @@ class ProfilesRelay(BackgroundProcess):
 
 
 class GraphConsumer(StreamConsumerProcess):
-    """The graph's stream consumer."""
+    """One of the graph's stream consumers: partition 0 (`graph-consumer`, group `graph`),
+    or partition i (`graph-consumer-<i>`, group `graph-<i>`)."""
 
-    name = "graph-consumer"
     module = "braise_graph.consumer"
-    group = "graph"
+
+    def __init__(self, settings: StackSettings, partition: int = 0) -> None:
+        super().__init__(settings)
+        self.partition = partition
+        self.name = "graph-consumer" + (f"-{partition}" if partition else "")
+        self.group = "graph" + (f"-{partition}" if partition else "")
+
+    def process(self) -> ManagedProcess:
+        """Run the consumer of this partition."""
+        proc = super().process()
+        env = {**(proc.env or {}), "BRAISE_GRAPH_PARTITION": str(self.partition)}
+        return replace(proc, env=env)
+
+
+def graph_consumers(settings: StackSettings) -> list[Server]:
+    """Return the graph consumers to run, and any other one still running (to stop it)."""
+    consumers: list[Server] = [GraphConsumer(settings, i) for i in range(graph_partitions())]
+    for pid_file in sorted((settings.root / "run").glob("graph-consumer-*.pid")):
+        index = pid_file.stem.rpartition("-")[2]
+        if index.isdigit() and int(index) >= len(consumers):
+            stale = GraphConsumer(settings, int(index))
+            if stale.process().pid() is not None:
+                consumers.append(stale)
+    return consumers
 
 
 class GraphApi(HttpService):
@@ -218,7 +251,7 @@ def build_services(settings: StackSettings) -> list[Server]:
     return [
         ProfilesApi(settings),
         ProfilesRelay(settings),
-        GraphConsumer(settings),
+        *graph_consumers(settings),
         GraphApi(settings),
         NotifierConsumer(settings),
         NotifierApi(settings),

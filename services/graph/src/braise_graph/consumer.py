@@ -54,9 +54,8 @@ def build_consumer(client: "redis.Redis", graph: Graph) -> StreamConsumer:
         consumer=settings.consumer_name,
         batch_size=settings.batch_size,
         in_order=True,
-        prefetch=True,
     )
-    return StreamConsumer(client, config, handle, is_transient)
+    return StreamConsumer(client, config, handle, is_transient, read_ahead=graph.store.prepare)
 
 
 def position_group(client: "redis.Redis", store: GraphStore, settings: GraphSettings) -> str:

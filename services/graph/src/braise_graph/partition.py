@@ -27,8 +27,7 @@ def slot_of(key: str) -> int:
 
 def pair_slot(a: str, b: str) -> int:
     """Return the slot of an undirected pair, whichever order its ids come in."""
-    first, second = sorted((a, b))
-    return slot_of(f"{first}|{second}")
+    return slot_of(f"{a}|{b}" if a < b else f"{b}|{a}")
 
 
 def parse_entry_id(raw: bytes | str) -> EntryId:

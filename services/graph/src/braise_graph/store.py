@@ -76,14 +76,27 @@ class GraphStore:
         self.kinds = kinds
         self.rate = rate
         self.partition = partition or Partition()
+        self._prepared: tuple[list[tuple[EntryId, Event]], BatchShare] | None = None
+
+    def prepare(self, batch: Sequence[Delivered]) -> None:
+        """Work out a batch's share before it is applied (the consumer does it while the
+        previous batch is being written)."""
+        entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
+        share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
+        self._prepared = (entries, share)
 
     def apply_entries(self, batch: Sequence[Delivered]) -> int:
         """Apply a run of stream entries in one transaction; return how many events were new."""
+        prepared = self._prepared
         entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
         if not entries:
             return 0
-        # Most batches were never applied: their share is computed once, outside the retries.
-        share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
+        if prepared is not None and prepared[0] == entries:
+            share = prepared[1]
+        else:
+            # Most batches were never applied: this share is the one to write, unless the
+            # transaction finds otherwise.
+            share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
         with self.driver.session() as session:
             applied: int = session.execute_write(self._apply_tx, entries, share)
         return applied
