@@ -23,8 +23,11 @@ DAY = 86_400.0
 T0 = 1_700_000_000.0
 
 
-def _history(people: int, count: int, seed: int) -> tuple[list[Event], list[InteractionRecordedV1]]:
-    """Return registrations, then interactions in time order (the live case: exact peaks)."""
+def _history(
+    people: int, count: int, seed: int, erasures: int = 0
+) -> tuple[list[Event], list[InteractionRecordedV1], frozenset[str]]:
+    """Return registrations, then interactions in time order (the live case: exact peaks),
+    with some people erased along the way; and who was erased."""
     rnd = random.Random(seed)
     times = sorted(T0 + rnd.uniform(0, 700 * DAY) for _ in range(count))
     interactions = [
@@ -35,8 +38,12 @@ def _history(people: int, count: int, seed: int) -> tuple[list[Event], list[Inte
         )
         for t in times
     ]
-    registrations: list[Event] = [ev.profile(n) for n in range(1, people + 1)]
-    return registrations + list(interactions), interactions
+    stream: list[Event] = [ev.profile(n) for n in range(1, people + 1)]
+    stream += interactions
+    erased = rnd.sample(range(1, people + 1), erasures)
+    for n in erased:
+        stream.insert(rnd.randrange(people, len(stream)), ev.erased(n))
+    return stream, interactions, frozenset(str(ev.cid(n)) for n in erased)
 
 
 def _publish(client: redis.Redis, events: list[Event]) -> None:
@@ -76,10 +83,12 @@ def _applied_more_than(driver: Driver, count: int) -> bool:
     return events_applied(driver) > count
 
 
-def _assert_equal_to_oracle(driver: Driver, interactions: list[InteractionRecordedV1]) -> None:
+def _assert_equal_to_oracle(
+    driver: Driver, interactions: list[InteractionRecordedV1], erased: frozenset[str]
+) -> None:
     at = T0 + 800 * DAY
     oracle = as_oracle(interactions)
-    expected = strengths(oracle, at=at, rate=RATE)
+    expected = strengths(oracle, at=at, rate=RATE, erased=erased)
     got = stored_strengths(driver, at)
     assert set(got) == set(expected)
     for pair, value in expected.items():
@@ -127,7 +136,7 @@ def _run_killing_at_random(
 def test_three_partitions_killed_at_random_end_equal_to_the_oracle(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> None:
-    events, interactions = _history(people=50, count=3000, seed=13)
+    events, interactions, erased = _history(people=50, count=3000, seed=13, erasures=3)
     _publish(redis_client, events)
     rnd = random.Random(21)
 
@@ -145,13 +154,15 @@ def test_three_partitions_killed_at_random_end_equal_to_the_oracle(
         assert "Traceback" not in process.log_tail(400)
 
     assert events_applied(neo4j_driver) == len(events)
-    _assert_equal_to_oracle(neo4j_driver, interactions)
+    _assert_equal_to_oracle(neo4j_driver, interactions, erased)
+    records, _, _ = neo4j_driver.execute_query("MATCH (c:Consultant) RETURN c.id AS id")
+    assert {r["id"] for r in records} == {str(ev.cid(n)) for n in range(1, 51)} - erased
 
 
 def test_changing_the_number_of_partitions_midstream_stays_exact(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> None:
-    events, interactions = _history(people=40, count=2400, seed=17)
+    events, interactions, erased = _history(people=40, count=2400, seed=17)
     _publish(redis_client, events[:1500])
     rnd = random.Random(8)
 
@@ -173,4 +184,4 @@ def test_changing_the_number_of_partitions_midstream_stays_exact(
     groups = {g["name"] for g in redis_client.xinfo_groups(EVENTS_STREAM)}
     assert groups == {b"graph", b"graph-1"}  # partition 0 dropped the third one's group
     assert events_applied(neo4j_driver) == len(events)
-    _assert_equal_to_oracle(neo4j_driver, interactions)
+    _assert_equal_to_oracle(neo4j_driver, interactions, erased)

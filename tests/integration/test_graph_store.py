@@ -173,6 +173,28 @@ def test_erasure_removes_the_person_and_later_events_never_bring_them_back(
     }
 
 
+def test_a_partition_behind_an_erasure_another_one_applied_still_ends_without_the_person(
+    neo4j_driver: Driver,
+) -> None:
+    ahead = new_store(neo4j_driver, Partition(0, 2))
+    behind = new_store(neo4j_driver, Partition(1, 2))
+    profiles = [ev.profile(n) for n in range(1, 12)]
+    lunches = [ev.interaction([1, n], T0) for n in range(2, 12)]
+    stream = as_entries([*profiles, *lunches, ev.erased(1), ev.interaction([1, 2], T0 + DAY)])
+    behind.apply_entries(stream[:11])
+    ahead.apply_entries(stream)
+    # Behind the erasure, the second partition still links the erased person, for a while.
+    behind.apply_entries(stream[11:21])
+    assert count_links(neo4j_driver) > 0
+    behind.apply_entries(stream[21:])
+
+    records, _, _ = neo4j_driver.execute_query(
+        "MATCH (c:Consultant {id: $id}) RETURN c", id=str(ev.cid(1))
+    )
+    assert records == []
+    assert count_links(neo4j_driver) == 0
+
+
 def test_profile_revisions_are_applied_newest_wins_in_any_order(neo4j_driver: Driver) -> None:
     store = new_store(neo4j_driver)
     newer = ev.profile(1, revision=3, name="Camille Durand", skills=("Python", "Rust"))

@@ -17,6 +17,7 @@ SCHEMA: tuple[LiteralString, ...] = (
 # entry), fold every pair's delta into its link, record the latest missions, and move the
 # watermarks. If a slot has applied part of the batch already (a redelivery) it returns no
 # row and writes nothing; the store then reads the watermarks and writes only the rest.
+# Erased people are left out of the rows beforehand (`share.share_of`).
 #
 # The fold is `links.fold_link`'s, step by step for the strength and peak (in-order step,
 # or late step with the peak's lower bound `model.late_peak`), summed for the rest; a
@@ -33,8 +34,6 @@ CALL () {
 WITH marks WHERE all(w IN marks WHERE w.applied_to < $fresh_from)
 CALL () {
   UNWIND $links AS row
-  WITH row
-  WHERE NOT EXISTS { MATCH (:Erased {id: row.a}) } AND NOT EXISTS { MATCH (:Erased {id: row.b}) }
   MERGE (a:Consultant {id: row.a})
   ON CREATE SET a.placeholder = true, a.suggestable = true, a.locale = 'fr'
   MERGE (b:Consultant {id: row.b})
@@ -77,7 +76,6 @@ CALL () {
 }
 CALL () {
   UNWIND $missions AS row
-  WITH row WHERE NOT EXISTS { MATCH (:Erased {id: row.id}) }
   MERGE (c:Consultant {id: row.id})
   ON CREATE SET c.placeholder = true, c.suggestable = true, c.locale = 'fr'
   WITH c, row WHERE coalesce(c.last_mission_at, -1.0) < row.at
@@ -110,6 +108,8 @@ UNWIND $slots AS slot
 CREATE (:Watermark {slot: slot, applied_to: $applied_to, events_applied: 0})
 RETURN count(*) AS seeded
 """
+
+ERASED: LiteralString = "MATCH (e:Erased) RETURN e.id AS id"
 
 # Writing a property takes the node's write lock: read-modify-write is safe under concurrency.
 LOCK_AND_READ_CONSULTANTS: LiteralString = """

@@ -9,7 +9,7 @@ and erasures give the same graph when applied again, so they need only the slot 
 even that: every consumer applies them).
 """
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
 
 from braise_graph.batch import NodeChange, group_events
@@ -81,9 +81,14 @@ class Watermarks:
 
 
 def share_of(
-    batch: Sequence[tuple[EntryId, Event]], marks: Watermarks, *, kinds: InteractionKinds
+    batch: Sequence[tuple[EntryId, Event]],
+    marks: Watermarks,
+    *,
+    kinds: InteractionKinds,
+    erased: Set[str] = frozenset(),
 ) -> BatchShare:
-    """Return what the partition of `marks` applies of a batch of (entry id, event)."""
+    """Return what the partition of `marks` applies of a batch of (entry id, event), leaving
+    out the people `erased` before it and those the batch erases."""
     entry_of: dict[str, EntryId] = {}
     events: list[Event] = []
     for entry, event in batch:
@@ -92,16 +97,15 @@ def share_of(
             events.append(event)
     groups = group_events(events)
     share = BatchShare(erasures=set(groups.erasures))
-    changes = link_changes(
-        groups.interactions, groups.rekindled, kinds=kinds, erased=groups.erasures
-    )
+    gone = erased | groups.erasures
+    changes = link_changes(groups.interactions, groups.rekindled, kinds=kinds, erased=gone)
     share.links = link_deltas(
         u for u in changes.updates if marks.fresh(pair_slot(u.a, u.b), entry_of[u.event_id])
     )
     share.missions = {p: m for p, m in changes.missions.items() if marks.owns(slot_of(p))}
     share.nodes = [c for c in groups.nodes if marks.owns(slot_of(c.consultant_id))]
-    share.suggestions = _suggestions(groups.digests, marks, entry_of, groups.erasures)
-    share.feedback = _feedback(groups.feedback, marks, groups.erasures)
+    share.suggestions = _suggestions(groups.digests, marks, entry_of, gone)
+    share.feedback = _feedback(groups.feedback, marks, gone)
     for event_id, entry in entry_of.items():
         slot = slot_of(event_id)
         if marks.fresh(slot, entry):
@@ -113,7 +117,7 @@ def _suggestions(
     digests: list[DigestSentV1],
     marks: Watermarks,
     entry_of: Mapping[str, EntryId],
-    erased: set[str],
+    erased: Set[str],
 ) -> list[Suggestion]:
     rows = []
     for event in digests:
@@ -128,7 +132,7 @@ def _suggestions(
 
 
 def _feedback(
-    feedback: list[SuggestionFeedbackV1], marks: Watermarks, erased: set[str]
+    feedback: list[SuggestionFeedbackV1], marks: Watermarks, erased: Set[str]
 ) -> list[Feedback]:
     rows = []
     for event in feedback:

@@ -11,6 +11,7 @@ and changes nothing in that slot (docs/link-model.md, "Exactly once").
 
 import logging
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
@@ -19,6 +20,7 @@ from braise_graph.cypher import (
     ALL_WATERMARKS,
     APPLY_LINKS,
     ERASE,
+    ERASED,
     FED_BEFORE_WATERMARKS,
     FORGET_APPLIED_EVENTS,
     LOCK_AND_READ_CONSULTANTS,
@@ -61,6 +63,15 @@ def create_schema(driver: Driver) -> None:
         driver.execute_query(statement)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's share worked out ahead, and the erasures it was worked out with."""
+
+    entries: list[tuple[EntryId, Event]]
+    erased: frozenset[str]
+    share: BatchShare
+
+
 class GraphStore:
     """Applies a partition's share of stream entries to the graph, exactly once, in batches."""
 
@@ -76,41 +87,62 @@ class GraphStore:
         self.kinds = kinds
         self.rate = rate
         self.partition = partition or Partition()
-        self._prepared: tuple[list[tuple[EntryId, Event]], BatchShare] | None = None
+        # Who was erased, from the tombstones and then from the erasures this store applies:
+        # every consumer reads every erasure, so it never needs Neo4j to tell it later ones.
+        self._erased: frozenset[str] | None = None
+        self._prepared: Prepared | None = None
 
     def prepare(self, batch: Sequence[Delivered]) -> None:
         """Work out a batch's share before it is applied (the consumer does it while the
         previous batch is being written)."""
         entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
-        share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
-        self._prepared = (entries, share)
+        erased = self._erased_ids()
+        self._prepared = Prepared(entries, erased, self._share(entries, erased))
 
     def apply_entries(self, batch: Sequence[Delivered]) -> int:
         """Apply a run of stream entries in one transaction; return how many events were new."""
-        prepared = self._prepared
+        prepared, erased = self._prepared, self._erased_ids()
         entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
         if not entries:
             return 0
-        if prepared is not None and prepared[0] == entries:
-            share = prepared[1]
+        if prepared is not None and prepared.erased is erased and prepared.entries == entries:
+            share = prepared.share
         else:
             # Most batches were never applied: this share is the one to write, unless the
             # transaction finds otherwise.
-            share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
+            share = self._share(entries, erased)
         with self.driver.session() as session:
             applied: int = session.execute_write(self._apply_tx, entries, share)
+        self._erased = erased | share.erasures
         return applied
 
     def apply(self, events: Sequence[Event]) -> int:
         """Apply events that come from no stream (fixtures, benchmarks) in one transaction,
         as new: no watermark moves, and only repeats within the batch count once."""
         entries = [((0, n), event) for n, event in enumerate(events, start=1)]
-        share = share_of(entries, Watermarks(self.partition), kinds=self.kinds)
+        erased = self._erased_ids()
+        share = self._share(entries, erased)
         with self.driver.session() as session:
             session.execute_write(
                 self._write_share, share, fresh_from=UNGUARDED, last=NOTHING_APPLIED
             )
+        self._erased = erased | share.erasures
         return share.events_applied
+
+    def _share(
+        self,
+        entries: list[tuple[EntryId, Event]],
+        erased: frozenset[str],
+        applied: dict[int, EntryId] | None = None,
+    ) -> BatchShare:
+        marks = Watermarks(self.partition, applied or {})
+        return share_of(entries, marks, kinds=self.kinds, erased=erased)
+
+    def _erased_ids(self) -> frozenset[str]:
+        if self._erased is None:
+            records, _, _ = self.driver.execute_query(ERASED)
+            self._erased = frozenset(r["id"] for r in records)
+        return self._erased
 
     def watermarks(self) -> dict[int, EntryId]:
         """Return the last entry applied to each slot that has applied one."""
@@ -150,7 +182,7 @@ class GraphStore:
         # locked by this transaction; write exactly what comes after each slot's.
         records = tx.run(READ_WATERMARKS, slots=list(self.partition.slots))
         applied = {r["slot"]: (r["applied_to"][0], r["applied_to"][1]) for r in records}
-        share = share_of(entries, Watermarks(self.partition, applied), kinds=self.kinds)
+        share = self._share(entries, self._erased_ids(), applied)
         self._write_share(tx, share, fresh_from=UNGUARDED, last=last)
         return share.events_applied
 
