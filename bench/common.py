@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import Field, SecretStr
+from pydantic_settings import SettingsConfigDict
 
 from braise_cli.stack import StackSettings, build_servers
 from braise_cli.stack.servers import MailSink, Neo4jServer, RedisServer
@@ -15,17 +16,23 @@ from braise_shared.settings import ServerSettings
 BENCH_DIR = Path("var/bench")
 
 
+class BenchStackSettings(StackSettings):
+    """The benchmarks' own stack: its folder and ports (`BRAISE_BENCH_*`), so no data is touched."""
+
+    model_config = SettingsConfigDict(env_prefix="BRAISE_BENCH_", frozen=True, extra="ignore")
+
+    var_dir: Path = BENCH_DIR
+    redis_port: int = Field(default=26379, ge=1, le=65535)
+    neo4j_bolt_port: int = Field(default=27687, ge=1, le=65535)
+    smtp_port: int = Field(default=21025, ge=1, le=65535)
+    neo4j_password: SecretStr = SecretStr("braise-bench-password")
+    neo4j_heap: str = "2g"
+    neo4j_pagecache: str = "1g"
+
+
 def bench_settings() -> StackSettings:
-    """Return a stack of the benchmarks' own: its folder and ports, so no data is touched."""
-    return StackSettings(
-        var_dir=BENCH_DIR,
-        redis_port=26379,
-        neo4j_bolt_port=27687,
-        smtp_port=21025,
-        neo4j_password=SecretStr("braise-bench-password"),
-        neo4j_heap="2g",
-        neo4j_pagecache="1g",
-    )
+    """Return a stack of the benchmarks' own, on the ports `BRAISE_BENCH_*` may move."""
+    return BenchStackSettings()
 
 
 @contextmanager

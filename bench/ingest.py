@@ -1,25 +1,33 @@
 """Ingest benchmark: N synthetic events, stream to Neo4j, beside a bare-driver ceiling.
 
     uv run python -m bench.ingest [--events 200000] [--consultants 3000] [--batch 1000]
+                                  [--partitions 1,2,4] [--requests 300]
 
-Runs on servers of its own (var/bench, ports 26379/27687), wiped first. Prints:
-- end to end: events/s from the first XADD until the `graph` group has acknowledged all,
-  the consumer running as its own process (`python -m braise_graph.consumer`);
+Runs on servers of its own (var/bench, ports 26379/27687 unless `BRAISE_BENCH_*` move
+them), wiped first. Prints:
+- end to end, for each number of partitions: events/s from the first XADD until every
+  graph group has acknowledged all, the consumers running as their own processes
+  (`python -m braise_graph.consumer`, one per partition);
 - ceiling, in the same run: a bare driver script writing the same pair updates with the
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
-- the ratio; and p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP,
-  asking for as many people per stage as the notifier does.
+- p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP, asking for as
+  many people per stage as the notifier does, on the graph the first run built;
+- each stage's time and peak memory; last, one line `INGEST: ... ratio R` (the best run).
+Events are generated lazily from the seed, so memory does not grow with --events.
 """
 
 import argparse
 import math
 import os
 import random
+import resource
 import socket
 import subprocess
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString
 
@@ -39,6 +47,7 @@ from braise_shared.stream import EVENTS_STREAM, EventPublisher
 from tests.support import events as ev
 
 DAY = 86_400.0
+CHUNK = 1000
 KINDS = ["lunch"] * 3 + ["call"] * 3 + ["message"] * 3 + ["meeting", "mission_together", "event"]
 CEILING_WRITE: LiteralString = """
 UNWIND $rows AS row
@@ -48,27 +57,43 @@ SET r.s_ref = coalesce(r.s_ref, 0.0) + row.w, r.t_ref = row.t
 """
 
 
-def synthetic_events(n: int, consultants: int, seed: int) -> tuple[list[Event], int]:
-    """Return registrations then n interactions (mostly pairs, some groups); and registrations."""
-    rnd = random.Random(seed)
-    now = time.time()
-    registrations: list[Event] = [
-        ev.profile(i, t=now - 800 * DAY) for i in range(1, consultants + 1)
-    ]
-    interactions: list[Event] = []
-    for _ in range(n - consultants):
-        kind = rnd.choice(KINDS)
-        size = rnd.choice([3, 4, 6, 8]) if kind == "event" else 2
-        # Communities: most interactions stay within a block of 100 consultants.
-        block = rnd.randrange(0, consultants, 100)
-        pool = range(block + 1, min(consultants, block + 100) + 1)
-        people = (
-            rnd.sample(pool, min(size, len(pool)))
-            if rnd.random() < 0.8
-            else rnd.sample(range(1, consultants + 1), size)
-        )
-        interactions.append(ev.interaction(people, now - rnd.uniform(0, 730 * DAY), kind=kind))
-    return registrations + interactions, len(registrations)
+@dataclass(frozen=True)
+class Workload:
+    """What the benchmark feeds: the same events each time they are generated."""
+
+    events: int
+    consultants: int
+    seed: int
+    now: float
+
+    def generate(self) -> Iterator[Event]:
+        """Yield registrations, then interactions (mostly pairs, some groups) over two years."""
+        rnd = random.Random(self.seed)
+        for i in range(1, self.consultants + 1):
+            yield ev.profile(i, t=self.now - 800 * DAY)
+        everyone = range(1, self.consultants + 1)
+        for _ in range(self.events - self.consultants):
+            kind = rnd.choice(KINDS)
+            size = rnd.choice([3, 4, 6, 8]) if kind == "event" else 2
+            # Communities: most interactions stay within a block of 100 consultants.
+            block = rnd.randrange(0, self.consultants, 100)
+            pool = range(block + 1, min(self.consultants, block + 100) + 1)
+            people = (
+                rnd.sample(pool, min(size, len(pool)))
+                if rnd.random() < 0.8
+                else rnd.sample(everyone, size)
+            )
+            yield ev.interaction(people, self.now - rnd.uniform(0, 730 * DAY), kind=kind)
+
+
+@dataclass(frozen=True)
+class Run:
+    """One end-to-end run: how long, and the consumers' peak memory."""
+
+    partitions: int
+    seconds: float
+    publish_seconds: float
+    consumer_peak_mb: list[float]
 
 
 def free_port() -> int:
@@ -78,8 +103,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def env_for(endpoints: ServerSettings, batch: int, port: int) -> dict[str, str]:
-    """Return the environment of the service processes."""
+def env_for(endpoints: ServerSettings, batch: int, port: int, **graph: int) -> dict[str, str]:
+    """Return the environment of the service processes (`graph`: more BRAISE_GRAPH_*)."""
     return {
         **os.environ,
         "REDIS_URL": endpoints.redis_url,
@@ -89,6 +114,7 @@ def env_for(endpoints: ServerSettings, batch: int, port: int) -> dict[str, str]:
         "BRAISE_GRAPH_BATCH_SIZE": str(batch),
         "BRAISE_GRAPH_PORT": str(port),
         "BRAISE_LOG_LEVEL": "WARNING",
+        **{f"BRAISE_GRAPH_{name.upper()}": str(value) for name, value in graph.items()},
     }
 
 
@@ -100,73 +126,99 @@ def wipe(endpoints: ServerSettings) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def caught_up(client: redis.Redis) -> bool:
-    """Tell whether the graph group acknowledged every entry."""
-    for group in client.xinfo_groups(EVENTS_STREAM):
-        if group["name"] in (b"graph", "graph"):
-            return bool(group["lag"] == 0 and group["pending"] == 0)
-    return False
+def graph_groups(partitions: int) -> list[str]:
+    """Return the stream groups of the graph's partitions."""
+    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
 
 
-def end_to_end(events: list[Event], endpoints: ServerSettings, batch: int, log: Path) -> float:
-    """Publish every event with the consumer running; return seconds until all applied."""
+def caught_up(client: redis.Redis, partitions: int) -> bool:
+    """Tell whether every graph group acknowledged every entry."""
+    groups = {_text(g["name"]): g for g in client.xinfo_groups(EVENTS_STREAM)}
+    return all(
+        name in groups and groups[name]["lag"] == 0 and groups[name]["pending"] == 0
+        for name in graph_groups(partitions)
+    )
+
+
+def peak_mb(pid: int) -> float:
+    """Return a live process's peak resident memory (VmHWM), in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def own_peak_mb() -> float:
+    """Return this process's peak resident memory so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def end_to_end(
+    work: Workload, endpoints: ServerSettings, batch: int, partitions: int, log: Path
+) -> Run:
+    """Publish every event with the consumers running; time until all are applied."""
     client = redis.Redis.from_url(endpoints.redis_url)
-    publisher = EventPublisher(client, groups=("graph",))
-    publisher.prepare()
-    wire = [(str(e.id), dump_event(e)) for e in events]
+    publisher = EventPublisher(client, groups=())
+    consumers = []
     with log.open("ab") as out:
-        consumer = subprocess.Popen(
-            [sys.executable, "-m", "braise_graph.consumer"],
-            env=env_for(endpoints, batch, 0),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    time.sleep(3)  # let it connect and create the schema before the clock starts
+        for index in range(partitions):
+            env = env_for(endpoints, batch, free_port(), partitions=partitions, partition=index)
+            command = [sys.executable, "-m", "braise_graph.consumer"]
+            consumers.append(subprocess.Popen(command, env=env, stdout=out, stderr=out))
+    # Let them connect, create the schema and their groups before the clock starts.
+    while not _groups_exist(client, partitions):
+        time.sleep(0.2)
     started = time.perf_counter()
-    for i in range(0, len(wire), 1000):
-        publisher.publish_many(wire[i : i + 1000])
-    while not caught_up(client):
-        if consumer.poll() is not None:
-            raise SystemExit(f"consumer died; see {log}")
+    chunk: list[tuple[str, bytes]] = []
+    for event in work.generate():
+        chunk.append((str(event.id), dump_event(event)))
+        if len(chunk) == CHUNK:
+            publisher.publish_many(chunk)
+            chunk = []
+    publisher.publish_many(chunk)
+    published = time.perf_counter() - started
+    while not caught_up(client, partitions):
+        if any(c.poll() is not None for c in consumers):
+            raise SystemExit(f"a consumer died; see {log}")
         time.sleep(0.05)
     elapsed = time.perf_counter() - started
-    consumer.terminate()
-    consumer.wait(30)
-    return elapsed
+    peaks = [peak_mb(c.pid) for c in consumers]
+    for consumer in consumers:
+        consumer.terminate()
+        consumer.wait(30)
+    return Run(partitions, elapsed, published, peaks)
 
 
-def ceiling(
-    events: list[Event], registrations: int, endpoints: ServerSettings, batch: int
-) -> float:
+def ceiling(work: Workload, endpoints: ServerSettings, batch: int) -> float:
     """Write the same pair updates with a bare driver, one UNWIND per batch; return seconds."""
-    kinds = load_kinds()
+    weights = load_kinds()
     auth = (endpoints.neo4j_user, endpoints.neo4j_password.get_secret_value())
     with GraphDatabase.driver(endpoints.neo4j_uri, auth=auth) as driver:
         create_schema(driver)
-        ids = [str(ev.cid(i)) for i in range(1, registrations + 1)]
+        ids = [str(ev.cid(i)) for i in range(1, work.consultants + 1)]
         driver.execute_query("UNWIND $ids AS id MERGE (:Consultant {id: id})", ids=ids)
         started = time.perf_counter()
-        for i in range(0, len(events), batch):
-            per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-            for event in events[i : i + batch]:
-                if event.type != "interaction.recorded":
-                    continue
+        per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        for n, event in enumerate(work.generate(), start=1):
+            if event.type == "interaction.recorded":
                 data = event.data
                 t = data.occurred_at.timestamp()
-                for a, b, w in pair_weights(
-                    [str(p) for p in data.participants], kinds.get(data.kind).weight
-                ):
+                people = [str(p) for p in data.participants]
+                for a, b, w in pair_weights(people, weights.get(data.kind).weight):
                     per_pair[(a, b)].append({"a": a, "b": b, "w": w, "t": t})
-            rows = [row for pair in sorted(per_pair) for row in per_pair[pair]]
-            if rows:
-                driver.execute_query(CEILING_WRITE, rows=rows)
+            if n % batch == 0 or n == work.events:
+                rows = [row for pair in sorted(per_pair) for row in per_pair[pair]]
+                if rows:
+                    driver.execute_query(CEILING_WRITE, rows=rows)
+                per_pair.clear()
         return time.perf_counter() - started
 
 
 def candidate_latency(
     endpoints: ServerSettings, consultants: int, requests: int, log: Path
-) -> list[float]:
-    """Time GET revival-candidates over HTTP against the real server process; return ms."""
+) -> tuple[list[float], float]:
+    """Time GET revival-candidates over HTTP against the real server process; return the
+    timings in ms and the server's peak memory in MB."""
     port = free_port()
     with log.open("ab") as out:
         server = subprocess.Popen(
@@ -198,10 +250,23 @@ def candidate_latency(
                 response.raise_for_status()
                 if i >= 20:  # the first requests warm the caches
                     timings.append(elapsed)
+        server_peak = peak_mb(server.pid)
     finally:
         server.terminate()
         server.wait(30)
-    return timings
+    return timings, server_peak
+
+
+def _groups_exist(client: redis.Redis, partitions: int) -> bool:
+    try:
+        names = {_text(g["name"]) for g in client.xinfo_groups(EVENTS_STREAM)}
+    except redis.ResponseError:
+        return False
+    return set(graph_groups(partitions)) <= names
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def main() -> None:
@@ -212,34 +277,68 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000)
     parser.add_argument("--consultants", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=1000)
+    parser.add_argument("--partitions", default="1", help="comma-separated, e.g. 1,2,4")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     args = parser.parse_args()
 
-    events, registrations = synthetic_events(args.events, args.consultants, args.seed)
+    work = Workload(args.events, args.consultants, args.seed, time.time())
     pairs = sum(
-        math.comb(len(e.data.participants), 2) for e in events if e.type == "interaction.recorded"
+        math.comb(len(e.data.participants), 2)
+        for e in work.generate()
+        if e.type == "interaction.recorded"
     )
+    counts = [int(p) for p in args.partitions.split(",")]
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     log = BENCH_DIR / "ingest-services.log"
     print(
-        f"ingest: {len(events)} events ({registrations} registrations), {args.consultants} "
-        f"consultants, {pairs} pair updates, batch {args.batch}"
+        f"ingest: {work.events} events ({work.consultants} registrations), {pairs} pair "
+        f"updates, batch {args.batch}, partitions {args.partitions}; load {_load()}"
     )
+    runs: list[Run] = []
     with bench_servers() as (endpoints, _settings):
+        for partitions in counts:
+            wipe(endpoints)
+            runs.append(end_to_end(work, endpoints, args.batch, partitions, log))
+            if len(runs) == 1:
+                timings, server_mb = candidate_latency(
+                    endpoints, work.consultants, args.requests, log
+                )
         wipe(endpoints)
-        e2e = end_to_end(events, endpoints, args.batch, log)
-        timings = candidate_latency(endpoints, args.consultants, args.requests, log)
-        wipe(endpoints)
-        bare = ceiling(events, registrations, endpoints, args.batch)
-    rate, ceil_rate = len(events) / e2e, len(events) / bare
-    print(f"end to end (stream -> consumer -> Neo4j): {e2e:8.1f} s  {rate:9.0f} events/s")
+        bare = ceiling(work, endpoints, args.batch)
+    ceil_rate = work.events / bare
+    for run in runs:
+        rate = work.events / run.seconds
+        print(
+            f"end to end, {run.partitions} partition(s):  {run.seconds:8.1f} s  "
+            f"{rate:9.0f} events/s  ratio {rate / ceil_rate:.2f}"
+        )
     print(f"ceiling (bare driver, same pair updates): {bare:8.1f} s  {ceil_rate:9.0f} events/s")
-    print(f"ratio end to end / ceiling:               {rate / ceil_rate:8.2f}")
     print(
         f"revival-candidates over HTTP, {len(timings)} requests: "
         f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms"
     )
+    print(f"{'stage':40} {'seconds':>8} {'peak MB':>8}")
+    for run in runs:
+        p = run.partitions
+        _stage(f"publish, {p} partition(s)", run.publish_seconds, own_peak_mb(), "bench")
+        _stage(f"apply, {p} consumer(s)", run.seconds, max(run.consumer_peak_mb), "consumer")
+    _stage(f"revival-candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
+    _stage("ceiling (bare driver)", bare, own_peak_mb(), "bench")
+    best = min(runs, key=lambda r: r.seconds)
+    rate = work.events / best.seconds
+    print(
+        f"INGEST: {work.events} events, {best.partitions} partition(s), {rate:.0f} events/s, "
+        f"ceiling {ceil_rate:.0f} events/s, ratio {rate / ceil_rate:.2f}"
+    )
+
+
+def _stage(name: str, seconds: float, peak: float, whose: str) -> None:
+    print(f"{name:40} {seconds:8.1f} {peak:8.0f}  ({whose})")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

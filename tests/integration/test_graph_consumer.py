@@ -13,7 +13,7 @@ from braise_shared.events import Event, InteractionRecordedV1, dump_event
 from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM, EventPublisher
 from tests.support import events as ev
 from tests.support.disposable import disposable_neo4j
-from tests.support.graph import as_oracle, stored_strengths
+from tests.support.graph import as_oracle, events_applied, stored_strengths
 from tests.support.oracle import strengths
 from tests.support.processes import service_process, wait_until
 from tests.support.servers import SessionServers
@@ -60,20 +60,17 @@ def _env(
 
 
 def _applied(driver: Driver) -> int:
-    records, _, _ = driver.execute_query(
-        "OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS n"
-    )
-    return int(records[0]["n"])
+    return events_applied(driver)
 
 
 def _applied_at_least(driver: Driver, count: int) -> bool:
     return _applied(driver) >= count
 
 
-def _caught_up(client: redis.Redis) -> bool:
+def _caught_up(client: redis.Redis, group: str = "graph") -> bool:
     groups: list[dict[str, Any]] = client.xinfo_groups(EVENTS_STREAM)
-    graph = next(g for g in groups if g["name"] in (b"graph", "graph"))
-    return bool(graph["lag"] == 0 and graph["pending"] == 0)
+    found = next((g for g in groups if g["name"] in (group.encode(), group)), None)
+    return found is not None and bool(found["lag"] == 0 and found["pending"] == 0)
 
 
 def _assert_equal_to_oracle(driver: Driver, interactions: list[InteractionRecordedV1]) -> None:

@@ -1,7 +1,7 @@
 """The stream helpers against real Redis: publish once, consume, dead-letter, claim, trim."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 import pytest
@@ -55,16 +55,17 @@ class Recorder:
         self.committed.extend(d.event.id for d in batch)
 
 
-def _consumer(client: redis.Redis, handler: Recorder, **overrides: object) -> StreamConsumer:
-    config = ConsumerConfig(
-        group="graph",
-        consumer="c1",
-        batch_size=10,
-        block_ms=10,
-        retry_initial_s=0.01,
-        **overrides,  # type: ignore[arg-type]
+def _consumer(
+    client: redis.Redis,
+    handler: Recorder,
+    read_ahead: Callable[[Sequence[Delivered]], None] | None = None,
+    **overrides: object,
+) -> StreamConsumer:
+    settings: dict[str, object] = {"batch_size": 10, "block_ms": 10, "retry_initial_s": 0.01}
+    config = ConsumerConfig(group="graph", consumer="c1", **{**settings, **overrides})  # type: ignore[arg-type]
+    consumer = StreamConsumer(
+        client, config, handler, lambda e: isinstance(e, TransientError), read_ahead
     )
-    consumer = StreamConsumer(client, config, handler, lambda e: isinstance(e, TransientError))
     consumer.prepare()
     return consumer
 
@@ -205,3 +206,81 @@ def test_trim_keeps_acknowledged_entries_within_retention_when_under_the_cap(
 
     assert publisher.trim() == 0
     assert redis_client.xlen(EVENTS_STREAM) == 3
+
+
+def test_in_order_consumer_handles_older_pending_entries_first_at_once(
+    redis_client: redis.Redis,
+) -> None:
+    publisher = EventPublisher(redis_client)
+    publisher.prepare()
+    events = _events(6)
+    publisher.publish_many(events[:3])
+    # Another consumer of the group read the first entries and vanished (renamed, crashed).
+    redis_client.xreadgroup("graph", "gone", {EVENTS_STREAM: ">"}, count=10)
+    publisher.publish_many(events[3:])
+    handler = Recorder()
+
+    _drain(_consumer(redis_client, handler, in_order=True, batch_size=2), rounds=6)
+
+    assert [str(i) for i in handler.committed] == [eid for eid, _ in events]
+    assert redis_client.xpending(EVENTS_STREAM, "graph")["pending"] == 0
+
+
+class IntruderAfterClaim:
+    """A Redis client through which a second consumer of the group reads two new entries
+    right after our first claim finds nothing pending: the race the in-order check closes."""
+
+    def __init__(self, client: redis.Redis) -> None:
+        self._client = client
+        self._raced = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._client, name)
+
+    def xautoclaim(self, *args: object, **kwargs: object) -> object:
+        claimed = self._client.xautoclaim(*args, **kwargs)  # type: ignore[arg-type]
+        if not self._raced:
+            self._raced = True
+            self._client.xreadgroup("graph", "intruder", {EVENTS_STREAM: ">"}, count=2)
+        return claimed
+
+
+def test_in_order_consumer_holds_back_new_entries_while_older_ones_are_pending_elsewhere(
+    redis_client: redis.Redis,
+) -> None:
+    publisher = EventPublisher(redis_client)
+    publisher.prepare()
+    events = _events(6)
+    publisher.publish_many(events)
+    handler = Recorder()
+    consumer = _consumer(redis_client, handler, in_order=True, batch_size=2)
+    consumer.client = IntruderAfterClaim(redis_client)  # type: ignore[assignment]
+
+    assert consumer.poll_once() == 0
+    assert handler.committed == []
+    _drain(consumer, rounds=5)
+
+    assert [str(i) for i in handler.committed] == [eid for eid, _ in events]
+    assert redis_client.xpending(EVENTS_STREAM, "graph")["pending"] == 0
+
+
+@pytest.mark.parametrize("failures", [0, 2])
+def test_reading_ahead_keeps_the_stream_order_through_transient_failures(
+    redis_client: redis.Redis, failures: int
+) -> None:
+    publisher = EventPublisher(redis_client)
+    publisher.prepare()
+    events = _events(25)
+    publisher.publish_many(events)
+    handler = Recorder()
+    handler.transient_failures = failures
+
+    prepared: list[Delivered] = []
+
+    _drain(_consumer(redis_client, handler, prepared.extend, in_order=True), rounds=12)
+
+    assert [str(i) for i in handler.committed] == [eid for eid, _ in events]
+    assert handler.batches == [10, 10, 5]
+    assert redis_client.xpending(EVENTS_STREAM, "graph")["pending"] == 0
+    # Each batch after the first was read, and prepared, while the one before was handled.
+    assert set(handler.committed[10:]) <= {d.event.id for d in prepared}

@@ -1,14 +1,20 @@
-"""Read back what the graph store wrote, in the oracle's terms."""
+"""Read back what the graph store wrote, in the oracle's terms; feed it stream entries."""
 
+from collections.abc import Sequence
 from typing import cast
 
 from neo4j import Driver
 
-from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
+from braise_graph.partition import Partition
 from braise_graph.store import GraphStore, create_schema
-from braise_shared.events import InteractionRecordedV1
+from braise_shared.events import Event, InteractionRecordedV1
+from braise_shared.interactions import load_kinds
+from braise_shared.stream import Delivered
 from tests.support.oracle import WEIGHTS, OracleInteraction, decayed
+
+# The store under test decays at the service's own rate; the oracle never reads it.
+RATE = GraphSettings().decay_rate
 
 STORED_LINKS = """
 MATCH (a:Consultant)-[r:LINK]->(b:Consultant)
@@ -16,10 +22,27 @@ RETURN a.id AS a, b.id AS b, r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak,
 """
 
 
-def new_store(driver: Driver) -> GraphStore:
-    """Return the graph store the service builds (its own rate and kinds), with its schema."""
+EVENTS_APPLIED = """
+OPTIONAL MATCH (w:Watermark)
+RETURN sum(coalesce(w.events_applied, 0)) AS n
+"""
+
+
+def new_store(driver: Driver, partition: Partition | None = None) -> GraphStore:
+    """Return a graph store (of one partition, or the whole graph) with its schema."""
     create_schema(driver)
-    return build(GraphSettings(), driver).store
+    return GraphStore(driver, kinds=load_kinds(), rate=RATE, partition=partition)
+
+
+def as_entries(events: Sequence[Event], first: int = 1) -> list[Delivered]:
+    """Return events as consecutive stream entries, the first with id `<first>-0`."""
+    return [Delivered(f"{first + n}-0".encode(), event) for n, event in enumerate(events)]
+
+
+def events_applied(driver: Driver) -> int:
+    """Return how many events the graph counts as applied (each once, whatever the slot)."""
+    records, _, _ = driver.execute_query(EVENTS_APPLIED)
+    return int(records[0]["n"])
 
 
 def stored_strengths(driver: Driver, at: float) -> dict[tuple[str, str], float]:
@@ -45,3 +68,9 @@ def count_links(driver: Driver) -> int:
     """Return how many LINK relationships exist."""
     records, _, _ = driver.execute_query("MATCH ()-[r:LINK]->() RETURN count(r) AS n")
     return cast(int, records[0]["n"])
+
+
+def stored_peaks(driver: Driver) -> dict[tuple[str, str], float]:
+    """Return every stored link's peak."""
+    records, _, _ = driver.execute_query(STORED_LINKS)
+    return {(r["a"], r["b"]): r["peak"] for r in records}

@@ -22,7 +22,7 @@ DOCUMENTED = [
     "fatigue_days",
     "hook_days",
     "batch_size",
-    "applied_ids_retention_days",
+    "partitions",
     "neo4j_retry_s",
 ]
 

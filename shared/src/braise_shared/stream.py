@@ -9,12 +9,14 @@ import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import cast
 
 import redis
 from redis.exceptions import ResponseError
 
 from braise_shared.events import Event, EventParseError, parse_event
 from braise_shared.metrics import DEAD_LETTERS, EVENTS_APPLIED
+from braise_shared.readahead import ReadAhead
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +139,17 @@ class Delivered:
 
 
 BatchHandler = Callable[[Sequence[Delivered]], None]
+Entries = list[tuple[bytes, dict[bytes, bytes] | None]]
+
+
+@dataclass(frozen=True)
+class _Read:
+    """A batch as read (new to the group or not), its events, and how many were acked."""
+
+    entries: Entries
+    new: bool
+    delivered: list[Delivered]
+    acked: int
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,9 @@ class ConsumerConfig:
     # Back-off between retries of a batch that failed for a transient reason.
     retry_initial_s: float = 0.5
     retry_max_s: float = 15.0
+    # Stream order, as a watermark needs: the group's pending entries first (any consumer's,
+    # lowest first, claimed at once); no new entry while an older one is pending elsewhere.
+    in_order: bool = False
 
 
 class StreamConsumer:
@@ -164,7 +180,8 @@ class StreamConsumer:
     The handler must be idempotent: an entry is redelivered when the process dies between
     the handler's commit and the XACK. Entries that do not parse, or that fail
     `max_failures` times for a non-transient reason, go to the dead-letter stream with the
-    error and are acknowledged, so one bad entry never stops the group.
+    error and are acknowledged, so one bad entry never stops the group. With `read_ahead`,
+    the next batch is read, parsed and given to it while the handler works on this one.
     """
 
     def __init__(
@@ -173,6 +190,7 @@ class StreamConsumer:
         config: ConsumerConfig,
         handle_batch: BatchHandler,
         is_transient: Callable[[BaseException], bool],
+        read_ahead: BatchHandler | None = None,
     ) -> None:
         self.client = client
         self.config = config
@@ -183,6 +201,8 @@ class StreamConsumer:
         self._backoff_s = 0.0
         self._sleep_s = 0.0
         self._failures_key = f"{config.stream}:failures:{config.group}"
+        self.read_ahead = read_ahead
+        self._ahead: ReadAhead[_Read] | None = ReadAhead() if read_ahead else None
 
     def prepare(self) -> None:
         """Create the stream and this consumer's group if missing."""
@@ -191,28 +211,75 @@ class StreamConsumer:
     def run(self, should_stop: Callable[[], bool]) -> None:
         """Consume until should_stop() returns True, waiting out transient failures."""
         prepared = False
-        while not should_stop():
-            try:
-                if not prepared:
-                    self.prepare()
-                    prepared = True
-                self.poll_once()
-            except redis.ConnectionError as exc:
-                self._wait_after_failure(f"redis unavailable: {exc}")
-            if self._sleep_s:
-                time.sleep(self._sleep_s)
-                self._sleep_s = 0.0
+        try:
+            while not should_stop():
+                try:
+                    if not prepared:
+                        self.prepare()
+                        prepared = True
+                    self.poll_once()
+                except redis.ConnectionError as exc:
+                    self._read_own_pending = True  # what was read may be pending
+                    self._drop_read_ahead()
+                    self._wait_after_failure(f"redis unavailable: {exc}")
+                if self._sleep_s:
+                    time.sleep(self._sleep_s)
+                    self._sleep_s = 0.0
+        finally:
+            if self._ahead is not None:
+                self._ahead.close()
 
     def poll_once(self) -> int:
         """Read and handle one batch; return how many entries were acknowledged."""
-        entries = self._next_entries()
-        if not entries:
+        read = self._ahead.take() if self._ahead else None
+        if read is None:
+            read = self._parse(*self._next_entries())
+        if not read.entries:
             self._backoff_s = 0.0
             return 0
-        return self._handle(entries)
+        if self.config.in_order and read.new and self._lower_pending(read.entries[0][0]):
+            # Another consumer of the group holds older entries: claim them first, next poll.
+            return read.acked
+        if self._ahead is not None and read.delivered:
+            self._ahead.start(self._read_next)
+        acked = read.acked
+        if read.delivered:
+            acked += self._handle_delivered(read.delivered, read.entries)
+        if self._read_own_pending or self._sleep_s:
+            # The batch is still pending, in whole or in part: what was read after it waits.
+            self._drop_read_ahead()
+        return acked
 
-    def _next_entries(self) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
+    def _read_next(self) -> _Read:
+        read = self._parse(self._new_entries(), True)
+        try:
+            if read.delivered and self.read_ahead is not None:
+                self.read_ahead(read.delivered)
+        except Exception:  # the handler does without what it prepares
+            log.exception("preparing a batch read ahead failed")
+        return read
+
+    def _drop_read_ahead(self) -> None:
+        if self._ahead is not None and self._ahead.drop():
+            self._read_own_pending = True  # its entries are pending: read them again, in order
+
+    def _lower_pending(self, first: bytes) -> bool:
+        """Tell whether an entry older than first is pending anywhere in the group."""
         cfg = self.config
+        return bool(self.client.xpending_range(cfg.stream, cfg.group, "-", f"({first.decode()}", 1))
+
+    def _next_entries(self) -> tuple[Entries, bool]:
+        """Return the next entries to handle, and whether the group delivers them first time."""
+        cfg = self.config
+        if cfg.in_order:
+            # Every pending entry of the group, lowest first, before anything new.
+            claimed = self.client.xautoclaim(
+                cfg.stream, cfg.group, cfg.consumer, 0, "0-0", count=cfg.batch_size
+            )
+            self._read_own_pending = False
+            if claimed[1]:
+                return [(eid, fields) for eid, fields in claimed[1]], False
+            return self._new_entries(), True
         if self._read_own_pending:
             # After a restart or a failure: our own delivered-but-unacknowledged entries first.
             response = self.client.xreadgroup(
@@ -220,7 +287,7 @@ class StreamConsumer:
             )
             entries = _entries_of(response)
             if entries:
-                return entries
+                return entries, False
             self._read_own_pending = False
         now = time.monotonic()
         if now - self._last_claim >= cfg.claim_idle_ms / 1000:
@@ -231,13 +298,18 @@ class StreamConsumer:
             entries = [(eid, fields) for eid, fields in claimed[1]]
             if entries:
                 log.info("claimed %d idle entries from dead consumers", len(entries))
-                return entries
+                return entries, False
+        return self._new_entries(), True
+
+    def _new_entries(self) -> Entries:
+        cfg = self.config
         response = self.client.xreadgroup(
             cfg.group, cfg.consumer, {cfg.stream: ">"}, count=cfg.batch_size, block=cfg.block_ms
         )
         return _entries_of(response)
 
-    def _handle(self, entries: list[tuple[bytes, dict[bytes, bytes] | None]]) -> int:
+    def _parse(self, entries: Entries, new: bool) -> _Read:
+        """Parse entries; dead-letter those that do not parse, acknowledge trimmed ones."""
         delivered: list[Delivered] = []
         acked = 0
         for entry_id, fields in entries:
@@ -251,8 +323,9 @@ class StreamConsumer:
             except EventParseError as exc:
                 self._dead_letter(entry_id, raw, f"unparseable event: {exc}")
                 acked += 1
-        if not delivered:
-            return acked
+        return _Read(entries, new, delivered, acked)
+
+    def _handle_delivered(self, delivered: list[Delivered], entries: Entries) -> int:
         try:
             self.handle_batch(delivered)
         except Exception as exc:  # noqa: BLE001 - classified below, never swallowed
@@ -260,18 +333,14 @@ class StreamConsumer:
                 # Keep the entries pending and read them again once the dependency is back.
                 self._read_own_pending = True
                 self._wait_after_failure(f"transient failure: {exc!r}")
-                return acked
-            return acked + self._handle_one_by_one(delivered, entries)
+                return 0
+            return self._handle_one_by_one(delivered, entries)
         self._acknowledge([d.entry_id for d in delivered])
         self._applied(delivered)
         self._backoff_s = 0.0
-        return acked + len(delivered)
+        return len(delivered)
 
-    def _handle_one_by_one(
-        self,
-        delivered: list[Delivered],
-        entries: list[tuple[bytes, dict[bytes, bytes] | None]],
-    ) -> int:
+    def _handle_one_by_one(self, delivered: list[Delivered], entries: Entries) -> int:
         """Isolate the entry that fails the batch: handle each alone, in order."""
         raw_by_id = {eid: (fields or {}).get(EVENT_FIELD, b"") for eid, fields in entries}
         acked = 0
@@ -284,19 +353,11 @@ class StreamConsumer:
                     self._wait_after_failure(f"transient failure: {exc!r}")
                     return acked
                 failures = int(self.client.hincrby(self._failures_key, item.entry_id, 1))
-                log.warning(
-                    "entry %s failed (%d/%d): %r",
-                    item.entry_id,
-                    failures,
-                    self.config.max_failures,
-                    exc,
-                )
-                if failures >= self.config.max_failures:
-                    self._dead_letter(
-                        item.entry_id,
-                        raw_by_id[item.entry_id],
-                        f"failed {failures} times, last: {exc!r}",
-                    )
+                limit = self.config.max_failures
+                log.warning("entry %s failed (%d/%d): %r", item.entry_id, failures, limit, exc)
+                if failures >= limit:
+                    error = f"failed {failures} times, last: {exc!r}"
+                    self._dead_letter(item.entry_id, raw_by_id[item.entry_id], error)
                     acked += 1
                 else:
                     self._read_own_pending = True
@@ -349,10 +410,6 @@ class StreamConsumer:
         log.warning("%s; retrying in %.1fs", reason, self._backoff_s)
 
 
-def _entries_of(response: object) -> list[tuple[bytes, dict[bytes, bytes] | None]]:
-    if not response:
-        return []
-    entries: list[tuple[bytes, dict[bytes, bytes] | None]] = []
-    for _stream, items in response:  # type: ignore[attr-defined]
-        entries.extend((eid, fields) for eid, fields in items)
-    return entries
+def _entries_of(response: object) -> Entries:
+    replies = cast(list[tuple[bytes, Entries]], response or [])
+    return [entry for _stream, entries in replies for entry in entries]

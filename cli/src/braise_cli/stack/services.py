@@ -3,6 +3,7 @@
 import os
 import shutil
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,16 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_CONSUMER_METRICS_PORT": str(settings.notifier_consumer_metrics_port),
         "BRAISE_NOTIFIER_WORKER_METRICS_PORT": str(settings.worker_metrics_port),
         "BRAISE_NOTIFIER_BEAT_METRICS_PORT": str(settings.beat_metrics_port),
+        "BRAISE_GRAPH_PARTITIONS": str(graph_partitions()),
     }
+
+
+def graph_partitions() -> int:
+    """Return how many graph consumers the stack runs (`BRAISE_GRAPH_PARTITIONS`, default 1)."""
+    raw = os.environ.get("BRAISE_GRAPH_PARTITIONS", "1")
+    if not raw.isdigit() or int(raw) < 1:
+        raise StackError(f"BRAISE_GRAPH_PARTITIONS must be a whole number from 1, not {raw!r}")
+    return int(raw)
 
 
 class BraiseProcess(Server):
@@ -165,12 +175,44 @@ class ProfilesRelay(BackgroundProcess):
 
 
 class GraphConsumer(StreamConsumerProcess):
-    """The graph's stream consumer."""
+    """One of the graph's stream consumers: partition 0 (`graph-consumer`, group `graph`),
+    or partition i (`graph-consumer-<i>`, group `graph-<i>`)."""
 
-    name = "graph-consumer"
     module = "braise_graph.consumer"
     metrics_setting = "graph_consumer_metrics_port"
-    group = "graph"
+
+    def __init__(self, settings: StackSettings, partition: int = 0) -> None:
+        super().__init__(settings)
+        self.partition = partition
+        self.name = "graph-consumer" + (f"-{partition}" if partition else "")
+        self.group = "graph" + (f"-{partition}" if partition else "")
+
+    @property
+    def metrics_port(self) -> int:
+        """Return this partition's metrics port: the first one's, plus 100 per partition."""
+        return self.settings.graph_consumer_metrics_port + 100 * self.partition
+
+    def process(self) -> ManagedProcess:
+        """Run the consumer of this partition."""
+        proc = super().process()
+        env = {
+            **(proc.env or {}),
+            "BRAISE_GRAPH_PARTITION": str(self.partition),
+            "BRAISE_GRAPH_CONSUMER_METRICS_PORT": str(self.metrics_port),
+        }
+        return replace(proc, env=env)
+
+
+def graph_consumers(settings: StackSettings) -> list[Server]:
+    """Return the graph consumers to run, and any other one still running (to stop it)."""
+    consumers: list[Server] = [GraphConsumer(settings, i) for i in range(graph_partitions())]
+    for pid_file in sorted((settings.root / "run").glob("graph-consumer-*.pid")):
+        index = pid_file.stem.rpartition("-")[2]
+        if index.isdigit() and int(index) >= len(consumers):
+            stale = GraphConsumer(settings, int(index))
+            if stale.process().pid() is not None:
+                consumers.append(stale)
+    return consumers
 
 
 class GraphApi(HttpService):
@@ -268,7 +310,7 @@ def build_services(settings: StackSettings) -> list[Server]:
     return [
         ProfilesApi(settings),
         ProfilesRelay(settings),
-        GraphConsumer(settings),
+        *graph_consumers(settings),
         GraphApi(settings),
         NotifierConsumer(settings),
         NotifierApi(settings),

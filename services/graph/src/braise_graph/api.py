@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import redis
-from fastapi import Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 from pydantic import BaseModel
@@ -178,7 +178,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             int, Query(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
         ],
         at: UtcDateTime | None = None,
-    ) -> RevivalCandidates:
+    ) -> Response:
         """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
 
         The caller says how many of each stage it wants (the notifier: what a digest holds).
@@ -193,12 +193,14 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             )
         except UnknownConsultantError as exc:
             raise _not_found(cid) from exc
-        return RevivalCandidates(
+        body = RevivalCandidates(
             consultant_id=cid,
             at=when,
             locale=me_props.get("locale") or "fr",
             candidates=[_candidate_out(c) for c in chosen],
         )
+        # Built and validated already: written as is, not validated again on the way out.
+        return Response(body.model_dump_json(), media_type="application/json")
 
     @app.get("/v1/stats", responses=_errors(401, 403))
     def stats(caller: Caller) -> dict[str, Any]:

@@ -1,7 +1,7 @@
 """A batch of events split by what each changes, in one pass (pure).
 
-Each event type has one route, registered below: it names the consultants the event is about
-and puts the event in the group the store writes together. Groups keep batch order.
+Each event type has one route, registered below: it puts the event in the group the store
+writes together. Groups keep batch order.
 """
 
 from collections.abc import Callable, Iterable
@@ -36,7 +36,6 @@ class NodeChange:
 class EventGroups:
     """A batch's events by what they change, each group in batch order."""
 
-    named: set[str] = field(default_factory=set)  # every consultant the batch is about
     nodes: list[NodeChange] = field(default_factory=list)
     erasures: set[str] = field(default_factory=set)
     interactions: list[InteractionRecordedV1] = field(default_factory=list)
@@ -63,40 +62,32 @@ def route(event: Envelope, groups: EventGroups) -> None:
 def _profile(event: ConsultantRegisteredV1 | ConsultantUpdatedV1, groups: EventGroups) -> None:
     cid = str(event.data.consultant_id)
     change = partial(apply_profile, profile=event.data, at=epoch_s(event.occurred_at))
-    groups.named.add(cid)
     groups.nodes.append(NodeChange(cid, event.type, change))
 
 
 @route.register
 def _preferences(event: PreferencesChangedV1, groups: EventGroups) -> None:
     cid = str(event.data.consultant_id)
-    groups.named.add(cid)
     groups.nodes.append(NodeChange(cid, event.type, partial(apply_preferences, prefs=event.data)))
 
 
 @route.register
 def _erasure(event: ConsultantErasedV1, groups: EventGroups) -> None:
-    cid = str(event.data.consultant_id)
-    groups.named.add(cid)
-    groups.erasures.add(cid)
+    groups.erasures.add(str(event.data.consultant_id))
 
 
 @route.register
 def _interaction(event: InteractionRecordedV1, groups: EventGroups) -> None:
-    groups.named.update(str(p) for p in event.data.participants)
     groups.interactions.append(event)
 
 
 @route.register
 def _digest(event: DigestSentV1, groups: EventGroups) -> None:
-    groups.named.add(str(event.data.consultant_id))
-    groups.named.update(str(s.consultant_id) for s in event.data.suggestions)
     groups.digests.append(event)
 
 
 @route.register
 def _feedback(event: SuggestionFeedbackV1, groups: EventGroups) -> None:
-    groups.named.update((str(event.data.consultant_id), str(event.data.other_id)))
     # A suggestion acted upon is an interaction (links.REKINDLED); the others mark suggestions.
     if event.data.action == "done":
         groups.rekindled.append(event)

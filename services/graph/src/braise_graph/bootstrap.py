@@ -28,5 +28,7 @@ def build(settings: GraphSettings | None = None, driver: Driver | None = None) -
     """Build the graph service from its settings (read from the environment when None)."""
     settings = settings or GraphSettings()
     driver = driver or open_driver(settings)
-    store = GraphStore(driver, kinds=load_kinds(), rate=settings.decay_rate)
+    store = GraphStore(
+        driver, kinds=load_kinds(), rate=settings.decay_rate, partition=settings.owned
+    )
     return Graph(settings, driver, store, GraphReader(driver, settings))

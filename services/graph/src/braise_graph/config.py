@@ -5,6 +5,7 @@ import math
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from braise_graph.partition import SLOTS, Partition
 from braise_shared.settings import (
     DEFAULT_NEO4J_BOLT_PORT,
     DEFAULT_NEO4J_PASSWORD,
@@ -52,7 +53,20 @@ class GraphSettings(ServiceSettings):
     consumer_name: str = "graph-1"
     batch_size: int = Field(default=1000, gt=0)
     neo4j_retry_s: float = Field(default=10.0, ge=0, description="Driver retries, then back-off.")
-    applied_ids_retention_days: float = Field(default=30.0, gt=0)
+    partitions: int = Field(default=1, ge=1, le=SLOTS, description="Consumer processes.")
+    partition: int = Field(default=0, ge=0, description="This consumer's index, from 0.")
+
+    @property
+    def owned(self) -> Partition:
+        """Return the partition (slots) this process applies."""
+        return Partition(self.partition, self.partitions)
+
+    @property
+    def partition_group(self) -> str:
+        """Return this partition's stream group: `graph` for the first, `graph-<i>` after."""
+        if self.partition == 0:
+            return self.consumer_group
+        return f"{self.consumer_group}-{self.partition}"
 
     @property
     def decay_rate(self) -> float:
@@ -65,4 +79,6 @@ class GraphSettings(ServiceSettings):
             raise ValueError("dormant_ratio must be below cooling_ratio")
         if self.cooling_quiet_days >= self.dormant_quiet_days:
             raise ValueError("cooling_quiet_days must be below dormant_quiet_days")
+        if self.partition >= self.partitions:
+            raise ValueError("partition must be below partitions (it counts from 0)")
         return self

@@ -1,27 +1,32 @@
-"""The graph's stream consumer: applies events to Neo4j in batches, exactly once each.
+"""The graph's stream consumer: applies its partition's share of events to Neo4j, exactly once.
 
-Run: braise-graph-consumer (reads BRAISE_GRAPH_* and the shared server variables).
+Run: braise-graph-consumer (reads BRAISE_GRAPH_* and the shared server variables). With
+`BRAISE_GRAPH_PARTITIONS=N`, run N of them, `BRAISE_GRAPH_PARTITION=0..N-1`: each reads
+every entry through a stream group of its own and applies the slots it owns.
 """
 
 import logging
 import signal
 import threading
-import time
 from collections.abc import Sequence
 
 import redis
 from neo4j.exceptions import DatabaseUnavailable, ServiceUnavailable, SessionExpired, TransientError
+from redis.exceptions import ResponseError
 
 from braise_graph.bootstrap import Graph, build
-from braise_graph.config import DAY_S
-from braise_graph.store import create_schema
+from braise_graph.config import GraphSettings
+from braise_graph.partition import NOTHING_APPLIED, EntryId, format_entry_id, parse_entry_id
+from braise_graph.store import GraphStore, create_schema
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import StreamGroupsCollector, serve_metrics
 from braise_shared.stream import EVENTS_STREAM, ConsumerConfig, Delivered, StreamConsumer
 
 log = logging.getLogger(__name__)
 
-PRUNE_EVERY_S = 3600.0
+
+class StartError(RuntimeError):
+    """The consumer cannot start without risking an event applied twice or skipped."""
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -38,19 +43,85 @@ def is_transient(exc: BaseException) -> bool:
 
 
 def build_consumer(client: "redis.Redis", graph: Graph) -> StreamConsumer:
-    """Wire the stream consumer to the graph store."""
+    """Wire the stream consumer to the graph store: strict stream order, next batch read ahead."""
 
     def handle(batch: Sequence[Delivered]) -> None:
-        applied = graph.store.apply([d.event for d in batch])
+        applied = graph.store.apply_entries(batch)
         log.debug("applied %d new events of %d delivered", applied, len(batch))
 
     settings = graph.settings
     config = ConsumerConfig(
-        group=settings.consumer_group,
+        group=settings.partition_group,
         consumer=settings.consumer_name,
         batch_size=settings.batch_size,
+        in_order=True,
     )
-    return StreamConsumer(client, config, handle, is_transient)
+    return StreamConsumer(client, config, handle, is_transient, read_ahead=graph.store.prepare)
+
+
+def position_group(client: "redis.Redis", store: GraphStore, settings: GraphSettings) -> str:
+    """Put the partition's stream group at or before the watermark of each slot it owns.
+
+    Entries after a slot's watermark must all be read again, and those before it change
+    nothing, so the group starts at the lowest watermark of its slots (the stream's start
+    for a slot that applied nothing). A graph fed before watermarks existed first gets every
+    slot's watermark where the `graph` group stands. Return where the group now reads from.
+    """
+    groups = _groups(client)
+    marks = store.watermarks()
+    if not marks and store.fed_before_watermarks():
+        marks = _seed(store, groups.get(settings.consumer_group))
+    owned = settings.owned.slots
+    start = min(marks.get(slot, NOTHING_APPLIED) for slot in owned)
+    group = settings.partition_group
+    if group not in groups:
+        client.xgroup_create(EVENTS_STREAM, group, id=format_entry_id(start), mkstream=True)
+    elif parse_entry_id(_text(groups[group]["last-delivered-id"])) > start:
+        client.xgroup_setid(EVENTS_STREAM, group, id=format_entry_id(start))
+    if settings.partition == 0:
+        _forget_other_partitionings(client, settings, groups)
+    return format_entry_id(start)
+
+
+def _seed(store: GraphStore, legacy: dict[str, object] | None) -> dict[int, EntryId]:
+    """Start every slot where the former single consumer stopped, if it stopped cleanly."""
+    if legacy is None:
+        raise StartError("the graph was fed before watermarks, but no `graph` group is left")
+    if int(str(legacy["pending"])):
+        raise StartError(
+            f"the `graph` group has {legacy['pending']} entries pending from the consumer "
+            "before watermarks: let that version finish them (stop it with SIGTERM), then start"
+        )
+    applied_to = parse_entry_id(_text(legacy["last-delivered-id"]))
+    store.seed_watermarks(applied_to)
+    log.info("graph fed before watermarks: every slot starts after %s", applied_to)
+    return store.watermarks()
+
+
+def _forget_other_partitionings(
+    client: "redis.Redis", settings: GraphSettings, groups: dict[str, dict[str, object]]
+) -> None:
+    """Destroy the groups of partitions beyond the current count: their slots' watermarks
+    stay in Neo4j, and an abandoned group would keep the stream from being trimmed."""
+    for name in groups:
+        prefix, _, index = name.rpartition("-")
+        beyond = index.isdigit() and int(index) >= settings.partitions
+        if prefix == settings.consumer_group and beyond:
+            client.xgroup_destroy(EVENTS_STREAM, name)
+            log.info("destroyed group %s: partitions are %d now", name, settings.partitions)
+
+
+def _groups(client: "redis.Redis") -> dict[str, dict[str, object]]:
+    """Return the stream's groups by name (none before the stream exists)."""
+    try:
+        found: list[dict[str, object]] = client.xinfo_groups(EVENTS_STREAM)
+    except ResponseError:
+        return {}
+    return {_text(g["name"]): g for g in found}
+
+
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def main() -> None:
@@ -65,33 +136,30 @@ def main() -> None:
     while not stop.is_set():
         try:
             create_schema(driver)
+            start = position_group(client, graph.store, settings)
             break
-        except (ServiceUnavailable, OSError) as exc:
-            log.warning("neo4j unavailable (%s); retrying", exc)
+        except (ServiceUnavailable, OSError, redis.ConnectionError) as exc:
+            log.warning("neo4j or redis unavailable (%s); retrying", exc)
             stop.wait(2.0)
-    consumer = build_consumer(client, graph)
+    if stop.is_set():
+        return
+    forgotten = graph.store.forget_applied_events()
+    if forgotten:
+        log.info("deleted %d applied-event ids of the former exactly-once scheme", forgotten)
+    log.info(
+        "consuming %s as %s/%s, partition %s, from %s",
+        settings.redis_url,
+        settings.partition_group,
+        settings.consumer_name,
+        settings.owned,
+        start,
+    )
     serve_metrics(
         settings.host,
         settings.consumer_metrics_port,
-        [StreamGroupsCollector(client, EVENTS_STREAM, [settings.consumer_group])],
+        [StreamGroupsCollector(client, EVENTS_STREAM, [settings.partition_group])],
     )
-    last_prune = 0.0
-
-    def should_stop() -> bool:
-        nonlocal last_prune
-        if time.monotonic() - last_prune > PRUNE_EVERY_S:
-            last_prune = time.monotonic()
-            try:
-                before = time.time() - settings.applied_ids_retention_days * DAY_S
-                graph.store.prune_applied(before=before)
-            except (ServiceUnavailable, OSError) as exc:
-                log.warning("could not prune applied ids: %s", exc)
-        return stop.is_set()
-
-    log.info(
-        "consuming %s as %s/%s", settings.redis_url, settings.consumer_group, settings.consumer_name
-    )
-    consumer.run(should_stop)
+    build_consumer(client, graph).run(stop.is_set)
     driver.close()
 
 

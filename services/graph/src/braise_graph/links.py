@@ -4,6 +4,10 @@ An interaction gives each pair of its group a share of its kind's weight (`pair_
 `done` click on a digest suggestion counts as a `rekindled` interaction the reader initiated.
 A link folds its pair's updates into one state: the strength (`add_interaction`), the first
 and last times, the counts in all and by kind, who initiated, and the latest mission together.
+
+`fold_link` is the fold's reference. The store folds in Neo4j, in one statement per batch
+(`store_cypher.FOLD_LINKS`), from what `link_deltas` gathers of each pair's updates: the
+strength steps in fold order, and the rest already summed. Tests hold the two to each other.
 """
 
 import logging
@@ -119,12 +123,16 @@ class LinkState:
         )
 
 
+def _fold_order(update: PairUpdate) -> tuple[float, str]:
+    return update.t, update.event_id
+
+
 def fold_link(state: LinkState | None, updates: Sequence[PairUpdate], *, rate: float) -> LinkState:
     """Fold a pair's updates into its link (None: a new link), in time order, ties by event id.
 
     Raise ValueError when there is neither a link nor an update to start one.
     """
-    ordered = sorted(updates, key=lambda u: (u.t, u.event_id))
+    ordered = sorted(updates, key=_fold_order)
     if state is None:
         if not ordered:
             raise ValueError("a new link needs at least one update")
@@ -155,6 +163,76 @@ def _counted(state: LinkState, u: PairUpdate, strength: Strength) -> LinkState:
         last_mission_at=mission_at,
         last_mission_note=mission_note,
     )
+
+
+@dataclass(frozen=True)
+class LinkDelta:
+    """One pair's updates of a batch, gathered for the store's fold: what `fold_link` does
+    step by step for the strength and peak, and in sums for the rest."""
+
+    a: str
+    b: str
+    steps: list[tuple[float, float]]  # (t, w) in fold order: time, then event id
+    count: int
+    kind_counts: dict[str, int]
+    init_a: int
+    init_b: int
+    first_at: float
+    last_at: float
+    mission_at: float | None
+    mission_note: str | None
+
+    def row(self) -> dict[str, Any]:
+        """Return the delta as the fold statement's parameters take it."""
+        return {
+            "a": self.a,
+            "b": self.b,
+            "steps": self.steps,
+            "count": self.count,
+            "kinds": sorted(self.kind_counts),
+            "kind_counts": self.kind_counts,
+            "init_a": self.init_a,
+            "init_b": self.init_b,
+            "first_at": self.first_at,
+            "last_at": self.last_at,
+            "mission_at": self.mission_at,
+            "mission_note": self.mission_note,
+        }
+
+
+def link_deltas(updates: Iterable[PairUpdate]) -> list[LinkDelta]:
+    """Gather each pair's updates into one delta; pairs sorted (the order locks are taken in)."""
+    grouped: dict[Pair, list[PairUpdate]] = defaultdict(list)
+    for update in updates:
+        grouped[(update.a, update.b)].append(update)
+    deltas = []
+    for (a, b), ups in sorted(grouped.items()):
+        ups.sort(key=_fold_order)
+        kind_counts: dict[str, int] = {}
+        init_a = init_b = 0
+        mission: PairUpdate | None = None
+        for u in ups:
+            kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
+            init_a += u.initiator == a
+            init_b += u.initiator == b
+            if u.kind == MISSION_TOGETHER:
+                mission = u  # the last in fold order is the latest
+        deltas.append(
+            LinkDelta(
+                a=a,
+                b=b,
+                steps=[(u.t, u.w) for u in ups],
+                count=len(ups),
+                kind_counts=kind_counts,
+                init_a=init_a,
+                init_b=init_b,
+                first_at=ups[0].t,
+                last_at=ups[-1].t,
+                mission_at=mission.t if mission else None,
+                mission_note=mission.note if mission else None,
+            )
+        )
+    return deltas
 
 
 def link_changes(

@@ -38,8 +38,9 @@ RETURN r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak, r.peak_at AS peak_at,
 
 COUNTS: LiteralString = """
 CALL { MATCH (c:Consultant) RETURN count(c) AS consultants }
-CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS applied }
-RETURN consultants, applied
+CALL { OPTIONAL MATCH (w:Watermark) RETURN sum(coalesce(w.events_applied, 0)) AS counted }
+CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS before }
+RETURN consultants, counted + before AS applied
 """
 
 
@@ -99,10 +100,14 @@ class GraphReader:
         props: dict[str, Any] = records[0]["props"]
         return props
 
-    def links(self, consultant_id: str, *, now: float, known: bool = False) -> list[LinkView]:
+    def links(
+        self, consultant_id: str, *, now: float, known: bool = False, ranked: bool = False
+    ) -> list[LinkView]:
         """Return every link of a consultant with its strength and stage at time now.
 
         Raise UnknownConsultantError for an unknown id, unless the caller already `known` it.
+        With `ranked`, leave out faded links: neither candidates nor part of the active
+        network the ranking looks at, they are most of a long-standing consultant's links.
         """
         if not known:
             self.consultant(consultant_id)
@@ -114,11 +119,14 @@ class GraphReader:
                 continue
             state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
             strength = strength_at(state, now, self.rate)
+            stage = self._stage(link, strength, now)
+            if ranked and stage == "faded":
+                continue
             me_is_a = record["me_is_a"]
             other_state = NodeState.from_properties(other)
             facts = LinkFacts(
                 other=_person(other_state),
-                stage=self._stage(link, strength, now),
+                stage=stage,
                 strength=strength,
                 peak=link["peak"],
                 peak_at=link["peak_at"],
@@ -158,7 +166,7 @@ class GraphReader:
         at most `dormant` dormant ones, then at most `cooling` cooling ones."""
         props = self.consultant(consultant_id)
         me = person_of(props)
-        links = [v.facts for v in self.links(consultant_id, now=now, known=True)]
+        links = [v.facts for v in self.links(consultant_id, now=now, known=True, ranked=True)]
         ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
         return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
 

@@ -1,138 +1,47 @@
-"""The graph in Neo4j: schema, and the batched idempotent apply of events.
+"""The graph in Neo4j: schema, and the batched, exactly-once apply of stream entries.
 
-The rules are pure and live elsewhere: `batch` splits a batch by what each event changes,
-`people` and `links` say how nodes and links change; this module runs their Cypher.
+The rules are pure and live elsewhere: `share` says what a consumer applies of a batch,
+`people` and `links` how nodes and links change; this module runs their Cypher (`cypher`).
 
-Cypher lives in named constants and takes parameters only. Pairs are canonical (smaller
-id first, relationship from a to b) and batches are sorted by pair, so concurrent writers
-take locks in the same order and never deadlock on each other.
+Exactly once: every slot keeps a watermark, the last stream entry applied to it, written in
+the same transaction as what the entries changed. A consumer reads the stream in order (its
+group's pending entries first), so an entry at or below a slot's watermark is a redelivery
+and changes nothing in that slot (docs/link-model.md, "Exactly once").
 """
 
 import logging
-import time
 from collections.abc import Sequence
-from typing import LiteralString
+from dataclasses import dataclass
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
-from braise_graph.batch import NodeChange, group_events
 from braise_graph.config import GraphSettings
-from braise_graph.links import LinkChanges, LinkState, fold_link, link_changes
-from braise_graph.model import epoch_s
+from braise_graph.cypher import (
+    ALL_WATERMARKS,
+    APPLY_LINKS,
+    ERASE,
+    ERASED,
+    FED_BEFORE_WATERMARKS,
+    FORGET_APPLIED_EVENTS,
+    LOCK_AND_READ_CONSULTANTS,
+    READ_WATERMARKS,
+    RECORD_FEEDBACK,
+    RECORD_SUGGESTIONS,
+    SCHEMA,
+    SEED_WATERMARKS,
+    WRITE_CONSULTANTS,
+)
+from braise_graph.partition import NOTHING_APPLIED, SLOTS, EntryId, Partition, parse_entry_id
 from braise_graph.people import NodeState
-from braise_shared.events import DigestSentV1, Event, SuggestionFeedbackV1
+from braise_graph.share import BatchShare, Watermarks, share_of
+from braise_shared.events import Event
 from braise_shared.interactions import InteractionKinds
+from braise_shared.stream import Delivered
 
 log = logging.getLogger(__name__)
 
-# How long each person keeps the times they were proposed (the spread rule reads them).
-PROPOSALS_KEPT_S = 90 * 86_400.0
-
-SCHEMA: tuple[LiteralString, ...] = (
-    "CREATE CONSTRAINT consultant_id IF NOT EXISTS FOR (c:Consultant) REQUIRE c.id IS UNIQUE",
-    "CREATE CONSTRAINT erased_id IF NOT EXISTS FOR (e:Erased) REQUIRE e.id IS UNIQUE",
-    "CREATE CONSTRAINT applied_event_id IF NOT EXISTS FOR (e:AppliedEvent) REQUIRE e.id IS UNIQUE",
-    "CREATE INDEX applied_event_at IF NOT EXISTS FOR (e:AppliedEvent) ON (e.at)",
-    "CREATE CONSTRAINT graph_stats_id IF NOT EXISTS FOR (s:GraphStats) REQUIRE s.id IS UNIQUE",
-)
-
-FIND_APPLIED: LiteralString = """
-UNWIND $ids AS id
-MATCH (e:AppliedEvent {id: id})
-RETURN e.id AS id
-"""
-
-FIND_ERASED: LiteralString = """
-UNWIND $ids AS id
-MATCH (e:Erased {id: id})
-RETURN e.id AS id
-"""
-
-# Writing a property takes the node's write lock: read-modify-write is safe under concurrency.
-LOCK_AND_READ_CONSULTANTS: LiteralString = """
-UNWIND $ids AS id
-MERGE (c:Consultant {id: id})
-SET c.locked = true
-RETURN c {.*} AS props
-"""
-
-WRITE_CONSULTANTS: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Consultant {id: row.id})
-SET c += row.props
-REMOVE c.locked, c.placeholder
-"""
-
-ENSURE_PARTICIPANTS: LiteralString = """
-UNWIND $ids AS id
-MERGE (c:Consultant {id: id})
-ON CREATE SET c.placeholder = true, c.suggestable = true, c.locale = 'fr'
-"""
-
-RECORD_MISSIONS: LiteralString = """
-UNWIND $rows AS row
-MATCH (c:Consultant {id: row.id})
-WITH c, row
-WHERE coalesce(c.last_mission_at, -1.0) < row.at
-SET c.last_mission_at = row.at, c.last_mission_note = row.note
-"""
-
-ERASE: LiteralString = """
-UNWIND $ids AS id
-MERGE (:Erased {id: id})
-WITH id
-OPTIONAL MATCH (c:Consultant {id: id})
-DETACH DELETE c
-"""
-
-LOCK_AND_READ_LINKS: LiteralString = """
-UNWIND $pairs AS pair
-MATCH (a:Consultant {id: pair.a})
-MATCH (b:Consultant {id: pair.b})
-MERGE (a)-[r:LINK]->(b)
-SET r.locked = true
-RETURN pair.a AS a, pair.b AS b, elementId(r) AS rid, r {.*} AS props
-"""
-
-WRITE_LINKS: LiteralString = """
-UNWIND $rows AS row
-MATCH ()-[r:LINK]->() WHERE elementId(r) = row.rid
-SET r += row.props
-REMOVE r.locked
-"""
-
-RECORD_SUGGESTIONS: LiteralString = """
-UNWIND $rows AS row
-MATCH (me:Consultant {id: row.me}), (other:Consultant {id: row.other})
-MERGE (me)-[s:SUGGESTED]->(other)
-SET s.count = coalesce(s.count, 0) + 1,
-    s.last_at = CASE WHEN coalesce(s.last_at, -1.0) < row.at THEN row.at ELSE s.last_at END,
-    other.proposed_at = [t IN coalesce(other.proposed_at, []) WHERE t >= row.keep_after] + row.at
-"""
-
-RECORD_FEEDBACK: LiteralString = """
-UNWIND $rows AS row
-MATCH (me:Consultant {id: row.me}), (other:Consultant {id: row.other})
-MERGE (me)-[s:SUGGESTED]->(other)
-SET s.declined = coalesce(s.declined, false) OR row.action = 'never',
-    s.not_now_at = CASE WHEN row.action = 'not_now' AND coalesce(s.not_now_at, -1.0) < row.at
-                        THEN row.at ELSE s.not_now_at END
-"""
-
-MARK_APPLIED: LiteralString = """
-UNWIND $ids AS id
-CREATE (:AppliedEvent {id: id, at: $now})
-WITH count(*) AS applied
-MERGE (s:GraphStats {id: 'graph'})
-SET s.events_applied = coalesce(s.events_applied, 0) + applied
-"""
-
-PRUNE_APPLIED: LiteralString = """
-MATCH (e:AppliedEvent) WHERE e.at < $before
-WITH e LIMIT $limit
-DELETE e
-RETURN count(*) AS deleted
-"""
+# Above any entry id: the watermarks were read under this transaction's locks.
+UNGUARDED: EntryId = (2**62, 0)
 
 
 def open_driver(settings: GraphSettings) -> Driver:
@@ -160,125 +69,183 @@ def create_schema(driver: Driver) -> None:
         driver.execute_query(statement)
 
 
-class GraphStore:
-    """Applies events to the graph, exactly once each, in batches."""
+@dataclass(frozen=True)
+class Prepared:
+    """A batch's share worked out ahead, and the erasures it was worked out with."""
 
-    def __init__(self, driver: Driver, *, kinds: InteractionKinds, rate: float) -> None:
+    entries: list[tuple[EntryId, Event]]
+    erased: frozenset[str]
+    share: BatchShare
+
+
+class GraphStore:
+    """Applies a partition's share of stream entries to the graph, exactly once, in batches."""
+
+    def __init__(
+        self,
+        driver: Driver,
+        *,
+        kinds: InteractionKinds,
+        rate: float,
+        partition: Partition | None = None,
+    ) -> None:
         self.driver = driver
         self.kinds = kinds
         self.rate = rate
+        self.partition = partition or Partition()
+        # Who was erased, from the tombstones and then from the erasures this store applies:
+        # every consumer reads every erasure, so it never needs Neo4j to tell it later ones.
+        self._erased: frozenset[str] | None = None
+        self._prepared: Prepared | None = None
 
-    def apply(self, events: Sequence[Event]) -> int:
-        """Apply events in one transaction; return how many were new (not applied before)."""
-        unique: dict[str, Event] = {}
-        for event in events:
-            unique.setdefault(str(event.id), event)
-        if not unique:
+    def prepare(self, batch: Sequence[Delivered]) -> None:
+        """Work out a batch's share before it is applied (the consumer does it while the
+        previous batch is being written)."""
+        entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
+        erased = self._erased_ids()
+        self._prepared = Prepared(entries, erased, self._share(entries, erased))
+
+    def apply_entries(self, batch: Sequence[Delivered]) -> int:
+        """Apply a run of stream entries in one transaction; return how many events were new."""
+        prepared, erased = self._prepared, self._erased_ids()
+        entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
+        if not entries:
             return 0
+        if prepared is not None and prepared.erased is erased and prepared.entries == entries:
+            share = prepared.share
+        else:
+            # Most batches were never applied: this share is the one to write, unless the
+            # transaction finds otherwise.
+            share = self._share(entries, erased)
         with self.driver.session() as session:
-            applied: int = session.execute_write(self._apply_tx, list(unique.values()))
+            applied: int = session.execute_write(self._apply_tx, entries, share)
+        self._erased = erased | share.erasures
         return applied
 
-    def _apply_tx(self, tx: ManagedTransaction, events: list[Event]) -> int:
-        ids = [str(e.id) for e in events]
-        seen = {r["id"] for r in tx.run(FIND_APPLIED, ids=ids)}
-        fresh = [e for e in events if str(e.id) not in seen]
-        if not fresh:
-            return 0
-        groups = group_events(fresh)
-        erased = {r["id"] for r in tx.run(FIND_ERASED, ids=sorted(groups.named))}
-        self._apply_nodes(tx, groups.nodes, erased)
-        if groups.erasures:
-            tx.run(ERASE, ids=sorted(groups.erasures))
-            erased |= groups.erasures
-        changes = link_changes(
-            groups.interactions, groups.rekindled, kinds=self.kinds, erased=erased
-        )
-        self._apply_links(tx, changes)
-        self._record_suggestions(tx, groups.digests, erased)
-        self._record_feedback(tx, groups.feedback, erased)
-        tx.run(MARK_APPLIED, ids=[str(e.id) for e in fresh], now=time.time())
-        return len(fresh)
+    def apply(self, events: Sequence[Event]) -> int:
+        """Apply events that come from no stream (fixtures, benchmarks) in one transaction,
+        as new: no watermark moves, and only repeats within the batch count once."""
+        entries = [((0, n), event) for n, event in enumerate(events, start=1)]
+        erased = self._erased_ids()
+        share = self._share(entries, erased)
+        with self.driver.session() as session:
+            session.execute_write(
+                self._write_share, share, fresh_from=UNGUARDED, last=NOTHING_APPLIED
+            )
+        self._erased = erased | share.erasures
+        return share.events_applied
 
-    def _apply_nodes(
-        self, tx: ManagedTransaction, changes: list[NodeChange], erased: set[str]
-    ) -> None:
-        wanted = sorted({c.consultant_id for c in changes} - erased)
+    def _share(
+        self,
+        entries: list[tuple[EntryId, Event]],
+        erased: frozenset[str],
+        applied: dict[int, EntryId] | None = None,
+    ) -> BatchShare:
+        marks = Watermarks(self.partition, applied or {})
+        return share_of(entries, marks, kinds=self.kinds, erased=erased)
+
+    def _erased_ids(self) -> frozenset[str]:
+        if self._erased is None:
+            records, _, _ = self.driver.execute_query(ERASED)
+            self._erased = frozenset(r["id"] for r in records)
+        return self._erased
+
+    def watermarks(self) -> dict[int, EntryId]:
+        """Return the last entry applied to each slot that has applied one."""
+        records, _, _ = self.driver.execute_query(ALL_WATERMARKS)
+        return {r["slot"]: (r["applied_to"][0], r["applied_to"][1]) for r in records}
+
+    def seed_watermarks(self, applied_to: EntryId) -> bool:
+        """Start every slot at applied_to if no slot has a watermark yet; tell if it did."""
+        records, _, _ = self.driver.execute_query(
+            SEED_WATERMARKS, slots=list(range(SLOTS)), applied_to=list(applied_to)
+        )
+        return bool(records and records[0]["seeded"])
+
+    def fed_before_watermarks(self) -> bool:
+        """Tell whether the former exactly-once scheme (one node per event) fed this graph."""
+        records, _, _ = self.driver.execute_query(FED_BEFORE_WATERMARKS)
+        return bool(records[0]["fed"])
+
+    def forget_applied_events(self, *, limit: int = 10_000) -> int:
+        """Delete the per-event ids of the former exactly-once scheme; return how many."""
+        total = 0
+        while True:
+            records, _, _ = self.driver.execute_query(FORGET_APPLIED_EVENTS, limit=limit)
+            deleted = int(records[0]["deleted"])
+            total += deleted
+            if deleted < limit:
+                return total
+
+    def _apply_tx(
+        self, tx: ManagedTransaction, entries: list[tuple[EntryId, Event]], share: BatchShare
+    ) -> int:
+        first = min(entry for entry, _ in entries)
+        last = max(entry for entry, _ in entries)
+        if self._write_share(tx, share, fresh_from=first, last=last):
+            return share.events_applied
+        # A redelivery: some slot applied part of the batch already. The watermarks are now
+        # locked by this transaction; write exactly what comes after each slot's.
+        records = tx.run(READ_WATERMARKS, slots=list(self.partition.slots))
+        applied = {r["slot"]: (r["applied_to"][0], r["applied_to"][1]) for r in records}
+        share = self._share(entries, self._erased_ids(), applied)
+        self._write_share(tx, share, fresh_from=UNGUARDED, last=last)
+        return share.events_applied
+
+    def _write_share(
+        self, tx: ManagedTransaction, share: BatchShare, *, fresh_from: EntryId, last: EntryId
+    ) -> bool:
+        """Write a share unless a slot applied entries from fresh_from on; tell if it wrote."""
+        if not self._write_links(tx, share, fresh_from=fresh_from, last=last):
+            return False
+        self._apply_nodes(tx, share)
+        if share.erasures:
+            tx.run(ERASE, ids=sorted(share.erasures))
+        if share.suggestions:
+            rows = [{"me": s.me, "other": s.other, "at": s.at} for s in share.suggestions]
+            tx.run(RECORD_SUGGESTIONS, rows=rows)
+        if share.feedback:
+            rows = [
+                {"me": f.me, "other": f.other, "action": f.action, "at": f.at}
+                for f in share.feedback
+            ]
+            tx.run(RECORD_FEEDBACK, rows=rows)
+        return True
+
+    def _write_links(
+        self, tx: ManagedTransaction, share: BatchShare, *, fresh_from: EntryId, last: EntryId
+    ) -> bool:
+        """Lock the slots, then fold links, missions and watermarks unless a slot is past
+        fresh_from; tell whether it wrote."""
+        missions = [
+            {"id": person, "at": m.at, "note": m.note}
+            for person, m in sorted(share.missions.items())
+        ]
+        result = tx.run(
+            APPLY_LINKS,
+            slots=list(self.partition.slots),
+            fresh_from=list(fresh_from),
+            last=list(last),
+            links=[delta.row() for delta in share.links],
+            missions=missions,
+            counted=share.counted,
+            rate=self.rate,
+        )
+        return result.single() is not None
+
+    def _apply_nodes(self, tx: ManagedTransaction, share: BatchShare) -> None:
+        wanted = sorted({c.consultant_id for c in share.nodes} - share.erasures)
         if not wanted:
             return
         states = {
             r["props"]["id"]: NodeState.from_properties(r["props"])
             for r in tx.run(LOCK_AND_READ_CONSULTANTS, ids=wanted)
         }
-        for change in changes:
+        for change in share.nodes:
             cid = change.consultant_id
-            if cid in erased:
+            if cid not in states:
                 log.info("dropping %s for erased consultant %s", change.event_type, cid)
                 continue
             states[cid] = change.apply(states[cid])
-        rows = [{"id": cid, "props": states[cid].to_properties()} for cid in wanted]
-        tx.run(WRITE_CONSULTANTS, rows=rows)
-
-    def _apply_links(self, tx: ManagedTransaction, changes: LinkChanges) -> None:
-        if not changes.updates:
-            return
-        tx.run(ENSURE_PARTICIPANTS, ids=changes.participants())
-        by_pair = changes.by_pair()
-        stored = {
-            (r["a"], r["b"]): (r["rid"], r["props"])
-            for r in tx.run(LOCK_AND_READ_LINKS, pairs=[{"a": a, "b": b} for a, b in by_pair])
-        }
-        rows = []
-        for pair, updates in by_pair.items():
-            rid, props = stored[pair]
-            link = fold_link(LinkState.from_properties(props), updates, rate=self.rate)
-            rows.append({"rid": rid, "props": link.to_properties()})
-        tx.run(WRITE_LINKS, rows=rows)
-        if changes.missions:
-            missions = sorted(changes.missions.items())
-            tx.run(
-                RECORD_MISSIONS,
-                rows=[{"id": p, "at": m.at, "note": m.note} for p, m in missions],
-            )
-
-    def _record_suggestions(
-        self, tx: ManagedTransaction, digests: list[DigestSentV1], erased: set[str]
-    ) -> None:
-        rows = []
-        for event in digests:
-            me = str(event.data.consultant_id)
-            at = epoch_s(event.occurred_at)
-            for suggestion in event.data.suggestions:
-                other = str(suggestion.consultant_id)
-                if me in erased or other in erased:
-                    continue
-                keep_after = at - PROPOSALS_KEPT_S
-                rows.append({"me": me, "other": other, "at": at, "keep_after": keep_after})
-        if rows:
-            tx.run(RECORD_SUGGESTIONS, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
-
-    def _record_feedback(
-        self, tx: ManagedTransaction, feedback: list[SuggestionFeedbackV1], erased: set[str]
-    ) -> None:
-        rows = [
-            {
-                "me": str(e.data.consultant_id),
-                "other": str(e.data.other_id),
-                "action": e.data.action,
-                "at": epoch_s(e.occurred_at),
-            }
-            for e in feedback
-            if not {str(e.data.consultant_id), str(e.data.other_id)} & erased
-        ]
-        if rows:
-            tx.run(RECORD_FEEDBACK, rows=sorted(rows, key=lambda r: (r["me"], r["other"])))
-
-    def prune_applied(self, *, before: float, limit: int = 10_000) -> int:
-        """Forget applied event ids older than before (in slices); return how many."""
-        total = 0
-        while True:
-            records, _, _ = self.driver.execute_query(PRUNE_APPLIED, before=before, limit=limit)
-            deleted = int(records[0]["deleted"])
-            total += deleted
-            if deleted < limit:
-                return total
+        rows = [{"id": cid, "props": state.to_properties()} for cid, state in states.items()]
+        tx.run(WRITE_CONSULTANTS, rows=sorted(rows, key=lambda r: r["id"]))

@@ -1,0 +1,187 @@
+"""Partitioned graph consumers as real processes, killed at random: still equal to the oracle."""
+
+import random
+import time
+from contextlib import ExitStack
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from neo4j import Driver
+
+from braise_shared.events import Event, InteractionRecordedV1, dump_event
+from braise_shared.stream import EVENTS_STREAM, EventPublisher
+from tests.support import events as ev
+from tests.support.graph import as_oracle, events_applied, stored_peaks, stored_strengths
+from tests.support.oracle import peak, strengths
+from tests.support.processes import ServiceProcess, wait_until
+from tests.support.servers import SessionServers
+
+DAY = 86_400.0
+T0 = 1_700_000_000.0
+
+
+def _history(
+    people: int, count: int, seed: int, erasures: int = 0
+) -> tuple[list[Event], list[InteractionRecordedV1], frozenset[str]]:
+    """Return registrations, then interactions in time order (the live case: exact peaks),
+    with some people erased along the way; and who was erased."""
+    rnd = random.Random(seed)
+    times = sorted(T0 + rnd.uniform(0, 700 * DAY) for _ in range(count))
+    interactions = [
+        ev.interaction(
+            rnd.sample(range(1, people + 1), min(people, rnd.choice([2, 2, 2, 3, 6]))),
+            t,
+            kind=rnd.choice(["lunch", "call", "event", "mission_together"]),
+        )
+        for t in times
+    ]
+    stream: list[Event] = [ev.profile(n) for n in range(1, people + 1)]
+    stream += interactions
+    erased = rnd.sample(range(1, people + 1), erasures)
+    for n in erased:
+        stream.insert(rnd.randrange(people, len(stream)), ev.erased(n))
+    return stream, interactions, frozenset(str(ev.cid(n)) for n in erased)
+
+
+def _publish(client: redis.Redis, events: list[Event]) -> None:
+    publisher = EventPublisher(client, groups=())
+    for start in range(0, len(events), 500):
+        chunk = events[start : start + 500]
+        publisher.publish_many([(str(e.id), dump_event(e)) for e in chunk])
+
+
+def _consumer(servers: SessionServers, log: Path, index: int, count: int) -> ServiceProcess:
+    e = servers.endpoints
+    env = {
+        "REDIS_URL": e.redis_url,
+        "NEO4J_URI": e.neo4j_uri,
+        "NEO4J_USER": e.neo4j_user,
+        "NEO4J_PASSWORD": e.neo4j_password.get_secret_value(),
+        "BRAISE_GRAPH_BATCH_SIZE": "120",
+        "BRAISE_GRAPH_PARTITIONS": str(count),
+        "BRAISE_GRAPH_PARTITION": str(index),
+        "BRAISE_LOG_LEVEL": "INFO",
+    }
+    return ServiceProcess("braise_graph.consumer", env, log)
+
+
+def _caught_up(client: redis.Redis, count: int) -> bool:
+    groups: dict[str, dict[str, Any]] = {
+        g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)
+    }
+    names = ["graph", *(f"graph-{i}" for i in range(1, count))]
+    return all(
+        name in groups and groups[name]["lag"] == 0 and groups[name]["pending"] == 0
+        for name in names
+    )
+
+
+def _applied_more_than(driver: Driver, count: int) -> bool:
+    return events_applied(driver) > count
+
+
+def _assert_equal_to_oracle(
+    driver: Driver, interactions: list[InteractionRecordedV1], erased: frozenset[str]
+) -> None:
+    at = T0 + 800 * DAY
+    oracle = as_oracle(interactions)
+    expected = strengths(oracle, at=at, erased=erased)
+    got = stored_strengths(driver, at)
+    assert set(got) == set(expected)
+    for pair, value in expected.items():
+        assert got[pair] == pytest.approx(value, rel=1e-9), pair
+    for pair, stored in stored_peaks(driver).items():
+        assert stored == pytest.approx(peak(oracle, pair), rel=1e-9), pair
+
+
+def _run_killing_at_random(
+    servers: SessionServers,
+    driver: Driver,
+    tmp_path: Path,
+    rnd: random.Random,
+    *,
+    count: int,
+    kills: int,
+    until_applied: int,
+) -> None:
+    """Run `count` partitions; each time some progress was made, SIGKILL one at random and
+    restart it, `kills` times; then SIGKILL them all once `until_applied` events are in."""
+    consumers = [_consumer(servers, tmp_path / f"p{i}.log", i, count) for i in range(count)]
+    with ExitStack() as stack:
+        for process in consumers:
+            process.start()
+            stack.callback(process.stop)
+        for _ in range(kills):
+            wait_until(
+                partial(_applied_more_than, driver, events_applied(driver)),
+                timeout_s=120,
+                what="some progress",
+            )
+            time.sleep(rnd.uniform(0.0, 0.4))
+            victim = rnd.choice(consumers)
+            victim.kill()
+            victim.start()
+        wait_until(
+            lambda: events_applied(driver) >= until_applied,
+            timeout_s=120,
+            what=f"{until_applied} events applied",
+        )
+        for process in consumers:
+            process.kill()
+
+
+def test_three_partitions_killed_at_random_end_equal_to_the_oracle(
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
+) -> None:
+    events, interactions, erased = _history(people=50, count=3000, seed=13, erasures=3)
+    _publish(redis_client, events)
+    rnd = random.Random(21)
+
+    _run_killing_at_random(
+        servers, neo4j_driver, tmp_path, rnd, count=3, kills=8, until_applied=2000
+    )
+    assert events_applied(neo4j_driver) < len(events)
+
+    with ExitStack() as stack:
+        for i in range(3):
+            process = _consumer(servers, tmp_path / f"p{i}.log", i, 3)
+            process.start()
+            stack.callback(process.stop)
+        wait_until(lambda: _caught_up(redis_client, 3), timeout_s=240, what="every group")
+        assert "Traceback" not in process.log_tail(400)
+
+    assert events_applied(neo4j_driver) == len(events)
+    _assert_equal_to_oracle(neo4j_driver, interactions, erased)
+    records, _, _ = neo4j_driver.execute_query("MATCH (c:Consultant) RETURN c.id AS id")
+    assert {r["id"] for r in records} == {str(ev.cid(n)) for n in range(1, 51)} - erased
+
+
+def test_changing_the_number_of_partitions_midstream_stays_exact(
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
+) -> None:
+    events, interactions, erased = _history(people=40, count=2400, seed=17)
+    _publish(redis_client, events[:1500])
+    rnd = random.Random(8)
+
+    _run_killing_at_random(
+        servers, neo4j_driver, tmp_path, rnd, count=1, kills=1, until_applied=500
+    )
+    _run_killing_at_random(
+        servers, neo4j_driver, tmp_path, rnd, count=3, kills=2, until_applied=1100
+    )
+    assert events_applied(neo4j_driver) < 1500
+    _publish(redis_client, events[1500:])
+    with ExitStack() as stack:
+        for i in range(2):
+            process = _consumer(servers, tmp_path / f"p{i}.log", i, 2)
+            process.start()
+            stack.callback(process.stop)
+        wait_until(lambda: _caught_up(redis_client, 2), timeout_s=240, what="both groups")
+
+    groups = {g["name"] for g in redis_client.xinfo_groups(EVENTS_STREAM)}
+    assert groups == {b"graph", b"graph-1"}  # partition 0 dropped the third one's group
+    assert events_applied(neo4j_driver) == len(events)
+    _assert_equal_to_oracle(neo4j_driver, interactions, erased)
