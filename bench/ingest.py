@@ -42,8 +42,9 @@ from braise_notifier.config import NotifierSettings
 from braise_shared.auth import DEFAULT_SECRET, issue_token
 from braise_shared.events import Event, dump_event
 from braise_shared.interactions import load_kinds
+from braise_shared.publisher import EventPublisher
 from braise_shared.settings import ServerSettings
-from braise_shared.stream import EVENTS_STREAM, EventPublisher
+from braise_shared.stream import EVENTS_STREAM
 from tests.support import events as ev
 
 DAY = 86_400.0

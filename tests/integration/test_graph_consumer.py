@@ -10,7 +10,8 @@ import redis
 from neo4j import Driver, GraphDatabase
 
 from braise_shared.events import Event, InteractionRecordedV1, dump_event
-from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM, EventPublisher
+from braise_shared.publisher import EventPublisher
+from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM
 from tests.support import events as ev
 from tests.support.disposable import disposable_neo4j
 from tests.support.graph import as_oracle, events_applied, stored_strengths

@@ -12,7 +12,8 @@ import redis
 from neo4j import Driver
 
 from braise_shared.events import Event, InteractionRecordedV1, dump_event
-from braise_shared.stream import EVENTS_STREAM, EventPublisher
+from braise_shared.publisher import EventPublisher
+from braise_shared.stream import EVENTS_STREAM
 from tests.support import events as ev
 from tests.support.graph import as_oracle, events_applied, stored_peaks, stored_strengths
 from tests.support.oracle import peak, strengths

@@ -8,12 +8,12 @@ import pytest
 import redis
 
 from braise_shared.events import ConsultantErased, ConsultantErasedV1, dump_event
+from braise_shared.publisher import EventPublisher
 from braise_shared.stream import (
     DEAD_LETTER_STREAM,
     EVENTS_STREAM,
     ConsumerConfig,
     Delivered,
-    EventPublisher,
     StreamConsumer,
 )
 from tests.support.streams import entries, read_group

@@ -11,7 +11,8 @@ from braise_notifier.db import RecipientRow, make_engine, session_factory
 from braise_notifier.directory import apply_events
 from braise_notifier.spread import SpreadCap
 from braise_shared.events import dump_event, parse_event
-from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM, EventPublisher
+from braise_shared.publisher import EventPublisher
+from braise_shared.stream import DEAD_LETTER_STREAM, EVENTS_STREAM
 from braise_shared.stream_erasure import StreamEraser
 from tests.support import events as ev
 from tests.support.redis_files import (

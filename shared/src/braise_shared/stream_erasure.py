@@ -33,7 +33,8 @@ from typing import LiteralString, cast
 import redis
 from redis.exceptions import ResponseError
 
-from braise_shared.stream import DEAD_LETTER_STREAM, EVENT_FIELD, EVENTS_STREAM, oldest_unread
+from braise_shared.publisher import oldest_unread
+from braise_shared.stream import DEAD_LETTER_STREAM, EVENT_FIELD, EVENTS_STREAM
 
 log = logging.getLogger(__name__)
 

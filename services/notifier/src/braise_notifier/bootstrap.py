@@ -17,7 +17,7 @@ from braise_notifier.service import DigestService
 from braise_notifier.spread import SpreadCap
 from braise_notifier.tokens import LinkSigner
 from braise_shared.interactions import load_kinds
-from braise_shared.stream import EventPublisher
+from braise_shared.publisher import EventPublisher
 
 
 @dataclass

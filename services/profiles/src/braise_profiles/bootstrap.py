@@ -14,7 +14,7 @@ from braise_profiles.db import make_engine, make_session_factory
 from braise_profiles.migrate import upgrade_to_head
 from braise_profiles.outbox import OutboxRelay
 from braise_profiles.throttle import WriteThrottle
-from braise_shared.stream import EventPublisher
+from braise_shared.publisher import EventPublisher
 from braise_shared.stream_erasure import StreamEraser
 
 REDIS_SOCKET_TIMEOUT_S = 10

@@ -16,7 +16,7 @@ from braise_profiles.config import ProfilesSettings
 from braise_profiles.outbox import OutboxRelay
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import GaugeCollector, serve_metrics
-from braise_shared.stream import EventPublisher
+from braise_shared.publisher import EventPublisher
 from braise_shared.stream_erasure import StreamEraser
 
 log = logging.getLogger(__name__)
