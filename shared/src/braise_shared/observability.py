@@ -8,6 +8,7 @@ counted by route template and carries a correlation id in its log lines.
 
 from collections.abc import Callable, Mapping
 
+import uvicorn
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -48,3 +49,10 @@ def observe(app: FastAPI, *, service: str, checks: Mapping[str, Check]) -> None:
     app.add_api_route("/readyz", readyz, include_in_schema=False)
     app.add_middleware(HttpMetrics, service=service)
     app.add_middleware(CorrelationMiddleware)
+
+
+def serve(app: FastAPI, *, host: str, port: int) -> None:
+    """Serve an app with uvicorn until stopped, its access log in the process's JSON log."""
+    # log_config=None: uvicorn's loggers propagate to the root handler, which writes JSON
+    # and redacts link tokens, instead of uvicorn's own text format.
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)

@@ -1,11 +1,10 @@
 """Run the notifier's HTTP app: braise-notifier (port from BRAISE_NOTIFIER_PORT)."""
 
-import uvicorn
-
 from braise_notifier.api import create_app
 from braise_notifier.bootstrap import notifier
 from braise_notifier.tasks import send_digest, sync_unsubscribe
 from braise_shared.logs import configure_logging
+from braise_shared.observability import serve
 
 
 def main() -> None:
@@ -17,7 +16,7 @@ def main() -> None:
         enqueue_send=lambda period, cid: send_digest.delay(period, cid),
         enqueue_unsubscribe_sync=lambda cid, link_id: sync_unsubscribe.delay(cid, link_id),
     )
-    uvicorn.run(app, host=n.settings.host, port=n.settings.port, log_level="info", log_config=None)
+    serve(app, host=n.settings.host, port=n.settings.port)
 
 
 if __name__ == "__main__":
