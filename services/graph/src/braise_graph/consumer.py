@@ -66,6 +66,12 @@ def position_group(client: "redis.Redis", store: GraphStore, settings: GraphSett
     nothing, so the group starts at the lowest watermark of its slots (the stream's start
     for a slot that applied nothing). A graph fed before watermarks existed first gets every
     slot's watermark where the `graph` group stands. Return where the group now reads from.
+
+    A group that has read past that point is created anew there, never just moved back: its
+    pending entries would be read first (stream order, for the watermarks), and after a change
+    of the partition count they may lie beyond the watermark of a slot it has just taken over.
+    Applied first, they would carry that slot's watermark past the entries in between, which
+    would then look like redeliveries and be skipped.
     """
     groups = _groups(client)
     marks = store.watermarks()
@@ -74,10 +80,14 @@ def position_group(client: "redis.Redis", store: GraphStore, settings: GraphSett
     owned = settings.owned.slots
     start = min(marks.get(slot, NOTHING_APPLIED) for slot in owned)
     group = settings.partition_group
+    if group in groups and parse_entry_id(_text(groups[group]["last-delivered-id"])) > start:
+        # Destroyed with its pending entries; a crash before the creation below loses
+        # nothing, since the next start creates the group at the same place.
+        client.xgroup_destroy(EVENTS_STREAM, group)
+        log.info("group %s read past %s: created anew there", group, format_entry_id(start))
+        del groups[group]
     if group not in groups:
         client.xgroup_create(EVENTS_STREAM, group, id=format_entry_id(start), mkstream=True)
-    elif parse_entry_id(_text(groups[group]["last-delivered-id"])) > start:
-        client.xgroup_setid(EVENTS_STREAM, group, id=format_entry_id(start))
     if settings.partition == 0:
         _forget_other_partitionings(client, settings, groups)
     return format_entry_id(start)
