@@ -35,7 +35,7 @@ import httpx
 import redis
 from neo4j import GraphDatabase
 
-from bench.common import BENCH_DIR, bench_servers, percentile
+from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid, percentile
 from braise_graph.model import pair_weights
 from braise_graph.store import create_schema
 from braise_notifier.config import NotifierSettings
@@ -88,12 +88,15 @@ class Workload:
 
 @dataclass(frozen=True)
 class Run:
-    """One end-to-end run: how long, and the consumers' peak memory."""
+    """One end-to-end run: how long, the consumers' peak memory, and CPU used by Neo4j and
+    by the consumers (on a shared machine, CPU says where the work is better than time)."""
 
     partitions: int
     seconds: float
     publish_seconds: float
     consumer_peak_mb: list[float]
+    neo4j_cpu: float
+    consumers_cpu: float
 
 
 def free_port() -> int:
@@ -154,7 +157,12 @@ def own_peak_mb() -> float:
 
 
 def end_to_end(
-    work: Workload, endpoints: ServerSettings, batch: int, partitions: int, log: Path
+    work: Workload,
+    endpoints: ServerSettings,
+    neo4j: int | None,
+    batch: int,
+    partitions: int,
+    log: Path,
 ) -> Run:
     """Publish every event with the consumers running; time until all are applied."""
     client = redis.Redis.from_url(endpoints.redis_url)
@@ -168,7 +176,7 @@ def end_to_end(
     # Let them connect, create the schema and their groups before the clock starts.
     while not _groups_exist(client, partitions):
         time.sleep(0.2)
-    started = time.perf_counter()
+    started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
     chunk: list[tuple[str, bytes]] = []
     for event in work.generate():
         chunk.append((str(event.id), dump_event(event)))
@@ -181,23 +189,27 @@ def end_to_end(
         if any(c.poll() is not None for c in consumers):
             raise SystemExit(f"a consumer died; see {log}")
         time.sleep(0.05)
-    elapsed = time.perf_counter() - started
+    elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
     peaks = [peak_mb(c.pid) for c in consumers]
+    consumers_cpu = sum(cpu_seconds(c.pid) for c in consumers)
     for consumer in consumers:
         consumer.terminate()
         consumer.wait(30)
-    return Run(partitions, elapsed, published, peaks)
+    return Run(partitions, elapsed, published, peaks, neo4j_cpu, consumers_cpu)
 
 
-def ceiling(work: Workload, endpoints: ServerSettings, batch: int) -> float:
-    """Write the same pair updates with a bare driver, one UNWIND per batch; return seconds."""
+def ceiling(
+    work: Workload, endpoints: ServerSettings, neo4j: int | None, batch: int
+) -> tuple[float, float]:
+    """Write the same pair updates with a bare driver, one UNWIND per batch; return seconds,
+    and the CPU seconds Neo4j used."""
     weights = load_kinds()
     auth = (endpoints.neo4j_user, endpoints.neo4j_password.get_secret_value())
     with GraphDatabase.driver(endpoints.neo4j_uri, auth=auth) as driver:
         create_schema(driver)
         ids = [str(ev.cid(i)) for i in range(1, work.consultants + 1)]
         driver.execute_query("UNWIND $ids AS id MERGE (:Consultant {id: id})", ids=ids)
-        started = time.perf_counter()
+        started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
         per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
         for n, event in enumerate(work.generate(), start=1):
             if event.type == "interaction.recorded":
@@ -211,7 +223,7 @@ def ceiling(work: Workload, endpoints: ServerSettings, batch: int) -> float:
                 if rows:
                     driver.execute_query(CEILING_WRITE, rows=rows)
                 per_pair.clear()
-        return time.perf_counter() - started
+        return time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
 
 
 def candidate_latency(
@@ -280,6 +292,9 @@ def main() -> None:
     parser.add_argument("--partitions", default="1", help="comma-separated, e.g. 1,2,4")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--warmup", type=int, default=20_000, help="events run first, unmeasured (JIT, caches)"
+    )
     args = parser.parse_args()
 
     work = Workload(args.events, args.consultants, args.seed, time.time())
@@ -296,16 +311,26 @@ def main() -> None:
         f"updates, batch {args.batch}, partitions {args.partitions}; load {_load()}"
     )
     runs: list[Run] = []
-    with bench_servers() as (endpoints, _settings):
+    with bench_servers() as (endpoints, settings):
+        neo4j = neo4j_pid(settings)
+        if args.warmup:
+            # A fresh JVM compiles as it goes: both paths run once before any clock starts.
+            warm = Workload(
+                args.warmup, min(args.consultants, args.warmup), args.seed + 1, work.now
+            )
+            wipe(endpoints)
+            end_to_end(warm, endpoints, neo4j, args.batch, 1, log)
+            wipe(endpoints)
+            ceiling(warm, endpoints, neo4j, args.batch)
         for partitions in counts:
             wipe(endpoints)
-            runs.append(end_to_end(work, endpoints, args.batch, partitions, log))
+            runs.append(end_to_end(work, endpoints, neo4j, args.batch, partitions, log))
             if len(runs) == 1:
                 timings, server_mb = candidate_latency(
                     endpoints, work.consultants, args.requests, log
                 )
         wipe(endpoints)
-        bare = ceiling(work, endpoints, args.batch)
+        bare, bare_cpu = ceiling(work, endpoints, neo4j, args.batch)
     ceil_rate = work.events / bare
     for run in runs:
         rate = work.events / run.seconds
@@ -318,13 +343,18 @@ def main() -> None:
         f"revival-candidates over HTTP, {len(timings)} requests: "
         f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms"
     )
-    print(f"{'stage':40} {'seconds':>8} {'peak MB':>8}")
+    print(f"{'stage':40} {'seconds':>8} {'peak MB':>8}  CPU s: neo4j, consumers")
     for run in runs:
         p = run.partitions
         _stage(f"publish, {p} partition(s)", run.publish_seconds, own_peak_mb(), "bench")
-        _stage(f"apply, {p} consumer(s)", run.seconds, max(run.consumer_peak_mb), "consumer")
+        _stage(
+            f"apply, {p} consumer(s)",
+            run.seconds,
+            max(run.consumer_peak_mb),
+            f"consumer; {run.neo4j_cpu:.1f}, {run.consumers_cpu:.1f}",
+        )
     _stage(f"revival-candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
-    _stage("ceiling (bare driver)", bare, own_peak_mb(), "bench")
+    _stage("ceiling (bare driver)", bare, own_peak_mb(), f"bench; {bare_cpu:.1f}")
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
     print(

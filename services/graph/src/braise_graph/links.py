@@ -12,9 +12,9 @@ strength steps in fold order, and the rest already summed. Tests hold the two to
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from braise_graph.model import Strength, add_interaction, epoch_s, pair_weights
 from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
@@ -30,9 +30,11 @@ MISSION_TOGETHER = "mission_together"
 
 Pair = tuple[str, str]
 
+# Whether a consumer takes a pair's update (a, b, event id): its own pairs, not yet applied.
+KeepPair = Callable[[str, str, str], bool]
 
-@dataclass(frozen=True)
-class PairUpdate:
+
+class PairUpdate(NamedTuple):
     """One interaction's contribution to one pair (a < b)."""
 
     a: str
@@ -207,7 +209,8 @@ def link_deltas(updates: Iterable[PairUpdate]) -> list[LinkDelta]:
         grouped[(update.a, update.b)].append(update)
     deltas = []
     for (a, b), ups in sorted(grouped.items()):
-        ups.sort(key=_fold_order)
+        if len(ups) > 1:
+            ups.sort(key=_fold_order)
         kind_counts: dict[str, int] = {}
         init_a = init_b = 0
         mission: PairUpdate | None = None
@@ -241,8 +244,10 @@ def link_changes(
     *,
     kinds: InteractionKinds,
     erased: Set[str],
+    keep: KeepPair | None = None,
 ) -> LinkChanges:
-    """Turn interactions and `done` feedback into pair updates, leaving out erased people."""
+    """Turn interactions and `done` feedback into pair updates, leaving out erased people
+    (and the pairs `keep` does not take)."""
     changes = LinkChanges()
     for feedback in rekindled:
         # A suggestion acted upon is an interaction the reader initiated.
@@ -250,16 +255,23 @@ def link_changes(
         if me in erased or other in erased:
             continue
         a, b = sorted((me, other))
+        if keep is not None and not keep(a, b, str(feedback.id)):
+            continue
         weight = kinds.get(REKINDLED).weight
         t = epoch_s(feedback.occurred_at)
         changes.updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(feedback.id)))
     for event in interactions:
-        _add_interaction(changes, event, kinds=kinds, erased=erased)
+        _add_interaction(changes, event, kinds=kinds, erased=erased, keep=keep)
     return changes
 
 
 def _add_interaction(
-    changes: LinkChanges, event: InteractionRecordedV1, *, kinds: InteractionKinds, erased: Set[str]
+    changes: LinkChanges,
+    event: InteractionRecordedV1,
+    *,
+    kinds: InteractionKinds,
+    erased: Set[str],
+    keep: KeepPair | None,
 ) -> None:
     data = event.data
     people = [str(p) for p in data.participants]
@@ -269,13 +281,12 @@ def _add_interaction(
     weight = kinds.get(data.kind).weight
     t = epoch_s(data.occurred_at)
     initiator = str(data.initiator) if data.initiator else None
+    event_id = str(event.id)
     # The share is fixed by the group as it was, whoever was erased since.
     for a, b, w in pair_weights(people, weight):
-        if a in erased or b in erased:
+        if a in erased or b in erased or (keep is not None and not keep(a, b, event_id)):
             continue
-        changes.updates.append(
-            PairUpdate(a, b, t, w, data.kind, initiator, data.note, str(event.id))
-        )
+        changes.updates.append(PairUpdate(a, b, t, w, data.kind, initiator, data.note, event_id))
     if data.kind != MISSION_TOGETHER:
         return
     for person in people:
