@@ -17,7 +17,6 @@ Events are generated lazily from the seed, so memory does not grow with --events
 """
 
 import argparse
-import math
 import os
 import random
 import resource
@@ -97,6 +96,8 @@ class Run:
     consumer_peak_mb: list[float]
     neo4j_cpu: float
     consumers_cpu: float
+    redis_peak_mb: float
+    neo4j_rss_mb: float
 
 
 def free_port() -> int:
@@ -143,10 +144,10 @@ def caught_up(client: redis.Redis, partitions: int) -> bool:
     )
 
 
-def peak_mb(pid: int) -> float:
-    """Return a live process's peak resident memory (VmHWM), in MB."""
+def peak_mb(pid: int, field: str = "VmHWM") -> float:
+    """Return a live process's peak resident memory (or another /proc status field), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -195,14 +196,22 @@ def end_to_end(
     for consumer in consumers:
         consumer.terminate()
         consumer.wait(30)
-    return Run(partitions, elapsed, published, peaks, neo4j_cpu, consumers_cpu)
+    redis_mb = int(client.info("memory")["used_memory_peak"]) / 2**20
+    neo4j_mb = peak_mb(neo4j, "VmRSS") if neo4j else float("nan")
+    return Run(partitions, elapsed, published, peaks, neo4j_cpu, consumers_cpu, redis_mb, neo4j_mb)
 
 
-def ceiling(
-    work: Workload, endpoints: ServerSettings, neo4j: int | None, batch: int
-) -> tuple[float, float]:
-    """Write the same pair updates with a bare driver, one UNWIND per batch; return seconds,
-    and the CPU seconds Neo4j used."""
+@dataclass(frozen=True)
+class Ceiling:
+    """The bare-driver run: how long, Neo4j's CPU, and how many pair updates it wrote."""
+
+    seconds: float
+    neo4j_cpu: float
+    pairs: int
+
+
+def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch: int) -> Ceiling:
+    """Write the same pair updates with a bare driver, one UNWIND per batch."""
     weights = load_kinds()
     auth = (endpoints.neo4j_user, endpoints.neo4j_password.get_secret_value())
     with GraphDatabase.driver(endpoints.neo4j_uri, auth=auth) as driver:
@@ -211,6 +220,7 @@ def ceiling(
         driver.execute_query("UNWIND $ids AS id MERGE (:Consultant {id: id})", ids=ids)
         started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
         per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        pairs = 0
         for n, event in enumerate(work.generate(), start=1):
             if event.type == "interaction.recorded":
                 data = event.data
@@ -222,8 +232,9 @@ def ceiling(
                 rows = [row for pair in sorted(per_pair) for row in per_pair[pair]]
                 if rows:
                     driver.execute_query(CEILING_WRITE, rows=rows)
+                pairs += len(rows)
                 per_pair.clear()
-        return time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
+        return Ceiling(time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started, pairs)
 
 
 def candidate_latency(
@@ -298,26 +309,20 @@ def main() -> None:
     args = parser.parse_args()
 
     work = Workload(args.events, args.consultants, args.seed, time.time())
-    pairs = sum(
-        math.comb(len(e.data.participants), 2)
-        for e in work.generate()
-        if e.type == "interaction.recorded"
-    )
     counts = [int(p) for p in args.partitions.split(",")]
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     log = BENCH_DIR / "ingest-services.log"
     print(
-        f"ingest: {work.events} events ({work.consultants} registrations), {pairs} pair "
-        f"updates, batch {args.batch}, partitions {args.partitions}; load {_load()}"
+        f"ingest: {work.events} events ({work.consultants} registrations), batch {args.batch}, "
+        f"partitions {args.partitions}; load {_load()}"
     )
     runs: list[Run] = []
     with bench_servers() as (endpoints, settings):
         neo4j = neo4j_pid(settings)
         if args.warmup:
             # A fresh JVM compiles as it goes: both paths run once before any clock starts.
-            warm = Workload(
-                args.warmup, min(args.consultants, args.warmup), args.seed + 1, work.now
-            )
+            size = min(args.consultants, args.warmup)
+            warm = Workload(args.warmup, size, args.seed + 1, work.now)
             wipe(endpoints)
             end_to_end(warm, endpoints, neo4j, args.batch, 1, log)
             wipe(endpoints)
@@ -330,31 +335,48 @@ def main() -> None:
                     endpoints, work.consultants, args.requests, log
                 )
         wipe(endpoints)
-        bare, bare_cpu = ceiling(work, endpoints, neo4j, args.batch)
-    ceil_rate = work.events / bare
+        bare = ceiling(work, endpoints, neo4j, args.batch)
+    report(work, runs, bare, timings, server_mb)
+    print(f"load at the end: {_load()}")
+
+
+def report(
+    work: Workload, runs: list[Run], bare: Ceiling, timings: list[float], server_mb: float
+) -> None:
+    """Print the figures, stage by stage, and last the one-line summary."""
+    ceil_rate = work.events / bare.seconds
+    print(f"{bare.pairs} pair updates")
     for run in runs:
         rate = work.events / run.seconds
         print(
             f"end to end, {run.partitions} partition(s):  {run.seconds:8.1f} s  "
             f"{rate:9.0f} events/s  ratio {rate / ceil_rate:.2f}"
         )
-    print(f"ceiling (bare driver, same pair updates): {bare:8.1f} s  {ceil_rate:9.0f} events/s")
+    print(f"ceiling (bare driver, same pair updates): {bare.seconds:8.1f} s  {ceil_rate:9.0f} /s")
     print(
         f"revival-candidates over HTTP, {len(timings)} requests: "
         f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms"
     )
-    print(f"{'stage':40} {'seconds':>8} {'peak MB':>8}  CPU s: neo4j, consumers")
+    print(f"{'stage':34} {'seconds':>8} {'peak MB':>8}  notes")
     for run in runs:
         p = run.partitions
-        _stage(f"publish, {p} partition(s)", run.publish_seconds, own_peak_mb(), "bench")
+        _stage(
+            f"publish, {p} partition(s)",
+            run.publish_seconds,
+            own_peak_mb(),
+            f"bench process; redis {run.redis_peak_mb:.0f} MB",
+        )
         _stage(
             f"apply, {p} consumer(s)",
             run.seconds,
             max(run.consumer_peak_mb),
-            f"consumer; {run.neo4j_cpu:.1f}, {run.consumers_cpu:.1f}",
+            f"largest consumer; neo4j {run.neo4j_rss_mb:.0f} MB; "
+            f"CPU s: neo4j {run.neo4j_cpu:.1f}, consumers {run.consumers_cpu:.1f}",
         )
-    _stage(f"revival-candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
-    _stage("ceiling (bare driver)", bare, own_peak_mb(), f"bench; {bare_cpu:.1f}")
+    _stage(f"candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
+    _stage(
+        "ceiling", bare.seconds, own_peak_mb(), f"bench process; CPU s: neo4j {bare.neo4j_cpu:.1f}"
+    )
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
     print(
@@ -363,8 +385,8 @@ def main() -> None:
     )
 
 
-def _stage(name: str, seconds: float, peak: float, whose: str) -> None:
-    print(f"{name:40} {seconds:8.1f} {peak:8.0f}  ({whose})")
+def _stage(name: str, seconds: float, peak: float, notes: str) -> None:
+    print(f"{name:34} {seconds:8.1f} {peak:8.0f}  {notes}")
 
 
 def _load() -> str:
