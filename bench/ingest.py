@@ -88,17 +88,15 @@ class Workload:
 
 @dataclass(frozen=True)
 class Run:
-    """One end-to-end run: how long, the consumers' peak memory, and CPU used by Neo4j and
-    by the consumers (on a shared machine, CPU says where the work is better than time)."""
+    """One end-to-end run: how long; CPU seconds used by Neo4j and by the consumers (on a
+    shared machine, CPU says where the work is better than time); peak memory, in MB, of
+    the largest consumer, Redis, Neo4j (resident) and this process."""
 
     partitions: int
     seconds: float
     publish_seconds: float
-    consumer_peak_mb: list[float]
-    neo4j_cpu: float
-    consumers_cpu: float
-    redis_peak_mb: float
-    neo4j_rss_mb: float
+    cpu: dict[str, float]
+    memory: dict[str, float]
 
 
 def free_port() -> int:
@@ -131,17 +129,12 @@ def wipe(endpoints: ServerSettings) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def graph_groups(partitions: int) -> list[str]:
-    """Return the stream groups of the graph's partitions."""
-    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
-
-
 def caught_up(client: redis.Redis, partitions: int) -> bool:
     """Tell whether every graph group acknowledged every entry."""
     groups = {_text(g["name"]): g for g in client.xinfo_groups(EVENTS_STREAM)}
     return all(
         name in groups and groups[name]["lag"] == 0 and groups[name]["pending"] == 0
-        for name in graph_groups(partitions)
+        for name in _graph_groups(partitions)
     )
 
 
@@ -177,10 +170,12 @@ def end_to_end(
             consumers.append(subprocess.Popen(command, env=env, stdout=out, stderr=out))
     # The events are serialised, and the consumers have connected, created the schema and
     # their groups, before the clock starts.
-    wire = [(str(event.id), dump_event(event)) for event in work.generate()]
+    # (orjson's bytes keep a 4 KiB buffer each: copied to their size, 2M of them fit.)
+    wire = [(str(e.id), bytes(memoryview(dump_event(e)))) for e in work.generate()]
     while not _groups_exist(client, partitions):
         time.sleep(0.2)
     started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
+    consumers_started = sum(cpu_seconds(c.pid) for c in consumers)
     for start in range(0, len(wire), CHUNK):
         publisher.publish_many(wire[start : start + CHUNK])
     published = time.perf_counter() - started
@@ -189,14 +184,18 @@ def end_to_end(
             raise SystemExit(f"a consumer died; see {log}")
         time.sleep(0.05)
     elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
-    peaks = [peak_mb(c.pid) for c in consumers]
-    consumers_cpu = sum(cpu_seconds(c.pid) for c in consumers)
+    used = sum(cpu_seconds(c.pid) for c in consumers) - consumers_started
+    cpu = {"neo4j": neo4j_cpu, "consumers": used}
+    memory = {
+        "consumer": max(peak_mb(c.pid) for c in consumers),
+        "redis": int(client.info("memory")["used_memory_peak"]) / 2**20,
+        "neo4j": peak_mb(neo4j, "VmRSS") if neo4j else float("nan"),
+        "bench": own_peak_mb(),
+    }
     for consumer in consumers:
         consumer.terminate()
         consumer.wait(30)
-    redis_mb = int(client.info("memory")["used_memory_peak"]) / 2**20
-    neo4j_mb = peak_mb(neo4j, "VmRSS") if neo4j else float("nan")
-    return Run(partitions, elapsed, published, peaks, neo4j_cpu, consumers_cpu, redis_mb, neo4j_mb)
+    return Run(partitions, elapsed, published, cpu, memory)
 
 
 @dataclass(frozen=True)
@@ -206,6 +205,7 @@ class Ceiling:
     seconds: float
     neo4j_cpu: float
     pairs: int
+    bench_peak_mb: float
 
 
 def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch: int) -> Ceiling:
@@ -232,7 +232,8 @@ def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch:
                     driver.execute_query(CEILING_WRITE, rows=rows)
                 pairs += len(rows)
                 per_pair.clear()
-        return Ceiling(time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started, pairs)
+        elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
+        return Ceiling(elapsed, neo4j_cpu, pairs, own_peak_mb())
 
 
 def candidate_latency(
@@ -283,7 +284,11 @@ def _groups_exist(client: redis.Redis, partitions: int) -> bool:
         names = {_text(g["name"]) for g in client.xinfo_groups(EVENTS_STREAM)}
     except redis.ResponseError:
         return False
-    return set(graph_groups(partitions)) <= names
+    return set(_graph_groups(partitions)) <= names
+
+
+def _graph_groups(partitions: int) -> list[str]:
+    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
 
 
 def _text(value: object) -> str:
@@ -302,7 +307,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--warmup", type=int, default=20_000, help="events run first, unmeasured (JIT, caches)"
+        "--warmup", type=int, default=50_000, help="events run first, unmeasured (JIT, caches)"
     )
     args = parser.parse_args()
 
@@ -357,24 +362,18 @@ def report(
     )
     print(f"{'stage':34} {'seconds':>8} {'peak MB':>8}  notes")
     for run in runs:
-        p = run.partitions
-        _stage(
-            f"publish, {p} partition(s)",
-            run.publish_seconds,
-            own_peak_mb(),
-            f"bench process; redis {run.redis_peak_mb:.0f} MB",
-        )
+        p, cpu, mb = run.partitions, run.cpu, run.memory
+        redis_mb = f"bench process; redis {mb['redis']:.0f} MB"
+        _stage(f"publish, {p} partition(s)", run.publish_seconds, mb["bench"], redis_mb)
         _stage(
             f"apply, {p} consumer(s)",
             run.seconds,
-            max(run.consumer_peak_mb),
-            f"largest consumer; neo4j {run.neo4j_rss_mb:.0f} MB; "
-            f"CPU s: neo4j {run.neo4j_cpu:.1f}, consumers {run.consumers_cpu:.1f}",
+            mb["consumer"],
+            f"largest consumer; neo4j {mb['neo4j']:.0f} MB; "
+            f"CPU s: neo4j {cpu['neo4j']:.1f}, consumers {cpu['consumers']:.1f}",
         )
     _stage(f"candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
-    _stage(
-        "ceiling", bare.seconds, own_peak_mb(), f"bench process; CPU s: neo4j {bare.neo4j_cpu:.1f}"
-    )
+    _stage("ceiling", bare.seconds, bare.bench_peak_mb, f"bench; CPU s: neo4j {bare.neo4j_cpu:.1f}")
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
     print(

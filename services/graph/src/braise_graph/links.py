@@ -191,7 +191,7 @@ class LinkDelta:
             "b": self.b,
             "steps": self.steps,
             "count": self.count,
-            "kinds": sorted(self.kind_counts),
+            "kinds": sorted(self.kind_counts) if len(self.kind_counts) > 1 else [*self.kind_counts],
             "kind_counts": self.kind_counts,
             "init_a": self.init_a,
             "init_b": self.init_b,
@@ -204,38 +204,43 @@ class LinkDelta:
 
 def link_deltas(updates: Iterable[PairUpdate]) -> list[LinkDelta]:
     """Gather each pair's updates into one delta; pairs sorted (the order locks are taken in)."""
-    grouped: dict[Pair, list[PairUpdate]] = defaultdict(list)
+    grouped: dict[Pair, list[PairUpdate]] = {}
     for update in updates:
-        grouped[(update.a, update.b)].append(update)
-    deltas = []
-    for (a, b), ups in sorted(grouped.items()):
-        if len(ups) > 1:
-            ups.sort(key=_fold_order)
-        kind_counts: dict[str, int] = {}
-        init_a = init_b = 0
-        mission: PairUpdate | None = None
-        for u in ups:
-            kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
-            init_a += u.initiator == a
-            init_b += u.initiator == b
-            if u.kind == MISSION_TOGETHER:
-                mission = u  # the last in fold order is the latest
-        deltas.append(
-            LinkDelta(
-                a=a,
-                b=b,
-                steps=[(u.t, u.w) for u in ups],
-                count=len(ups),
-                kind_counts=kind_counts,
-                init_a=init_a,
-                init_b=init_b,
-                first_at=ups[0].t,
-                last_at=ups[-1].t,
-                mission_at=mission.t if mission else None,
-                mission_note=mission.note if mission else None,
-            )
-        )
-    return deltas
+        pair = (update.a, update.b)
+        held = grouped.get(pair)
+        if held is None:
+            grouped[pair] = [update]
+        else:
+            held.append(update)
+    return [_delta(pair, grouped[pair]) for pair in sorted(grouped)]
+
+
+def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
+    a, b = pair
+    if len(ups) > 1:
+        ups.sort(key=_fold_order)
+    kind_counts: dict[str, int] = {}
+    init_a = init_b = 0
+    mission: PairUpdate | None = None
+    for u in ups:
+        kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
+        init_a += u.initiator == a
+        init_b += u.initiator == b
+        if u.kind == MISSION_TOGETHER:
+            mission = u  # the last in fold order is the latest
+    return LinkDelta(
+        a=a,
+        b=b,
+        steps=[(u.t, u.w) for u in ups],
+        count=len(ups),
+        kind_counts=kind_counts,
+        init_a=init_a,
+        init_b=init_b,
+        first_at=ups[0].t,
+        last_at=ups[-1].t,
+        mission_at=mission.t if mission else None,
+        mission_note=mission.note if mission else None,
+    )
 
 
 def link_changes(
