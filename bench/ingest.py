@@ -307,7 +307,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
-        "--warmup", type=int, default=50_000, help="events run first, unmeasured (JIT, caches)"
+        "--warmup", type=int, default=100_000, help="events run first, unmeasured (JIT, caches)"
     )
     args = parser.parse_args()
 
