@@ -2,9 +2,11 @@
 
 Every consultant node falls in the slot its id hashes to (one of `SLOTS`), and every link and
 suggestion in the slot of its pair's smaller id: the link's start node. Creating links takes
-locks on both nodes' relationship groups; with the start nodes' shared by no two consumers,
-consumers seldom deadlock on each other (measured: 6 deadlocks instead of about a hundred in
-the 200,000-event benchmark with 2 consumers). Consumer `index` of `count` owns the slots `s` with `s % count == index`, and each slot keeps
+locks on both nodes' relationship groups; with start nodes shared by no two consumers, they
+seldom deadlock on each other (6 deadlocks instead of about a hundred in the 200,000-event
+benchmark with 2 consumers).
+
+Consumer `index` of `count` owns the slots `s` with `s % count == index`, and each slot keeps
 its own watermark in Neo4j: the last stream entry applied to it. Slots, not processes, carry
 the watermarks, so changing the number of processes moves whole slots with their watermarks
 and nothing is applied twice or skipped (docs/link-model.md, "Exactly once").
