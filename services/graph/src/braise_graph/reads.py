@@ -4,7 +4,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import Driver, ManagedTransaction, Record
+from neo4j import READ_ACCESS, Driver, Record, Session
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
 from braise_graph.model import Strength, strength_at
@@ -103,12 +104,25 @@ class GraphReader:
 
         Raise UnknownConsultantError for an unknown id.
         """
-        with self.driver.session() as session:
-            views, _ = session.execute_read(self._read_links, consultant_id, now, False)
+        views, _ = self._read(consultant_id, now, ranked=False)
         return views
 
+    def _read(
+        self, consultant_id: str, now: float, *, ranked: bool
+    ) -> tuple[list[LinkView], dict[str, Any]]:
+        """Read in one auto-commit session, a round trip less than a transaction (which two
+        reads do not need); what failed for a transient reason is tried once more."""
+        for attempt in (1, 2):
+            try:
+                with self.driver.session(default_access_mode=READ_ACCESS) as session:
+                    return self._read_links(session, consultant_id, now, ranked)
+            except (ServiceUnavailable, SessionExpired, TransientError):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
     def _read_links(
-        self, tx: ManagedTransaction, consultant_id: str, now: float, ranked: bool
+        self, tx: Session, consultant_id: str, now: float, ranked: bool
     ) -> tuple[list[LinkView], dict[str, Any]]:
         """Read the links and their stages, then the consultant and the people at the other
         end. With `ranked`, leave out faded links: neither candidates nor part of the active
@@ -183,8 +197,7 @@ class GraphReader:
     ) -> tuple[dict[str, Any], list[Candidate]]:
         """Return the consultant's node properties and their best candidates at time now:
         at most `dormant` dormant ones, then at most `cooling` cooling ones."""
-        with self.driver.session() as session:
-            views, props = session.execute_read(self._read_links, consultant_id, now, True)
+        views, props = self._read(consultant_id, now, ranked=True)
         me = person_of(props)
         links = [v.facts for v in views]
         ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
