@@ -1,5 +1,6 @@
 """What the benchmarks share: their own servers, and how to report figures."""
 
+import os
 import statistics
 import sys
 from collections.abc import Iterator
@@ -50,6 +51,22 @@ def bench_servers(*, mail: bool = False) -> Iterator[tuple[ServerSettings, Stack
     finally:
         for server in reversed(servers):
             server.stop()
+
+
+def neo4j_pid(settings: StackSettings) -> int | None:
+    """Return the pid of the bench's Neo4j, to read how much CPU it used."""
+    for server in build_servers(settings):
+        if isinstance(server, Neo4jServer):
+            return server.process().pid()
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """Return the CPU time (user + system) a live process has used so far, in seconds."""
+    if pid is None:
+        return float("nan")
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -13,11 +13,11 @@ them), wiped first. Prints:
 - p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP, asking for as
   many people per stage as the notifier does, on the graph the first run built;
 - each stage's time and peak memory; last, one line `INGEST: ... ratio R` (the best run).
-Events are generated lazily from the seed, so memory does not grow with --events.
+Events are generated from the seed each time they are needed (the ceiling reads them lazily);
+the end-to-end run serialises them all before its clock starts, as the producers would have.
 """
 
 import argparse
-import math
 import os
 import random
 import resource
@@ -35,7 +35,7 @@ import httpx
 import redis
 from neo4j import GraphDatabase
 
-from bench.common import BENCH_DIR, bench_servers, percentile
+from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid, percentile
 from braise_graph.model import pair_weights
 from braise_graph.store import create_schema
 from braise_notifier.config import NotifierSettings
@@ -89,12 +89,15 @@ class Workload:
 
 @dataclass(frozen=True)
 class Run:
-    """One end-to-end run: how long, and the consumers' peak memory."""
+    """One end-to-end run: how long; CPU seconds used by Neo4j and by the consumers (on a
+    shared machine, CPU says where the work is better than time); peak memory, in MB, of
+    the largest consumer, Redis, Neo4j (resident) and this process."""
 
     partitions: int
     seconds: float
     publish_seconds: float
-    consumer_peak_mb: list[float]
+    cpu: dict[str, float]
+    memory: dict[str, float]
 
 
 def free_port() -> int:
@@ -127,24 +130,19 @@ def wipe(endpoints: ServerSettings) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def graph_groups(partitions: int) -> list[str]:
-    """Return the stream groups of the graph's partitions."""
-    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
-
-
 def caught_up(client: redis.Redis, partitions: int) -> bool:
     """Tell whether every graph group acknowledged every entry."""
     groups = {_text(g["name"]): g for g in client.xinfo_groups(EVENTS_STREAM)}
     return all(
         name in groups and groups[name]["lag"] == 0 and groups[name]["pending"] == 0
-        for name in graph_groups(partitions)
+        for name in _graph_groups(partitions)
     )
 
 
-def peak_mb(pid: int) -> float:
-    """Return a live process's peak resident memory (VmHWM), in MB."""
+def peak_mb(pid: int, field: str = "VmHWM") -> float:
+    """Return a live process's peak resident memory (or another /proc status field), in MB."""
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -155,7 +153,12 @@ def own_peak_mb() -> float:
 
 
 def end_to_end(
-    work: Workload, endpoints: ServerSettings, batch: int, partitions: int, log: Path
+    work: Workload,
+    endpoints: ServerSettings,
+    neo4j: int | None,
+    batch: int,
+    partitions: int,
+    log: Path,
 ) -> Run:
     """Publish every event with the consumers running; time until all are applied."""
     client = redis.Redis.from_url(endpoints.redis_url)
@@ -166,40 +169,57 @@ def end_to_end(
             env = env_for(endpoints, batch, free_port(), partitions=partitions, partition=index)
             command = [sys.executable, "-m", "braise_graph.consumer"]
             consumers.append(subprocess.Popen(command, env=env, stdout=out, stderr=out))
-    # Let them connect, create the schema and their groups before the clock starts.
+    # The events are serialised, and the consumers have connected, created the schema and
+    # their groups, before the clock starts.
+    # (orjson's bytes keep a 4 KiB buffer each: copied to their size, 2M of them fit.)
+    wire = [(str(e.id), bytes(memoryview(dump_event(e)))) for e in work.generate()]
     while not _groups_exist(client, partitions):
         time.sleep(0.2)
-    started = time.perf_counter()
-    chunk: list[tuple[str, bytes]] = []
-    for event in work.generate():
-        chunk.append((str(event.id), dump_event(event)))
-        if len(chunk) == CHUNK:
-            publisher.publish_many(chunk)
-            chunk = []
-    publisher.publish_many(chunk)
+    started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
+    consumers_started = sum(cpu_seconds(c.pid) for c in consumers)
+    for start in range(0, len(wire), CHUNK):
+        publisher.publish_many(wire[start : start + CHUNK])
     published = time.perf_counter() - started
     while not caught_up(client, partitions):
         if any(c.poll() is not None for c in consumers):
             raise SystemExit(f"a consumer died; see {log}")
         time.sleep(0.05)
-    elapsed = time.perf_counter() - started
-    peaks = [peak_mb(c.pid) for c in consumers]
+    elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
+    used = sum(cpu_seconds(c.pid) for c in consumers) - consumers_started
+    cpu = {"neo4j": neo4j_cpu, "consumers": used}
+    memory = {
+        "consumer": max(peak_mb(c.pid) for c in consumers),
+        "redis": int(client.info("memory")["used_memory_peak"]) / 2**20,
+        "neo4j": peak_mb(neo4j, "VmRSS") if neo4j else float("nan"),
+        "bench": own_peak_mb(),
+    }
     for consumer in consumers:
         consumer.terminate()
         consumer.wait(30)
-    return Run(partitions, elapsed, published, peaks)
+    return Run(partitions, elapsed, published, cpu, memory)
 
 
-def ceiling(work: Workload, endpoints: ServerSettings, batch: int) -> float:
-    """Write the same pair updates with a bare driver, one UNWIND per batch; return seconds."""
+@dataclass(frozen=True)
+class Ceiling:
+    """The bare-driver run: how long, Neo4j's CPU, and how many pair updates it wrote."""
+
+    seconds: float
+    neo4j_cpu: float
+    pairs: int
+    bench_peak_mb: float
+
+
+def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch: int) -> Ceiling:
+    """Write the same pair updates with a bare driver, one UNWIND per batch."""
     weights = load_kinds()
     auth = (endpoints.neo4j_user, endpoints.neo4j_password.get_secret_value())
     with GraphDatabase.driver(endpoints.neo4j_uri, auth=auth) as driver:
         create_schema(driver)
         ids = [str(ev.cid(i)) for i in range(1, work.consultants + 1)]
         driver.execute_query("UNWIND $ids AS id MERGE (:Consultant {id: id})", ids=ids)
-        started = time.perf_counter()
+        started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
         per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
+        pairs = 0
         for n, event in enumerate(work.generate(), start=1):
             if event.type == "interaction.recorded":
                 data = event.data
@@ -211,8 +231,10 @@ def ceiling(work: Workload, endpoints: ServerSettings, batch: int) -> float:
                 rows = [row for pair in sorted(per_pair) for row in per_pair[pair]]
                 if rows:
                     driver.execute_query(CEILING_WRITE, rows=rows)
+                pairs += len(rows)
                 per_pair.clear()
-        return time.perf_counter() - started
+        elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
+        return Ceiling(elapsed, neo4j_cpu, pairs, own_peak_mb())
 
 
 def candidate_latency(
@@ -263,7 +285,11 @@ def _groups_exist(client: redis.Redis, partitions: int) -> bool:
         names = {_text(g["name"]) for g in client.xinfo_groups(EVENTS_STREAM)}
     except redis.ResponseError:
         return False
-    return set(graph_groups(partitions)) <= names
+    return set(_graph_groups(partitions)) <= names
+
+
+def _graph_groups(partitions: int) -> list[str]:
+    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
 
 
 def _text(value: object) -> str:
@@ -281,51 +307,74 @@ def main() -> None:
     parser.add_argument("--partitions", default="1", help="comma-separated, e.g. 1,2,4")
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--warmup", type=int, default=100_000, help="events run first, unmeasured (JIT, caches)"
+    )
     args = parser.parse_args()
 
     work = Workload(args.events, args.consultants, args.seed, time.time())
-    pairs = sum(
-        math.comb(len(e.data.participants), 2)
-        for e in work.generate()
-        if e.type == "interaction.recorded"
-    )
     counts = [int(p) for p in args.partitions.split(",")]
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
     log = BENCH_DIR / "ingest-services.log"
     print(
-        f"ingest: {work.events} events ({work.consultants} registrations), {pairs} pair "
-        f"updates, batch {args.batch}, partitions {args.partitions}; load {_load()}"
+        f"ingest: {work.events} events ({work.consultants} registrations), batch {args.batch}, "
+        f"partitions {args.partitions}; load {_load()}"
     )
     runs: list[Run] = []
-    with bench_servers() as (endpoints, _settings):
+    with bench_servers() as (endpoints, settings):
+        neo4j = neo4j_pid(settings)
+        if args.warmup:
+            # A fresh JVM compiles as it goes: both paths run once before any clock starts.
+            size = min(args.consultants, args.warmup)
+            warm = Workload(args.warmup, size, args.seed + 1, work.now)
+            wipe(endpoints)
+            end_to_end(warm, endpoints, neo4j, args.batch, 1, log)
+            wipe(endpoints)
+            ceiling(warm, endpoints, neo4j, args.batch)
         for partitions in counts:
             wipe(endpoints)
-            runs.append(end_to_end(work, endpoints, args.batch, partitions, log))
+            runs.append(end_to_end(work, endpoints, neo4j, args.batch, partitions, log))
             if len(runs) == 1:
                 timings, server_mb = candidate_latency(
                     endpoints, work.consultants, args.requests, log
                 )
         wipe(endpoints)
-        bare = ceiling(work, endpoints, args.batch)
-    ceil_rate = work.events / bare
+        bare = ceiling(work, endpoints, neo4j, args.batch)
+    report(work, runs, bare, timings, server_mb)
+    print(f"load at the end: {_load()}")
+
+
+def report(
+    work: Workload, runs: list[Run], bare: Ceiling, timings: list[float], server_mb: float
+) -> None:
+    """Print the figures, stage by stage, and last the one-line summary."""
+    ceil_rate = work.events / bare.seconds
+    print(f"{bare.pairs} pair updates")
     for run in runs:
         rate = work.events / run.seconds
         print(
             f"end to end, {run.partitions} partition(s):  {run.seconds:8.1f} s  "
             f"{rate:9.0f} events/s  ratio {rate / ceil_rate:.2f}"
         )
-    print(f"ceiling (bare driver, same pair updates): {bare:8.1f} s  {ceil_rate:9.0f} events/s")
+    print(f"ceiling (bare driver, same pair updates): {bare.seconds:8.1f} s  {ceil_rate:9.0f} /s")
     print(
         f"revival-candidates over HTTP, {len(timings)} requests: "
         f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms"
     )
-    print(f"{'stage':40} {'seconds':>8} {'peak MB':>8}")
+    print(f"{'stage':34} {'seconds':>8} {'peak MB':>8}  notes")
     for run in runs:
-        p = run.partitions
-        _stage(f"publish, {p} partition(s)", run.publish_seconds, own_peak_mb(), "bench")
-        _stage(f"apply, {p} consumer(s)", run.seconds, max(run.consumer_peak_mb), "consumer")
-    _stage(f"revival-candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
-    _stage("ceiling (bare driver)", bare, own_peak_mb(), "bench")
+        p, cpu, mb = run.partitions, run.cpu, run.memory
+        redis_mb = f"bench process; redis {mb['redis']:.0f} MB"
+        _stage(f"publish, {p} partition(s)", run.publish_seconds, mb["bench"], redis_mb)
+        _stage(
+            f"apply, {p} consumer(s)",
+            run.seconds,
+            mb["consumer"],
+            f"largest consumer; neo4j {mb['neo4j']:.0f} MB; "
+            f"CPU s: neo4j {cpu['neo4j']:.1f}, consumers {cpu['consumers']:.1f}",
+        )
+    _stage(f"candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
+    _stage("ceiling", bare.seconds, bare.bench_peak_mb, f"bench; CPU s: neo4j {bare.neo4j_cpu:.1f}")
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
     print(
@@ -334,8 +383,8 @@ def main() -> None:
     )
 
 
-def _stage(name: str, seconds: float, peak: float, whose: str) -> None:
-    print(f"{name:40} {seconds:8.1f} {peak:8.0f}  ({whose})")
+def _stage(name: str, seconds: float, peak: float, notes: str) -> None:
+    print(f"{name:34} {seconds:8.1f} {peak:8.0f}  {notes}")
 
 
 def _load() -> str:

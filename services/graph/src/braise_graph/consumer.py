@@ -5,6 +5,7 @@ Run: braise-graph-consumer (reads BRAISE_GRAPH_* and the shared server variables
 every entry through a stream group of its own and applies the slots it owns.
 """
 
+import gc
 import logging
 import signal
 import threading
@@ -153,6 +154,10 @@ def main() -> None:
             stop.wait(2.0)
     if stop.is_set():
         return
+    # Each batch allocates a great many short-lived objects and keeps none: collect cycles
+    # seldom, and never walk again what start-up built (modules, schemas, the driver).
+    gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
     forgotten = graph.store.forget_applied_events()
     if forgotten:
         log.info("deleted %d applied-event ids of the former exactly-once scheme", forgotten)

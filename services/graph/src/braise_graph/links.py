@@ -12,9 +12,9 @@ strength steps in fold order, and the rest already summed. Tests hold the two to
 
 import logging
 from collections import defaultdict
-from collections.abc import Iterable, Sequence, Set
+from collections.abc import Callable, Iterable, Sequence, Set
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from braise_graph.model import Strength, add_interaction, epoch_s, pair_weights
 from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
@@ -30,9 +30,11 @@ MISSION_TOGETHER = "mission_together"
 
 Pair = tuple[str, str]
 
+# Whether a consumer takes a pair's update (a, b, event id): its own pairs, not yet applied.
+KeepPair = Callable[[str, str, str], bool]
 
-@dataclass(frozen=True)
-class PairUpdate:
+
+class PairUpdate(NamedTuple):
     """One interaction's contribution to one pair (a < b)."""
 
     a: str
@@ -189,7 +191,7 @@ class LinkDelta:
             "b": self.b,
             "steps": self.steps,
             "count": self.count,
-            "kinds": sorted(self.kind_counts),
+            "kinds": sorted(self.kind_counts) if len(self.kind_counts) > 1 else [*self.kind_counts],
             "kind_counts": self.kind_counts,
             "init_a": self.init_a,
             "init_b": self.init_b,
@@ -202,37 +204,43 @@ class LinkDelta:
 
 def link_deltas(updates: Iterable[PairUpdate]) -> list[LinkDelta]:
     """Gather each pair's updates into one delta; pairs sorted (the order locks are taken in)."""
-    grouped: dict[Pair, list[PairUpdate]] = defaultdict(list)
+    grouped: dict[Pair, list[PairUpdate]] = {}
     for update in updates:
-        grouped[(update.a, update.b)].append(update)
-    deltas = []
-    for (a, b), ups in sorted(grouped.items()):
+        pair = (update.a, update.b)
+        held = grouped.get(pair)
+        if held is None:
+            grouped[pair] = [update]
+        else:
+            held.append(update)
+    return [_delta(pair, grouped[pair]) for pair in sorted(grouped)]
+
+
+def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
+    a, b = pair
+    if len(ups) > 1:
         ups.sort(key=_fold_order)
-        kind_counts: dict[str, int] = {}
-        init_a = init_b = 0
-        mission: PairUpdate | None = None
-        for u in ups:
-            kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
-            init_a += u.initiator == a
-            init_b += u.initiator == b
-            if u.kind == MISSION_TOGETHER:
-                mission = u  # the last in fold order is the latest
-        deltas.append(
-            LinkDelta(
-                a=a,
-                b=b,
-                steps=[(u.t, u.w) for u in ups],
-                count=len(ups),
-                kind_counts=kind_counts,
-                init_a=init_a,
-                init_b=init_b,
-                first_at=ups[0].t,
-                last_at=ups[-1].t,
-                mission_at=mission.t if mission else None,
-                mission_note=mission.note if mission else None,
-            )
-        )
-    return deltas
+    kind_counts: dict[str, int] = {}
+    init_a = init_b = 0
+    mission: PairUpdate | None = None
+    for u in ups:
+        kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
+        init_a += u.initiator == a
+        init_b += u.initiator == b
+        if u.kind == MISSION_TOGETHER:
+            mission = u  # the last in fold order is the latest
+    return LinkDelta(
+        a=a,
+        b=b,
+        steps=[(u.t, u.w) for u in ups],
+        count=len(ups),
+        kind_counts=kind_counts,
+        init_a=init_a,
+        init_b=init_b,
+        first_at=ups[0].t,
+        last_at=ups[-1].t,
+        mission_at=mission.t if mission else None,
+        mission_note=mission.note if mission else None,
+    )
 
 
 def link_changes(
@@ -241,8 +249,10 @@ def link_changes(
     *,
     kinds: InteractionKinds,
     erased: Set[str],
+    keep: KeepPair | None = None,
 ) -> LinkChanges:
-    """Turn interactions and `done` feedback into pair updates, leaving out erased people."""
+    """Turn interactions and `done` feedback into pair updates, leaving out erased people
+    (and the pairs `keep` does not take)."""
     changes = LinkChanges()
     for feedback in rekindled:
         # A suggestion acted upon is an interaction the reader initiated.
@@ -250,16 +260,23 @@ def link_changes(
         if me in erased or other in erased:
             continue
         a, b = sorted((me, other))
+        if keep is not None and not keep(a, b, str(feedback.id)):
+            continue
         weight = kinds.get(REKINDLED).weight
         t = epoch_s(feedback.occurred_at)
         changes.updates.append(PairUpdate(a, b, t, weight, REKINDLED, me, None, str(feedback.id)))
     for event in interactions:
-        _add_interaction(changes, event, kinds=kinds, erased=erased)
+        _add_interaction(changes, event, kinds=kinds, erased=erased, keep=keep)
     return changes
 
 
 def _add_interaction(
-    changes: LinkChanges, event: InteractionRecordedV1, *, kinds: InteractionKinds, erased: Set[str]
+    changes: LinkChanges,
+    event: InteractionRecordedV1,
+    *,
+    kinds: InteractionKinds,
+    erased: Set[str],
+    keep: KeepPair | None,
 ) -> None:
     data = event.data
     people = [str(p) for p in data.participants]
@@ -269,13 +286,12 @@ def _add_interaction(
     weight = kinds.get(data.kind).weight
     t = epoch_s(data.occurred_at)
     initiator = str(data.initiator) if data.initiator else None
+    event_id = str(event.id)
     # The share is fixed by the group as it was, whoever was erased since.
     for a, b, w in pair_weights(people, weight):
-        if a in erased or b in erased:
+        if a in erased or b in erased or (keep is not None and not keep(a, b, event_id)):
             continue
-        changes.updates.append(
-            PairUpdate(a, b, t, w, data.kind, initiator, data.note, str(event.id))
-        )
+        changes.updates.append(PairUpdate(a, b, t, w, data.kind, initiator, data.note, event_id))
     if data.kind != MISSION_TOGETHER:
         return
     for person in people:

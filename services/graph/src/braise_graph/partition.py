@@ -1,6 +1,11 @@
 """Who applies what: the graph's slots, and the share of them each consumer process owns (pure).
 
-Every link (pair), suggestion (pair) and consultant node (id) hashes to one of `SLOTS` slots.
+Every consultant node falls in the slot its id hashes to (one of `SLOTS`), and every link and
+suggestion in the slot of its pair's smaller id: the link's start node. Creating links takes
+locks on both nodes' relationship groups; with start nodes shared by no two consumers, they
+seldom deadlock on each other (6 deadlocks instead of about a hundred in the 200,000-event
+benchmark with 2 consumers).
+
 Consumer `index` of `count` owns the slots `s` with `s % count == index`, and each slot keeps
 its own watermark in Neo4j: the last stream entry applied to it. Slots, not processes, carry
 the watermarks, so changing the number of processes moves whole slots with their watermarks
@@ -26,8 +31,8 @@ def slot_of(key: str) -> int:
 
 
 def pair_slot(a: str, b: str) -> int:
-    """Return the slot of an undirected pair, whichever order its ids come in."""
-    return slot_of(f"{a}|{b}" if a < b else f"{b}|{a}")
+    """Return the slot of an undirected pair: its smaller id's (the link's start node)."""
+    return slot_of(a if a < b else b)
 
 
 def parse_entry_id(raw: bytes | str) -> EntryId:

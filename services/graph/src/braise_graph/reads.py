@@ -4,7 +4,8 @@ import time
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import Driver
+from neo4j import READ_ACCESS, Driver, Record, Session
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
 from braise_graph.model import Strength, strength_at
@@ -20,14 +21,19 @@ from braise_graph.ranking import (
 )
 from braise_graph.stages import STAGES, Stage, StageRules, stage_of
 
-CONSULTANT: LiteralString = "MATCH (c:Consultant {id: $id}) RETURN c {.*} AS props"
-
+# A consultant's links; the people at their other end are read next, only those needed.
 LINKS_OF: LiteralString = """
 MATCH (me:Consultant {id: $id})-[r:LINK]-(other:Consultant)
 OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
-RETURN other {.*} AS other, r {.*} AS link, startNode(r) = me AS me_is_a,
+RETURN other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
        s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
        coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
+"""
+
+PEOPLE: LiteralString = """
+UNWIND $ids AS id
+MATCH (c:Consultant {id: id})
+RETURN c {.*} AS props
 """
 
 ALL_LINKS: LiteralString = """
@@ -92,61 +98,83 @@ class GraphReader:
             cooling_min_peak=settings.active_min,
         )
 
-    def consultant(self, consultant_id: str) -> dict[str, Any]:
-        """Return a consultant's node properties, or raise UnknownConsultantError."""
-        records, _, _ = self.driver.execute_query(CONSULTANT, id=consultant_id)
-        if not records:
-            raise UnknownConsultantError(consultant_id)
-        props: dict[str, Any] = records[0]["props"]
-        return props
-
-    def links(
-        self, consultant_id: str, *, now: float, known: bool = False, ranked: bool = False
-    ) -> list[LinkView]:
+    def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
         """Return every link of a consultant with its strength and stage at time now.
 
-        Raise UnknownConsultantError for an unknown id, unless the caller already `known` it.
-        With `ranked`, leave out faded links: neither candidates nor part of the active
-        network the ranking looks at, they are most of a long-standing consultant's links.
+        Raise UnknownConsultantError for an unknown id.
         """
-        if not known:
-            self.consultant(consultant_id)
-        records, _, _ = self.driver.execute_query(LINKS_OF, id=consultant_id)
-        views = []
-        for record in records:
-            link, other = record["link"], record["other"]
+        views, _ = self._read(consultant_id, now, ranked=False)
+        return views
+
+    def _read(
+        self, consultant_id: str, now: float, *, ranked: bool
+    ) -> tuple[list[LinkView], dict[str, Any]]:
+        """Read in one auto-commit session, a round trip less than a transaction (which two
+        reads do not need); what failed for a transient reason is tried once more."""
+        for attempt in (1, 2):
+            try:
+                with self.driver.session(default_access_mode=READ_ACCESS) as session:
+                    return self._read_links(session, consultant_id, now, ranked)
+            except (ServiceUnavailable, SessionExpired, TransientError):
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _read_links(
+        self, tx: Session, consultant_id: str, now: float, ranked: bool
+    ) -> tuple[list[LinkView], dict[str, Any]]:
+        """Read the links and their stages, then the consultant and the people at the other
+        end. With `ranked`, leave out faded links: neither candidates nor part of the active
+        network the ranking looks at, they are most of a long-standing consultant's links."""
+        staged = []
+        for record in tx.run(LINKS_OF, id=consultant_id):
+            link = record["link"]
             if "s_ref" not in link:
                 continue
             state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
             strength = strength_at(state, now, self.rate)
             stage = self._stage(link, strength, now)
-            if ranked and stage == "faded":
-                continue
-            me_is_a = record["me_is_a"]
-            other_state = NodeState.from_properties(other)
-            facts = LinkFacts(
-                other=_person(other_state),
-                stage=stage,
-                strength=strength,
-                peak=link["peak"],
-                peak_at=link["peak_at"],
-                first_at=link["first_at"],
-                last_at=link["last_at"],
-                count=link["count"],
-                kind_counts=dict(zip(link["kinds"], link["kind_counts"], strict=True)),
-                initiated_by_me=link["init_a"] if me_is_a else link["init_b"],
-                initiated_by_other=link["init_b"] if me_is_a else link["init_a"],
-                last_mission_note=link.get("last_mission_note"),
-                suggestable=bool(other.get("suggestable", True)) and not other.get("placeholder"),
-                news=_news(other_state, other),
-                suggested_to_me_at=record["suggested_at"],
-                times_suggested_to_me=record["suggested_count"],
-                declined=record["declined"],
-                not_now_at=record["not_now_at"],
+            if not (ranked and stage == "faded"):
+                staged.append((record, strength, stage))
+        ids = [consultant_id, *(record["other_id"] for record, _, _ in staged)]
+        people = {r["props"]["id"]: r["props"] for r in tx.run(PEOPLE, ids=ids)}
+        if consultant_id not in people:
+            raise UnknownConsultantError(consultant_id)
+        views = [
+            LinkView(
+                self._facts(record, people[record["other_id"]], stage, strength, now), strength
             )
-            views.append(LinkView(facts, strength))
+            for record, strength, stage in staged
+            if record["other_id"] in people  # erased since the links were read
+        ]
         views.sort(key=lambda v: (-v.strength, v.facts.other.id))
-        return views
+        return views, people[consultant_id]
+
+    def _facts(
+        self, record: Record, other: dict[str, Any], stage: Stage, strength: float, now: float
+    ) -> LinkFacts:
+        link, me_is_a = record["link"], record["me_is_a"]
+        other_state = NodeState.from_properties(other)
+        return LinkFacts(
+            other=_person(other_state),
+            stage=stage,
+            strength=strength,
+            peak=link["peak"],
+            peak_at=link["peak_at"],
+            first_at=link["first_at"],
+            last_at=link["last_at"],
+            count=link["count"],
+            kind_counts=dict(zip(link["kinds"], link["kind_counts"], strict=True)),
+            initiated_by_me=link["init_a"] if me_is_a else link["init_b"],
+            initiated_by_other=link["init_b"] if me_is_a else link["init_a"],
+            last_mission_note=link.get("last_mission_note"),
+            suggestable=bool(other.get("suggestable", True)) and not other.get("placeholder"),
+            news=_news(other_state, other),
+            suggested_to_me_at=record["suggested_at"],
+            times_suggested_to_me=record["suggested_count"],
+            declined=record["declined"],
+            not_now_at=record["not_now_at"],
+        )
 
     def _stage(self, link: dict[str, Any], strength: float, now: float) -> Stage:
         return stage_of(
@@ -164,9 +192,9 @@ class GraphReader:
     ) -> tuple[dict[str, Any], list[Candidate]]:
         """Return the consultant's node properties and their best candidates at time now:
         at most `dormant` dormant ones, then at most `cooling` cooling ones."""
-        props = self.consultant(consultant_id)
+        views, props = self._read(consultant_id, now, ranked=True)
         me = person_of(props)
-        links = [v.facts for v in self.links(consultant_id, now=now, known=True, ranked=True)]
+        links = [v.facts for v in views]
         ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
         return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
 

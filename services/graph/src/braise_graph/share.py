@@ -11,9 +11,11 @@ even that: every consumer applies them).
 
 from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
 
 from braise_graph.batch import NodeChange, group_events
-from braise_graph.links import LinkDelta, Mission, link_changes, link_deltas
+from braise_graph.links import KeepPair, LinkDelta, Mission, link_changes, link_deltas
 from braise_graph.model import epoch_s
 from braise_graph.partition import (
     NOTHING_APPLIED,
@@ -58,6 +60,11 @@ class BatchShare:
     feedback: list[Feedback] = field(default_factory=list)
     counted: list[int] = field(default_factory=lambda: [0] * SLOTS)  # new events, by id slot
 
+    @cached_property
+    def link_rows(self) -> list[dict[str, Any]]:
+        """Return the links' deltas as the fold statement takes them."""
+        return [delta.row() for delta in self.links]
+
     @property
     def events_applied(self) -> int:
         """Return how many events this share applies for the first time."""
@@ -98,10 +105,14 @@ def share_of(
     groups = group_events(events)
     share = BatchShare(erasures=set(groups.erasures))
     gone = erased | groups.erasures
-    changes = link_changes(groups.interactions, groups.rekindled, kinds=kinds, erased=gone)
-    share.links = link_deltas(
-        u for u in changes.updates if marks.fresh(pair_slot(u.a, u.b), entry_of[u.event_id])
+    changes = link_changes(
+        groups.interactions,
+        groups.rekindled,
+        kinds=kinds,
+        erased=gone,
+        keep=_pair_keeper(marks, entry_of),
     )
+    share.links = link_deltas(changes.updates)
     share.missions = {p: m for p, m in changes.missions.items() if marks.owns(slot_of(p))}
     share.nodes = [c for c in groups.nodes if marks.owns(slot_of(c.consultant_id))]
     share.suggestions = _suggestions(groups.digests, marks, entry_of, gone)
@@ -111,6 +122,14 @@ def share_of(
         if marks.fresh(slot, entry):
             share.counted[slot] += 1
     return share
+
+
+def _pair_keeper(marks: Watermarks, entry_of: Mapping[str, EntryId]) -> KeepPair | None:
+    """Return which pair updates the partition takes; None for all of them, the usual case
+    of a single partition that applied nothing of the batch yet."""
+    if marks.partition.count == 1 and not marks.applied:
+        return None
+    return lambda a, b, event_id: marks.fresh(pair_slot(a, b), entry_of[event_id])
 
 
 def _suggestions(

@@ -51,6 +51,9 @@ def open_driver(settings: GraphSettings) -> Driver:
         settings.neo4j_uri,
         auth=(settings.neo4j_user, settings.neo4j_password.get_secret_value()),
         max_transaction_retry_time=settings.neo4j_retry_s,
+        # Partitions share consultants: two transactions creating links to the same people
+        # can deadlock, and one is retried. Retry soon rather than after a second.
+        initial_retry_delay=0.05,
         # Cypher notifications ("relationship type does not exist" before the first digest,
         # "cartesian product" on purpose in batched MATCHes) are noise in the logs.
         notifications_min_severity="OFF",
@@ -73,7 +76,7 @@ def create_schema(driver: Driver) -> None:
 class Prepared:
     """A batch's share worked out ahead, and the erasures it was worked out with."""
 
-    entries: list[tuple[EntryId, Event]]
+    entry_ids: list[bytes]
     erased: frozenset[str]
     share: BatchShare
 
@@ -103,7 +106,9 @@ class GraphStore:
         previous batch is being written)."""
         entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
         erased = self._erased_ids()
-        self._prepared = Prepared(entries, erased, self._share(entries, erased))
+        share = self._share(entries, erased)
+        share.link_rows  # noqa: B018 - worked out here, off the writing thread
+        self._prepared = Prepared([d.entry_id for d in batch], erased, share)
 
     def apply_entries(self, batch: Sequence[Delivered]) -> int:
         """Apply a run of stream entries in one transaction; return how many events were new."""
@@ -111,7 +116,8 @@ class GraphStore:
         entries = [(parse_entry_id(d.entry_id), d.event) for d in batch]
         if not entries:
             return 0
-        if prepared is not None and prepared.erased is erased and prepared.entries == entries:
+        ids = [d.entry_id for d in batch]
+        if prepared is not None and prepared.erased is erased and prepared.entry_ids == ids:
             share = prepared.share
         else:
             # Most batches were never applied: this share is the one to write, unless the
@@ -226,7 +232,7 @@ class GraphStore:
             slots=list(self.partition.slots),
             fresh_from=list(fresh_from),
             last=list(last),
-            links=[delta.row() for delta in share.links],
+            links=share.link_rows,
             missions=missions,
             counted=share.counted,
             rate=self.rate,
