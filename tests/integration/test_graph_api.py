@@ -11,7 +11,7 @@ from neo4j import Driver
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore
-from braise_shared.candidates import RevivalCandidates
+from braise_shared.candidates import MAX_BATCH, CandidatesBatch, RevivalCandidates
 from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.graph import new_store
@@ -300,3 +300,67 @@ def test_feedback_done_counts_as_an_interaction_never_and_not_now_rest_the_perso
     assert names() == ["Jules"]
     store.apply([ev.feedback(ME, COOLING, "not_now", NOW - DAY)])
     assert names() == []
+
+
+def test_batch_route_answers_each_consultant_as_the_single_route_and_lists_unknown_ids(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    stranger = str(uuid.uuid4())
+    asked = [ev.cid(ME), ev.cid(OLD_FRIEND), stranger, ev.cid(COOLING), ev.cid(NEWCOMER)]
+    batch = client.post(
+        "/v2/revival-candidates",
+        json={"consultant_ids": [str(c) for c in asked], "at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert batch.status_code == 200, batch.text
+    body = CandidatesBatch.model_validate(batch.json())
+    assert body.unknown == [stranger]
+    known = [str(c) for c in asked if str(c) != stranger]
+    assert [a.consultant_id for a in body.answers] == known
+    for answer in body.answers:
+        single = client.get(
+            f"/v2/consultants/{answer.consultant_id}/revival-candidates",
+            params={"at": _at(), **LIMITS},
+            headers=admin_headers(),
+        )
+        assert single.status_code == 200
+        assert answer == RevivalCandidates.model_validate(single.json())
+    by_id = {a.consultant_id: [c.other_name for c in a.candidates] for a in body.answers}
+    # Not a vacuous equality: the readers with old ties get people, the others none.
+    assert by_id[str(ev.cid(ME))] == ["Karim", "Jules"]
+    assert by_id[str(ev.cid(OLD_FRIEND))] == ["Camille"]
+    assert by_id[str(ev.cid(NEWCOMER))] == []
+
+
+def test_batch_route_bounds_its_size_and_keeps_consultant_tokens_to_themselves(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    path = "/v2/revival-candidates"
+    too_many = [str(uuid.uuid4()) for _ in range(MAX_BATCH + 1)]
+    refused = client.post(
+        path, json={"consultant_ids": too_many, **LIMITS}, headers=admin_headers()
+    )
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "consultant_ids"]
+    most = client.post(
+        path, json={"consultant_ids": too_many[:MAX_BATCH], **LIMITS}, headers=admin_headers()
+    )
+    assert most.status_code == 200
+    assert len(most.json()["unknown"]) == MAX_BATCH
+    empty = client.post(path, json={"consultant_ids": [], **LIMITS}, headers=admin_headers())
+    assert empty.status_code == 422
+    no_limits = client.post(
+        path, json={"consultant_ids": [str(ev.cid(ME))], "dormant": 3}, headers=admin_headers()
+    )
+    assert no_limits.json()["detail"][0]["loc"] == ["body", "cooling"]
+
+    me = {"consultant_ids": [str(ev.cid(ME))], "at": _at(), **LIMITS}
+    assert client.post(path, json=me, headers=consultant_headers(ev.cid(ME))).status_code == 200
+    others = client.post(path, json=me, headers=consultant_headers(ev.cid(OLD_FRIEND)))
+    assert others.status_code == 403
+    assert others.json()["detail"][0]["loc"] == ["body", "consultant_ids"]
+    assert client.post(path, json=me).status_code == 401

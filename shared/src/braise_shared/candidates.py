@@ -10,8 +10,11 @@ fallback.
 Who reached out to whom may rank a link (the `trust` component of the score) but is no
 reason: a digest never tells it, so the contract does not carry it.
 
-Served by the graph at `GET /v2/consultants/{id}/revival-candidates` (`RevivalCandidates`);
-a change that breaks this shape is a new version of that route.
+Served by the graph at `GET /v2/consultants/{id}/revival-candidates` (`RevivalCandidates`),
+and for many consultants in one request at `POST /v2/revival-candidates`
+(`CandidatesRequest` → `CandidatesBatch`: the same `RevivalCandidates` for each known id,
+the unknown ids listed apart); a change that breaks this shape is a new version of those
+routes.
 
 How many people a digest proposes is the notifier's rule, and lives in its settings
 (`max_dormant`, `max_cooling`). The notifier passes those numbers to the graph as the
@@ -20,6 +23,7 @@ that many of each stage, best first, and the notifier's `compose` takes what it 
 `MAX_PER_STAGE` is only the bound both sides accept.
 """
 
+import uuid
 from datetime import date
 from typing import Annotated, Literal
 
@@ -29,6 +33,7 @@ from braise_shared.events import Locale, UtcDateTime
 from braise_shared.tags import Tag
 
 MAX_PER_STAGE = 50
+MAX_BATCH = 200  # consultants in one batch request, at most
 
 CandidateStage = Literal["dormant", "cooling"]
 NewsKind = Literal["skill", "sector", "city", "mission"]
@@ -214,3 +219,22 @@ class RevivalCandidates(Contract):
     at: UtcDateTime
     locale: Locale = Field(description="The consultant's language, as the graph knows it.")
     candidates: list[RevivalCandidate]
+
+
+class CandidatesRequest(Contract):
+    """Many consultants' candidates at once, with the same limits for each."""
+
+    consultant_ids: list[uuid.UUID] = Field(
+        min_length=1, max_length=MAX_BATCH, description="Consultants, at most `MAX_BATCH`."
+    )
+    dormant: int = Field(ge=0, le=MAX_PER_STAGE, description="Dormant candidates, at most.")
+    cooling: int = Field(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
+    at: UtcDateTime | None = Field(default=None, description="When to rank them (now).")
+
+
+class CandidatesBatch(Contract):
+    """Each known consultant's candidates, in the order asked; the ids the graph lacks apart."""
+
+    at: UtcDateTime
+    answers: list[RevivalCandidates]
+    unknown: list[str] = Field(description="Ids the graph holds no consultant for.")

@@ -1,4 +1,4 @@
-"""The graph read API: links and stats (/v1), revival candidates (/v2)."""
+"""The graph read API: links and stats (/v1), revival candidates (/v2, one or many)."""
 
 import time
 import uuid
@@ -21,7 +21,13 @@ from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
 from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
-from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate, RevivalCandidates
+from braise_shared.candidates import (
+    MAX_PER_STAGE,
+    CandidatesBatch,
+    CandidatesRequest,
+    RevivalCandidate,
+    RevivalCandidates,
+)
 from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
 from braise_shared.stream import EVENTS_STREAM
@@ -128,15 +134,11 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         checks={"neo4j": lambda: ping_neo4j(driver), "redis": redis_client.ping},
     )
 
-    def allowed(caller: Principal, consultant_id: uuid.UUID) -> str:
+    def allowed(caller: Principal, consultant_id: uuid.UUID, where: list[str] | None = None) -> str:
         if not caller.may_act_for(consultant_id):
+            loc = where or ["path", "consultant_id"]
             raise HTTPException(
-                403,
-                detail=[
-                    _err(
-                        ["path", "consultant_id"], "a consultant token reaches only that consultant"
-                    )
-                ],
+                403, detail=[_err(loc, "a consultant token reaches only that consultant")]
             )
         return str(consultant_id)
 
@@ -185,22 +187,43 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         """
         cid = allowed(caller, consultant_id)
         now = moment(at)
-        when = _dt(now)
-        seed = f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
-        try:
-            me_props, chosen = reader.candidates(
-                cid, now=now, seed=seed, dormant=dormant, cooling=cooling
-            )
-        except UnknownConsultantError as exc:
-            raise _not_found(cid) from exc
-        body = RevivalCandidates(
-            consultant_id=cid,
-            at=when,
-            locale=me_props.get("locale") or "fr",
-            candidates=[_candidate_out(c) for c in chosen],
+        found = reader.candidates_of_many(
+            [cid], now=now, seed=_week(now), dormant=dormant, cooling=cooling
         )
+        if cid not in found:
+            raise _not_found(cid)
         # Built and validated already: written as is, not validated again on the way out.
-        return Response(body.model_dump_json(), media_type="application/json")
+        return Response(
+            _answer(cid, now, *found[cid]).model_dump_json(), media_type="application/json"
+        )
+
+    @app.post(
+        "/v2/revival-candidates",
+        response_model=CandidatesBatch,
+        responses=_errors(401, 403),
+    )
+    def revival_candidates_of_many(body: CandidatesRequest, caller: Caller) -> Response:
+        """Rank the revival candidates of many consultants in one request, each answered as
+        the single route answers it; the ids the graph does not know are listed apart.
+
+        At most `MAX_BATCH` ids (422 naming `consultant_ids` beyond); a consultant token may
+        ask only for itself.
+        """
+        ids = list(
+            dict.fromkeys(
+                allowed(caller, c, where=["body", "consultant_ids"]) for c in body.consultant_ids
+            )
+        )
+        now = moment(body.at)
+        found = reader.candidates_of_many(
+            ids, now=now, seed=_week(now), dormant=body.dormant, cooling=body.cooling
+        )
+        batch = CandidatesBatch(
+            at=_dt(now),
+            answers=[_answer(cid, now, *found[cid]) for cid in ids if cid in found],
+            unknown=[cid for cid in ids if cid not in found],
+        )
+        return Response(batch.model_dump_json(), media_type="application/json")
 
     @app.get("/v1/stats", responses=_errors(401, 403))
     def stats(caller: Caller) -> dict[str, Any]:
@@ -223,6 +246,23 @@ def _lag(client: "redis.Redis", group_name: str) -> int | None:
     except redis.RedisError:
         return None
     return None
+
+
+def _week(now: float) -> str:
+    """Return the ranking's seed: the ISO week of now (the same all week)."""
+    when = _dt(now).isocalendar()
+    return f"{when.year}-W{when.week:02d}"
+
+
+def _answer(
+    cid: str, now: float, props: dict[str, Any], chosen: list[Candidate]
+) -> RevivalCandidates:
+    return RevivalCandidates(
+        consultant_id=cid,
+        at=_dt(now),
+        locale=props.get("locale") or "fr",
+        candidates=[_candidate_out(c) for c in chosen],
+    )
 
 
 def _candidate_out(c: Candidate) -> RevivalCandidate:

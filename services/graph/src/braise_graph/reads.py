@@ -21,11 +21,12 @@ from braise_graph.ranking import (
 )
 from braise_graph.stages import STAGES, Stage, StageRules, stage_of
 
-# A consultant's links; the people at their other end are read next, only those needed.
+# Consultants' links; the people at their other end are read next, only those needed.
 LINKS_OF: LiteralString = """
-MATCH (me:Consultant {id: $id})-[r:LINK]-(other:Consultant)
+UNWIND $ids AS id
+MATCH (me:Consultant {id: id})-[r:LINK]-(other:Consultant)
 OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
-RETURN other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
+RETURN id AS me_id, other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
        s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
        coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
 """
@@ -103,31 +104,42 @@ class GraphReader:
 
         Raise UnknownConsultantError for an unknown id.
         """
-        views, _ = self._read(consultant_id, now, ranked=False)
+        views, _ = self._read_one(consultant_id, now, ranked=False)
         return views
 
-    def _read(
+    def _read_one(
         self, consultant_id: str, now: float, *, ranked: bool
     ) -> tuple[list[LinkView], dict[str, Any]]:
+        found = self._read([consultant_id], now, ranked=ranked)
+        if consultant_id not in found:
+            raise UnknownConsultantError(consultant_id)
+        return found[consultant_id]
+
+    def _read(
+        self, consultant_ids: list[str], now: float, *, ranked: bool
+    ) -> dict[str, tuple[list[LinkView], dict[str, Any]]]:
         """Read in one auto-commit session, a round trip less than a transaction (which two
         reads do not need); what failed for a transient reason is tried once more."""
         for attempt in (1, 2):
             try:
                 with self.driver.session(default_access_mode=READ_ACCESS) as session:
-                    return self._read_links(session, consultant_id, now, ranked)
+                    return self._read_links(session, consultant_ids, now, ranked)
             except (ServiceUnavailable, SessionExpired, TransientError):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     def _read_links(
-        self, tx: Session, consultant_id: str, now: float, ranked: bool
-    ) -> tuple[list[LinkView], dict[str, Any]]:
-        """Read the links and their stages, then the consultant and the people at the other
-        end. With `ranked`, leave out faded links: neither candidates nor part of the active
-        network the ranking looks at, they are most of a long-standing consultant's links."""
-        staged = []
-        for record in tx.run(LINKS_OF, id=consultant_id):
+        self, tx: Session, consultant_ids: list[str], now: float, ranked: bool
+    ) -> dict[str, tuple[list[LinkView], dict[str, Any]]]:
+        """Read the links of the consultants and their stages (one query for them all), then
+        the consultants and the people at the other ends (a second one). With `ranked`, leave
+        out faded links: neither candidates nor part of the active network the ranking looks
+        at, they are most of a long-standing consultant's links.
+
+        Return (views, node properties) by consultant id; unknown ids are left out."""
+        staged: dict[str, list[tuple[Record, float, Stage]]] = {c: [] for c in consultant_ids}
+        for record in tx.run(LINKS_OF, ids=consultant_ids):
             link = record["link"]
             if "s_ref" not in link:
                 continue
@@ -135,20 +147,24 @@ class GraphReader:
             strength = strength_at(state, now, self.rate)
             stage = self._stage(link, strength, now)
             if not (ranked and stage == "faded"):
-                staged.append((record, strength, stage))
-        ids = [consultant_id, *(record["other_id"] for record, _, _ in staged)]
-        people = {r["props"]["id"]: r["props"] for r in tx.run(PEOPLE, ids=ids)}
-        if consultant_id not in people:
-            raise UnknownConsultantError(consultant_id)
-        views = [
-            LinkView(
-                self._facts(record, people[record["other_id"]], stage, strength, now), strength
-            )
-            for record, strength, stage in staged
-            if record["other_id"] in people  # erased since the links were read
-        ]
-        views.sort(key=lambda v: (-v.strength, v.facts.other.id))
-        return views, people[consultant_id]
+                staged[record["me_id"]].append((record, strength, stage))
+        ids = {*consultant_ids, *(r["other_id"] for rows in staged.values() for r, _, _ in rows)}
+        people = {r["props"]["id"]: r["props"] for r in tx.run(PEOPLE, ids=sorted(ids))}
+        found = {}
+        for consultant_id, rows in staged.items():
+            if consultant_id not in people:
+                continue
+            views = [
+                LinkView(
+                    self._facts(record, people[record["other_id"]], stage, strength, now),
+                    strength,
+                )
+                for record, strength, stage in rows
+                if record["other_id"] in people  # erased since the links were read
+            ]
+            views.sort(key=lambda v: (-v.strength, v.facts.other.id))
+            found[consultant_id] = (views, people[consultant_id])
+        return found
 
     def _facts(
         self, record: Record, other: dict[str, Any], stage: Stage, strength: float, now: float
@@ -191,12 +207,27 @@ class GraphReader:
         self, consultant_id: str, *, now: float, seed: str, dormant: int, cooling: int
     ) -> tuple[dict[str, Any], list[Candidate]]:
         """Return the consultant's node properties and their best candidates at time now:
-        at most `dormant` dormant ones, then at most `cooling` cooling ones."""
-        views, props = self._read(consultant_id, now, ranked=True)
-        me = person_of(props)
-        links = [v.facts for v in views]
-        ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
-        return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
+        at most `dormant` dormant ones, then at most `cooling` cooling ones.
+
+        Raise UnknownConsultantError for an unknown id."""
+        found = self.candidates_of_many(
+            [consultant_id], now=now, seed=seed, dormant=dormant, cooling=cooling
+        )
+        if consultant_id not in found:
+            raise UnknownConsultantError(consultant_id)
+        return found[consultant_id]
+
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, now: float, seed: str, dormant: int, cooling: int
+    ) -> dict[str, tuple[dict[str, Any], list[Candidate]]]:
+        """Return what `candidates` returns for each known consultant, read in two queries
+        for them all; unknown ids are left out."""
+        out = {}
+        for consultant_id, (views, props) in self._read(consultant_ids, now, ranked=True).items():
+            links = [v.facts for v in views]
+            ranked = rank(person_of(props), links, now=now, rules=self.ranking_rules, seed=seed)
+            out[consultant_id] = (props, best_per_stage(ranked, dormant=dormant, cooling=cooling))
+        return out
 
     def stats(self, *, now: float | None = None) -> dict[str, Any]:
         """Return counts of consultants, links by stage, and events applied."""
