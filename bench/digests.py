@@ -183,6 +183,7 @@ def main() -> None:
                 message = message_from_binary_file(f, policy=default_policy)
             del message["X-Sink-Mail-From"]
             del message["X-Sink-Rcpt-To"]
+            del message["X-Sink-Peer"]
             prerendered.append(message)
         started = time.perf_counter()
         with smtplib.SMTP(endpoints.smtp_host, endpoints.smtp_port) as smtp:

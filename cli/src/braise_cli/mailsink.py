@@ -53,13 +53,16 @@ class EmlWriter:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802 - aiosmtpd's hook name
-        """Store the message with the envelope's sender and recipients as headers."""
+        """Store the message with the envelope's sender and recipients, and the client's
+        address (which tells one connection from another), as headers."""
         content = envelope.original_content or b""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%fZ")
         name = f"{stamp}-{uuid.uuid4().hex[:8]}.eml"
+        host, port = session.peer[:2] if isinstance(session.peer, tuple) else (session.peer, "")
         header = (
             f"X-Sink-Mail-From: {envelope.mail_from}\r\n"
             f"X-Sink-Rcpt-To: {', '.join(envelope.rcpt_tos)}\r\n"
+            f"X-Sink-Peer: {host}:{port}\r\n"
         ).encode()
         tmp = self.maildir / f".{name}.tmp"
         tmp.write_bytes(header + content)

@@ -1,7 +1,10 @@
 """Send e-mail over SMTP, DKIM-signed when a key is configured, telling transient failures
 (retry) from permanent ones (give up)."""
 
+import logging
+import os
 import smtplib
+import threading
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -12,6 +15,8 @@ import dkim
 from dkim.crypto import UnparsableKeyError, parse_pem_private_key
 
 from braise_shared.metrics import SMTP_SECONDS
+
+log = logging.getLogger(__name__)
 
 # How a digest is written on the wire. Bodies are 7-bit (quoted-printable or base64), so no
 # relay re-encodes them and breaks the DKIM body hash. Headers set with `set_raw` are written
@@ -86,7 +91,13 @@ def wire_bytes(message: EmailMessage, dkim_key: DkimKey | None = None) -> bytes:
 
 
 class Mailer:
-    """One SMTP connection per message: simple, and nothing half-open survives a failure."""
+    """Sends over one SMTP connection per thread (per process under Celery's prefork pool),
+    kept open from one message to the next, and closed by `close` (at worker shutdown).
+
+    A kept connection the server has dropped meanwhile (an idle timeout, a restart) fails on
+    its next message: that message is sent once more on a new connection, and only that
+    one's failure counts. A connection opened before a fork is never used by the child.
+    """
 
     def __init__(
         self, host: str, port: int, timeout_s: float = 20.0, dkim_key: DkimKey | None = None
@@ -95,6 +106,9 @@ class Mailer:
         self.port = port
         self.timeout_s = timeout_s
         self.dkim_key = dkim_key
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[tuple[int, smtplib.SMTP]] = []
 
     def send(self, message: EmailMessage) -> None:
         """Send message; raise TransientMailError or PermanentMailError when not accepted."""
@@ -102,11 +116,8 @@ class Mailer:
         sender = parseaddr(str(message["From"]))[1]
         recipients = [address for _, address in getaddresses(message.get_all("To", []))]
         try:
-            with (
-                SMTP_SECONDS.time(),
-                smtplib.SMTP(self.host, self.port, timeout=self.timeout_s) as smtp,
-            ):
-                refused = smtp.sendmail(sender, recipients, raw)
+            with SMTP_SECONDS.time():
+                refused = self._sendmail(sender, recipients, raw)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients) from exc
         except smtplib.SMTPResponseException as exc:
@@ -120,6 +131,64 @@ class Mailer:
             raise TransientMailError(f"no SMTP connection: {exc}") from exc
         if refused:
             raise _classify(refused)
+
+    def _sendmail(
+        self, sender: str, recipients: list[str], raw: bytes
+    ) -> dict[str, tuple[int, bytes]]:
+        smtp, kept = self._connection()
+        try:
+            return smtp.sendmail(sender, recipients, raw)
+        except Exception as exc:
+            if not _dropped(exc):
+                raise
+            self._forget(smtp)
+            if not kept:
+                raise
+            log.info("kept SMTP connection was dropped (%s): connecting again", exc)
+        smtp, _ = self._connection()
+        try:
+            return smtp.sendmail(sender, recipients, raw)
+        except Exception as exc:
+            if _dropped(exc):
+                self._forget(smtp)
+            raise
+
+    def _connection(self) -> tuple[smtplib.SMTP, bool]:
+        """Return this thread's connection and whether it was kept from an earlier message."""
+        held: tuple[int, smtplib.SMTP] | None = getattr(self._local, "held", None)
+        if held is not None and held[0] == os.getpid() and held[1].sock is not None:
+            return held[1], True
+        smtp = smtplib.SMTP(self.host, self.port, timeout=self.timeout_s)
+        self._local.held = (os.getpid(), smtp)
+        with self._lock:
+            self._opened.append((os.getpid(), smtp))
+        return smtp, False
+
+    def _forget(self, smtp: smtplib.SMTP) -> None:
+        smtp.close()
+        self._local.held = None
+        with self._lock:
+            self._opened = [(pid, s) for pid, s in self._opened if s is not smtp]
+
+    def close(self) -> None:
+        """Say QUIT on every connection this process opened, and close them."""
+        with self._lock:
+            mine = [s for pid, s in self._opened if pid == os.getpid()]
+            self._opened = []
+        for smtp in mine:
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                smtp.close()
+        self._local = threading.local()
+
+
+def _dropped(exc: Exception) -> bool:
+    """Tell whether a failure means the connection is gone (the server closed it, or said
+    421, "closing the transmission channel"), rather than a refusal of this message."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code == 421
+    return isinstance(exc, (smtplib.SMTPServerDisconnected, OSError))
 
 
 def _classify(recipients: dict[str, tuple[int, bytes]]) -> Exception:
