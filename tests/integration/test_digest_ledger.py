@@ -64,6 +64,11 @@ class FakeGraph:
             )
         ]
 
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        return {c: self.candidates(c, dormant=dormant, cooling=cooling) for c in consultant_ids}
+
 
 @dataclass
 class GatedMailer:

@@ -1,5 +1,6 @@
 """The notifier's HTTP app: one-click unsubscribe, suggestion links, admin preview and run."""
 
+import base64
 import json
 import time
 from collections.abc import Iterator
@@ -47,7 +48,7 @@ def app(
     celery = make_celery(settings)
     application = create_app(
         notifier,
-        enqueue_send=lambda p, c: celery.send_task("braise.send_digest", args=[p, c]),
+        enqueue_digests=lambda keys: celery.send_task("braise.send_digests", args=[keys]),
         enqueue_unsubscribe_sync=lambda c, link: celery.send_task(
             "braise.sync_unsubscribe", args=[c, link]
         ),
@@ -62,6 +63,12 @@ def app(
 
 def _queued(broker: redis.Redis) -> list[str]:
     return [json.loads(m)["headers"]["task"] for m in broker.lrange("celery", 0, -1)]
+
+
+def _queued_args(broker: redis.Redis) -> list[list[object]]:
+    """Return the positional arguments of every queued task (JSON bodies, base64 encoded)."""
+    bodies = [json.loads(m)["body"] for m in broker.lrange("celery", 0, -1)]
+    return [json.loads(base64.b64decode(body))[0] for body in bodies]
 
 
 def test_one_click_unsubscribe_stops_digests_and_tells_profiles(
@@ -148,7 +155,10 @@ def test_admin_runs_a_period_and_only_staff_may(
     assert ran.json() == {"period": "2026-W48", "enqueued": 2}
     again = client.post("/v1/admin/periods/2026-W48/run", headers=admin_headers())
     assert again.json()["enqueued"] == 2  # still planned: their tasks may have been lost
-    assert _queued(broker) == ["braise.send_digest"] * 4
+    # Each run enqueues one batch holding both digests: their candidates come in one request.
+    assert _queued(broker) == ["braise.send_digests"] * 2
+    keys = [["2026-W48", str(ev.cid(n))] for n in (1, 2)]
+    assert _queued_args(broker) == [[keys], [keys]]
 
 
 def test_unsubscribe_link_in_a_rendered_digest_verifies(

@@ -66,6 +66,8 @@ def notifier(
         pool="prefork",
         processes=4,
         BRAISE_NOTIFIER_SPREAD_CAP=str(CAP),
+        # One digest per task, so that the four processes take them side by side.
+        BRAISE_NOTIFIER_SEND_BATCH_SIZE="1",
     ) as running:
         yield running
 

@@ -29,6 +29,11 @@ class FakeGraph:
         self.asked.append((consultant_id, dormant, cooling))
         return self.given
 
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        return {c: self.candidates(c, dormant=dormant, cooling=cooling) for c in consultant_ids}
+
 
 def _candidate(other_id: str, name: str, stage: str) -> RevivalCandidate:
     return RevivalCandidate.model_validate(

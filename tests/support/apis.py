@@ -57,7 +57,7 @@ def notifier_api(tmp: Path, servers: SessionServers) -> Iterator[TestClient]:
     celery = make_celery(settings)
     app = create_notifier_app(
         notifier,
-        enqueue_send=lambda p, c: celery.send_task("braise.send_digest", args=[p, c]),
+        enqueue_digests=lambda keys: celery.send_task("braise.send_digests", args=[keys]),
         enqueue_unsubscribe_sync=lambda c, link: celery.send_task(
             "braise.sync_unsubscribe", args=[c, link]
         ),

@@ -65,7 +65,7 @@ def pages_under_test(tmp_path: Path, redis_url: str, **settings: Any) -> Iterato
             **settings,
         )
         notifier = build(config)
-        app = create_app(notifier, enqueue_send=_nothing, enqueue_unsubscribe_sync=_nothing)
+        app = create_app(notifier, enqueue_digests=_nothing, enqueue_unsubscribe_sync=_nothing)
         with TestClient(app) as client:
             yield PagesUnderTest(client, notifier, profiles)
 

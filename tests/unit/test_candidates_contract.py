@@ -1,6 +1,7 @@
 """The graph → notifier contract: the graph's JSON parses into typed candidates, and the
 notifier's client asks for the digest's limits and reads nothing else."""
 
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
@@ -18,6 +19,7 @@ from braise_notifier.service import DigestService
 from braise_notifier.tokens import LinkSigner
 from braise_notifier.wording import Words, gesture_text
 from braise_shared.candidates import (
+    MAX_BATCH,
     AskNewsGesture,
     AskNewsParams,
     CongratulateGesture,
@@ -203,6 +205,40 @@ def test_client_reads_unknown_as_nothing_5xx_as_retry_and_junk_as_a_contract_err
         _client(httpx.Response(200, content=b"not json"), []).candidates(CID, dormant=3, cooling=2)
 
 
+def test_client_asks_for_many_readers_by_batches_and_reads_unknown_ones_as_nothing() -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        asked = json.loads(request.content)["consultant_ids"]
+        known = [c for c in asked if not c.endswith("f")]
+        answers = [{**_wire(), "consultant_id": c} for c in known]
+        return httpx.Response(
+            200,
+            json={
+                "at": "2026-11-23T09:00:00Z",
+                "answers": answers,
+                "unknown": [c for c in asked if c not in known],
+            },
+        )
+
+    client = GraphClient("http://graph", "secret-" * 6, transport=httpx.MockTransport(handle))
+    ids = [f"00000000-0000-4000-8000-{n:012x}" for n in range(MAX_BATCH + 20)]
+    found = client.candidates_of_many(ids, dormant=6, cooling=5)
+
+    assert [len(json.loads(r.content)["consultant_ids"]) for r in seen] == [MAX_BATCH, 20]
+    assert {r.url.path for r in seen} == {"/v2/revival-candidates"}
+    assert {(json.loads(r.content)["dormant"], json.loads(r.content)["cooling"]) for r in seen} == {
+        (6, 5)
+    }
+    assert list(found) == ids
+    assert {c: [x.other_name for x in v] for c, v in found.items()} == {
+        c: [] if c.endswith("f") else ["Karim"] for c in ids
+    }
+    with pytest.raises(GraphUnavailableError):
+        _client(httpx.Response(502), []).candidates_of_many(ids[:2], dormant=3, cooling=2)
+
+
 class FakeGraph:
     """Answers what it was given and remembers what it was asked."""
 
@@ -215,6 +251,11 @@ class FakeGraph:
     ) -> list[RevivalCandidate]:
         self.asked.append((consultant_id, dormant, cooling))
         return self.answer
+
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        return {c: self.candidates(c, dormant=dormant, cooling=cooling) for c in consultant_ids}
 
 
 class Unused:

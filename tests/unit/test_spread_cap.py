@@ -66,6 +66,11 @@ class FakeGraph:
         self.asked.append((dormant, cooling))
         return self.answer
 
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        return {c: self.candidates(c, dormant=dormant, cooling=cooling) for c in consultant_ids}
+
 
 class FakeMailer:
     def __init__(self, error: Exception | None = None) -> None:

@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -67,7 +68,11 @@ Period = Annotated[
 ]
 
 
-def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: Any) -> FastAPI:
+def create_app(
+    notifier: Notifier,
+    enqueue_digests: Callable[[list[tuple[str, str]]], object],
+    enqueue_unsubscribe_sync: Any,
+) -> FastAPI:
     """Build the app; the enqueue callables hand work to Celery (injected for tests)."""
     settings = notifier.settings
     app = FastAPI(title="Braise notifier", version="1")
@@ -230,8 +235,7 @@ def create_app(notifier: Notifier, enqueue_send: Any, enqueue_unsubscribe_sync: 
     def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
         keys = plan(notifier.factory, everyone_for(notifier.factory, period))
-        for p, cid in keys:
-            enqueue_send(p, cid)
+        enqueue_digests(keys)
         return {"period": period, "enqueued": len(keys)}
 
     @app.get("/v1/admin/periods/{period}", responses=_errors(401, 403))

@@ -31,6 +31,13 @@ class Notifier:
     publisher: EventPublisher
     digests: DigestService
     profiles: ProfilesClient
+    mailer: Mailer
+    graph: GraphClient
+
+    def close(self) -> None:
+        """Close what this process keeps open: its SMTP connections and the graph's pool."""
+        self.mailer.close()
+        self.graph.close()
 
 
 def build(settings: NotifierSettings) -> Notifier:
@@ -40,12 +47,14 @@ def build(settings: NotifierSettings) -> Notifier:
     signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
     publisher = EventPublisher(client)
+    graph = GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value())
+    mailer = Mailer(
+        settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s, dkim_key(settings)
+    )
     digests = DigestService(
         factory=factory,
-        graph=GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value()),
-        mailer=Mailer(
-            settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s, dkim_key(settings)
-        ),
+        graph=graph,
+        mailer=mailer,
         events=publisher,
         spread=SpreadCap(client, cap=settings.spread_cap),
         signer=signer,
@@ -61,7 +70,7 @@ def build(settings: NotifierSettings) -> Notifier:
         max_attempts=settings.max_attempts,
     )
     profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
-    return Notifier(settings, engine, factory, signer, publisher, digests, profiles)
+    return Notifier(settings, engine, factory, signer, publisher, digests, profiles, mailer, graph)
 
 
 def dkim_key(settings: NotifierSettings) -> DkimKey | None:

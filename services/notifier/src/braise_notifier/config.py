@@ -5,7 +5,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import SettingsConfigDict
 
-from braise_shared.candidates import MAX_PER_STAGE
+from braise_shared.candidates import MAX_BATCH, MAX_PER_STAGE
 from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
 DEFAULT_PORT = 8003
@@ -66,6 +66,12 @@ class NotifierSettings(ServiceSettings):
         ge=0,
         description="Candidates asked of the graph beyond what a digest shows, per stage: "
         "they replace people the spread cap turns away.",
+    )
+    send_batch_size: int = Field(
+        default=50,
+        ge=1,
+        le=MAX_BATCH,
+        description="Digests per sending task: their candidates come in one graph request.",
     )
     max_retries: int = Field(default=8, ge=0, description="Retries of one task.")
     max_attempts: int = Field(default=24, gt=0, description="Attempts of one digest, in all.")

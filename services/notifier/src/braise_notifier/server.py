@@ -2,7 +2,7 @@
 
 from braise_notifier.api import create_app
 from braise_notifier.bootstrap import notifier
-from braise_notifier.tasks import send_digest, sync_unsubscribe
+from braise_notifier.tasks import enqueue_digests, sync_unsubscribe
 from braise_shared.logs import configure_logging
 from braise_shared.observability import serve
 
@@ -13,7 +13,7 @@ def main() -> None:
     n = notifier()
     app = create_app(
         n,
-        enqueue_send=lambda period, cid: send_digest.delay(period, cid),
+        enqueue_digests=enqueue_digests,
         enqueue_unsubscribe_sync=lambda cid, link_id: sync_unsubscribe.delay(cid, link_id),
     )
     serve(app, host=n.settings.host, port=n.settings.port)

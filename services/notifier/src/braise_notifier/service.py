@@ -40,6 +40,9 @@ from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
+# A ledger row's key: (period, consultant id).
+Key = tuple[str, str]
+
 # Digest event ids derive from (period, consultant), so re-publishing one is harmless.
 DIGEST_EVENTS = uuid.UUID("6f1d0c57-2a43-4d4e-9a51-0b8f2a1c9e11")
 
@@ -59,6 +62,12 @@ class CandidateSource(Protocol):
         self, consultant_id: str, *, dormant: int, cooling: int
     ) -> list[RevivalCandidate]:
         """Return at most `dormant` dormant then `cooling` cooling candidates, each best first."""
+        ...
+
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        """Return what `candidates` returns for each consultant, asked all at once."""
         ...
 
 
@@ -120,30 +129,75 @@ class DigestService:
 
     def send(self, period: str, consultant_id: str) -> str:
         """Send one digest; return the ledger state. Raise RetryLaterError to be retried."""
-        now = datetime.now(UTC)
+        outcome = self.send_many([(period, consultant_id)])[(period, consultant_id)]
+        if isinstance(outcome, RetryLaterError):
+            raise outcome
+        return outcome
+
+    def send_many(self, keys: list[Key]) -> dict[Key, str | RetryLaterError]:
+        """Send the digests of these (period, consultant) rows one after the other; return
+        each one's ledger state, or the RetryLaterError it should be retried with.
+
+        Their ledger rows are read in one transaction and their readers' candidates asked of
+        the graph in one request; each digest is then claimed, sent and recorded on its own
+        (a claim per row: two workers given the same row never both send it). Raise
+        RetryLaterError, having claimed nothing, when the graph cannot answer.
+        """
+        outcomes: dict[Key, str | RetryLaterError] = {}
+        due = self._due(keys, outcomes)
+        if not due:
+            return outcomes
+        candidates = self._candidates_of_many([cid for (_, cid), _ in due], spare=self.spare)
+        for (period, consultant_id), week in due:
+            if not self._claim(period, consultant_id, datetime.now(UTC)):
+                outcomes[period, consultant_id] = "busy"
+                continue
+            try:
+                outcomes[period, consultant_id] = self._send_claimed(
+                    period, consultant_id, week, candidates[consultant_id]
+                )
+            except RetryLaterError as exc:
+                self._release(period, consultant_id)
+                outcomes[period, consultant_id] = exc
+        return outcomes
+
+    def _due(
+        self, keys: list[Key], outcomes: dict[Key, str | RetryLaterError]
+    ) -> list[tuple[Key, str]]:
+        """Return the rows still to send, with the week of their spread cap; put the others'
+        final state in outcomes (publishing digest.sent where a sent row has not yet)."""
+        due = []
         with unit_of_work(self.factory) as session:
-            row = session.get(DigestRow, (period, consultant_id))
-            if row is None:
-                return "unplanned"
-            if row.state == SENT:
-                if not row.event_published:
-                    self._publish(row)
-                return SENT
-            if row.state in (FAILED, EMPTY, SKIPPED):
-                return row.state
-            if row.attempts >= self.max_attempts:
-                row.state = FAILED
-                row.error = f"gave up after {row.attempts} attempts; last error: {row.error}"
-                return FAILED
-            # The week of the spread cap: fixed at planning, the same for every attempt.
-            week = week_of(row.created_at)
-        if not self._claim(period, consultant_id, now):
-            return "busy"
-        try:
-            return self._send_claimed(period, consultant_id, week)
-        except RetryLaterError:
-            self._release(period, consultant_id)
-            raise
+            rows = {
+                (r.period, r.consultant_id): r
+                for r in session.scalars(
+                    select(DigestRow).where(
+                        DigestRow.period.in_({p for p, _ in keys}),
+                        DigestRow.consultant_id.in_({c for _, c in keys}),
+                    )
+                )
+            }
+            for key in dict.fromkeys(keys):
+                row = rows.get(key)
+                if row is None:
+                    outcomes[key] = "unplanned"
+                elif row.state == SENT:
+                    outcomes[key] = SENT
+                    if not row.event_published:
+                        try:
+                            self._publish(row)
+                        except RetryLaterError as exc:
+                            outcomes[key] = exc
+                elif row.state in (FAILED, EMPTY, SKIPPED):
+                    outcomes[key] = row.state
+                elif row.attempts >= self.max_attempts:
+                    row.state = FAILED
+                    row.error = f"gave up after {row.attempts} attempts; last error: {row.error}"
+                    outcomes[key] = FAILED
+                else:
+                    # The week of the spread cap: fixed at planning, the same for every attempt.
+                    due.append((key, week_of(row.created_at)))
+        return due
 
     def _claim(self, period: str, consultant_id: str, now: datetime) -> bool:
         with unit_of_work(self.factory) as session:
@@ -183,8 +237,8 @@ class DigestService:
         reader = self._reader(consultant_id)
         if reader is None:
             return None
-        candidates = self._candidates(consultant_id, spare=0)
-        return self._compose(reader, period, candidates)
+        candidates = self._candidates_of_many([consultant_id], spare=0)[consultant_id]
+        return self._compose(reader, period, self._not_erased(candidates))
 
     def _reader(self, consultant_id: str) -> Reader | None:
         with self.factory() as session:
@@ -193,16 +247,23 @@ class DigestService:
             return None
         return Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
 
-    def _candidates(self, consultant_id: str, *, spare: int) -> list[RevivalCandidate]:
+    def _candidates_of_many(
+        self, consultant_ids: list[str], *, spare: int
+    ) -> dict[str, list[RevivalCandidate]]:
         try:
-            candidates = self.graph.candidates(
-                consultant_id,
+            return self.graph.candidates_of_many(
+                consultant_ids,
                 dormant=min(MAX_PER_STAGE, self.max_dormant + spare) if self.max_dormant else 0,
                 cooling=min(MAX_PER_STAGE, self.max_cooling + spare) if self.max_cooling else 0,
             )
         except GraphUnavailableError as exc:
             raise RetryLaterError(str(exc)) from exc
-        # The graph may not have read an erasure the notifier already applied.
+
+    def _not_erased(self, candidates: list[RevivalCandidate]) -> list[RevivalCandidate]:
+        """Leave out the people erased since: the graph may not have read an erasure the
+        notifier already applied. Asked just before composing, digest by digest."""
+        if not candidates:
+            return []
         with self.factory() as session:
             erased = set(
                 session.scalars(
@@ -253,10 +314,12 @@ class DigestService:
             log.error("spread cap: %s's places for %s not given back: %s", reader_id, people, exc)
         people.clear()
 
-    def _send_claimed(self, period: str, consultant_id: str, week: str) -> str:
+    def _send_claimed(
+        self, period: str, consultant_id: str, week: str, candidates: list[RevivalCandidate]
+    ) -> str:
         held: list[str] = []  # people reserved for this digest, given back unless it is sent
         try:
-            written = self._reserve_and_write(period, consultant_id, week, held)
+            written = self._reserve_and_write(period, consultant_id, week, candidates, held)
             if isinstance(written, str):
                 return written
             digest, message = written
@@ -278,14 +341,19 @@ class DigestService:
         return self._sent(period, consultant_id, digest, message)
 
     def _reserve_and_write(
-        self, period: str, consultant_id: str, week: str, held: list[str]
+        self,
+        period: str,
+        consultant_id: str,
+        week: str,
+        candidates: list[RevivalCandidate],
+        held: list[str],
     ) -> tuple[Digest, EmailMessage] | str:
         """Return the digest and its message, or the final state when there is none to send."""
         reader = self._reader(consultant_id)
         if reader is None:
             self._finish(period, consultant_id, SKIPPED, error="unsubscribed, paused or unknown")
             return SKIPPED
-        candidates = self._candidates(consultant_id, spare=self.spare)
+        candidates = self._not_erased(candidates)
         digest = self._compose(reader, period, self._reserve(week, reader.id, candidates, held))
         proposed = {s.other_id for s in digest.suggestions}
         self._unreserve(week, reader.id, [p for p in held if p not in proposed])
@@ -308,20 +376,25 @@ class DigestService:
         return digest, message
 
     def _sent(self, period: str, consultant_id: str, digest: Digest, message: EmailMessage) -> str:
-        """Record a sent digest (its reservations stay) and publish digest.sent."""
+        """Record a sent digest (its reservations stay) and publish digest.sent, in one
+        transaction: the event goes out just before the row commits as sent."""
         suggestions = [
             {"consultant_id": s.other_id, "stage": s.stage, "gesture": s.gesture_kind}
             for s in digest.suggestions
         ]
-        self._finish(
-            period,
-            consultant_id,
-            SENT,
-            sent_at=datetime.now(UTC),
-            error=None,
-            message_id=str(message["Message-ID"]),
-            suggestions=json.dumps(suggestions),
-        )
+        unpublished: RetryLaterError | None = None
+        with unit_of_work(self.factory) as session:
+            row = session.get(DigestRow, (period, consultant_id))
+            assert row is not None
+            row.state = SENT
+            row.sent_at = datetime.now(UTC)
+            row.error = None
+            row.message_id = str(message["Message-ID"])
+            row.suggestions = json.dumps(suggestions)
+            try:
+                self._publish(row)
+            except RetryLaterError as exc:
+                unpublished = exc  # the row commits as sent all the same; a retry publishes
         log.info(
             "digest sent",
             extra={
@@ -330,10 +403,8 @@ class DigestService:
                 "suggested": [s.other_id for s in digest.suggestions],
             },
         )
-        with unit_of_work(self.factory) as session:
-            row = session.get(DigestRow, (period, consultant_id))
-            assert row is not None
-            self._publish(row)
+        if unpublished is not None:
+            raise unpublished
         return SENT
 
     def _publish(self, row: DigestRow) -> None:

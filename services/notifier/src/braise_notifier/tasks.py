@@ -1,5 +1,6 @@
-"""Celery tasks: plan digests, send one, tell profiles of an unsubscription. Thin: they take
-ids, call the service, and retry transient failures with back-off.
+"""Celery tasks: plan digests, send them by batches (or one), tell profiles of an
+unsubscription. Thin: they take ids, call the service, and retry transient failures with
+back-off.
 
 Run a worker: celery -A braise_notifier.tasks worker; the beat: celery -A braise_notifier.tasks beat
 Nothing is read at import: the app reads its settings when Celery first configures it.
@@ -8,6 +9,7 @@ Nothing is read at import: the app reads its settings when Celery first configur
 import logging
 import os
 import sys
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -19,6 +21,7 @@ from celery.signals import (
     worker_init,
     worker_process_shutdown,
     worker_ready,
+    worker_shutdown,
 )
 from prometheus_client import multiprocess
 
@@ -125,8 +128,17 @@ def _serve_worker_metrics(**_kwargs: object) -> None:
 
 @worker_process_shutdown.connect
 def _forget_child(**_kwargs: object) -> None:
+    _close_connections()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
+
+
+@worker_shutdown.connect
+def _close_connections(**_kwargs: object) -> None:
+    """Say goodbye to the SMTP server on the connections this process kept (the solo and
+    threads pools send from the main process, prefork from its children)."""
+    if notifier.cache_info().currsize:  # built in this process: something may be open
+        notifier().close()
 
 
 @beat_init.connect
@@ -148,10 +160,50 @@ def _recover_on_start(sender: object, **_kwargs: object) -> None:
 
 
 def _enqueue(keys: list[tuple[str, str]]) -> int:
-    for period, consultant_id in keys:
-        send_digest.delay(period, consultant_id)
+    enqueue_digests(keys)
     log.info("enqueued %d digests", len(keys))
     return len(keys)
+
+
+def enqueue_digests(keys: list[tuple[str, str]]) -> None:
+    """Enqueue (period, consultant) digests by batches of `send_batch_size`."""
+    size = settings().send_batch_size
+    for start in range(0, len(keys), size):
+        send_digests.delay([list(key) for key in keys[start : start + size]])
+
+
+@app.task(name="braise.send_digests", bind=True)
+def send_digests(self: Task, keys: list[list[str]]) -> dict[str, int]:  # type: ignore[type-arg]
+    """Send a batch of (period, consultant) digests, their candidates asked in one request;
+    a digest to retry is enqueued again on its own. Return how many ended in each state."""
+    batch = [(period, consultant_id) for period, consultant_id in keys]
+    try:
+        outcomes = notifier().digests.send_many(batch)
+    except RetryLaterError as exc:
+        DIGESTS.labels("retried").inc(len(batch))
+        log.warning("batch of %d digests: %s; retry %d", len(batch), exc, self.request.retries + 1)
+        raise self.retry(
+            exc=exc,
+            countdown=_backoff(self.request.retries),
+            max_retries=settings().max_retries,
+        ) from exc
+    states: Counter[str] = Counter()
+    for (period, consultant_id), outcome in outcomes.items():
+        if isinstance(outcome, RetryLaterError):
+            DIGESTS.labels("retried").inc()
+            log.warning("digest %s/%s: %s; retry 1", period, consultant_id, outcome)
+            send_digest.apply_async((period, consultant_id), countdown=_backoff(0))
+            states["retried"] += 1
+            continue
+        _count(period, consultant_id, outcome)
+        states[outcome] += 1
+    return dict(states)
+
+
+def _count(period: str, consultant_id: str, state: str) -> None:
+    if state in COUNTED_OUTCOMES:
+        DIGESTS.labels(state).inc()
+    log.info("digest %s", state, extra={"period": period, "consultant_id": consultant_id})
 
 
 @app.task(name="braise.send_digest", bind=True)
@@ -169,9 +221,7 @@ def send_digest(self: Task, period: str, consultant_id: str) -> str:  # type: ig
             countdown=_backoff(self.request.retries),
             max_retries=settings().max_retries,
         ) from exc
-    if state in COUNTED_OUTCOMES:
-        DIGESTS.labels(state).inc()
-    log.info("digest %s", state, extra={"period": period, "consultant_id": consultant_id})
+    _count(period, consultant_id, state)
     return state
 
 
