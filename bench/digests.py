@@ -1,14 +1,15 @@
 """Digest benchmark: plan and send digests for a firm, beside a bare smtplib ceiling.
 
-    uv run python -m bench.digests [--consultants 10000] [--workers 4]
+    uv run python -m bench.digests [--consultants 10000] [--workers 4] [--pool prefork]
 
 Runs on servers of its own (var/bench), wiped first: Redis, Neo4j and the SMTP sink. Each
 consultant has dormant links, so each gets a digest. Prints:
 - the pipeline: digests/s from the operator's "run period" until every ledger row is final,
-  through Celery (prefork worker), the graph API over HTTP, rendering, the guard and SMTP;
+  through Celery (a prefork or a threads pool), the graph API over HTTP (one request per
+  batch of readers), rendering, the guard and SMTP (a connection kept per process);
 - the ceiling, in the same run: a bare smtplib loop sending the same pre-rendered messages
   (the .eml files the pipeline produced) to the same sink on one connection;
-- the ratio.
+- the ratio, and last one line `digests: ... ratio R`.
 """
 
 import argparse
@@ -79,7 +80,8 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--consultants", type=int, default=10_000)
-    parser.add_argument("--workers", type=int, default=4, help="Celery prefork processes")
+    parser.add_argument("--workers", type=int, default=4, help="Celery processes (or threads)")
+    parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
 
@@ -87,7 +89,10 @@ def main() -> None:
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
     events = firm(args.consultants, args.seed)
-    print(f"digests: {args.consultants} consultants, {len(events)} events, {args.workers} workers")
+    print(
+        f"digests: {args.consultants} consultants, {len(events)} events, "
+        f"{args.workers} workers ({args.pool})"
+    )
     with bench_servers(mail=True) as (endpoints, stack):
         wipe(endpoints)
         maildir = stack.root / "mail"
@@ -132,7 +137,7 @@ def main() -> None:
                 "braise_notifier.tasks",
                 "worker",
                 "-P",
-                "prefork",
+                args.pool,
                 "-c",
                 str(args.workers),
                 "--without-heartbeat",
@@ -197,7 +202,11 @@ def main() -> None:
     print(f"  in {pipeline_s:8.1f} s = {rate:8.1f} digests/s")
     print(f"ceiling (bare smtplib loop, the same {len(prerendered)} messages, the same sink)")
     print(f"  in {ceiling_s:8.1f} s = {ceiling:8.1f} messages/s")
-    print(f"ratio pipeline / ceiling: {rate / ceiling:.2f}")
+    print(f"load at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(
+        f"digests: {sent} sent, {args.workers} {args.pool} workers, {rate:.1f} digests/s, "
+        f"ceiling {ceiling:.1f} messages/s, ratio {rate / ceiling:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ them), wiped first. Prints:
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
 - p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP, asking for as
   many people per stage as the notifier does, on the graph the first run built;
-- each stage's time and peak memory; last, one line `INGEST: ... ratio R` (the best run).
+- each stage's time and peak memory; last, one line `ingest: ... ratio R` (the best run).
 Events are generated from the seed each time they are needed (the ceiling reads them lazily);
 the end-to-end run serialises them all before its clock starts, as the producers would have.
 """
@@ -340,8 +340,8 @@ def main() -> None:
                 )
         wipe(endpoints)
         bare = ceiling(work, endpoints, neo4j, args.batch)
-    report(work, runs, bare, timings, server_mb)
     print(f"load at the end: {_load()}")
+    report(work, runs, bare, timings, server_mb)
 
 
 def report(
@@ -378,7 +378,7 @@ def report(
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
     print(
-        f"INGEST: {work.events} events, {best.partitions} partition(s), {rate:.0f} events/s, "
+        f"ingest: {work.events} events, {best.partitions} partition(s), {rate:.0f} events/s, "
         f"ceiling {ceil_rate:.0f} events/s, ratio {rate / ceil_rate:.2f}"
     )
 
