@@ -5,7 +5,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import (
     Boolean,
@@ -23,6 +23,8 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
 log = logging.getLogger(__name__)
+
+_SYNCHRONOUS = {"full": "FULL", "normal": "NORMAL"}
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -74,9 +76,18 @@ def _bytes_contain(element: bytes_contain, compiler: SQLCompiler, **kw: Any) -> 
     return f"(position({needle} in {column}) > 0)"
 
 
-def make_engine(database_url: str) -> Engine:
+SqliteSynchronous = Literal["full", "normal"]
+
+
+def make_engine(database_url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> Engine:
     """Open a database; on SQLite create its folder, and turn on WAL, foreign keys, lock waits
-    and secure delete."""
+    and secure delete.
+
+    `sqlite_synchronous`: with "full" (SQLite's default) every commit waits for the disk
+    (fsync of the WAL); with "normal" a commit reaches the operating system and the disk
+    later (at checkpoints): a process that dies loses nothing, but a power loss or a crash
+    of the machine may undo the last commits (the file stays consistent).
+    """
     kwargs: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
         path = database_url.split("///", 1)[-1]
@@ -91,6 +102,7 @@ def make_engine(database_url: str) -> Engine:
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute(f"PRAGMA synchronous={_SYNCHRONOUS[sqlite_synchronous]}")
             cursor.execute("PRAGMA busy_timeout=30000")
             # Deleted rows are overwritten with zeros, not left readable in free pages (GDPR).
             cursor.execute("PRAGMA secure_delete=ON")

@@ -51,7 +51,9 @@ class Relay:
 
 def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
     """Wire the service; pass an engine to share one database (an app and a relay under test)."""
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(
+        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+    )
     timeout = settings.throttle_timeout_s
     throttle = WriteThrottle(
         client=redis.Redis.from_url(

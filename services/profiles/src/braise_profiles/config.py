@@ -4,6 +4,7 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from braise_shared.settings import ServiceSettings
+from braise_shared.sql import SqliteSynchronous
 
 DEFAULT_PORT = 8001
 
@@ -15,6 +16,12 @@ class ProfilesSettings(ServiceSettings):
 
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
     database_url: str = "sqlite:///var/profiles.db"
+    sqlite_synchronous: SqliteSynchronous = Field(
+        default="normal",
+        description="On SQLite, `normal`: a commit does not wait for the disk (a power loss "
+        "may undo the last writes, a dead process loses none); `full`: every commit waits "
+        "for it. PostgreSQL keeps its own setting. docs/operations.md says more.",
+    )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Request size limit.")
     max_bulk_items: int = Field(default=10_000, gt=0)
     page_size_max: int = Field(default=200, gt=0)
