@@ -64,6 +64,7 @@ def test_a_change_goes_through_profiles_and_its_event_and_the_page_speaks_the_ne
         "day_of_week": "thursday",
         "locale": "en",
         "suggestable": False,  # the box was left unticked
+        "resume_on": None,
     }
     pages.profiles.drain()
     changed = [e for e in pages.profiles.stream_events() if e["type"] == "preferences.changed"]

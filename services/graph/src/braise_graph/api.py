@@ -21,7 +21,13 @@ from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
 from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
-from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate, RevivalCandidates
+from braise_shared.candidates import (
+    MAX_PER_STAGE,
+    DeclinedPeople,
+    DeclinedPerson,
+    RevivalCandidate,
+    RevivalCandidates,
+)
 from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
 from braise_shared.stream import EVENTS_STREAM
@@ -201,6 +207,30 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         )
         # Built and validated already: written as is, not validated again on the way out.
         return Response(body.model_dump_json(), media_type="application/json")
+
+    @app.get(
+        "/v1/consultants/{consultant_id}/declined",
+        response_model=DeclinedPeople,
+        responses=_errors(401, 403, 404),
+    )
+    def declined(consultant_id: uuid.UUID, caller: Caller) -> DeclinedPeople:
+        """List the people a consultant said "never" to (and has not undone), latest first."""
+        cid = allowed(caller, consultant_id)
+        try:
+            people = reader.declined(cid)
+        except UnknownConsultantError as exc:
+            raise _not_found(cid) from exc
+        return DeclinedPeople(
+            consultant_id=cid,
+            people=[
+                DeclinedPerson(
+                    other_id=other_id,
+                    other_name=name,
+                    declined_at=None if at is None else _dt(at),
+                )
+                for other_id, name, at in people
+            ],
+        )
 
     @app.get("/v1/stats", responses=_errors(401, 403))
     def stats(caller: Caller) -> dict[str, Any]:

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import READ_ACCESS, Driver, Record, Session
+from neo4j import READ_ACCESS, Driver, Record, RoutingControl, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
@@ -28,6 +28,15 @@ OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
 RETURN other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
        s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
        coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
+"""
+
+# The people a consultant said never to (not undone since), the most recent first.
+DECLINED_BY: LiteralString = """
+MATCH (me:Consultant {id: $id})
+OPTIONAL MATCH (me)-[s:SUGGESTED]->(other:Consultant)
+WHERE s.declined
+RETURN me.id AS me, other.id AS other_id, other.name AS other_name, s.declined_at AS at
+ORDER BY coalesce(s.declined_at, 0.0) DESC, other.name
 """
 
 PEOPLE: LiteralString = """
@@ -197,6 +206,22 @@ class GraphReader:
         links = [v.facts for v in views]
         ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
         return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
+
+    def declined(self, consultant_id: str) -> list[tuple[str, str, float | None]]:
+        """Return (id, name, when) of each person the consultant said never to, latest first.
+
+        Raise UnknownConsultantError for an unknown id.
+        """
+        records, _, _ = self.driver.execute_query(
+            DECLINED_BY, id=consultant_id, routing_=RoutingControl.READ
+        )
+        if not records:
+            raise UnknownConsultantError(consultant_id)
+        return [
+            (r["other_id"], r["other_name"] or "?", r["at"])
+            for r in records
+            if r["other_id"] is not None
+        ]
 
     def stats(self, *, now: float | None = None) -> dict[str, Any]:
         """Return counts of consultants, links by stage, and events applied."""

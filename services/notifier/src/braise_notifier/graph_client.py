@@ -5,7 +5,12 @@ import httpx
 from pydantic import ValidationError
 
 from braise_shared.auth import issue_token
-from braise_shared.candidates import RevivalCandidate, RevivalCandidates
+from braise_shared.candidates import (
+    DeclinedPeople,
+    DeclinedPerson,
+    RevivalCandidate,
+    RevivalCandidates,
+)
 from braise_shared.metrics import GRAPH_CALL_SECONDS
 
 
@@ -57,6 +62,23 @@ class GraphClient:
             return RevivalCandidates.model_validate_json(response.content).candidates
         except ValidationError as exc:
             raise GraphContractError(f"graph's candidates do not parse: {exc}") from exc
+
+    def declined(self, consultant_id: str) -> list[DeclinedPerson]:
+        """Return the people the consultant said "never" to, latest first; none if the graph
+        does not know the consultant."""
+        try:
+            response = self.http.get(f"/v1/consultants/{consultant_id}/declined")
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 500:
+            raise GraphUnavailableError(f"graph answered {response.status_code}")
+        response.raise_for_status()
+        try:
+            return DeclinedPeople.model_validate_json(response.content).people
+        except ValidationError as exc:
+            raise GraphContractError(f"graph's declined people do not parse: {exc}") from exc
 
     def close(self) -> None:
         """Close the connection pool."""
