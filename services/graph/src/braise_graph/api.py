@@ -184,6 +184,13 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             int, Query(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
         ],
         at: UtcDateTime | None = None,
+        rested: Annotated[
+            bool,
+            Query(
+                description="Leave out people suggested within the fatigue window (a digest); "
+                "false: show them too (a page the consultant opened)."
+            ),
+        ] = True,
     ) -> Response:
         """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
 
@@ -195,7 +202,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         seed = f"{when.isocalendar().year}-W{when.isocalendar().week:02d}"
         try:
             me_props, chosen = reader.candidates(
-                cid, now=now, seed=seed, dormant=dormant, cooling=cooling
+                cid, now=now, seed=seed, dormant=dormant, cooling=cooling, rested=rested
             )
         except UnknownConsultantError as exc:
             raise _not_found(cid) from exc

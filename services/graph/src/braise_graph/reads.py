@@ -197,14 +197,22 @@ class GraphReader:
         )
 
     def candidates(
-        self, consultant_id: str, *, now: float, seed: str, dormant: int, cooling: int
+        self,
+        consultant_id: str,
+        *,
+        now: float,
+        seed: str,
+        dormant: int,
+        cooling: int,
+        rested: bool = True,
     ) -> tuple[dict[str, Any], list[Candidate]]:
         """Return the consultant's node properties and their best candidates at time now:
-        at most `dormant` dormant ones, then at most `cooling` cooling ones."""
+        at most `dormant` dormant ones, then at most `cooling` cooling ones (`rested`: see
+        `ranking.excluded`)."""
         views, props = self._read(consultant_id, now, ranked=True)
         me = person_of(props)
         links = [v.facts for v in views]
-        ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed)
+        ranked = rank(me, links, now=now, rules=self.ranking_rules, seed=seed, rested=rested)
         return props, best_per_stage(ranked, dormant=dormant, cooling=cooling)
 
     def declined(self, consultant_id: str) -> list[tuple[str, str, float | None]]:

@@ -41,15 +41,17 @@ class GraphClient:
         )
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
         """Return at most `dormant` dormant then `cooling` cooling candidates, each best first;
-        none if the graph does not know the consultant."""
+        none if the graph does not know the consultant. `rested`: leave out the people
+        suggested lately (a digest); False for a page."""
         try:
             with GRAPH_CALL_SECONDS.time():
                 response = self.http.get(
                     f"/v2/consultants/{consultant_id}/revival-candidates",
-                    params={"dormant": dormant, "cooling": cooling},
+                    params={"dormant": dormant, "cooling": cooling}
+                    | ({} if rested else {"rested": "false"}),
                 )
         except httpx.TransportError as exc:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc

@@ -57,9 +57,10 @@ class CandidateSource(Protocol):
     """Where candidates come from (the graph API)."""
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
-        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first."""
+        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first
+        (`rested`: without the people suggested lately)."""
         ...
 
 
