@@ -47,7 +47,7 @@ class FakeGraph:
     """Always proposes one dormant person, so a digest has something to say."""
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
         return [
             RevivalCandidate(

@@ -364,3 +364,51 @@ def test_batch_route_bounds_its_size_and_keeps_consultant_tokens_to_themselves(
     assert others.status_code == 403
     assert others.json()["detail"][0]["loc"] == ["body", "consultant_ids"]
     assert client.post(path, json=me).status_code == 401
+
+
+def test_the_people_declined_are_listed_to_their_owner_and_an_undo_lets_them_come_back(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    me = ev.cid(ME)
+
+    def declined(headers: dict[str, str] | None = None) -> list[str]:
+        response = client.get(
+            f"/v1/consultants/{me}/declined", headers=headers or consultant_headers(me)
+        )
+        assert response.status_code == 200, response.text
+        assert response.json()["consultant_id"] == str(me)
+        return [p["other_name"] for p in response.json()["people"]]
+
+    def candidates() -> list[str]:
+        body = client.get(
+            f"/v2/consultants/{me}/revival-candidates",
+            params={"at": _at(), **LIMITS},
+            headers=admin_headers(),
+        ).json()
+        return [c["other_name"] for c in body["candidates"]]
+
+    assert declined() == []
+    store.apply([ev.feedback(ME, OLD_FRIEND, "never", NOW - 3 * DAY)])
+    store.apply([ev.feedback(ME, COOLING, "never", NOW - 2 * DAY)])
+    assert declined() == ["Jules", "Karim"]  # the most recent first
+    assert candidates() == []
+    other = client.get(f"/v1/consultants/{me}/declined", headers=consultant_headers(ev.cid(2)))
+    assert other.status_code == 403  # a consultant's own list only
+    unknown = client.get(f"/v1/consultants/{ev.cid(99)}/declined", headers=admin_headers())
+    assert unknown.status_code == 404
+
+    store.apply([ev.undo_never(ME, OLD_FRIEND, NOW - DAY)])
+    assert declined() == ["Jules"]
+    assert candidates() == ["Karim"]
+
+    # The latest click wins, in whatever order the clicks arrive: a replayed undo older than
+    # a new "never" changes nothing, and a late "never" older than the undo neither.
+    store.apply([ev.feedback(ME, OLD_FRIEND, "never", NOW - DAY / 2)])
+    store.apply([ev.undo_never(ME, OLD_FRIEND, NOW - DAY)])
+    assert declined() == ["Karim", "Jules"]
+    store.apply(
+        [ev.undo_never(ME, COOLING, NOW - DAY / 4), ev.feedback(ME, COOLING, "never", NOW - DAY)]
+    )
+    assert declined() == ["Karim"]

@@ -1,6 +1,6 @@
 """The notifier's recipients follow profile events; erasure forgets the person, ledger included."""
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from sqlalchemy import select
 
@@ -40,4 +40,31 @@ def test_revisions_decide_and_erasure_is_final(sql_url: str) -> None:
     with factory() as session:
         assert session.get(RecipientRow, cid) is None
         assert session.scalars(select(DigestRow)).all() == []
+    engine.dispose()
+
+
+def test_the_end_of_a_break_is_kept_from_preference_events_whatever_the_profile_says(
+    sql_url: str,
+) -> None:
+    engine = make_engine(sql_url)
+    factory = session_factory(engine)
+    cid = str(ev.cid(1))
+    until = date(2026, 12, 14)
+
+    def resume_on() -> date | None:
+        with factory() as session:
+            row = session.get(RecipientRow, cid)
+            assert row is not None
+            return row.resume_on
+
+    apply_events(factory, [ev.profile(1, name="Camille"), ev.break_until(1, 2, until)])
+    assert resume_on() == until
+    # A later profile (it does not carry the break) leaves it; a v1 change too.
+    apply_events(factory, [ev.profile(1, revision=3, name="Camille Martin")])
+    apply_events(factory, [ev.preferences(1, 4, suggestable=True)])
+    assert resume_on() == until
+    apply_events(factory, [ev.break_until(1, 2, None)])  # replayed or late: older, ignored
+    assert resume_on() == until
+    apply_events(factory, [ev.break_until(1, 5, None)])  # ended
+    assert resume_on() is None
     engine.dispose()

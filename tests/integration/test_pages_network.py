@@ -24,8 +24,9 @@ class FakeGraph:
         self.asked: list[tuple[str, int, int]] = []
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
+        assert not rested  # the page shows the people of the last digest too
         self.asked.append((consultant_id, dormant, cooling))
         return self.given
 

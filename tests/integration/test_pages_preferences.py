@@ -1,11 +1,14 @@
 """My preferences: opened from a digest's signed link, changed through profiles as its reader."""
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import redis
 
+from braise_notifier.planning import due_today, everyone_for
+from braise_notifier.schedule import local_today, week_period
 from braise_notifier.tokens import LinkClaims
 from tests.support.pages import PagesUnderTest, pages_under_test
 from tests.support.profiles import consultant_headers
@@ -64,6 +67,7 @@ def test_a_change_goes_through_profiles_and_its_event_and_the_page_speaks_the_ne
         "day_of_week": "thursday",
         "locale": "en",
         "suggestable": False,  # the box was left unticked
+        "resume_on": None,
     }
     pages.profiles.drain()
     changed = [e for e in pages.profiles.stream_events() if e["type"] == "preferences.changed"]
@@ -105,3 +109,78 @@ def test_a_tampered_or_expired_link_and_a_missing_session_get_a_readable_page(
     assert closed.status_code == 401
     assert "Rouvrez-la depuis le lien" in closed.text
     assert "csrf" not in closed.text
+
+
+def test_a_break_chosen_on_the_page_holds_back_every_digest_until_its_day_then_ends_by_itself(
+    pages: PagesUnderTest,
+) -> None:
+    ana = pages.profiles.register("ana@example.org", "Ana Lopes")
+    form = pages.client.get(pages.link("preferences", ana["id"])).text
+    assert 'value="none" selected' in form  # no break running: "no break" comes first
+    today = local_today(datetime.now(UTC), pages.notifier.settings.timezone)
+    saved = pages.client.post(
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(form),
+            "frequency": "weekly",
+            "day_of_week": "monday",
+            "locale": "fr",
+            "suggestable": "true",
+            "pause": "2",
+        },
+    )
+    assert saved.status_code == 200
+    ends = today + timedelta(weeks=2)
+    stored = pages.profiles.client.get(
+        f"/v1/consultants/{ana['id']}/preferences", headers=consultant_headers(ana["id"])
+    ).json()
+    assert (stored["frequency"], stored["resume_on"]) == ("weekly", ends.isoformat())
+    assert "Rien ne vous sera envoyé avant le" in saved.text
+    assert 'value="keep" selected' in saved.text  # saving again keeps the break
+
+    pages.know_everyone()  # the stream's preferences.changed, as the notifier's consumer reads it
+    mondays = [
+        today + timedelta(days=n) for n in range(35) if (today + timedelta(days=n)).weekday() == 0
+    ]
+    due = {day: due_today(pages.notifier.factory, day) for day in mondays}
+    assert all(due[day] == [] for day in mondays if day < ends)
+    assert all(due[day] == [(week_period(day), ana["id"])] for day in mondays if day >= ends)
+    period = week_period(today)
+    assert everyone_for(pages.notifier.factory, period, today) == []
+    assert everyone_for(pages.notifier.factory, period, ends) == [(period, ana["id"])]
+
+    again = pages.client.get("/pages/preferences").text
+    ended = pages.client.post(
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(again),
+            "frequency": "weekly",
+            "day_of_week": "monday",
+            "locale": "fr",
+            "pause": "none",
+        },
+    )
+    assert "Rien ne vous sera envoyé" not in ended.text
+    pages.know_everyone()
+    assert everyone_for(pages.notifier.factory, period, today) == [(period, ana["id"])]
+
+
+def test_a_break_option_that_is_not_offered_changes_nothing(pages: PagesUnderTest) -> None:
+    ana = pages.profiles.register("ana@example.org", "Ana Lopes")
+    form = pages.client.get(pages.link("preferences", ana["id"])).text
+    refused = pages.client.post(
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(form),
+            "frequency": "weekly",
+            "day_of_week": "monday",
+            "locale": "fr",
+            "pause": "520",
+        },
+    )
+    assert refused.status_code == 422
+    assert "pause" in refused.text
+    stored = pages.profiles.client.get(
+        f"/v1/consultants/{ana['id']}/preferences", headers=consultant_headers(ana["id"])
+    ).json()
+    assert stored["resume_on"] is None

@@ -53,6 +53,7 @@ def test_each_accepted_write_publishes_exactly_one_event(profiles: ProfilesUnder
         "day_of_week": "monday",
         "locale": "en",
         "suggestable": True,
+        "resume_on": None,
     }
     steps.append(("preferences.changed", None))
     response = http.post("/v1/interactions", json=_lunch(camille["id"], karim["id"]), headers=admin)
@@ -76,7 +77,7 @@ def test_each_accepted_write_publishes_exactly_one_event(profiles: ProfilesUnder
             "data",
         }
         assert wire["producer"] == "profiles"
-        assert wire["version"] == 1
+        assert wire["version"] == (2 if wire["type"] == "preferences.changed" else 1)
         parse_event(orjson.dumps(wire))
     assert len({e["id"] for e in events}) == len(events)
 
@@ -91,6 +92,7 @@ def test_each_accepted_write_publishes_exactly_one_event(profiles: ProfilesUnder
         "day_of_week": "monday",
         "locale": "en",
         "suggestable": True,
+        "resume_on": None,
     }
     assert lunch["data"]["participants"] == [camille["id"], karim["id"]]
     assert lunch["occurred_at"] == "2025-05-20T10:30:00Z"

@@ -2,6 +2,7 @@
 
 import uuid
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -270,3 +271,57 @@ def test_a_path_that_is_not_an_id_is_a_404(profiles: ProfilesUnderTest) -> None:
     stranger = uuid.uuid4()
     response = profiles.client.get(f"/v1/consultants/{stranger}x", headers=admin_headers())
     assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "resume_on",
+    [
+        "2026-13-01",  # no such month
+        "next week",
+        "2025-01-06",  # long past
+        (date.today() + timedelta(weeks=60)).isoformat(),  # past the longest break
+        (date.today() - timedelta(days=3)).isoformat(),
+        "2026-12-01T00:00:00",  # a moment, not a day
+        12,
+    ],
+)
+def test_a_bad_end_of_break_is_a_422_naming_resume_on_and_changes_nothing(
+    profiles: ProfilesUnderTest, resume_on: object
+) -> None:
+    anne = profiles.register("anne@example.org", "Anne")
+    assert profiles.drain() == 1
+    url = f"/v1/consultants/{anne['id']}/preferences"
+    response = profiles.client.put(
+        url,
+        json={"frequency": "monthly", "resume_on": resume_on},
+        headers=consultant_headers(anne["id"]),
+    )
+    _refused(response, 422, ["body", "resume_on"])
+    stored = profiles.client.get(url, headers=consultant_headers(anne["id"])).json()
+    assert (stored["frequency"], stored["resume_on"]) == ("weekly", None)  # nothing half-written
+    assert profiles.drain() == 0  # and no event
+
+
+def test_a_break_is_set_kept_and_ended_through_the_api_each_change_an_event(
+    profiles: ProfilesUnderTest,
+) -> None:
+    anne = profiles.register("anne@example.org", "Anne")
+    url = f"/v1/consultants/{anne['id']}/preferences"
+    mine = consultant_headers(anne["id"])
+    until = (date.today() + timedelta(weeks=4)).isoformat()
+
+    paused = profiles.client.put(url, json={"resume_on": until}, headers=mine)
+    assert paused.json()["resume_on"] == until, paused.text
+    kept = profiles.client.put(url, json={"locale": "en"}, headers=mine).json()
+    assert (kept["resume_on"], kept["locale"]) == (until, "en")  # left out: kept
+    ended = profiles.client.put(url, json={"resume_on": None}, headers=mine).json()
+    assert ended["resume_on"] is None  # null: the break ends now
+    assert ended["frequency"] == "weekly"  # the rhythm it resumes with
+
+    profiles.drain()
+    changed = [e for e in profiles.stream_events() if e["type"] == "preferences.changed"]
+    assert [(e["version"], e["data"]["resume_on"]) for e in changed] == [
+        (2, until),
+        (2, until),
+        (2, None),
+    ]

@@ -13,6 +13,8 @@ from braise_profiles.migrate import upgrade_to_head as upgrade_profiles
 from braise_shared.migrations import schema_drift
 from braise_shared.sql import make_engine
 
+# Columns the notifier's later revisions added to the tables of 0001.
+LATER_COLUMNS = [("recipients", "resume_on"), ("recipients", "resume_revision")]
 SERVICES: dict[str, tuple[Callable[[Engine], None], MetaData]] = {
     "profiles": (upgrade_profiles, profiles_db.Base.metadata),
     "notifier": (upgrade_notifier, notifier_db.Base.metadata),
@@ -40,10 +42,13 @@ def test_notifier_adopts_a_database_that_create_all_made(sql_url: str) -> None:
             t for t in notifier_db.Base.metadata.sorted_tables if t.name != "meetings"
         ]
         notifier_db.Base.metadata.create_all(engine, tables=before_migrations)
+        with engine.begin() as connection:
+            for table, column in LATER_COLUMNS:
+                connection.execute(text(f"ALTER TABLE {table} DROP COLUMN {column}"))
         upgrade_notifier(engine)
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0002"
+            assert version.scalar_one() == "0003"
         assert schema_drift(engine, notifier_db.Base.metadata) == []
     finally:
         engine.dispose()

@@ -175,3 +175,67 @@ def _viewport(driver: webdriver.Chrome, width: int, height: int) -> None:
         "Emulation.setDeviceMetricsOverride",
         {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 600},
     )
+
+
+# What every consultant page must offer a keyboard and a screen reader: a language, a name
+# for every control, and a focus one can see. Returns what falls short, as readable lines.
+_BASIC_ACCESSIBILITY = """
+const faults = [];
+if (!document.documentElement.lang) faults.push('no lang on <html>');
+if (!document.title.trim()) faults.push('no <title>');
+if (!document.querySelector('h1')) faults.push('no <h1>');
+const shown = el => el.getClientRects().length > 0 && getComputedStyle(el).visibility !== 'hidden';
+for (const el of document.querySelectorAll('input, select, textarea')) {
+  if (el.type === 'hidden' || !shown(el)) continue;
+  const named = el.labels.length > 0 || el.getAttribute('aria-label')
+    || el.getAttribute('aria-labelledby');
+  if (!named) faults.push(`unlabelled ${el.tagName.toLowerCase()} name=${el.name}`);
+}
+for (const el of document.querySelectorAll('button, a[href]')) {
+  if (shown(el) && !el.textContent.trim() && !el.getAttribute('aria-label'))
+    faults.push(`${el.tagName.toLowerCase()} without text`);
+}
+return faults;
+"""
+
+_FOCUS_RING = """
+const el = document.activeElement;
+if (!el || el === document.body) return null;
+const style = getComputedStyle(el);
+return {tag: el.tagName.toLowerCase(), name: el.name || el.textContent.trim().slice(0, 40),
+        outline: style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) >= 2};
+"""
+
+
+def basic_accessibility_faults(driver: webdriver.Chrome, *, tabs: int = 40) -> list[str]:
+    """Return what the page lacks: lang, title, h1, labels, and a visible focus on each of the
+    first `tabs` stops of the keyboard (Tab, as a keyboard user moves)."""
+    faults: list[str] = list(driver.execute_script(_BASIC_ACCESSIBILITY))
+    # Tab from the top of the page, as after loading it.
+    driver.execute_script("document.activeElement && document.activeElement.blur()")
+    seen = 0
+    for _ in range(tabs):
+        webdriver.ActionChains(driver).send_keys("\ue004").perform()  # Tab
+        focused = driver.execute_script(_FOCUS_RING)
+        if focused is None:
+            break
+        seen += 1
+        if not focused["outline"]:
+            faults.append(f"no visible focus on {focused['tag']} {focused['name']!r}")
+    if seen == 0:
+        faults.append("nothing takes the keyboard focus")
+    return faults
+
+
+def set_width(driver: webdriver.Chrome, width: int, height: int = 800) -> None:
+    """Show pages at width CSS pixels (a phone below 600), as a device would."""
+    _viewport(driver, width, height)
+
+
+def save_full_page(driver: webdriver.Chrome, path: Path, *, width: int) -> None:
+    """Save a screenshot of the whole page at width, then give the window its height back."""
+    height = int(driver.execute_script("return document.documentElement.scrollHeight"))
+    _viewport(driver, width, height)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(path))
+    _viewport(driver, width, 800)

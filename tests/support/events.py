@@ -1,7 +1,7 @@
 """Build events for tests, as the producers would publish them."""
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 from braise_shared.events import (
     ConsultantErased,
@@ -15,9 +15,13 @@ from braise_shared.events import (
     InteractionRecordedV1,
     PreferencesChanged,
     PreferencesChangedV1,
+    PreferencesChangedV2,
+    PreferencesWithResume,
     SuggestedLink,
     SuggestionFeedback,
     SuggestionFeedbackV1,
+    SuggestionFeedbackV2,
+    SuggestionFeedbackWithUndo,
 )
 from braise_shared.tags import make_tags
 
@@ -138,3 +142,25 @@ def feedback(reader: int, other: int, action: str, t: float) -> SuggestionFeedba
         }
     )
     return SuggestionFeedbackV1(occurred_at=at(t), producer="test", data=data)
+
+
+def break_until(n: int, revision: int, resume_on: date | None) -> PreferencesChangedV2:
+    """Return preferences.changed v2 for consultant n: weekly on Mondays, paused until a day."""
+    data = PreferencesWithResume(
+        consultant_id=cid(n),
+        revision=revision,
+        frequency="weekly",
+        day_of_week="monday",
+        locale="fr",
+        suggestable=True,
+        resume_on=resume_on,
+    )
+    return PreferencesChangedV2(occurred_at=at(1_650_000_000.0), producer="test", data=data)
+
+
+def undo_never(reader: int, other: int, t: float) -> SuggestionFeedbackV2:
+    """Return suggestion.feedback v2: reader let other be suggested to them again."""
+    data = SuggestionFeedbackWithUndo(
+        consultant_id=cid(reader), other_id=cid(other), action="undo_never", period="2026-W48"
+    )
+    return SuggestionFeedbackV2(occurred_at=at(t), producer="test", data=data)

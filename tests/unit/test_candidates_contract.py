@@ -247,7 +247,7 @@ class FakeGraph:
         self.asked: list[tuple[str, int, int]] = []
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
         self.asked.append((consultant_id, dormant, cooling))
         return self.answer

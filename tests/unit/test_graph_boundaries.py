@@ -275,3 +275,14 @@ def test_the_freshest_news_is_the_hook() -> None:
     old, fresh = News("city", "Lyon", NOW - 90 * DAY_S), News("skill", "Rust", NOW - DAY_S)
     assert fresh_hook(_link(news=[fresh, old]), NOW, ranking_rules().hook_s) == fresh
     assert fresh_hook(_link(news=[old, fresh]), NOW, ranking_rules().hook_s) == fresh
+
+
+def test_a_page_the_consultant_opens_shows_the_people_of_the_last_digest_but_not_the_declined() -> (
+    None
+):
+    rules = ranking_rules()
+    just_suggested = _link(suggested_to_me_at=NOW - 3600)
+    assert excluded(just_suggested, NOW, rules) == "fatigue"
+    assert excluded(just_suggested, NOW, rules, rested=False) is None
+    assert excluded(_link(declined=True), NOW, rules, rested=False) == "declined"
+    assert excluded(_link(not_now_at=NOW - 3600), NOW, rules, rested=False) == "not_now"

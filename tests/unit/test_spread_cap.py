@@ -61,7 +61,7 @@ class FakeGraph:
         self.asked: list[tuple[int, int]] = []
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
         self.asked.append((dormant, cooling))
         return self.answer

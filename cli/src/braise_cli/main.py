@@ -11,6 +11,7 @@ from rich.progress import Progress
 from braise_cli.demo import current_period, run_demo
 from braise_cli.firm import MAX_FIRM_SIZE, generate_firm
 from braise_cli.operator import Braise, OperatorError
+from braise_cli.pages import page_urls
 from braise_cli.stack import StackError, StackSettings, build_servers, build_stack
 from braise_cli.trace import format_line, read_lines, trace_event
 from braise_shared.auth import DEFAULT_SECRET, issue_token
@@ -79,6 +80,9 @@ def status() -> None:
         mark = "up  " if report.ready else "DOWN"
         pid = f"pid {report.pid}" if report.pid else "no pid"
         typer.echo(f"{mark} {report.name:<17} {pid:<10} {report.detail}")
+    typer.echo("\nPages (served by the notifier)")
+    for page in page_urls(StackSettings()):
+        typer.echo(f"  {page.name:<12} {page.url}\n  {'':<12} {page.how}")
     if not all_ready:
         raise typer.Exit(1)
 

@@ -238,3 +238,23 @@ class CandidatesBatch(Contract):
     at: UtcDateTime
     answers: list[RevivalCandidates]
     unknown: list[str] = Field(description="Ids the graph holds no consultant for.")
+
+
+class DeclinedPerson(Contract):
+    """Someone a consultant said "never" to: they are not suggested to them."""
+
+    other_id: str = Field(description="Their id.")
+    other_name: str = Field(description="Their display name (the list is its owner's only).")
+    declined_at: UtcDateTime | None = Field(
+        description="When they said never last; null if before such times were kept."
+    )
+
+
+class DeclinedPeople(Contract):
+    """The people a consultant said "never" to, the most recent first.
+
+    Served by the graph at `GET /v1/consultants/{id}/declined`.
+    """
+
+    consultant_id: str
+    people: list[DeclinedPerson]

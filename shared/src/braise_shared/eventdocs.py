@@ -4,7 +4,7 @@ Run: python -m braise_shared.eventdocs > docs/events.md (or `make docs`).
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -23,9 +23,13 @@ from braise_shared.events import (
     InteractionRecordedV1,
     PreferencesChanged,
     PreferencesChangedV1,
+    PreferencesChangedV2,
+    PreferencesWithResume,
     SuggestedLink,
     SuggestionFeedback,
     SuggestionFeedbackV1,
+    SuggestionFeedbackV2,
+    SuggestionFeedbackWithUndo,
 )
 from braise_shared.stream import CONSUMER_GROUPS, DEAD_LETTER_STREAM, EVENTS_STREAM
 from braise_shared.tags import make_tags
@@ -78,6 +82,18 @@ def examples() -> list[Envelope]:
                 suggestable=True,
             ),
         ),
+        PreferencesChangedV2(
+            **_envelope(8),
+            data=PreferencesWithResume(
+                consultant_id=CAMILLE,
+                revision=4,
+                frequency="weekly",
+                day_of_week="monday",
+                locale="fr",
+                suggestable=True,
+                resume_on=date(2026, 4, 13),
+            ),
+        ),
         InteractionRecordedV1(
             **_envelope(5),
             data=InteractionRecorded(
@@ -101,6 +117,12 @@ def examples() -> list[Envelope]:
             **(_envelope(7) | {"producer": "notifier"}),
             data=SuggestionFeedback(
                 consultant_id=CAMILLE, other_id=KARIM, action="done", period="2026-W11"
+            ),
+        ),
+        SuggestionFeedbackV2(
+            **(_envelope(9) | {"producer": "notifier"}),
+            data=SuggestionFeedbackWithUndo(
+                consultant_id=CAMILLE, other_id=KARIM, action="undo_never", period="2026-W14"
             ),
         ),
     ]

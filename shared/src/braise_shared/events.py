@@ -6,7 +6,7 @@ the entry to the dead-letter stream instead of crashing.
 """
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Any, Literal
 
 import orjson
@@ -98,6 +98,15 @@ class PreferencesChanged(Payload):
     suggestable: bool = Field(description="May be suggested to other consultants.")
 
 
+class PreferencesWithResume(PreferencesChanged):
+    """A consultant's digest preferences and consent, and the day a pause of theirs ends."""
+
+    resume_on: date | None = Field(
+        description="No digest before this day (the firm's calendar); from it, `frequency` "
+        "applies again by itself. Null: no pause of a set length."
+    )
+
+
 class InteractionRecorded(Payload):
     """Two or more consultants did something together."""
 
@@ -156,6 +165,22 @@ class SuggestionFeedback(Payload):
     period: SingleLine = Field(min_length=1, description="The digest period it came from.")
 
 
+class SuggestionFeedbackWithUndo(Payload):
+    """A reader acted on a suggested person: from a digest's link or from their pages."""
+
+    consultant_id: uuid.UUID = Field(description="The reader.")
+    other_id: uuid.UUID = Field(description="The person the suggestion was about.")
+    action: Literal["done", "not_now", "never", "undo_never"] = Field(
+        description="`done`: they reached out (counts as an interaction); `not_now`: ask "
+        "again later; `never`: do not suggest this person to them again; `undo_never`: "
+        "they may be suggested again (a later `never` wins over an earlier undo, and back)."
+    )
+    period: SingleLine = Field(
+        min_length=1,
+        description="The digest period it came from, or the week it was given on a page.",
+    )
+
+
 class Envelope(BaseModel):
     """The fields every event carries around its payload."""
 
@@ -199,6 +224,14 @@ class PreferencesChangedV1(Envelope):
     data: PreferencesChanged
 
 
+class PreferencesChangedV2(Envelope):
+    """`preferences.changed` v2: digest preferences, consent or a pause's end changed."""
+
+    type: Literal["preferences.changed"] = "preferences.changed"
+    version: Literal[2] = 2
+    data: PreferencesWithResume
+
+
 class InteractionRecordedV1(Envelope):
     """`interaction.recorded` v1: an interaction between consultants was recorded."""
 
@@ -223,14 +256,24 @@ class SuggestionFeedbackV1(Envelope):
     data: SuggestionFeedback
 
 
+class SuggestionFeedbackV2(Envelope):
+    """`suggestion.feedback` v2: a reader acted on a suggestion (v1's actions, and undo never)."""
+
+    type: Literal["suggestion.feedback"] = "suggestion.feedback"
+    version: Literal[2] = 2
+    data: SuggestionFeedbackWithUndo
+
+
 EVENT_MODELS: tuple[type[Envelope], ...] = (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
     ConsultantErasedV1,
     PreferencesChangedV1,
+    PreferencesChangedV2,
     InteractionRecordedV1,
     DigestSentV1,
     SuggestionFeedbackV1,
+    SuggestionFeedbackV2,
 )
 
 
@@ -252,9 +295,11 @@ Event = Annotated[
     | Annotated[ConsultantUpdatedV1, Tag(_type_and_version(ConsultantUpdatedV1))]
     | Annotated[ConsultantErasedV1, Tag(_type_and_version(ConsultantErasedV1))]
     | Annotated[PreferencesChangedV1, Tag(_type_and_version(PreferencesChangedV1))]
+    | Annotated[PreferencesChangedV2, Tag(_type_and_version(PreferencesChangedV2))]
     | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))]
     | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))]
-    | Annotated[SuggestionFeedbackV1, Tag(_type_and_version(SuggestionFeedbackV1))],
+    | Annotated[SuggestionFeedbackV1, Tag(_type_and_version(SuggestionFeedbackV1))]
+    | Annotated[SuggestionFeedbackV2, Tag(_type_and_version(SuggestionFeedbackV2))],
     Discriminator(
         _discriminate,
         custom_error_type="unknown_event",
@@ -264,6 +309,10 @@ Event = Annotated[
 ]
 
 EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+# Every version of a type, for consumers that treat them alike.
+AnyPreferencesChanged = PreferencesChangedV1 | PreferencesChangedV2
+AnySuggestionFeedback = SuggestionFeedbackV1 | SuggestionFeedbackV2
 
 
 class EventParseError(ValueError):

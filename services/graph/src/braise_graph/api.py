@@ -25,6 +25,8 @@ from braise_shared.candidates import (
     MAX_PER_STAGE,
     CandidatesBatch,
     CandidatesRequest,
+    DeclinedPeople,
+    DeclinedPerson,
     RevivalCandidate,
     RevivalCandidates,
 )
@@ -180,6 +182,13 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             int, Query(ge=0, le=MAX_PER_STAGE, description="Cooling candidates, at most.")
         ],
         at: UtcDateTime | None = None,
+        rested: Annotated[
+            bool,
+            Query(
+                description="Leave out people suggested within the fatigue window (a digest); "
+                "false: show them too (a page the consultant opened)."
+            ),
+        ] = True,
     ) -> Response:
         """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
 
@@ -188,7 +197,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         cid = allowed(caller, consultant_id)
         now = moment(at)
         found = reader.candidates_of_many(
-            [cid], now=now, seed=_week(now), dormant=dormant, cooling=cooling
+            [cid], now=now, seed=_week(now), dormant=dormant, cooling=cooling, rested=rested
         )
         if cid not in found:
             raise _not_found(cid)
@@ -224,6 +233,30 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             unknown=[cid for cid in ids if cid not in found],
         )
         return Response(batch.model_dump_json(), media_type="application/json")
+
+    @app.get(
+        "/v1/consultants/{consultant_id}/declined",
+        response_model=DeclinedPeople,
+        responses=_errors(401, 403, 404),
+    )
+    def declined(consultant_id: uuid.UUID, caller: Caller) -> DeclinedPeople:
+        """List the people a consultant said "never" to (and has not undone), latest first."""
+        cid = allowed(caller, consultant_id)
+        try:
+            people = reader.declined(cid)
+        except UnknownConsultantError as exc:
+            raise _not_found(cid) from exc
+        return DeclinedPeople(
+            consultant_id=cid,
+            people=[
+                DeclinedPerson(
+                    other_id=other_id,
+                    other_name=name,
+                    declined_at=None if at is None else _dt(at),
+                )
+                for other_id, name, at in people
+            ],
+        )
 
     @app.get("/v1/stats", responses=_errors(401, 403))
     def stats(caller: Caller) -> dict[str, Any]:

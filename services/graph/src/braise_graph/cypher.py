@@ -143,13 +143,26 @@ SET s.count = coalesce(s.count, 0) + 1,
     s.last_at = CASE WHEN coalesce(s.last_at, -1.0) < row.at THEN row.at ELSE s.last_at END
 """
 
+# One row per pair with the latest time of each action in the batch (share.Feedback). "never"
+# and its undo each keep their latest time; the later of the two decides `declined`, so any
+# order or replay of the same clicks gives the same answer. A pair declined before these
+# times were kept (declined, no declined_at) stays so until an undo.
 RECORD_FEEDBACK: LiteralString = """
 UNWIND $rows AS row
 MATCH (me:Consultant {id: row.me}), (other:Consultant {id: row.other})
 MERGE (me)-[s:SUGGESTED]->(other)
-SET s.declined = coalesce(s.declined, false) OR row.action = 'never',
-    s.not_now_at = CASE WHEN row.action = 'not_now' AND coalesce(s.not_now_at, -1.0) < row.at
-                        THEN row.at ELSE s.not_now_at END
+WITH s, row,
+     CASE WHEN row.never_at > coalesce(s.declined_at, -1.0)
+          THEN row.never_at ELSE s.declined_at END AS declined_at,
+     CASE WHEN row.undo_never_at > coalesce(s.undeclined_at, -1.0)
+          THEN row.undo_never_at ELSE s.undeclined_at END AS undeclined_at
+SET s.declined_at = declined_at,
+    s.undeclined_at = undeclined_at,
+    s.declined = CASE WHEN declined_at IS NULL
+                      THEN coalesce(s.declined, false) AND undeclined_at IS NULL
+                      ELSE undeclined_at IS NULL OR declined_at > undeclined_at END,
+    s.not_now_at = CASE WHEN row.not_now_at > coalesce(s.not_now_at, -1.0)
+                        THEN row.not_now_at ELSE s.not_now_at END
 """
 
 # What the exactly-once scheme before watermarks left: one node per event, and a counter.

@@ -147,8 +147,14 @@ def fresh_hook(link: LinkFacts, now: float, hook_s: float) -> News | None:
     return max(recent, key=lambda n: n.at) if recent else None
 
 
-def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
-    """Return why a link may not be proposed now, or None if it may."""
+def excluded(
+    link: LinkFacts, now: float, rules: RankingRules, *, rested: bool = True
+) -> str | None:
+    """Return why a link may not be proposed now, or None if it may.
+
+    `rested`: leave out people suggested within the fatigue window (a digest); a page the
+    consultant opens to see their network passes False and shows them too.
+    """
     if link.stage not in ("dormant", "cooling"):
         return "stage"
     if link.stage == "cooling" and link.peak < rules.cooling_min_peak:
@@ -159,7 +165,10 @@ def excluded(link: LinkFacts, now: float, rules: RankingRules) -> str | None:
         return "declined"
     if link.not_now_at is not None and now - link.not_now_at < 2 * rules.fatigue_s:
         return "not_now"
-    if link.suggested_to_me_at is not None and now - link.suggested_to_me_at < rules.fatigue_s:
+    recently = (
+        link.suggested_to_me_at is not None and now - link.suggested_to_me_at < rules.fatigue_s
+    )
+    if rested and recently:
         return "fatigue"
     return None
 
@@ -246,14 +255,16 @@ def rank(
     now: float,
     rules: RankingRules,
     seed: str,
+    rested: bool = True,
 ) -> list[Candidate]:
-    """Return the dormant and cooling links that may be proposed, best first."""
+    """Return the dormant and cooling links that may be proposed, best first (`rested`: as
+    `excluded` says)."""
     active_people = [lk.other for lk in links if lk.stage in ("active", "growing", "nascent")]
     active_network = {k for p in active_people for k in p.keys("sector", "skill")}
     ceiling = math.log1p(4 * rules.strong_peak)
     candidates = []
     for link in links:
-        if excluded(link, now, rules) is not None:
+        if excluded(link, now, rules, rested=rested) is not None:
             continue
         hook = fresh_hook(link, now, rules.hook_s)
         novel, novel_keys = novelty(me, link.other, active_network)

@@ -4,7 +4,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
-from neo4j import READ_ACCESS, Driver, Record, Session
+from neo4j import READ_ACCESS, Driver, Record, RoutingControl, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
@@ -29,6 +29,15 @@ OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
 RETURN id AS me_id, other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
        s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
        coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
+"""
+
+# The people a consultant said never to (not undone since), the most recent first.
+DECLINED_BY: LiteralString = """
+MATCH (me:Consultant {id: $id})
+OPTIONAL MATCH (me)-[s:SUGGESTED]->(other:Consultant)
+WHERE s.declined
+RETURN me.id AS me, other.id AS other_id, other.name AS other_name, s.declined_at AS at
+ORDER BY coalesce(s.declined_at, 0.0) DESC, other.name
 """
 
 PEOPLE: LiteralString = """
@@ -204,30 +213,63 @@ class GraphReader:
         )
 
     def candidates(
-        self, consultant_id: str, *, now: float, seed: str, dormant: int, cooling: int
+        self,
+        consultant_id: str,
+        *,
+        now: float,
+        seed: str,
+        dormant: int,
+        cooling: int,
+        rested: bool = True,
     ) -> tuple[dict[str, Any], list[Candidate]]:
         """Return the consultant's node properties and their best candidates at time now:
-        at most `dormant` dormant ones, then at most `cooling` cooling ones.
+        at most `dormant` dormant ones, then at most `cooling` cooling ones (`rested`: see
+        `ranking.excluded`).
 
         Raise UnknownConsultantError for an unknown id."""
         found = self.candidates_of_many(
-            [consultant_id], now=now, seed=seed, dormant=dormant, cooling=cooling
+            [consultant_id], now=now, seed=seed, dormant=dormant, cooling=cooling, rested=rested
         )
         if consultant_id not in found:
             raise UnknownConsultantError(consultant_id)
         return found[consultant_id]
 
     def candidates_of_many(
-        self, consultant_ids: list[str], *, now: float, seed: str, dormant: int, cooling: int
+        self,
+        consultant_ids: list[str],
+        *,
+        now: float,
+        seed: str,
+        dormant: int,
+        cooling: int,
+        rested: bool = True,
     ) -> dict[str, tuple[dict[str, Any], list[Candidate]]]:
         """Return what `candidates` returns for each known consultant, read in two queries
         for them all; unknown ids are left out."""
         out = {}
         for consultant_id, (views, props) in self._read(consultant_ids, now, ranked=True).items():
             links = [v.facts for v in views]
-            ranked = rank(person_of(props), links, now=now, rules=self.ranking_rules, seed=seed)
+            ranked = rank(
+                person_of(props), links, now=now, rules=self.ranking_rules, seed=seed, rested=rested
+            )
             out[consultant_id] = (props, best_per_stage(ranked, dormant=dormant, cooling=cooling))
         return out
+
+    def declined(self, consultant_id: str) -> list[tuple[str, str, float | None]]:
+        """Return (id, name, when) of each person the consultant said never to, latest first.
+
+        Raise UnknownConsultantError for an unknown id.
+        """
+        records, _, _ = self.driver.execute_query(
+            DECLINED_BY, id=consultant_id, routing_=RoutingControl.READ
+        )
+        if not records:
+            raise UnknownConsultantError(consultant_id)
+        return [
+            (r["other_id"], r["other_name"] or "?", r["at"])
+            for r in records
+            if r["other_id"] is not None
+        ]
 
     def stats(self, *, now: float | None = None) -> dict[str, Any]:
         """Return counts of consultants, links by stage, and events applied."""

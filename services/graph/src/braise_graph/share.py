@@ -25,7 +25,7 @@ from braise_graph.partition import (
     pair_slot,
     slot_of,
 )
-from braise_shared.events import DigestSentV1, Event, SuggestionFeedbackV1
+from braise_shared.events import AnySuggestionFeedback, DigestSentV1, Event
 from braise_shared.interactions import InteractionKinds
 
 
@@ -40,12 +40,27 @@ class Suggestion:
 
 @dataclass(frozen=True)
 class Feedback:
-    """A reader's `not_now` or `never` on a suggestion."""
+    """A reader's latest `not_now`, `never` and `undo_never` on one person, in a batch.
+
+    One row per pair: the store keeps the latest time of each action, and a statement that
+    read the pair once per click would not see its own earlier clicks.
+    """
 
     me: str
     other: str
-    action: str
-    at: float
+    not_now_at: float | None = None
+    never_at: float | None = None
+    undo_never_at: float | None = None
+
+    def row(self) -> dict[str, Any]:
+        """Return the row the feedback statement takes."""
+        return {
+            "me": self.me,
+            "other": self.other,
+            "not_now_at": self.not_now_at,
+            "never_at": self.never_at,
+            "undo_never_at": self.undo_never_at,
+        }
 
 
 @dataclass
@@ -151,12 +166,15 @@ def _suggestions(
 
 
 def _feedback(
-    feedback: list[SuggestionFeedbackV1], marks: Watermarks, erased: Set[str]
+    feedback: list[AnySuggestionFeedback], marks: Watermarks, erased: Set[str]
 ) -> list[Feedback]:
-    rows = []
+    latest: dict[tuple[str, str], dict[str, float]] = {}
     for event in feedback:
         me, other = str(event.data.consultant_id), str(event.data.other_id)
         if {me, other} & erased or not marks.owns(pair_slot(me, other)):
             continue
-        rows.append(Feedback(me, other, event.data.action, epoch_s(event.occurred_at)))
-    return sorted(rows, key=lambda r: (r.me, r.other))
+        times = latest.setdefault((me, other), {})
+        at = epoch_s(event.occurred_at)
+        key = f"{event.data.action}_at"
+        times[key] = max(at, times.get(key, at))
+    return [Feedback(me, other, **times) for (me, other), times in sorted(latest.items())]

@@ -211,11 +211,7 @@ class GraphStore:
             rows = [{"me": s.me, "other": s.other, "at": s.at} for s in share.suggestions]
             tx.run(RECORD_SUGGESTIONS, rows=rows)
         if share.feedback:
-            rows = [
-                {"me": f.me, "other": f.other, "action": f.action, "at": f.at}
-                for f in share.feedback
-            ]
-            tx.run(RECORD_FEEDBACK, rows=rows)
+            tx.run(RECORD_FEEDBACK, rows=[f.row() for f in share.feedback])
         return True
 
     def _write_links(

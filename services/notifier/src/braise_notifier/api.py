@@ -19,19 +19,18 @@ from sqlalchemy import func, select
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
+from braise_notifier.feedback import publish_feedback
 from braise_notifier.pages.routes import include_pages
 from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
-from braise_notifier.schedule import PERIOD_FORMAT, parse_period
+from braise_notifier.schedule import PERIOD_FORMAT, local_today, parse_period
 from braise_notifier.service import RetryLaterError
 from braise_notifier.tokens import LinkSigner, Purpose, TokenError
 from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
-from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
 from braise_shared.observability import observe
 from braise_shared.sql import ping_sql
 
-FEEDBACK_EVENTS = uuid.UUID("0e9b5a0c-4c1f-4d8e-8f2f-5d7a3c6b1e42")
 _pages = Environment(
     loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape()
 )
@@ -182,21 +181,9 @@ def create_app(
             raise HTTPException(
                 400, detail=[{"loc": ["query", "token"], "msg": "invalid link", "type": "token"}]
             )
-        event = SuggestionFeedbackV1(
-            id=uuid.uuid5(
-                FEEDBACK_EVENTS,
-                f"{purpose}:{claims.consultant_id}:{claims.other_id}:{claims.period}",
-            ),
-            occurred_at=datetime.now(UTC),
-            producer="notifier",
-            data=SuggestionFeedback(
-                consultant_id=uuid.UUID(claims.consultant_id),
-                other_id=uuid.UUID(claims.other_id),
-                action=purpose,
-                period=claims.period,
-            ),
+        publish_feedback(
+            notifier.publisher, claims.consultant_id, claims.other_id, purpose, claims.period
         )
-        notifier.publisher.publish_many([(str(event.id), dump_event(event))])
         t = texts(locale_of(claims.consultant_id))
         return _page(t.locale, t.get("page.feedback.thanks"))
 
@@ -234,7 +221,8 @@ def create_app(
     @app.post("/v1/admin/periods/{period}/run", responses=_errors(401, 403))
     def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
-        keys = plan(notifier.factory, everyone_for(notifier.factory, period))
+        today = local_today(datetime.now(UTC), settings.timezone)
+        keys = plan(notifier.factory, everyone_for(notifier.factory, period, today))
         enqueue_digests(keys)
         return {"period": period, "enqueued": len(keys)}
 

@@ -68,6 +68,7 @@ def build(settings: NotifierSettings) -> Notifier:
         spare=settings.spare_candidates,
         lease=timedelta(seconds=settings.lease_s),
         max_attempts=settings.max_attempts,
+        timezone=settings.timezone,
     )
     profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
     return Notifier(settings, engine, factory, signer, publisher, digests, profiles, mailer, graph)

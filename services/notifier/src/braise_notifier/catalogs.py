@@ -108,6 +108,10 @@ class Texts:
         """Return a month and year in this language ('mars 2025', 'March 2025')."""
         return format_date(day, format="LLLL yyyy", locale=self.locale)
 
+    def day(self, day: date) -> str:
+        """Return a date in this language ('13 avril 2026', 'April 13, 2026')."""
+        return format_date(day, format="long", locale=self.locale)
+
     def join(self, items: list[str]) -> str:
         """Return 'a, b et c' or 'a, b, and c'."""
         return format_list(items, locale=self.locale) if items else ""

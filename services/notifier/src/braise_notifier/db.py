@@ -1,8 +1,8 @@
 """The notifier's own data: who to write to (from events) and the digest ledger."""
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy import Boolean, ColumnElement, Date, Integer, String, Text, UniqueConstraint, and_
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -44,6 +44,10 @@ class RecipientRow(Base):
     unsubscribed: Mapped[bool] = mapped_column(Boolean, default=False)
     profile_revision: Mapped[int] = mapped_column(Integer)
     prefs_revision: Mapped[int] = mapped_column(Integer)
+    # The end of a pause (schedule.paused_on): only preference events carry it, so it keeps
+    # the revision that set it, apart from the profile's.
+    resume_on: Mapped[date | None] = mapped_column(Date)
+    resume_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     @hybrid_property
     def receives_digests(self) -> bool:

@@ -14,6 +14,7 @@ from braise_shared.events import (
     ConsultantUpdatedV1,
     Event,
     PreferencesChangedV1,
+    PreferencesChangedV2,
 )
 from braise_shared.sql import checkpoint_after_commit
 
@@ -30,7 +31,11 @@ def apply_events(factory: sessionmaker[Session], events: Sequence[Event]) -> Non
 def _apply(session: Session, event: Event) -> None:
     if not isinstance(
         event,
-        ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV1 | ConsultantErasedV1,
+        ConsultantRegisteredV1
+        | ConsultantUpdatedV1
+        | PreferencesChangedV1
+        | PreferencesChangedV2
+        | ConsultantErasedV1,
     ):
         return
     cid = str(event.data.consultant_id)
@@ -41,11 +46,13 @@ def _apply(session: Session, event: Event) -> None:
         _erase(session, cid)
         return
     row = session.get(RecipientRow, cid)
-    if isinstance(event, PreferencesChangedV1):
+    if isinstance(event, PreferencesChangedV1 | PreferencesChangedV2):
         prefs = event.data
         if row is None:
             log.warning("preferences of unknown consultant %s: waiting for their profile", cid)
             return
+        if isinstance(event, PreferencesChangedV2) and event.data.revision > row.resume_revision:
+            row.resume_on, row.resume_revision = event.data.resume_on, event.data.revision
         if prefs.revision > row.prefs_revision:
             row.frequency, row.day_of_week = prefs.frequency, prefs.day_of_week
             row.locale = prefs.locale
@@ -66,6 +73,8 @@ def _apply(session: Session, event: Event) -> None:
                 unsubscribed=False,
                 profile_revision=profile.revision,
                 prefs_revision=profile.revision,
+                resume_on=None,
+                resume_revision=0,
             )
         )
         session.flush()

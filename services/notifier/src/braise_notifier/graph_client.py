@@ -11,6 +11,8 @@ from braise_shared.candidates import (
     MAX_BATCH,
     CandidatesBatch,
     CandidatesRequest,
+    DeclinedPeople,
+    DeclinedPerson,
     RevivalCandidate,
     RevivalCandidates,
 )
@@ -44,15 +46,17 @@ class GraphClient:
         )
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
         """Return at most `dormant` dormant then `cooling` cooling candidates, each best first;
-        none if the graph does not know the consultant."""
+        none if the graph does not know the consultant. `rested`: leave out the people
+        suggested lately (a digest); False for a page."""
         try:
             with GRAPH_CALL_SECONDS.time():
                 response = self.http.get(
                     f"/v2/consultants/{consultant_id}/revival-candidates",
-                    params={"dormant": dormant, "cooling": cooling},
+                    params={"dormant": dormant, "cooling": cooling}
+                    | ({} if rested else {"rested": "false"}),
                 )
         except httpx.TransportError as exc:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
@@ -83,6 +87,23 @@ class GraphClient:
             batch = _parse(response, CandidatesBatch)
             found |= {a.consultant_id: a.candidates for a in batch.answers}
         return {cid: found.get(cid, []) for cid in consultant_ids}
+
+    def declined(self, consultant_id: str) -> list[DeclinedPerson]:
+        """Return the people the consultant said "never" to, latest first; none if the graph
+        does not know the consultant."""
+        try:
+            response = self.http.get(f"/v1/consultants/{consultant_id}/declined")
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 500:
+            raise GraphUnavailableError(f"graph answered {response.status_code}")
+        response.raise_for_status()
+        try:
+            return DeclinedPeople.model_validate_json(response.content).people
+        except ValidationError as exc:
+            raise GraphContractError(f"graph's declined people do not parse: {exc}") from exc
 
     def close(self) -> None:
         """Close the connection pool."""

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import PLANNED, SENDING, DigestRow, RecipientRow, unit_of_work
-from braise_notifier.schedule import current_period
+from braise_notifier.schedule import current_period, paused_on
 
 
 def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -75,14 +75,19 @@ def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, st
         rows = session.scalars(select(RecipientRow).where(RecipientRow.receives_digests))
         wanted = []
         for row in rows:
-            period = current_period(today, frequency=row.frequency, day_of_week=row.day_of_week)
+            period = current_period(
+                today, frequency=row.frequency, day_of_week=row.day_of_week, resume_on=row.resume_on
+            )
             if period is not None:
                 wanted.append((period, row.id))
     return sorted(wanted)
 
 
-def everyone_for(factory: sessionmaker[Session], period: str) -> list[tuple[str, str]]:
-    """Return (period, consultant) for every subscribed, unpaused consultant (operator run)."""
+def everyone_for(factory: sessionmaker[Session], period: str, today: date) -> list[tuple[str, str]]:
+    """Return (period, consultant) for every subscribed consultant not paused today
+    (operator run)."""
     with factory() as session:
-        ids = session.scalars(select(RecipientRow.id).where(RecipientRow.receives_digests))
-        return sorted((period, cid) for cid in ids)
+        rows = session.execute(
+            select(RecipientRow.id, RecipientRow.resume_on).where(RecipientRow.receives_digests)
+        )
+        return sorted((period, cid) for cid, resume_on in rows if not paused_on(today, resume_on))

@@ -20,12 +20,22 @@ def week_period(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def current_period(today: date, *, frequency: str, day_of_week: str) -> str | None:
+def paused_on(today: date, resume_on: date | None) -> bool:
+    """Tell whether a pause that ends on resume_on still holds today (nothing is sent)."""
+    return resume_on is not None and today < resume_on
+
+
+def current_period(
+    today: date, *, frequency: str, day_of_week: str, resume_on: date | None = None
+) -> str | None:
     """Return the period key a consultant is due today, or None when not due.
 
     weekly: every week on their day (`2026-W48`); biweekly: even ISO weeks on their day;
-    monthly: the first of their day in the month (`2026-11`); paused: never.
+    monthly: the first of their day in the month (`2026-11`); paused: never; during a pause
+    that ends on `resume_on`: nothing, then their rhythm again from that day.
     """
+    if paused_on(today, resume_on):
+        return None
     if frequency == "paused" or DAYS[today.weekday()] != day_of_week:
         return None
     if frequency == "weekly":

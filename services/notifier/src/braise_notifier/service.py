@@ -31,6 +31,7 @@ from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.render import build_email
+from braise_notifier.schedule import local_today, paused_on
 from braise_notifier.spread import week_of
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate
@@ -59,9 +60,10 @@ class CandidateSource(Protocol):
     """Where candidates come from (the graph API)."""
 
     def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
     ) -> list[RevivalCandidate]:
-        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first."""
+        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first
+        (`rested`: without the people suggested lately)."""
         ...
 
     def candidates_of_many(
@@ -126,6 +128,7 @@ class DigestService:
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 24
     taxonomy: Taxonomy = field(default_factory=load_taxonomy)
+    timezone: str = "Europe/Paris"  # the firm's: the day a pause ends is theirs
 
     def send(self, period: str, consultant_id: str) -> str:
         """Send one digest; return the ledger state. Raise RetryLaterError to be retried."""
@@ -245,6 +248,8 @@ class DigestService:
             recipient = session.get(RecipientRow, consultant_id)
         if recipient is None or not recipient.receives_digests:
             return None
+        if paused_on(local_today(datetime.now(UTC), self.timezone), recipient.resume_on):
+            return None  # paused since it was planned
         return Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
 
     def _candidates_of_many(

@@ -29,7 +29,7 @@ from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
 from braise_notifier.planning import due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
-from braise_notifier.schedule import BEAT_SCHEDULE, planning_day
+from braise_notifier.schedule import BEAT_SCHEDULE, local_today, planning_day
 from braise_notifier.service import RetryLaterError
 from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
 from braise_shared.logs import configure_logging
@@ -96,7 +96,9 @@ def plan_due(today: str | None = None) -> int:
 @app.task(name="braise.plan_period")
 def plan_period(period: str) -> int:
     """Plan a digest of the given period for every subscribed consultant (operator's run)."""
-    return _enqueue(plan(notifier().factory, everyone_for(notifier().factory, period)))
+    n = notifier()
+    today = local_today(datetime.now(UTC), n.settings.timezone)
+    return _enqueue(plan(n.factory, everyone_for(n.factory, period, today)))
 
 
 @app.task(name="braise.recover")

@@ -1,9 +1,9 @@
 """The profiles service's tables (SQLAlchemy 2) and how to open the database."""
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from braise_shared.sql import UTCDateTime, make_engine, make_session_factory, unit_of_work
@@ -28,6 +28,7 @@ class ConsultantRow(Base):
     frequency: Mapped[str] = mapped_column(String(16))
     day_of_week: Mapped[str] = mapped_column(String(10))
     suggestable: Mapped[bool] = mapped_column(Boolean)
+    resume_on: Mapped[date | None] = mapped_column(Date)  # no digest before this day
     revision: Mapped[int] = mapped_column(Integer)
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

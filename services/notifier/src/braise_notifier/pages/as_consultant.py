@@ -1,6 +1,6 @@
 """Profiles' API called with a consultant's own rights (a consultant JWT), as they would."""
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -27,6 +27,7 @@ class Preferences(BaseModel):
     day_of_week: DayOfWeek
     locale: Locale
     suggestable: bool
+    resume_on: date | None = None
 
 
 class AsConsultant:

@@ -31,8 +31,9 @@ def network_of(notifier: Notifier, consultant_id: str, today: date) -> Digest:
     reader = Reader(row.id, row.name, row.email, row.locale)
     service = notifier.digests
     try:
+        # The people of the last digest too: the page is asked for, it proposes nothing.
         candidates = service.graph.candidates(
-            consultant_id, dormant=SHOWN_PER_STAGE, cooling=SHOWN_PER_STAGE
+            consultant_id, dormant=SHOWN_PER_STAGE, cooling=SHOWN_PER_STAGE, rested=False
         )
     except GraphUnavailableError as exc:
         raise HTTPException(503, detail=str(exc)) from exc

@@ -1,13 +1,23 @@
-"""My preferences: frequency, day, language and consent, changed through profiles."""
+"""My preferences: frequency, day, language, a break, consent, and the people I said never to;
+every change through profiles or the stream, as from the API and the digest's links."""
 
-from typing import Annotated, Any
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
-from braise_notifier.pages.as_consultant import ProfilesRefusedError
-from braise_notifier.pages.web import ConsultantSession, ProfilesAs, SessionsDep, page
+from braise_notifier.db import RecipientRow
+from braise_notifier.feedback import publish_feedback
+from braise_notifier.graph_client import GraphContractError, GraphUnavailableError
+from braise_notifier.pages.as_consultant import Preferences, ProfilesRefusedError
+from braise_notifier.pages.session import PageSession, Sessions
+from braise_notifier.pages.web import ConsultantSession, NotifierDep, ProfilesAs, SessionsDep, page
+from braise_notifier.schedule import local_today, paused_on, week_period
+from braise_shared.candidates import DeclinedPerson
 from braise_shared.events import DayOfWeek, Frequency, Locale
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -23,33 +33,94 @@ DAYS: tuple[DayOfWeek, ...] = (
     "sunday",
 )
 LOCALES: tuple[Locale, ...] = ("fr", "en")
+# The breaks offered, in weeks; "keep" leaves a running one as it is, "none" ends it.
+PAUSE_WEEKS = (1, 2, 4, 8, 12)
+Pause = Literal["keep", "none", "1", "2", "4", "8", "12"]
 
 
-@router.get("/pages/preferences", response_class=HTMLResponse)
-def preferences_page(
-    profiles_as: ProfilesAs,
-    sessions: SessionsDep,
-    session: ConsultantSession,
-    saved: bool = False,
-) -> Response:
-    """Show the consultant's preferences as a form."""
-    with profiles_as(session.subject) as profiles:
-        current = profiles.preferences()
+def resume_day(pause: Pause, today: date) -> date | Literal["keep"] | None:
+    """Return the day digests resume after the break chosen on the form (None: no break)."""
+    if pause == "keep":
+        return "keep"
+    if pause == "none":
+        return None
+    return today + timedelta(weeks=int(pause))
+
+
+def _today(notifier: Notifier) -> date:
+    return local_today(datetime.now(UTC), notifier.settings.timezone)
+
+
+def _declined(notifier: Notifier, consultant_id: str) -> list[DeclinedPerson] | None:
+    """Return the people the consultant said never to; None when the graph cannot tell."""
+    try:
+        return notifier.graph.declined(consultant_id)
+    except (GraphUnavailableError, GraphContractError):
+        return None
+
+
+def _form(
+    notifier: Notifier,
+    sessions: Sessions,
+    session: PageSession,
+    prefs: Preferences,
+    *,
+    status: int = 200,
+    **notices: Any,
+) -> HTMLResponse:
+    t = texts(prefs.locale)
+    today = _today(notifier)
+    paused_until = prefs.resume_on if paused_on(today, prefs.resume_on) else None
+    if paused_until:
+        pauses = [
+            ("keep", t.get("pages.preferences.pause_keep", when=t.day(paused_until))),
+            ("none", t.get("pages.preferences.pause_resume")),
+        ]
+    else:
+        pauses = [("none", t.get("pages.preferences.pause_none"))]
+    pauses += [(str(n), t.get("pages.preferences.pause_weeks", count=n)) for n in PAUSE_WEEKS]
+    context: dict[str, Any] = {"saved": False, "error": None, "undone": None} | notices
     return page(
         "preferences.html",
-        texts(current.locale),
-        prefs=current,
+        t,
+        status=status,
+        prefs=prefs,
         csrf=sessions.csrf(session),
         frequencies=FREQUENCIES,
         days=DAYS,
         locales=LOCALES,
-        saved=saved,
-        error=None,
+        pauses=pauses,
+        paused_until=t.day(paused_until) if paused_until else None,
+        declined=_declined(notifier, session.subject),
+        **context,
     )
+
+
+def _name(notifier: Notifier, person_id: str) -> str:
+    with notifier.factory() as db:
+        row = db.get(RecipientRow, person_id)
+    return row.name if row else "?"
+
+
+@router.get("/pages/preferences", response_class=HTMLResponse)
+def preferences_page(
+    notifier: NotifierDep,
+    profiles_as: ProfilesAs,
+    sessions: SessionsDep,
+    session: ConsultantSession,
+    saved: bool = False,
+    undone: uuid.UUID | None = None,
+) -> Response:
+    """Show the consultant's preferences as a form, and the people they said never to."""
+    with profiles_as(session.subject) as profiles:
+        current = profiles.preferences()
+    name = _name(notifier, str(undone)) if undone else None
+    return _form(notifier, sessions, session, current, saved=saved, undone=name)
 
 
 @router.post("/pages/preferences", response_class=HTMLResponse)
 def change_preferences(
+    notifier: NotifierDep,
     profiles_as: ProfilesAs,
     sessions: SessionsDep,
     session: ConsultantSession,
@@ -58,6 +129,7 @@ def change_preferences(
     day_of_week: Annotated[DayOfWeek, Form()],
     locale: Annotated[Locale, Form()],
     suggestable: Annotated[bool, Form()] = False,
+    pause: Annotated[Pause, Form()] = "keep",
 ) -> Response:
     """Change the preferences through profiles, then show them again (post, redirect, get)."""
     if not sessions.check_csrf(session, csrf):
@@ -68,21 +140,37 @@ def change_preferences(
         "locale": locale,
         "suggestable": suggestable,
     }
+    resume_on = resume_day(pause, _today(notifier))
+    if resume_on != "keep":
+        changes["resume_on"] = resume_on.isoformat() if resume_on else None
     with profiles_as(session.subject) as profiles:
         try:
             profiles.change_preferences(changes)
         except ProfilesRefusedError as exc:
+            status = 422 if exc.status < 500 else 503
             current = profiles.preferences()
-            return page(
-                "preferences.html",
-                texts(current.locale),
-                status=422 if exc.status < 500 else 503,
-                prefs=current,
-                csrf=sessions.csrf(session),
-                frequencies=FREQUENCIES,
-                days=DAYS,
-                locales=LOCALES,
-                saved=False,
-                error=exc.field,
-            )
+            return _form(notifier, sessions, session, current, status=status, error=exc.field)
     return RedirectResponse("/pages/preferences?saved=1", status_code=303)
+
+
+@router.post("/pages/preferences/undo-never", response_class=HTMLResponse)
+def undo_never(
+    notifier: NotifierDep,
+    profiles_as: ProfilesAs,
+    sessions: SessionsDep,
+    session: ConsultantSession,
+    csrf: Annotated[str, Form()],
+    other_id: Annotated[uuid.UUID, Form()],
+) -> Response:
+    """Let someone the consultant said never to be suggested again (`suggestion.feedback`)."""
+    if not sessions.check_csrf(session, csrf):
+        raise HTTPException(403, detail="invalid form: reload the page")
+    declined = _declined(notifier, session.subject)
+    if declined is None or str(other_id) not in {p.other_id for p in declined}:
+        with profiles_as(session.subject) as profiles:
+            current = profiles.preferences()
+        status = 503 if declined is None else 422
+        return _form(notifier, sessions, session, current, status=status, error="other_id")
+    period = week_period(_today(notifier))
+    publish_feedback(notifier.publisher, session.subject, str(other_id), "undo_never", period)
+    return RedirectResponse(f"/pages/preferences?undone={other_id}", status_code=303)

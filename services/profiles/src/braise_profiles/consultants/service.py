@@ -48,11 +48,12 @@ def _to_out(row: ConsultantRow, tags: TagsByFacet) -> ConsultantOut:
 
 
 def _profile(consultant: ConsultantOut) -> ConsultantProfile:
-    """Return what the events carry of a consultant: what the API shows of them."""
+    """Return what the events carry of a consultant: what the API shows of them (the end of
+    a break travels only in `preferences.changed`)."""
     return ConsultantProfile(
         consultant_id=consultant.id,
         **consultant.model_dump(exclude={"id", "preferences"}),
-        **consultant.preferences.model_dump(exclude={"locale"}),
+        **consultant.preferences.model_dump(exclude={"locale", "resume_on"}),
     )
 
 

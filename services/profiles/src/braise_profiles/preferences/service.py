@@ -9,7 +9,10 @@ from braise_profiles.consultants import repository as consultants
 from braise_profiles.db import ConsultantRow
 from braise_profiles.outbox import PRODUCER, stage_event
 from braise_profiles.preferences.schemas import PreferencesIn, PreferencesOut
-from braise_shared.events import PreferencesChanged, PreferencesChangedV1
+from braise_shared.events import PreferencesChangedV2, PreferencesWithResume
+
+# Fields whose null means "none" rather than "keep".
+NULLABLE = frozenset({"resume_on"})
 
 
 def preferences_of(row: ConsultantRow) -> PreferencesOut:
@@ -19,6 +22,7 @@ def preferences_of(row: ConsultantRow) -> PreferencesOut:
         day_of_week=row.day_of_week,
         locale=row.locale,
         suggestable=row.suggestable,
+        resume_on=row.resume_on,
     )
 
 
@@ -32,15 +36,18 @@ def change_preferences(
 ) -> PreferencesOut:
     """Apply preference changes and stage `preferences.changed`."""
     row = consultants.lock_row(session, consultant_id)
-    for field, value in preferences.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(row, field, value)
+    for field, value in preferences.model_dump(exclude_unset=True).items():
+        if value is not None or field in NULLABLE:
+            setattr(row, field, value)
     now = datetime.now(UTC)
     consultants.bump_revision(session, row, now=now)
     changed = preferences_of(row)
-    data = PreferencesChanged(consultant_id=row.id, revision=row.revision, **changed.model_dump())
+    data = PreferencesWithResume(
+        consultant_id=row.id, revision=row.revision, **changed.model_dump()
+    )
     stage_event(
         session,
-        PreferencesChangedV1(occurred_at=now, producer=PRODUCER, data=data),
+        PreferencesChangedV2(occurred_at=now, producer=PRODUCER, data=data),
         subject_id=row.id,
     )
     return changed
