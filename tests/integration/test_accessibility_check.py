@@ -53,9 +53,7 @@ def test_a_page_without_lang_fails(chromium: webdriver.Chrome, tmp_path: Path) -
         assert_accessible(chromium)
 
 
-def test_a_focus_the_eye_cannot_see_is_reported(
-    chromium: webdriver.Chrome, tmp_path: Path
-) -> None:
+def test_a_focus_the_eye_cannot_see_is_reported(chromium: webdriver.Chrome, tmp_path: Path) -> None:
     hidden = GOOD.replace("outline: 3px solid #1a5fb4", "outline: none")
     _open(chromium, tmp_path, hidden.replace("</style>", "a, input { outline: none; }</style>"))
     problems = keyboard_focus_problems(chromium)
