@@ -31,6 +31,7 @@ class Notifier:
     publisher: EventPublisher
     digests: DigestService
     profiles: ProfilesClient
+    graph: GraphClient
 
 
 def build(settings: NotifierSettings) -> Notifier:
@@ -40,9 +41,10 @@ def build(settings: NotifierSettings) -> Notifier:
     signer = LinkSigner(settings.link_secret.get_secret_value(), settings.link_ttl_days * 86_400)
     client = redis.Redis.from_url(settings.redis_url, socket_timeout=10)
     publisher = EventPublisher(client)
+    graph = GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value())
     digests = DigestService(
         factory=factory,
-        graph=GraphClient(settings.graph_url, settings.jwt_secret.get_secret_value()),
+        graph=graph,
         mailer=Mailer(
             settings.smtp_host, settings.smtp_port, settings.smtp_timeout_s, dkim_key(settings)
         ),
@@ -61,7 +63,7 @@ def build(settings: NotifierSettings) -> Notifier:
         max_attempts=settings.max_attempts,
     )
     profiles = ProfilesClient(settings.profiles_url, settings.jwt_secret.get_secret_value())
-    return Notifier(settings, engine, factory, signer, publisher, digests, profiles)
+    return Notifier(settings, engine, factory, signer, publisher, digests, profiles, graph)
 
 
 def dkim_key(settings: NotifierSettings) -> DkimKey | None:

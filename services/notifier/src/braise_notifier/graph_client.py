@@ -2,11 +2,19 @@
 contract), and parse its answer into those models."""
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from braise_shared.auth import issue_token
 from braise_shared.candidates import RevivalCandidate, RevivalCandidates
 from braise_shared.metrics import GRAPH_CALL_SECONDS
+from braise_shared.shape import NetworkShape
+
+
+class GraphStats(BaseModel):
+    """What the notifier reads of the graph's `/v1/stats`."""
+
+    consultants: int
+    links_by_stage: dict[str, int]
 
 
 class GraphUnavailableError(RuntimeError):
@@ -57,6 +65,25 @@ class GraphClient:
             return RevivalCandidates.model_validate_json(response.content).candidates
         except ValidationError as exc:
             raise GraphContractError(f"graph's candidates do not parse: {exc}") from exc
+
+    def stats(self) -> GraphStats:
+        """Return the graph's counts (consultants, links per stage), or raise GraphUnavailable."""
+        return GraphStats.model_validate_json(self._get("/v1/stats").content)
+
+    def shape(self, *, max_nodes: int) -> NetworkShape:
+        """Return the network's anonymous shape, or raise GraphUnavailableError."""
+        return NetworkShape.model_validate_json(
+            self._get("/v1/shape", params={"max_nodes": max_nodes}).content
+        )
+
+    def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+        try:
+            response = self.http.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise GraphUnavailableError(f"graph answered {response.status_code} to {path}")
+        return response
 
     def close(self) -> None:
         """Close the connection pool."""
