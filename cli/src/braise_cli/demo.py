@@ -16,6 +16,7 @@ import typer
 from rich.progress import Progress
 
 from braise_cli.firm import generate_firm
+from braise_cli.history import simulate_history
 from braise_cli.operator import Braise
 from braise_cli.stack import Server
 from braise_cli.stack.process import peak_memory_mib
@@ -77,6 +78,18 @@ def run_demo(
             )
 
         braise.wait_caught_up(expected=expected, stall_s=180, progress=applied)
+    with clock.stage("history"):
+        applied_before = int(braise.stats()["events_applied"])
+        past = simulate_history(braise, seed=seed)
+        # The simulated meetings flow through profiles' outbox first: wait for the graph to
+        # have them, then for both groups to have read everything.
+        braise.wait_graph_applied(applied_before + past.interactions, timeout_s=180)
+        braise.wait_caught_up(expected=0, stall_s=180, progress=lambda *_: None)
+    if past.periods:
+        typer.echo(
+            f"Simulated past periods {', '.join(past.periods)}: {past.digests} digests, "
+            f"{past.suggestions} suggestions, {past.acted} acted on, {past.answers} answers."
+        )
     period = current_period()
     before = {p.name for p in maildir.glob("*.eml")}
     with clock.stage("period"), Progress() as progress:
@@ -86,6 +99,7 @@ def run_demo(
             period, enqueued, stall_s=180, progress=lambda n: progress.advance(task, n)
         )
     stats = braise.stats()
+    weeks = braise.record_link_week(timeout_s=120)
     new_mail = sorted(p for p in maildir.glob("*.eml") if p.name not in before)
     typer.echo("")
     typer.echo(f"Consultants:   {consultants}")
@@ -94,6 +108,7 @@ def run_demo(
     typer.echo(f"Links:         {stats['links']} ({stages})")
     typer.echo(f"Digests {period}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.items())))
     typer.echo(f"E-mails:       {len(new_mail)} new .eml files in {maildir}")
+    typer.echo(f"Weeks of links per stage kept: {len(weeks)} (from {weeks[0]['week']})")
     typer.echo("")
     _print_costs(clock, events=expected, digests=enqueued, stack=stack)
     if new_mail:

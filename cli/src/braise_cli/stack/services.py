@@ -1,5 +1,6 @@
 """Braise's own processes on the local stack: the three services, their consumers, Celery."""
 
+import json
 import os
 import shutil
 import sys
@@ -15,6 +16,8 @@ from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
 from braise_cli.stack.settings import StackSettings
 from braise_shared.stream import EVENTS_STREAM
+
+LOCAL_STAFF_EMAIL = "equipe@cabinet.example"
 
 
 def service_env(settings: StackSettings) -> dict[str, str]:
@@ -39,6 +42,10 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_PUBLIC_URL": f"http://127.0.0.1:{settings.notifier_port}",
         "BRAISE_NOTIFIER_PREFERENCES_URL": (
             f"http://127.0.0.1:{settings.notifier_port}/pages/open/preferences?token={{token}}"
+        ),
+        # Who may sign in to the firm's view on the local stack (its link lands in the sink).
+        "BRAISE_NOTIFIER_STAFF_EMAILS": os.environ.get(
+            "BRAISE_NOTIFIER_STAFF_EMAILS", json.dumps([LOCAL_STAFF_EMAIL])
         ),
         "BRAISE_NOTIFIER_DKIM_SELECTOR": dkim.selector,
         "BRAISE_NOTIFIER_DKIM_DOMAIN": dkim.domain,

@@ -189,6 +189,8 @@ def record_link_week() -> bool:
     except GraphUnavailableError as exc:
         log.warning("links of %s not recorded: %s; the next hour asks again", week, exc)
         return False
+    if not any(stats.links_by_stage.values()):
+        return False  # a graph still empty (a stack before its firm is loaded) says nothing
     return record_week(notifier().factory, week, stats.links_by_stage, at=now)
 
 
