@@ -122,11 +122,12 @@ def test_the_biggest_sectors_get_a_colour_each_and_the_rest_share_grey() -> None
 
 
 def test_the_weekly_chart_puts_the_highest_count_at_the_top_and_time_left_to_right() -> None:
-    assert weekly_chart([]) is None
     weeks = [
         LinkWeek(week="2026-W46", links_by_stage={"active": 2, "dormant": 8, "faded": 500}),
         LinkWeek(week="2026-W47", links_by_stage={"active": 4, "dormant": 6, "faded": 600}),
     ]
+    assert weekly_chart([]) is None
+    assert weekly_chart(weeks[:1]) is None  # one point makes no line
     chart = weekly_chart(weeks)
     assert chart is not None
     assert chart.top == 8  # faded links are not on the chart

@@ -99,15 +99,16 @@ class Chart:
 
 
 def weekly_chart(history: list[LinkWeek]) -> Chart | None:
-    """Place the links per stage of each week on a chart; None with no week recorded."""
-    if not history:
+    """Place the links per stage of each week on a chart; None before a second week (a line
+    needs two points: the table shows the first week alone)."""
+    if len(history) < 2:
         return None
     top = max((w.links_by_stage.get(s, 0) for w in history for s in CHART_STAGES), default=0) or 1
-    span = max(len(history) - 1, 1)
+    span = len(history) - 1
     plot_w, plot_h = CHART_W - 2 * MARGIN, CHART_H - 2 * MARGIN
 
     def point(i: int, n: int) -> tuple[float, float]:
-        x = MARGIN + (plot_w * i / span if len(history) > 1 else plot_w / 2)
+        x = MARGIN + plot_w * i / span
         return round(x, 1), round(MARGIN + plot_h * (1 - n / top), 1)
 
     lines = [
