@@ -102,7 +102,7 @@ def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
     record_meetings(factory, [ev.interaction([1, 2], (sent_at + timedelta(weeks=3)).timestamp())])
     record_feedback(
         factory,
-        [_answer(1, 2, "done", sent_at + timedelta(days=2)), _answer(1, 3, "not_now", sent_at)],
+        [answer(1, 2, "done", sent_at + timedelta(days=2)), answer(1, 3, "not_now", sent_at)],
     )
     for weeks_ago, active in ((2, 4), (1, 5), (0, 6)):
         week = (now - timedelta(weeks=weeks_ago)).isocalendar()
@@ -114,7 +114,7 @@ def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
         )
 
 
-def _answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeedbackV1:
+def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeedbackV1:
     data = SuggestionFeedback.model_validate(
         {
             "consultant_id": ev.cid(reader),
