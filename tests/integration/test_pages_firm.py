@@ -81,6 +81,21 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
     answers = firm.text[firm.text.index('id="feedback"') :]
     assert _row("Inviter", 1, 0, 0) in answers
     assert "/static/vendor/cytoscape.min.js" in firm.text
+    history = firm.text[
+        firm.text.index('id="history"') : firm.text.index(
+            "</table>", firm.text.index('id="history"')
+        )
+    ]
+    assert re.findall(r'<th scope="col" class="n">([^<]+)</th>', history) == [
+        "Naissant",
+        "Qui grandit",
+        "Actif",
+        "Qui refroidit",
+        "Endormi",
+        "Éteint",
+    ]  # the graph's order of stages, whatever order the rows come back in
+    assert history.count("<tr><td>") == 3
+    assert re.search(r"<td>envoyés\s:\s1</td>", firm.text)
     for name in NAMES:
         assert name not in firm.text
     for n in range(1, len(NAMES) + 1):

@@ -30,6 +30,8 @@ COMMON = {
     "links": 880,
     "drawn": 200,
     "last": "2026-W48",
+    "outcome": "envoyés",
+    "n": 12,
 }
 
 
