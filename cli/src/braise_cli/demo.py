@@ -20,6 +20,7 @@ from braise_cli.history import simulate_history
 from braise_cli.operator import Braise
 from braise_cli.stack import Server
 from braise_cli.stack.process import peak_memory_mib
+from braise_cli.stack.services import local_staff_emails
 from braise_notifier.schedule import week_period
 
 
@@ -122,6 +123,9 @@ def run_demo(
         page = out_dir / "digests.html"
         _write_gallery(page, messages[:6])
         typer.echo(f"Six digests side by side: {page}")
+    staff = f"http://127.0.0.1:{braise.settings.notifier_port}/pages/staff"
+    who = " or ".join(local_staff_emails()) or "nobody: set BRAISE_NOTIFIER_STAFF_EMAILS"
+    typer.echo(f"The firm's view: {staff} (sign in as {who}; the link lands in {maildir})")
 
 
 def _print_costs(clock: StageClock, *, events: int, digests: int, stack: list[Server]) -> None:

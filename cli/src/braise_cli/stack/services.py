@@ -20,6 +20,15 @@ from braise_shared.stream import EVENTS_STREAM
 LOCAL_STAFF_EMAIL = "equipe@cabinet.example"
 
 
+def local_staff_emails() -> list[str]:
+    """Return who may sign in to the local stack's firm's view ($BRAISE_NOTIFIER_STAFF_EMAILS)."""
+    raw = os.environ.get("BRAISE_NOTIFIER_STAFF_EMAILS")
+    emails = json.loads(raw) if raw else [LOCAL_STAFF_EMAIL]
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise StackError("BRAISE_NOTIFIER_STAFF_EMAILS must be a JSON list of addresses")
+    return emails
+
+
 def service_env(settings: StackSettings) -> dict[str, str]:
     """Return the environment every Braise process of this stack runs with."""
     endpoints = settings.server_settings()
@@ -44,9 +53,7 @@ def service_env(settings: StackSettings) -> dict[str, str]:
             f"http://127.0.0.1:{settings.notifier_port}/pages/open/preferences?token={{token}}"
         ),
         # Who may sign in to the firm's view on the local stack (its link lands in the sink).
-        "BRAISE_NOTIFIER_STAFF_EMAILS": os.environ.get(
-            "BRAISE_NOTIFIER_STAFF_EMAILS", json.dumps([LOCAL_STAFF_EMAIL])
-        ),
+        "BRAISE_NOTIFIER_STAFF_EMAILS": json.dumps(local_staff_emails()),
         "BRAISE_NOTIFIER_DKIM_SELECTOR": dkim.selector,
         "BRAISE_NOTIFIER_DKIM_DOMAIN": dkim.domain,
         "BRAISE_NOTIFIER_DKIM_PRIVATE_KEY_PATH": str(dkim.private_key),
