@@ -23,7 +23,10 @@ LOCAL_STAFF_EMAIL = "equipe@cabinet.example"
 def local_staff_emails() -> list[str]:
     """Return who may sign in to the local stack's firm's view ($BRAISE_NOTIFIER_STAFF_EMAILS)."""
     raw = os.environ.get("BRAISE_NOTIFIER_STAFF_EMAILS")
-    emails = json.loads(raw) if raw else [LOCAL_STAFF_EMAIL]
+    try:
+        emails = json.loads(raw) if raw else [LOCAL_STAFF_EMAIL]
+    except json.JSONDecodeError:
+        emails = None
     if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
         raise StackError("BRAISE_NOTIFIER_STAFF_EMAILS must be a JSON list of addresses")
     return emails
