@@ -8,6 +8,8 @@ UV_VERSION := 0.13.8
 UV := var/tools/bin/uv
 SYNCED := .venv/.synced
 RUN := $(UV) run --frozen
+CYTOSCAPE := services/notifier/src/braise_notifier/static/vendor/cytoscape.min.js
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
 .PHONY: help install up down status demo test mutation lint fmt docs clean
 
@@ -24,9 +26,19 @@ $(SYNCED): uv.lock pyproject.toml $(wildcard */pyproject.toml services/*/pyproje
 	$(UV) sync --frozen
 	@touch $@
 
-install: $(SYNCED) ## Install Python, the project and its dependencies
+# The browser libraries, from the npm registry at the versions of web/package-lock.json:
+# cytoscape is copied into the notifier's static folder (served by the notifier itself, the
+# browser fetches nothing elsewhere); axe-core stays in web/node_modules for the browser tests.
+$(CYTOSCAPE): web/package.json web/package-lock.json
+	@command -v npm >/dev/null || { $(SUDO) apt-get update -q && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends npm; }
+	npm ci --prefix web --no-audit --no-fund --loglevel=error
+	mkdir -p $(@D)
+	cp web/node_modules/cytoscape/dist/cytoscape.min.js $@
 
-up: $(SYNCED) ## Install what is missing; start Redis, Neo4j, the mail sink and Braise
+install: $(SYNCED) $(CYTOSCAPE) ## Install Python, the project, its dependencies and browser libraries
+
+up: $(SYNCED) $(CYTOSCAPE) ## Install what is missing; start Redis, Neo4j, the mail sink and Braise
 	$(RUN) braise up
 
 down: $(SYNCED) ## Stop everything `make up` started
@@ -35,10 +47,10 @@ down: $(SYNCED) ## Stop everything `make up` started
 status: $(SYNCED) ## Say what runs and answers (exit 1 when something is down)
 	$(RUN) braise status
 
-demo: $(SYNCED) ## Run the main job end to end (SIZE=N consultants, default 300)
+demo: $(SYNCED) $(CYTOSCAPE) ## Run the main job end to end (SIZE=N consultants, default 300)
 	$(RUN) braise demo $(if $(SIZE),--size $(SIZE))
 
-test: $(SYNCED) ## Install what is missing, start the test servers, run every test
+test: $(SYNCED) $(CYTOSCAPE) ## Install what is missing, start the test servers, run every test
 	$(RUN) pytest
 
 mutation: $(SYNCED) ## Mutation testing of the rule modules (slow; CHILDREN=2; docs/testing.md)
@@ -57,4 +69,4 @@ docs: $(SYNCED) ## Regenerate docs generated from code (docs/events.md)
 	$(RUN) python -m braise_shared.eventdocs > docs/events.md
 
 clean: down ## Stop everything and delete var/ (data, logs, mail, downloads)
-	rm -rf var .venv
+	rm -rf var .venv web/node_modules $(dir $(CYTOSCAPE))

@@ -36,6 +36,7 @@ from braise_cli.stack.servers import Server
 from braise_notifier.config import DEFAULT_LINK_SECRET
 from braise_notifier.tokens import LinkClaims, LinkSigner
 from braise_shared.stream import EVENTS_STREAM
+from tests.support.axe import assert_accessible
 from tests.support.browser import (
     basic_accessibility_faults,
     headless_chromium,
@@ -228,8 +229,10 @@ def width(request: pytest.FixtureRequest, chromium: webdriver.Chrome) -> int:
 
 
 def _accessible(driver: webdriver.Chrome) -> None:
-    """Check the page a consultant sees: lang, labels, a visible keyboard focus everywhere."""
+    """Check the page a consultant sees: lang, labels, a visible keyboard focus everywhere,
+    and no serious or critical axe-core violation."""
     assert basic_accessibility_faults(driver) == [], driver.current_url
+    assert_accessible(driver)
 
 
 def _open(driver: webdriver.Chrome, url: str) -> None:

@@ -271,6 +271,32 @@ def test_stats_count_consultants_links_by_stage_and_events(
     assert stats["events_applied"] == 6 + 9 + 1
 
 
+def test_shape_draws_every_consultant_by_sector_and_names_no_one(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    assert client.get("/v1/shape", headers=consultant_headers(ev.cid(ME))).status_code == 403
+    response = client.get("/v1/shape", headers=admin_headers())
+    assert response.status_code == 200
+    shape = response.json()
+    assert shape["consultants"] == 6
+    sectors = sorted(n["sector"]["key"] for n in shape["nodes"])
+    assert sectors == sorted(
+        tag_key(s) for s in ("Banque", "Banque", "Énergie", "Santé", "Retail", "Industrie")
+    )
+    assert len(shape["links"]) == 5
+    degree: dict[str, int] = {}
+    for link in shape["links"]:
+        degree[link["a"]] = degree.get(link["a"], 0) + 1
+        degree[link["b"]] = degree.get(link["b"], 0) + 1
+    assert sorted(degree.values()) == [1, 1, 1, 1, 1, 5]  # Camille knows the five others
+    for person in (ME, OLD_FRIEND, COLLEAGUE, OPTED_OUT, NEWCOMER, COOLING):
+        assert str(ev.cid(person)) not in response.text
+    for name in ("Camille", "Karim", "Léa", "Hugo", "Inès", "Jules"):
+        assert name not in response.text
+
+
 def test_feedback_done_counts_as_an_interaction_never_and_not_now_rest_the_person(
     graph: tuple[TestClient, GraphStore], neo4j_driver: Driver
 ) -> None:

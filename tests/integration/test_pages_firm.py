@@ -1,19 +1,25 @@
 """The firm's view: a staff member signs in by an e-mailed link; the same figures as JSON."""
 
-import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
 import redis
+from neo4j import Driver
 
-from braise_notifier.db import DigestRow, unit_of_work
 from braise_notifier.pages import firm
-from braise_notifier.pages.loop import record_meetings
 from tests.support import events as ev
+from tests.support.disposable import free_port
+from tests.support.firmview import (
+    HISTORY_PERIOD,
+    NAMES,
+    SECTORS,
+    graph_of_a_small_firm,
+    notifier_history,
+)
 from tests.support.pages import PagesUnderTest, pages_under_test
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
@@ -31,34 +37,19 @@ class Outbox:
 
 @pytest.fixture
 def pages(
-    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> Iterator[PagesUnderTest]:
-    with pages_under_test(
-        tmp_path, servers.endpoints.redis_url, staff_emails=["equipe@firm.example"]
-    ) as running:
+    with (
+        graph_of_a_small_firm(neo4j_driver, servers) as graph_url,
+        pages_under_test(
+            tmp_path,
+            servers.endpoints.redis_url,
+            staff_emails=["equipe@firm.example"],
+            graph_url=graph_url,
+        ) as running,
+    ):
+        notifier_history(running.notifier.factory, datetime.now(UTC))
         yield running
-
-
-def _history(pages: PagesUnderTest) -> None:
-    """Two suggestions sent ten weeks ago; one pair met three weeks after."""
-    sent_at = datetime.now(UTC) - timedelta(weeks=10)
-    proposed = [
-        {"consultant_id": str(ev.cid(2)), "stage": "dormant", "gesture": "invite"},
-        {"consultant_id": str(ev.cid(3)), "stage": "cooling", "gesture": "invite"},
-    ]
-    with unit_of_work(pages.notifier.factory) as session:
-        session.add(
-            DigestRow(
-                period="2026-W02",
-                consultant_id=str(ev.cid(1)),
-                state="sent",
-                sent_at=sent_at,
-                suggestions=json.dumps(proposed),
-                created_at=sent_at,
-            )
-        )
-    met = ev.interaction([1, 2], (sent_at + timedelta(weeks=3)).timestamp())
-    record_meetings(pages.notifier.factory, [met])
 
 
 def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
@@ -66,7 +57,6 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
 ) -> None:
     outbox = Outbox()
     pages.notifier.digests.mailer = outbox
-    _history(pages)
     for address in ("equipe@firm.example", "someone@else.example"):
         answer = pages.client.post("/pages/staff", data={"email": address})
         assert answer.status_code == 200
@@ -79,9 +69,48 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
     assert firm.status_code == 200
     assert "La vue du cabinet" in firm.text
     revival = firm.text[firm.text.index('id="revival-stage"') :]
-    assert "<td>dormant</td><td>1</td><td>1</td><td>100</td>" in revival
-    assert "<td>cooling</td><td>1</td><td>0</td><td>0</td>" in revival
-    assert "Camille" not in firm.text
+    assert (
+        '<td>Endormi</td><td class="n">1</td><td class="n">1</td><td class="n">100</td>' in revival
+    )
+    assert (
+        '<td>Qui refroidit</td><td class="n">1</td><td class="n">0</td><td class="n">0</td>'
+        in revival
+    )
+    by_reason = firm.text[firm.text.index('id="revival-reason"') :]
+    assert _row("Un lien fort autrefois", 2, 1, 50) in by_reason
+    answers = firm.text[firm.text.index('id="feedback"') :]
+    assert _row("Inviter", 1, 0, 0) in answers
+    assert "/static/vendor/cytoscape.min.js" in firm.text
+    history = firm.text[
+        firm.text.index('id="history"') : firm.text.index(
+            "</table>", firm.text.index('id="history"')
+        )
+    ]
+    assert re.findall(r'<th scope="col" class="n">([^<]+)</th>', history) == [
+        "Naissant",
+        "Qui grandit",
+        "Actif",
+        "Qui refroidit",
+        "Endormi",
+        "Éteint",
+    ]  # the graph's order of stages, whatever order the rows come back in
+    assert history.count("<tr><td>") == 3
+    assert re.search(r"<td>envoyés\s:\s1</td>", firm.text)
+    for name in NAMES:
+        assert name not in firm.text
+    for n in range(1, len(NAMES) + 1):
+        assert str(ev.cid(n)) not in firm.text
+
+
+def _row(words: str, *figures: int) -> str:
+    return f"<td>{words}</td>" + "".join(f'<td class="n">{n}</td>' for n in figures)
+
+
+def test_the_firms_view_serves_its_drawing_library_itself(pages: PagesUnderTest) -> None:
+    library = pages.client.get("/static/vendor/cytoscape.min.js")
+    assert library.status_code == 200
+    assert "cytoscape" in library.text[:2000]
+    assert pages.client.get("/static/firm.js").status_code == 200
 
 
 def test_the_staff_link_expires_and_a_consultant_session_opens_no_firm_view(
@@ -94,13 +123,57 @@ def test_the_staff_link_expires_and_a_consultant_session_opens_no_firm_view(
     assert pages.client.get(pages.link("staff", "equipe@firm.example")).status_code == 400
 
 
-def test_the_dashboard_json_needs_a_staff_token(pages: PagesUnderTest) -> None:
-    _history(pages)
+def test_the_dashboard_json_needs_a_staff_token_and_names_no_one(pages: PagesUnderTest) -> None:
     assert pages.client.get("/v1/dashboard").status_code == 401
     own = consultant_headers(ev.cid(1))
     assert pages.client.get("/v1/dashboard", headers=own).status_code == 403
-    figures = pages.client.get("/v1/dashboard", headers=admin_headers()).json()
+    answer = pages.client.get("/v1/dashboard", headers=admin_headers())
+    figures = answer.json()
+    assert figures["revival"]["window_weeks"] == 8
     assert figures["revival"]["gesture"] == [
-        {"key": "invite", "suggestions": 2, "revived": 1, "rate": 0.5}
+        {"key": "invite", "suggestions": 1, "revived": 1, "rate": 1.0},
+        {"key": "share", "suggestions": 1, "revived": 0, "rate": 0.0},
     ]
-    assert figures["digests_by_period"] == {"2026-W02": {"sent": 1}}
+    assert figures["revival"]["reason"] == [
+        {"key": "hook.skill", "suggestions": 1, "revived": 1, "rate": 1.0},
+        {"key": "shared", "suggestions": 1, "revived": 0, "rate": 0.0},
+        {"key": "was_strong", "suggestions": 2, "revived": 1, "rate": 0.5},
+    ]
+    assert figures["feedback_by_gesture"] == [
+        {"gesture": "invite", "done": 1, "not_now": 0, "never": 0},
+        {"gesture": "share", "done": 0, "not_now": 1, "never": 0},
+    ]
+    assert figures["digests_by_period"] == {HISTORY_PERIOD: {"sent": 1}}
+    assert [w["links_by_stage"]["active"] for w in figures["history"]] == [4, 5, 6]
+    stages = figures["links_by_stage"]
+    assert stages["faded"] == 1
+    assert stages["dormant"] == 2
+    network = figures["network"]
+    assert len(network["nodes"]) == network["consultants"] == len(NAMES)
+    assert len(network["links"]) == sum(stages.values()) - stages["faded"]
+    assert {n["sector"]["label"] for n in network["nodes"]} == set(SECTORS)
+    for name in NAMES:
+        assert name not in answer.text
+    for n in range(1, len(NAMES) + 1):
+        assert str(ev.cid(n)) not in answer.text
+
+
+def test_without_the_graph_the_firms_view_shows_what_the_notifier_knows(
+    tmp_path: Path, servers: SessionServers, redis_client: redis.Redis
+) -> None:
+    with pages_under_test(
+        tmp_path,
+        servers.endpoints.redis_url,
+        staff_emails=["equipe@firm.example"],
+        graph_url=f"http://127.0.0.1:{free_port()}",
+    ) as running:
+        notifier_history(running.notifier.factory, datetime.now(UTC))
+        running.client.get(running.link("staff", "equipe@firm.example"))
+        firm = running.client.get("/pages/firm")
+        figures = running.client.get("/v1/dashboard", headers=admin_headers()).json()
+    assert firm.status_code == 200
+    assert "Les chiffres du réseau reviennent dans un instant." in firm.text
+    assert 'id="network"' not in firm.text
+    assert figures["network"] is None
+    assert figures["links_by_stage"] is None
+    assert figures["revival"]["stage"][0]["key"] == "cooling"

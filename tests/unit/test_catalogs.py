@@ -26,6 +26,12 @@ COMMON = {
     "when": "mars 2025",
     "together": "une mission ensemble et 2 déjeuners",
     "label": "un atelier",
+    "people": 300,
+    "links": 880,
+    "drawn": 200,
+    "last": "2026-W48",
+    "outcome": "envoyés",
+    "n": 12,
 }
 
 

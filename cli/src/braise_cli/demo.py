@@ -16,9 +16,11 @@ import typer
 from rich.progress import Progress
 
 from braise_cli.firm import generate_firm
+from braise_cli.history import simulate_history
 from braise_cli.operator import Braise
 from braise_cli.stack import Server
 from braise_cli.stack.process import peak_memory_mib
+from braise_cli.stack.services import local_staff_emails
 from braise_notifier.schedule import week_period
 
 
@@ -77,6 +79,18 @@ def run_demo(
             )
 
         braise.wait_caught_up(expected=expected, stall_s=180, progress=applied)
+    with clock.stage("history"):
+        applied_before = int(braise.stats()["events_applied"])
+        past = simulate_history(braise, seed=seed)
+        # The simulated meetings flow through profiles' outbox first: wait for the graph to
+        # have them, then for both groups to have read everything.
+        braise.wait_graph_applied(applied_before + past.interactions, timeout_s=180)
+        braise.wait_caught_up(expected=0, stall_s=180, progress=lambda *_: None)
+    if past.periods:
+        typer.echo(
+            f"Simulated past periods {', '.join(past.periods)}: {past.digests} digests, "
+            f"{past.suggestions} suggestions, {past.acted} acted on, {past.answers} answers."
+        )
     period = current_period()
     before = {p.name for p in maildir.glob("*.eml")}
     with clock.stage("period"), Progress() as progress:
@@ -86,6 +100,7 @@ def run_demo(
             period, enqueued, stall_s=180, progress=lambda n: progress.advance(task, n)
         )
     stats = braise.stats()
+    weeks = braise.record_link_week(timeout_s=120)
     new_mail = sorted(p for p in maildir.glob("*.eml") if p.name not in before)
     typer.echo("")
     typer.echo(f"Consultants:   {consultants}")
@@ -94,6 +109,7 @@ def run_demo(
     typer.echo(f"Links:         {stats['links']} ({stages})")
     typer.echo(f"Digests {period}: " + ", ".join(f"{k} {v}" for k, v in sorted(report.items())))
     typer.echo(f"E-mails:       {len(new_mail)} new .eml files in {maildir}")
+    typer.echo(f"Weeks of links per stage kept: {len(weeks)} (from {weeks[0]['week']})")
     typer.echo("")
     _print_costs(clock, events=expected, digests=enqueued, stack=stack)
     if new_mail:
@@ -107,6 +123,9 @@ def run_demo(
         page = out_dir / "digests.html"
         _write_gallery(page, messages[:6])
         typer.echo(f"Six digests side by side: {page}")
+    staff = f"http://127.0.0.1:{braise.settings.notifier_port}/pages/staff"
+    who = " or ".join(local_staff_emails()) or "nobody: set BRAISE_NOTIFIER_STAFF_EMAILS"
+    typer.echo(f"The firm's view: {staff} (sign in as {who}; the link lands in {maildir})")
 
 
 def _print_costs(clock: StageClock, *, events: int, digests: int, stack: list[Server]) -> None:

@@ -4,14 +4,17 @@ wait for the pipeline, run a period, preview a digest."""
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import redis
+from celery import Celery
 
 from braise_cli.firm import Firm
 from braise_cli.stack.settings import StackSettings
+from braise_notifier.config import NotifierSettings
 from braise_shared.auth import issue_token
 from braise_shared.stream import EVENTS_STREAM
 
@@ -87,6 +90,36 @@ class Braise:
             progress(len(batch))
         return len(ids), recorded
 
+    def record_interactions(self, items: list[dict[str, Any]], *, key: str) -> None:
+        """Record interactions through profiles, in bulk (the key makes a retry harmless)."""
+        for start in range(0, len(items), 1000):
+            _ok(
+                self.profiles.post(
+                    "/v1/interactions/bulk",
+                    json={"items": items[start : start + 1000]},
+                    headers={"Idempotency-Key": f"{key}-{start}"},
+                )
+            )
+
+    def consultants_page(self, cursor: str | None) -> dict[str, Any]:
+        """Return one page of consultants (200), from cursor."""
+        params: dict[str, Any] = {"limit": 200} | ({"cursor": cursor} if cursor else {})
+        page: dict[str, Any] = _ok(self.profiles.get("/v1/consultants", params=params))
+        return page
+
+    def candidates_at(self, consultant_id: str, at: datetime) -> bytes:
+        """Return the graph's revival candidates of a consultant as of `at` (a digest's worth)."""
+        response = self.graph.get(
+            f"/v2/consultants/{consultant_id}/revival-candidates",
+            params={"at": at.isoformat(), "dormant": 3, "cooling": 2},
+        )
+        _ok(response)
+        return response.content
+
+    def redis(self) -> "redis.Redis":
+        """Return a client of the stack's Redis."""
+        return redis.Redis(port=self.settings.redis_port)
+
     def import_csv(self, path: Path) -> dict[str, Any]:
         """Import a CSV of interactions; return the report (accepted, rejected lines)."""
         with path.open("rb") as f:
@@ -146,6 +179,29 @@ class Braise:
                 return report
             if time.monotonic() - last_change > stall_s:
                 raise OperatorError(f"no digest of {period} finished for {stall_s:.0f}s")
+            time.sleep(0.5)
+
+    def wait_graph_applied(self, target: int, *, timeout_s: float) -> None:
+        """Wait until the graph has applied at least target events; fail after timeout_s."""
+        deadline = time.monotonic() + timeout_s
+        while int(self.stats()["events_applied"]) < target:
+            if time.monotonic() > deadline:
+                raise OperatorError(f"the graph did not reach {target} events in {timeout_s:.0f}s")
+            time.sleep(0.4)
+
+    def record_link_week(self, *, timeout_s: float) -> list[dict[str, Any]]:
+        """Ask the worker to keep this week's links per stage now (the beat does it hourly);
+        return the firm's weekly history once it holds a week."""
+        redis_url = f"redis://127.0.0.1:{self.settings.redis_port}/0"
+        celery = Celery(broker=NotifierSettings(redis_url=redis_url).broker_url)
+        celery.send_task("braise.record_link_week")
+        deadline = time.monotonic() + timeout_s
+        while True:
+            history: list[dict[str, Any]] = _ok(self.notifier.get("/v1/dashboard"))["history"]
+            if history:
+                return history
+            if time.monotonic() > deadline:
+                raise OperatorError(f"no week of links recorded after {timeout_s:.0f}s")
             time.sleep(0.5)
 
     def stats(self) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Braise's own processes on the local stack: the three services, their consumers, Celery."""
 
+import json
 import os
 import shutil
 import sys
@@ -15,6 +16,20 @@ from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
 from braise_cli.stack.settings import StackSettings
 from braise_shared.stream import EVENTS_STREAM
+
+LOCAL_STAFF_EMAIL = "equipe@cabinet.example"
+
+
+def local_staff_emails() -> list[str]:
+    """Return who may sign in to the local stack's firm's view ($BRAISE_NOTIFIER_STAFF_EMAILS)."""
+    raw = os.environ.get("BRAISE_NOTIFIER_STAFF_EMAILS")
+    try:
+        emails = json.loads(raw) if raw else [LOCAL_STAFF_EMAIL]
+    except json.JSONDecodeError:
+        emails = None
+    if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
+        raise StackError("BRAISE_NOTIFIER_STAFF_EMAILS must be a JSON list of addresses")
+    return emails
 
 
 def service_env(settings: StackSettings) -> dict[str, str]:
@@ -40,6 +55,8 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "BRAISE_NOTIFIER_PREFERENCES_URL": (
             f"http://127.0.0.1:{settings.notifier_port}/pages/open/preferences?token={{token}}"
         ),
+        # Who may sign in to the firm's view on the local stack (its link lands in the sink).
+        "BRAISE_NOTIFIER_STAFF_EMAILS": json.dumps(local_staff_emails()),
         "BRAISE_NOTIFIER_DKIM_SELECTOR": dkim.selector,
         "BRAISE_NOTIFIER_DKIM_DOMAIN": dkim.domain,
         "BRAISE_NOTIFIER_DKIM_PRIVATE_KEY_PATH": str(dkim.private_key),

@@ -1,5 +1,7 @@
-"""The graph read API: links and stats (/v1), revival candidates (/v2, one or many)."""
+"""The graph read API: links, stats and the network's shape (/v1), revival candidates (/v2,
+one or many)."""
 
+import random
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -17,6 +19,7 @@ from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate, reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
+from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
 from braise_shared.apidoc import error_responses
@@ -32,6 +35,7 @@ from braise_shared.candidates import (
 )
 from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
+from braise_shared.shape import NetworkShape
 from braise_shared.stream import EVENTS_STREAM
 
 _bearer = HTTPBearer(auto_error=False)
@@ -266,6 +270,25 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         figures = reader.stats()
         figures["consumer_lag"] = _lag(redis_client, settings.consumer_group)
         return figures
+
+    @app.get("/v1/shape", response_model=NetworkShape, responses=_errors(401, 403))
+    def shape(
+        caller: Caller,
+        max_nodes: Annotated[
+            int, Query(ge=1, le=MAX_NODES, description="Draw at most this many people.")
+        ] = 2000,
+    ) -> NetworkShape:
+        """Return the network's shape for a picture: anonymous nodes by sector, living links."""
+        if not caller.is_admin:
+            raise HTTPException(403, detail=[_err(["header", "Authorization"], "staff only")])
+        now = time.time()
+        return anonymous_shape(
+            sectors_of(driver),
+            reader.staged_links(now=now),
+            at=_dt(now),
+            max_nodes=max_nodes,
+            rng=random.SystemRandom(),
+        )
 
     return app
 

@@ -1,6 +1,7 @@
 """Reads of the graph: a consultant's links with their stages, revival candidates, stats."""
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, LiteralString
 
@@ -47,9 +48,9 @@ RETURN c {.*} AS props
 """
 
 ALL_LINKS: LiteralString = """
-MATCH (:Consultant)-[r:LINK]->(:Consultant)
-RETURN r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak, r.peak_at AS peak_at,
-       r.first_at AS first_at, r.last_at AS last_at, r.count AS count
+MATCH (a:Consultant)-[r:LINK]->(b:Consultant)
+RETURN a.id AS a, b.id AS b, r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak,
+       r.peak_at AS peak_at, r.first_at AS first_at, r.last_at AS last_at, r.count AS count
 """
 
 COUNTS: LiteralString = """
@@ -276,18 +277,23 @@ class GraphReader:
         at = time.time() if now is None else now
         records, _, _ = self.driver.execute_query(COUNTS)
         by_stage = dict.fromkeys(STAGES, 0)
-        with self.driver.session() as session:
-            for record in session.run(ALL_LINKS):
-                if record["s_ref"] is None:
-                    continue
-                state = Strength(
-                    record["s_ref"], record["t_ref"], record["peak"], record["peak_at"]
-                )
-                strength = strength_at(state, at, self.rate)
-                by_stage[self._stage(dict(record), strength, at)] += 1
+        for _a, _b, stage in self.staged_links(now=at):
+            by_stage[stage] += 1
         return {
             "consultants": records[0]["consultants"],
             "links_by_stage": by_stage,
             "links": sum(by_stage.values()),
             "events_applied": records[0]["applied"],
         }
+
+    def staged_links(self, *, now: float) -> Iterator[tuple[str, str, Stage]]:
+        """Yield every link of the graph as its two ids and its stage at time now."""
+        with self.driver.session(default_access_mode=READ_ACCESS) as session:
+            for record in session.run(ALL_LINKS):
+                if record["s_ref"] is None:
+                    continue
+                state = Strength(
+                    record["s_ref"], record["t_ref"], record["peak"], record["peak_at"]
+                )
+                strength = strength_at(state, now, self.rate)
+                yield record["a"], record["b"], self._stage(dict(record), strength, now)

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from braise_notifier.catalogs import MissingMessageError, Texts
 from braise_notifier.guard import ToneError, check_all
 from braise_notifier.wording import Said, Words
-from braise_shared.candidates import CandidateStage, RevivalCandidate
+from braise_shared.candidates import CandidateStage, HookReason, Reason, RevivalCandidate
 from braise_shared.interactions import InteractionKinds
 from braise_shared.taxonomy import Taxonomy
 
@@ -49,6 +49,8 @@ class Suggestion:
     reasons: list[str]
     gesture_kind: str
     gesture: str
+    # The codes of the reasons worded above, a hook with its kind (`hook.skill`).
+    reason_codes: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -98,14 +100,26 @@ def _suggestion(
         gesture = None
     if gesture is None:
         return None
-    reasons = []
+    reasons, codes = [], []
     for reason in candidate.reasons:
         line = words.say(words.reason(reason, name), f"{seed}:{reason.code}", said)
         if line is not None:
             reasons.append(line)
+            codes.append(reason_code(reason))
     return Suggestion(
-        candidate.other_id, name, candidate.stage, reasons, candidate.gesture.kind, gesture
+        candidate.other_id,
+        name,
+        candidate.stage,
+        reasons,
+        candidate.gesture.kind,
+        gesture,
+        tuple(codes),
     )
+
+
+def reason_code(reason: Reason) -> str:
+    """Return the code the closed loop counts a reason under (a hook with its news kind)."""
+    return f"hook.{reason.params.news_kind}" if isinstance(reason, HookReason) else reason.code
 
 
 def compose(

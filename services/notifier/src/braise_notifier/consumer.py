@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 
 from braise_notifier.bootstrap import Notifier, notifier
 from braise_notifier.directory import apply_events
+from braise_notifier.pages.feedback import record_feedback
 from braise_notifier.pages.loop import record_meetings
 from braise_notifier.spread import SpreadCap
 from braise_shared.events import ConsultantErasedV1
@@ -32,6 +33,7 @@ def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
     def handle(batch: Sequence[Delivered]) -> None:
         apply_events(n.factory, [d.event for d in batch])
         record_meetings(n.factory, [d.event for d in batch])  # the closed loop's data
+        record_feedback(n.factory, [d.event for d in batch])  # answers, by gesture kind
         # After the commit: if Redis fails here, the batch comes again and this is redone.
         for d in batch:
             if isinstance(d.event, ConsultantErasedV1):

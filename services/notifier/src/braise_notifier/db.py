@@ -102,6 +102,31 @@ class MeetingRow(Base):
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class FeedbackRow(Base):
+    """A reader's answer to one suggestion of one digest (from `suggestion.feedback`)."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (UniqueConstraint("period", "consultant_id", "other_id", "action"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    period: Mapped[str] = mapped_column(String(16))
+    consultant_id: Mapped[str] = mapped_column(String(36), index=True)
+    other_id: Mapped[str] = mapped_column(String(36), index=True)
+    action: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LinkWeekRow(Base):
+    """How many links the graph had in one stage, as recorded once in an ISO week."""
+
+    __tablename__ = "link_weeks"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    stage: Mapped[str] = mapped_column(String(10), primary_key=True)
+    links: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def make_engine(database_url: str) -> Engine:
     """Open the database and bring its schema to the latest migration."""
     engine = open_engine(database_url)

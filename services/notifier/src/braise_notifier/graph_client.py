@@ -4,7 +4,7 @@ one consultant or of many in one request, and parse its answers into those model
 from typing import TypeVar
 
 import httpx
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from braise_shared.auth import issue_token
 from braise_shared.candidates import (
@@ -17,6 +17,14 @@ from braise_shared.candidates import (
     RevivalCandidates,
 )
 from braise_shared.metrics import GRAPH_CALL_SECONDS
+from braise_shared.shape import NetworkShape
+
+
+class GraphStats(BaseModel):
+    """What the notifier reads of the graph's `/v1/stats`."""
+
+    consultants: int
+    links_by_stage: dict[str, int]
 
 
 class GraphUnavailableError(RuntimeError):
@@ -104,6 +112,25 @@ class GraphClient:
             return DeclinedPeople.model_validate_json(response.content).people
         except ValidationError as exc:
             raise GraphContractError(f"graph's declined people do not parse: {exc}") from exc
+
+    def stats(self) -> GraphStats:
+        """Return the graph's counts (consultants, links per stage), or raise GraphUnavailable."""
+        return GraphStats.model_validate_json(self._get("/v1/stats").content)
+
+    def shape(self, *, max_nodes: int) -> NetworkShape:
+        """Return the network's anonymous shape, or raise GraphUnavailableError."""
+        return NetworkShape.model_validate_json(
+            self._get("/v1/shape", params={"max_nodes": max_nodes}).content
+        )
+
+    def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+        try:
+            response = self.http.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code >= 400:
+            raise GraphUnavailableError(f"graph answered {response.status_code} to {path}")
+        return response
 
     def close(self) -> None:
         """Close the connection pool."""

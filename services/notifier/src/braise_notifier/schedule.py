@@ -11,7 +11,11 @@ from celery.schedules import crontab
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Hourly: planning is idempotent thanks to the ledger, and each run re-enqueues lost tasks.
-BEAT_SCHEDULE = {"plan-due-digests": {"task": "braise.plan_due", "schedule": crontab(minute=0)}}
+# The week's links per stage: asked hourly, kept once per ISO week (`history.record_week`).
+BEAT_SCHEDULE = {
+    "plan-due-digests": {"task": "braise.plan_due", "schedule": crontab(minute=0)},
+    "record-link-week": {"task": "braise.record_link_week", "schedule": crontab(minute=30)},
+}
 
 
 def week_period(day: date) -> str:

@@ -384,7 +384,12 @@ class DigestService:
         """Record a sent digest (its reservations stay) and publish digest.sent, in one
         transaction: the event goes out just before the row commits as sent."""
         suggestions = [
-            {"consultant_id": s.other_id, "stage": s.stage, "gesture": s.gesture_kind}
+            {
+                "consultant_id": s.other_id,
+                "stage": s.stage,
+                "gesture": s.gesture_kind,
+                "reasons": list(s.reason_codes),
+            }
             for s in digest.suggestions
         ]
         unpublished: RetryLaterError | None = None
@@ -414,7 +419,11 @@ class DigestService:
 
     def _publish(self, row: DigestRow) -> None:
         """Publish digest.sent for a sent row (at-least-once; same event id every time)."""
-        suggestions = [SuggestedLink.model_validate(s) for s in json.loads(row.suggestions or "[]")]
+        # The ledger keeps the reasons too (the closed loop counts by reason); the event does not.
+        suggestions = [
+            SuggestedLink.model_validate({k: s[k] for k in SuggestedLink.model_fields})
+            for s in json.loads(row.suggestions or "[]")
+        ]
         event = DigestSentV1(
             id=uuid.uuid5(DIGEST_EVENTS, f"{row.period}:{row.consultant_id}"),
             occurred_at=row.sent_at or datetime.now(UTC),

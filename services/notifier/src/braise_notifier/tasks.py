@@ -27,9 +27,11 @@ from prometheus_client import multiprocess
 
 from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
+from braise_notifier.graph_client import GraphUnavailableError
+from braise_notifier.history import record_week, week_recorded
 from braise_notifier.planning import due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
-from braise_notifier.schedule import BEAT_SCHEDULE, local_today, planning_day
+from braise_notifier.schedule import BEAT_SCHEDULE, local_today, planning_day, week_period
 from braise_notifier.service import RetryLaterError
 from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
 from braise_shared.logs import configure_logging
@@ -225,6 +227,23 @@ def send_digest(self: Task, period: str, consultant_id: str) -> str:  # type: ig
         ) from exc
     _count(period, consultant_id, state)
     return state
+
+
+@app.task(name="braise.record_link_week")
+def record_link_week() -> bool:
+    """Keep this week's links per stage from the graph, once per ISO week; tell if it did."""
+    now = datetime.now(UTC)
+    week = week_period(local_today(now, settings().timezone))
+    if week_recorded(notifier().factory, week):
+        return False
+    try:
+        stats = notifier().graph.stats()
+    except GraphUnavailableError as exc:
+        log.warning("links of %s not recorded: %s; the next hour asks again", week, exc)
+        return False
+    if not any(stats.links_by_stage.values()):
+        return False  # a graph still empty (a stack before its firm is loaded) says nothing
+    return record_week(notifier().factory, week, stats.links_by_stage, at=now)
 
 
 @app.task(name="braise.sync_unsubscribe", bind=True, max_retries=20)

@@ -2,71 +2,26 @@
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from typing import Annotated, Any
+from typing import Annotated
 from urllib.parse import urlencode
 
-import httpx
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import func, select
 
-from braise_notifier.bootstrap import Notifier
-from braise_notifier.catalogs import texts
-from braise_notifier.db import DigestRow
+from braise_notifier.catalogs import Texts, texts
 from braise_notifier.mailer import MAIL_POLICY
-from braise_notifier.pages.loop import meetings_of, revival_rates, sent_suggestions
+from braise_notifier.pages.dashboard import Dashboard, dashboard
+from braise_notifier.pages.picture import drawing, sector_colours, weekly_chart
 from braise_notifier.pages.web import NotifierDep, SessionsDep, StaffSession, page
 from braise_notifier.tokens import LinkClaims
 from braise_shared.auth import InvalidTokenError, verify_token
+from braise_shared.taxonomy import load_taxonomy
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 api = APIRouter(tags=["dashboard"])
 _bearer = HTTPBearer(auto_error=False)
 STAFF_LINK_MAX_AGE_S = 15 * 60
-
-
-def dashboard(notifier: Notifier, *, now: datetime) -> dict[str, Any]:
-    """Return the firm's figures: links per stage, digests per period, the closed loop."""
-    with notifier.factory() as session:
-        rows = session.execute(
-            select(DigestRow.period, DigestRow.state, func.count())
-            .group_by(DigestRow.period, DigestRow.state)
-            .order_by(DigestRow.period)
-        ).all()
-        rates = revival_rates(sent_suggestions(session), meetings_of(session), now=now)
-    periods: dict[str, dict[str, int]] = {}
-    for period, state, count in rows:
-        periods.setdefault(str(period), {})[str(state)] = int(count)
-    return {
-        "links_by_stage": _links_by_stage(notifier),
-        "digests_by_period": periods,
-        "revival": {
-            "window_weeks": 8,
-            **{
-                by: [
-                    {
-                        "key": r.key,
-                        "suggestions": r.suggestions,
-                        "revived": r.revived,
-                        "rate": r.rate,
-                    }
-                    for r in figures
-                ]
-                for by, figures in rates.items()
-            },
-        },
-    }
-
-
-def _links_by_stage(notifier: Notifier) -> dict[str, int] | None:
-    try:
-        response = notifier.digests.graph.http.get("/v1/stats")  # type: ignore[attr-defined]
-        response.raise_for_status()
-    except httpx.HTTPError:
-        return None  # the page still shows what the notifier knows
-    figures: dict[str, int] = response.json().get("links_by_stage", {})
-    return figures
 
 
 @router.get("/pages/staff", response_class=HTMLResponse)
@@ -103,9 +58,33 @@ def open_staff(token: str, notifier: NotifierDep, sessions: SessionsDep) -> Redi
 
 @router.get("/pages/firm", response_class=HTMLResponse)
 def firm_page(notifier: NotifierDep, _staff: StaffSession) -> Response:
-    """Show the firm's network health, digests and the closed loop."""
+    """Show the firm's network (picture and health), digests, answers and the closed loop."""
+    t = texts("fr")
     figures = dashboard(notifier, now=datetime.now(UTC))
-    return page("firm.html", texts("fr"), figures=figures)
+    legend = (
+        sector_colours(
+            figures.network,
+            load_taxonomy(),
+            locale=t.locale,
+            other_label=t.get("pages.firm.no_sector"),
+        )
+        if figures.network
+        else []
+    )
+    return page(
+        "firm.html",
+        t,
+        figures=figures,
+        legend=legend,
+        drawing=drawing(figures.network, legend) if figures.network else None,
+        chart=weekly_chart(figures.history),
+        word=lambda prefix, key: _word(t, prefix, key),
+    )
+
+
+def _word(t: Texts, prefix: str, key: str) -> str:
+    """Return the words of a stage, gesture or reason code; the code itself when unknown."""
+    return t.get(f"{prefix}.{key}") if t.has(f"{prefix}.{key}") else key
 
 
 def _staff_token(
@@ -124,7 +103,15 @@ def _staff_token(
         raise HTTPException(403, detail="staff only")
 
 
-@api.get("/v1/dashboard", dependencies=[Depends(_staff_token)])
-def dashboard_json(notifier: NotifierDep) -> dict[str, Any]:
-    """The firm's view as JSON, for scripts (staff token)."""
+@api.get(
+    "/v1/dashboard",
+    dependencies=[Depends(_staff_token)],
+    response_model=Dashboard,
+    responses={
+        401: {"description": "No valid staff bearer token (missing, expired, forged)."},
+        403: {"description": "The token is not a staff or service token."},
+    },
+)
+def dashboard_json(notifier: NotifierDep) -> Dashboard:
+    """The firm's view as JSON, for scripts (staff token): aggregates only, no names."""
     return dashboard(notifier, now=datetime.now(UTC))

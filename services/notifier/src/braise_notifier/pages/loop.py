@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import SENT, DigestRow, ErasedRow, MeetingRow, unit_of_work
+from braise_notifier.db import SENT, Base, DigestRow, ErasedRow, MeetingRow, unit_of_work
 from braise_shared.events import ConsultantErasedV1, Event, InteractionRecordedV1
 
 WINDOW = timedelta(weeks=8)
@@ -50,7 +50,7 @@ def record_meetings(factory: sessionmaker[Session], events: Sequence[Event]) -> 
         rows = [r for r in rows if r["a"] not in erased and r["b"] not in erased]
         # Chunks keep each statement under SQLite's limit of bound parameters.
         for start in range(0, len(rows), 2000):
-            session.execute(_insert_new(session, rows[start : start + 2000]))
+            session.execute(insert_new(session, MeetingRow, rows[start : start + 2000]))
         if erasures:
             session.execute(
                 delete(MeetingRow).where(
@@ -65,11 +65,11 @@ def _erased_among(session: Session, ids: set[object]) -> set[object]:
     return set(session.scalars(select(ErasedRow.id).where(ErasedRow.id.in_(ids))))
 
 
-def _insert_new(session: Session, rows: list[dict[str, object]]) -> Executable:
-    """Return an INSERT of these meetings that skips the ones already recorded."""
+def insert_new(session: Session, table: type[Base], rows: list[dict[str, object]]) -> Executable:
+    """Return an INSERT of these rows that skips the ones already there (a unique key)."""
     dialect = session.get_bind().dialect.name
     insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(MeetingRow).values(rows).on_conflict_do_nothing()
+    return insert(table).values(rows).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)
@@ -81,6 +81,7 @@ class Sent:
     stage: str
     gesture: str
     at: datetime
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,18 +101,23 @@ class Rate:
 def revival_rates(
     sent: Iterable[Sent], meetings: dict[tuple[str, str], list[datetime]], *, now: datetime
 ) -> dict[str, list[Rate]]:
-    """Return, by gesture kind and by stage, how often the pair met within WINDOW of the digest.
+    """Return, by gesture kind, by stage and by reason, how often the pair met within WINDOW
+    of the digest.
 
     Only suggestions whose window has closed count, so a recent digest does not lower a rate.
+    A suggestion counts once under each reason the digest gave for it.
     """
-    tallies: dict[str, dict[str, list[int]]] = {"gesture": defaultdict(lambda: [0, 0])}
-    tallies["stage"] = defaultdict(lambda: [0, 0])
+    tallies: dict[str, dict[str, list[int]]] = {
+        by: defaultdict(lambda: [0, 0]) for by in ("gesture", "stage", "reason")
+    }
     for s in sent:
         if s.at + WINDOW > now:
             continue
         times = meetings.get(pair(s.reader, s.other), [])
         revived = any(s.at < t <= s.at + WINDOW for t in times)
-        for by, key in (("gesture", s.gesture), ("stage", s.stage)):
+        keys = [("gesture", s.gesture), ("stage", s.stage)]
+        keys.extend(("reason", reason) for reason in dict.fromkeys(s.reasons))
+        for by, key in keys:
             tallies[by][key][0] += 1
             tallies[by][key][1] += int(revived)
     return {
@@ -132,7 +138,12 @@ def sent_suggestions(session: Session) -> list[Sent]:
         if sent_at is None:
             continue
         for item in json.loads(raw or "[]"):
-            out.append(Sent(reader, item["consultant_id"], item["stage"], item["gesture"], sent_at))
+            reasons = tuple(item.get("reasons", ()))  # digests sent before reasons were kept
+            out.append(
+                Sent(
+                    reader, item["consultant_id"], item["stage"], item["gesture"], sent_at, reasons
+                )
+            )
     return out
 
 

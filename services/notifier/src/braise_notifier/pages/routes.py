@@ -1,9 +1,14 @@
 """Mount the pages on the notifier's app."""
 
+from pathlib import Path
+
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.pages import firm, links, network, preferences, web
+
+STATIC = Path(__file__).resolve().parent.parent / "static"
 
 
 def include_pages(app: FastAPI, notifier: Notifier) -> None:
@@ -11,3 +16,5 @@ def include_pages(app: FastAPI, notifier: Notifier) -> None:
     web.install(app, notifier)
     for router in (links.router, preferences.router, network.router, firm.router, firm.api):
         app.include_router(router)
+    # The pages' scripts, and the libraries `make install` vendors from npm into static/vendor.
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
