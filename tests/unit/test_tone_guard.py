@@ -130,7 +130,7 @@ def test_an_unkind_sentence_is_refused(text: str) -> None:
         check_tone(text)
 
 
-@pytest.mark.parametrize(("rule", "text"), sorted(ONLY.items()))
+@pytest.mark.parametrize(("rule", "text"), sorted(ONLY.items()), ids=sorted(ONLY))
 def test_each_rule_alone_catches_its_sentence(rule: str, text: str) -> None:
     assert set(tone_faults(text)) == {rule}
 
