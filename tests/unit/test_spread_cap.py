@@ -6,6 +6,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import redis
 
 from braise_notifier import service as service_module
 from braise_notifier.compose import Digest, compose
@@ -227,3 +228,36 @@ def test_a_person_erased_before_the_graph_knows_is_never_proposed(tmp_path: Path
 
     assert _proposed(mailer) == ["Person 2", "Person 3"]
     assert spread.of(WEEK, _id(1)) == set()
+
+
+def test_each_stage_takes_at_most_its_room_and_a_full_stage_leaves_the_other_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spread = FakeSpread(cap=1)
+    spread.readers[WEEK, _id(2)] = {"reader-a"}  # full this week
+    mailer = FakeMailer()
+    people = [_person(1), _person(2), _person(3), _person(5), _person(4, "cooling")]
+    digests, _ = _service(tmp_path, people, spread, mailer)  # room: 2 dormant, 1 cooling
+
+    with caplog.at_level("INFO", logger="braise_notifier.service"):
+        assert digests.send(PERIOD, READER) == "sent"
+
+    assert _proposed(mailer) == ["Person 1", "Person 3", "Person 4"]
+    assert spread.of(WEEK, _id(5)) == set()  # the dormant room was full: never reserved
+    assert f"spread cap: {_id(2)} already proposed enough this week" in caplog.messages
+
+
+class UnreachableSpread(FakeSpread):
+    """A spread cap whose Redis does not answer."""
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        raise redis.ConnectionError("Connection refused")
+
+
+def test_a_spread_cap_out_of_reach_retries_the_digest_later(tmp_path: Path) -> None:
+    mailer = FakeMailer()
+    digests, _ = _service(tmp_path, [_person(1)], UnreachableSpread(cap=1), mailer)
+
+    with pytest.raises(RetryLaterError, match=r"^spread cap unavailable: Connection refused$"):
+        digests.send(PERIOD, READER)
+    assert mailer.sent == []

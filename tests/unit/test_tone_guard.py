@@ -2,7 +2,7 @@
 
 import pytest
 
-from braise_notifier.guard import RULES, ToneError, check_all, check_tone, tone_faults
+from braise_notifier.guard import RULES, ToneError, _rule, check_all, check_tone, tone_faults
 
 KIND = [
     # French: congratulate, share, introduce others, invite, ask for news, shared moments.
@@ -140,9 +140,36 @@ def test_the_guard_reads_through_accents_case_apostrophes_and_no_break_spaces() 
     assert tone_faults("C\u2019est\u202fsurtout vous qui écriviez") == ["fr_tally"]
 
 
+def test_a_refusal_says_where_which_rules_and_the_text() -> None:
+    text = "Vous devriez lui écrire, n'oubliez pas."
+    with pytest.raises(ToneError) as caught:
+        check_tone(text)
+    assert (caught.value.where, caught.value.rules, caught.value.text) == (
+        "text",
+        ["fr_pressure"],
+        text,
+    )
+    both = ToneError(["fr_pressure", "fr_tally"], "C'est à vous de faire signe.")
+    assert str(both) == (
+        'text breaks the tone guard (fr_pressure, fr_tally): "C\'est à vous de faire signe."'
+    )
+
+
 def test_a_refusal_names_where_and_which_rules() -> None:
     with pytest.raises(ToneError) as caught:
         check_all([("subject", "Bonjour"), ("reason of Karim", "Vous devriez lui écrire.")])
     assert caught.value.rules == ["fr_pressure"]
     assert caught.value.where == "reason of Karim"
     assert "reason of Karim" in str(caught.value)
+
+
+def test_a_rule_is_its_name_category_and_compiled_pattern() -> None:
+    # The guard builds its rules at import; built here, a broken builder fails a test.
+    rule = _rule("en_hurry", "pressure", r"\bhurry\b")
+    assert (rule.name, rule.category, rule.pattern.pattern) == (
+        "en_hurry",
+        "pressure",
+        r"\bhurry\b",
+    )
+    assert rule.pattern.search("please hurry up")
+    assert not rule.pattern.search("no rush")
