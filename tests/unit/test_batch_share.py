@@ -168,3 +168,18 @@ def test_erasures_go_to_every_partition_and_their_people_leave_every_piece() -> 
     before = share_of(batch, Watermarks(Partition()), kinds=KINDS, erased={_id(4)})
     assert before.links == []
     assert sorted(before.missions) == [_id(1)]
+
+
+def test_a_done_click_updates_the_link_for_its_pairs_owner_once() -> None:
+    done = ev.feedback(4, 5, "done", T0)  # a suggestion acted upon: a rekindled interaction
+    slot = pair_slot(_id(4), _id(5))
+    owner = _owner(slot, 2)
+    share = share_of(_batch(done), Watermarks(owner), kinds=KINDS)
+    [delta] = share.links
+    assert (delta.a, delta.b, delta.kind_counts) == (_id(4), _id(5), {"rekindled": 1})
+    assert (delta.init_a, delta.init_b) == (1, 0)  # the reader initiated it
+    assert share.feedback == []
+    other = Partition(1 - owner.index, 2)
+    assert share_of(_batch(done), Watermarks(other), kinds=KINDS).links == []
+    applied = Watermarks(owner, {slot: (5, 1)})
+    assert share_of(_batch(done), applied, kinds=KINDS).links == []

@@ -118,3 +118,14 @@ def test_a_delta_row_is_the_fold_statements_parameters() -> None:
         "mission_at": T0,
         "mission_note": "Audit",
     }
+
+
+def test_fold_link_breaks_a_tie_in_time_by_event_id_not_by_weight() -> None:
+    updates = [
+        PairUpdate("a", "b", T0, 1.0, MISSION_TOGETHER, None, "second", "e2"),
+        PairUpdate("a", "b", T0, 5.0, MISSION_TOGETHER, None, "first", "e1"),
+    ]
+    link = fold_link(None, updates, rate=RATE)
+    assert (link.last_mission_at, link.last_mission_note) == (T0, "second")
+    [delta] = link_deltas(updates)
+    assert delta.steps == [(T0, 5.0), (T0, 1.0)]

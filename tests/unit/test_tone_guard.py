@@ -138,6 +138,7 @@ def test_each_rule_alone_catches_its_sentence(rule: str, text: str) -> None:
 def test_the_guard_reads_through_accents_case_apostrophes_and_no_break_spaces() -> None:
     assert tone_faults("N\u2019OUBLIEZ\u00a0PAS d\u2019écrire à Karim") == ["fr_pressure"]
     assert tone_faults("C\u2019est\u202fsurtout vous qui écriviez") == ["fr_tally"]
+    assert tone_faults("N'oubliez\n  pas d'écrire à Karim") == ["fr_pressure"]
 
 
 def test_a_refusal_says_where_which_rules_and_the_text() -> None:
