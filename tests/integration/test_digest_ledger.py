@@ -1,8 +1,9 @@
 """The digest ledger on its real SQL engine, in process: claim, lease, consent, attempts.
 
-The graph, the SMTP server and the stream are fakes here (the notifier's integration tests
-run them for real); the ledger is the notifier's own SQLite database, shared by threads
-that race for the same row as Celery's processes do.
+The graph, the SMTP server, the stream and the spread cap are fakes here (the notifier's
+integration tests run them for real); the ledger is the notifier's own SQLite database,
+shared by threads that race for the same row as Celery's processes do. No server is started,
+so `make mutation` runs these tests against each mutant of the claim.
 """
 
 import threading
@@ -13,7 +14,6 @@ from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-import redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import (
@@ -31,12 +31,12 @@ from braise_notifier.db import (
 from braise_notifier.directory import apply_events
 from braise_notifier.planning import plan, unfinished
 from braise_notifier.service import DigestService
-from braise_notifier.spread import SpreadCap
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from tests.support import events as ev
 from tests.support.processes import wait_until
+from tests.support.spread import FakeSpread
 
 PERIOD = "2026-W48"
 LEASE = timedelta(minutes=5)  # docs/notifier.md: "a sending row whose 5-minute lease ran out"
@@ -110,9 +110,7 @@ def mailer() -> GatedMailer:
 
 
 @pytest.fixture
-def service(
-    factory: sessionmaker[Session], mailer: GatedMailer, redis_client: redis.Redis
-) -> DigestService:
+def service(factory: sessionmaker[Session], mailer: GatedMailer) -> DigestService:
     apply_events(factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")])
     plan(factory, [(PERIOD, READER)])
     return DigestService(
@@ -128,7 +126,7 @@ def service(
         max_dormant=3,
         max_cooling=2,
         lease=LEASE,
-        spread=SpreadCap(redis_client, cap=3),
+        spread=FakeSpread(cap=3),
         preferences_url="https://braise.example.org/preferences/{consultant_id}",
     )
 

@@ -17,9 +17,13 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from pathlib import Path
+
+from braise_notifier.guard import RULES
 
 ROOT = Path(__file__).resolve().parents[2]
 WORK = ROOT / "var" / "mutation"
@@ -29,17 +33,27 @@ PACKAGES = {
     "braise_shared": ROOT / "shared" / "src" / "braise_shared",
 }
 
-# Each rule module, and which of its mutants count (a glob over mutmut's mutant names).
-RULE_MODULES = {
+# Each rule module, and which of its mutants count (globs over mutmut's mutant names). Of
+# service.py only the claim and the spread cap's reservation are rules; of spread.py, the
+# week (the cap itself is a Lua script, which the named list mutates).
+RULE_MODULES: dict[str, str | tuple[str, ...]] = {
     "link model (graph model.py)": "braise_graph.model.*",
     "link fold (graph links.py)": "braise_graph.links.*",
     "stages": "braise_graph.stages.*",
     "ranking": "braise_graph.ranking.*",
-    "no-ask guard": "braise_notifier.guard.*",
-    "schedule": "braise_notifier.schedule.*",
-    "compose": "braise_notifier.compose.*",
+    "partitions (graph partition.py)": "braise_graph.partition.*",
+    "batch share past watermarks (graph share.py)": "braise_graph.share.*",
+    "tone guard (notifier guard.py)": "braise_notifier.guard.*",
+    "schedule and periods": "braise_notifier.schedule.*",
+    "compose and digest guard (compose.py)": "braise_notifier.compose.*",
+    "wording of reasons and gestures (wording.py)": "braise_notifier.wording.*",
+    "typography and elision": "braise_notifier.typography.*",
     "link tokens": "braise_notifier.tokens.*",
     "ledger claim": "braise_notifier.service.xǁDigestServiceǁ_claim__mutmut_*",
+    "spread cap (week, per-stage room)": (
+        "braise_notifier.spread.x_week_of__mutmut_*",
+        "braise_notifier.service.xǁDigestServiceǁ_reserve__mutmut_*",
+    ),
     "authorization (shared auth.py)": "braise_shared.auth.*",
 }
 TARGET = 0.90
@@ -60,7 +74,7 @@ class NamedMutation:
 
 _BOUNDARIES = "tests/unit/test_graph_boundaries.py"
 _LEDGER = "tests/integration/test_digest_ledger.py"
-_GUARD = "tests/unit/test_no_ask_guard.py::test_each_example_sentence_is_caught_by_its_rule_alone"
+_GUARD = "tests/unit/test_tone_guard.py::test_each_rule_alone_catches_its_sentence"
 
 NAMED = [
     NamedMutation(
@@ -114,9 +128,9 @@ NAMED = [
     ),
     NamedMutation(
         "no recipient.unsubscribed check before sending",
-        "braise_notifier/service.py",
-        "recipient is None or recipient.unsubscribed or ",
-        "recipient is None or ",
+        "braise_notifier/db.py",
+        'return not self.unsubscribed and self.frequency != "paused"',
+        'return self.frequency != "paused"',
         (
             f"{_LEDGER}::"
             "test_nothing_is_sent_to_a_recipient_who_unsubscribed_or_paused_after_planning",
@@ -124,35 +138,24 @@ NAMED = [
     ),
     *[
         NamedMutation(
-            f"guard rule {rule} removed",
+            f"guard rule {rule.name} removed",
             "braise_notifier/guard.py",
-            "\n\ndef solicitations(",
-            f"\nRULES = tuple(r for r in RULES if r.name != {rule!r})\n\n\ndef solicitations(",
-            (f"{_GUARD}[{rule}]",),
+            "\n\ndef tone_faults(",
+            f"\nRULES = tuple(r for r in RULES if r.name != {rule.name!r})\n\n\ndef tone_faults(",
+            (f"{_GUARD}[{rule.name}]",),
         )
-        for rule in (
-            "fr_ask_for_work",
-            "fr_looking_for_work",
-            "fr_recommend_me",
-            "fr_introduce_me",
-            "fr_help_me",
-            "fr_favour",
-            "fr_keep_me_in_mind",
-            "fr_pass_my_cv",
-            "fr_call_about_opportunities",
-            "fr_could_you_for_me",
-            "en_ask_for_work",
-            "en_looking_for_work",
-            "en_recommend_me",
-            "en_introduce_me",
-            "en_help_me",
-            "en_favour",
-            "en_keep_me_in_mind",
-            "en_pass_my_cv",
-            "en_call_about_opportunities",
-            "en_could_you_for_me",
-        )
+        for rule in RULES
     ],
+    NamedMutation(
+        "spread cap: a person proposed to one reader more than the cap",
+        "braise_notifier/spread.py",
+        "if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then",
+        "if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[2]) then",
+        (
+            "tests/integration/test_notifier_spread.py::"
+            "test_reservations_are_capped_idempotent_given_back_and_expire",
+        ),
+    ),
 ]
 
 
@@ -167,9 +170,14 @@ def _lay_out() -> None:
     shutil.copy2(ROOT / "pyproject.toml", WORK / "pyproject.toml")
 
 
+def _patterns(globs: str | tuple[str, ...]) -> tuple[str, ...]:
+    return (globs,) if isinstance(globs, str) else globs
+
+
 def _mutmut(children: int) -> None:
     mutmut = Path(sys.executable).parent / "mutmut"
-    command = [str(mutmut), "run", "--max-children", str(children), *RULE_MODULES.values()]
+    patterns = [p for globs in RULE_MODULES.values() for p in _patterns(globs)]
+    command = [str(mutmut), "run", "--max-children", str(children), *patterns]
     subprocess.run(command, cwd=WORK, check=True)
 
 
@@ -181,10 +189,8 @@ def _results() -> dict[str, int | None]:
     return codes
 
 
-def _matches(name: str, pattern: str) -> bool:
-    from fnmatch import fnmatchcase
-
-    return fnmatchcase(name, pattern)
+def _matches(name: str, globs: str | tuple[str, ...]) -> bool:
+    return any(fnmatchcase(name, pattern) for pattern in _patterns(globs))
 
 
 def _diff(name: str) -> str:
@@ -277,15 +283,21 @@ def main() -> None:
     parser.add_argument("--skip-mutmut", action="store_true", help="report the last run")
     parser.add_argument("--skip-named", action="store_true")
     args = parser.parse_args()
+    report = ["## Mutation score per rule module", ""]
     if not args.skip_mutmut:
+        started = time.monotonic()
         _lay_out()
         _mutmut(args.children)
-    report = ["## Mutation score per rule module", ""]
+        minutes = (time.monotonic() - started) / 60
+        report += [f"mutmut took {minutes:.0f} minutes with {args.children} workers.", ""]
     scores, overall = _score_report()
     report += scores
     named_ok = True
     if not args.skip_named:
+        started = time.monotonic()
         named, named_ok = _named_report()
+        minutes = (time.monotonic() - started) / 60
+        named.append(f"\nThe named mutations took {minutes:.0f} minutes.")
         report += ["", "## The audit's mutations", "", *named]
     text = "\n".join(report) + "\n"
     (WORK / "report.md").write_text(text)

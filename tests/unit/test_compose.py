@@ -111,6 +111,8 @@ def test_compose_keeps_what_the_graph_gave_dormant_and_cooling_apart_and_writes_
         f"Vos points communs{NBSP}: Python et la voile.",
     ]
     assert "la voile" in first.gesture
+    assert digest.period == "2026-W48"
+    assert digest.subject.startswith("Camille, ")
     assert digest.greeting == "Bonjour Camille,"
     assert digest.preheader == "5 personnes à qui faire signe, sans rien demander."
 
@@ -192,7 +194,19 @@ def test_a_digest_whose_words_break_the_tone_guard_is_blocked_and_logged(
         _compose(CAMILLE_FR, [_candidate("o", reasons=[pushy])])
     assert caught.value.rules == ["fr_pressure"]
     assert caught.value.where == "reason about Person o"
-    assert "blocked, never sent" in caplog.text
+    assert f"digest 2026-W48 for r blocked, never sent: {caught.value}" in caplog.messages
+
+
+def test_a_digest_checks_each_of_its_lines_under_the_name_of_where_it_stands() -> None:
+    digest = _compose(CAMILLE_EN, [_candidate("o", reasons=[], history=[])])
+    [person] = digest.suggestions
+    assert list(digest.lines()) == [
+        ("subject", digest.subject),
+        ("preheader", digest.preheader),
+        ("greeting", digest.greeting),
+        ("intro", digest.intro),
+        ("gesture for Person o", person.gesture),
+    ]
 
 
 def test_a_person_whose_gesture_can_only_ask_is_left_out() -> None:

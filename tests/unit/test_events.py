@@ -41,11 +41,13 @@ def test_event_survives_the_wire_unchanged() -> None:
 
 
 def test_envelope_carries_the_documented_fields() -> None:
-    wire = orjson.loads(dump_event(_interaction()))
+    event = _interaction()
+    wire = orjson.loads(dump_event(event))
     assert set(wire) == {"id", "type", "version", "occurred_at", "recorded_at", "producer", "data"}
     assert wire["type"] == "interaction.recorded"
     assert wire["version"] == 1
-    assert uuid.UUID(wire["id"])
+    # The event's id, in the canonical form of a UUID (a UUID object is always true).
+    assert wire["id"] == str(event.id) == str(uuid.UUID(wire["id"]))
 
 
 def test_unknown_version_is_refused_with_a_reason() -> None:

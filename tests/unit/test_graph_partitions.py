@@ -7,7 +7,14 @@ import pytest
 from braise_cli.stack import StackSettings
 from braise_cli.stack.servers import StackError
 from braise_cli.stack.services import GraphConsumer, graph_consumers
-from braise_graph.partition import SLOTS, Partition, pair_slot, parse_entry_id, slot_of
+from braise_graph.partition import (
+    SLOTS,
+    Partition,
+    format_entry_id,
+    pair_slot,
+    parse_entry_id,
+    slot_of,
+)
 from braise_graph.share import Watermarks, share_of
 from braise_shared.events import Event
 from braise_shared.interactions import load_kinds
@@ -41,6 +48,18 @@ def test_partitions_outside_their_range_are_refused() -> None:
 def test_entry_ids_order_by_time_then_sequence() -> None:
     assert parse_entry_id(b"1700000000000-12") == (1_700_000_000_000, 12)
     assert parse_entry_id("1700000000001-0") > parse_entry_id("1700000000000-99")
+    assert parse_entry_id("1700000000000") == (1_700_000_000_000, 0)  # no sequence: the first
+
+
+def test_an_entry_id_is_written_as_redis_writes_it() -> None:
+    assert format_entry_id((1_700_000_000_000, 12)) == "1700000000000-12"
+    assert parse_entry_id(format_entry_id((5, 0))) == (5, 0)
+
+
+def test_every_count_of_partitions_up_to_one_per_slot_is_allowed() -> None:
+    assert Partition(SLOTS - 1, SLOTS).slots == (SLOTS - 1,)
+    assert Partition(0, 1).slots == tuple(range(SLOTS))
+    assert str(Partition(2, 3)) == "2 of 3"
 
 
 def _share(events: list[Event], marks: Watermarks) -> tuple[set[tuple[str, str]], int]:

@@ -12,7 +12,13 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from braise_notifier.config import NotifierSettings
-from braise_notifier.schedule import current_period, local_today, planning_day, week_period
+from braise_notifier.schedule import (
+    current_period,
+    local_today,
+    parse_period,
+    planning_day,
+    week_period,
+)
 from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
 
 SEND_HOUR = 8
@@ -78,6 +84,36 @@ def test_period_on_each_side_of_each_rule(
     day: date, frequency: str, weekday: str, period: str | None
 ) -> None:
     assert current_period(day, frequency=frequency, day_of_week=weekday) == period
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["2026-W48", "2026-W01", "2026-W53", "2020-W53", "2026-11", "2026-01", "2026-12"],
+)
+def test_a_real_week_or_month_is_a_period(label: str) -> None:
+    assert parse_period(label) == label
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "2025-W53",  # 2025 has 52 ISO weeks, 2026 and 2020 have 53
+        "2026-W54",
+        "2026-W00",
+        "2026-W4",
+        "2026-W048",
+        "2026W048",
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "2026/11",
+        "26-11-01",
+        "",
+    ],
+)
+def test_anything_else_is_refused_saying_what_a_period_is(label: str) -> None:
+    with pytest.raises(ValueError, match=r"is not an ISO week \(2026-W48\) or a month \(2026-11\)"):
+        parse_period(label)
 
 
 def test_every_day_of_the_week_is_named() -> None:

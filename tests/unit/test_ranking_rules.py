@@ -21,7 +21,7 @@ from braise_graph.ranking import (
     rank,
     reciprocity,
 )
-from braise_shared.tags import make_tags
+from braise_shared.tags import Tag, make_tags
 from tests.support.oracle import DAY_S, FATIGUE_DAYS, HOOK_DAYS, STRONG_PEAK
 
 NOW = 1_000 * DAY_S
@@ -223,3 +223,16 @@ def test_introduce_names_the_first_active_person_who_shares_a_topic_with_them() 
         )
     )
     assert "introduce" not in _kinds(_person("me"), _link(other), [nobody])
+
+
+def test_a_persons_keys_span_every_facet_unless_facets_are_named() -> None:
+    karim = _person("k", skill=["Python"], sector=["Banque"], interest=["Voile"])
+    assert karim.keys() == {"python", "banque", "voile"}
+    assert karim.keys("sector") == {"banque"}
+    assert karim.keys("skill", "interest") == {"python", "voile"}
+
+
+def test_a_tag_is_spelled_as_the_person_spelled_it_or_else_as_its_key() -> None:
+    karim = _person("k", sector=["Énergie"], interest=["Voile"])
+    assert karim.tag("energie") == Tag(key="energie", label="Énergie")
+    assert karim.tag("jazz") == Tag(key="jazz", label="jazz")

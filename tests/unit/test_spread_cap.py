@@ -1,12 +1,12 @@
 """The spread cap as the digest service uses it, with fakes: people are reserved before a
 digest is composed, replaced when full, and given back unless the digest is sent."""
 
-from collections.abc import Iterable
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
+import redis
 
 from braise_notifier import service as service_module
 from braise_notifier.compose import Digest, compose
@@ -26,33 +26,12 @@ from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import CandidateStage, InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from tests.support.digests import candidate
+from tests.support.spread import FakeSpread
 
 PERIOD = "2026-W48"
 PLANNED_AT = datetime(2026, 11, 23, 8, tzinfo=UTC)
 WEEK = week_of(PLANNED_AT)
 READER = "00000000-0000-4000-8000-000000000099"
-
-
-class FakeSpread:
-    """The spread cap in memory: same contract as the Redis one."""
-
-    def __init__(self, cap: int) -> None:
-        self.cap = cap
-        self.readers: dict[tuple[str, str], set[str]] = {}
-
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
-        held = self.readers.setdefault((week, person_id), set())
-        if reader_id not in held and len(held) >= self.cap:
-            return False
-        held.add(reader_id)
-        return True
-
-    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
-        for person_id in person_ids:
-            self.readers.get((week, person_id), set()).discard(reader_id)
-
-    def of(self, person_id: str) -> set[str]:
-        return self.readers.get((WEEK, person_id), set())
 
 
 class FakeGraph:
@@ -162,8 +141,8 @@ def test_a_person_proposed_to_enough_readers_is_replaced_by_the_next_candidate(
 
     assert graph.asked == [(2 + 3, 1 + 3)]  # a few more than the digest shows
     assert _proposed(mailer) == ["Person 2", "Person 3"]
-    assert spread.of(_id(1)) == {"reader-a", "reader-b"}
-    assert spread.of(_id(2)) == spread.of(_id(3)) == {READER}
+    assert spread.of(WEEK, _id(1)) == {"reader-a", "reader-b"}
+    assert spread.of(WEEK, _id(2)) == spread.of(WEEK, _id(3)) == {READER}
 
 
 def test_a_digest_whose_people_are_all_taken_is_empty_and_holds_nothing(tmp_path: Path) -> None:
@@ -173,8 +152,8 @@ def test_a_digest_whose_people_are_all_taken_is_empty_and_holds_nothing(tmp_path
     digests, _ = _service(tmp_path, [_person(1), _person(4, "cooling")], spread, FakeMailer())
 
     assert digests.send(PERIOD, READER) == "empty"
-    assert spread.of(_id(1)) == {"reader-a"}
-    assert spread.of(_id(4)) == {"reader-b"}
+    assert spread.of(WEEK, _id(1)) == {"reader-a"}
+    assert spread.of(WEEK, _id(4)) == {"reader-b"}
 
 
 @pytest.mark.parametrize(
@@ -192,7 +171,7 @@ def test_a_digest_not_sent_gives_its_people_back(
             digests.send(PERIOD, READER)
     else:
         assert digests.send(PERIOD, READER) == "failed"
-    assert spread.of(_id(1)) == spread.of(_id(2)) == set()
+    assert spread.of(WEEK, _id(1)) == spread.of(WEEK, _id(2)) == set()
 
 
 def test_a_retried_digest_takes_its_places_again_and_a_sent_one_keeps_them(
@@ -207,7 +186,7 @@ def test_a_retried_digest_takes_its_places_again_and_a_sent_one_keeps_them(
     mailer.error = None
     assert digests.send(PERIOD, READER) == "sent"
     assert digests.send(PERIOD, READER) == "sent"  # a duplicate task changes nothing
-    assert spread.of(_id(1)) == {READER}
+    assert spread.of(WEEK, _id(1)) == {READER}
     assert len(mailer.sent) == 1
 
 
@@ -227,8 +206,8 @@ def test_a_suggestion_dropped_while_composing_is_given_back(
     digests, _ = _service(tmp_path, [_person(1), _person(2)], spread, mailer)
 
     assert digests.send(PERIOD, READER) == "sent"
-    assert spread.of(_id(1)) == set()
-    assert spread.of(_id(2)) == {READER}
+    assert spread.of(WEEK, _id(1)) == set()
+    assert spread.of(WEEK, _id(2)) == {READER}
 
 
 def test_a_preview_reserves_nobody(tmp_path: Path) -> None:
@@ -253,4 +232,37 @@ def test_a_person_erased_before_the_graph_knows_is_never_proposed(tmp_path: Path
     assert digests.send(PERIOD, READER) == "sent"
 
     assert _proposed(mailer) == ["Person 2", "Person 3"]
-    assert spread.of(_id(1)) == set()
+    assert spread.of(WEEK, _id(1)) == set()
+
+
+def test_each_stage_takes_at_most_its_room_and_a_full_stage_leaves_the_other_open(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    spread = FakeSpread(cap=1)
+    spread.readers[WEEK, _id(2)] = {"reader-a"}  # full this week
+    mailer = FakeMailer()
+    people = [_person(1), _person(2), _person(3), _person(5), _person(4, "cooling")]
+    digests, _ = _service(tmp_path, people, spread, mailer)  # room: 2 dormant, 1 cooling
+
+    with caplog.at_level("INFO", logger="braise_notifier.service"):
+        assert digests.send(PERIOD, READER) == "sent"
+
+    assert _proposed(mailer) == ["Person 1", "Person 3", "Person 4"]
+    assert spread.of(WEEK, _id(5)) == set()  # the dormant room was full: never reserved
+    assert f"spread cap: {_id(2)} already proposed enough this week" in caplog.messages
+
+
+class UnreachableSpread(FakeSpread):
+    """A spread cap whose Redis does not answer."""
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        raise redis.ConnectionError("Connection refused")
+
+
+def test_a_spread_cap_out_of_reach_retries_the_digest_later(tmp_path: Path) -> None:
+    mailer = FakeMailer()
+    digests, _ = _service(tmp_path, [_person(1)], UnreachableSpread(cap=1), mailer)
+
+    with pytest.raises(RetryLaterError, match=r"^spread cap unavailable: Connection refused$"):
+        digests.send(PERIOD, READER)
+    assert mailer.sent == []

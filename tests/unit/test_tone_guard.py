@@ -2,7 +2,7 @@
 
 import pytest
 
-from braise_notifier.guard import RULES, ToneError, check_all, check_tone, tone_faults
+from braise_notifier.guard import RULES, ToneError, _rule, check_all, check_tone, tone_faults
 
 KIND = [
     # French: congratulate, share, introduce others, invite, ask for news, shared moments.
@@ -130,7 +130,7 @@ def test_an_unkind_sentence_is_refused(text: str) -> None:
         check_tone(text)
 
 
-@pytest.mark.parametrize(("rule", "text"), sorted(ONLY.items()))
+@pytest.mark.parametrize(("rule", "text"), sorted(ONLY.items()), ids=sorted(ONLY))
 def test_each_rule_alone_catches_its_sentence(rule: str, text: str) -> None:
     assert set(tone_faults(text)) == {rule}
 
@@ -138,6 +138,22 @@ def test_each_rule_alone_catches_its_sentence(rule: str, text: str) -> None:
 def test_the_guard_reads_through_accents_case_apostrophes_and_no_break_spaces() -> None:
     assert tone_faults("N\u2019OUBLIEZ\u00a0PAS d\u2019écrire à Karim") == ["fr_pressure"]
     assert tone_faults("C\u2019est\u202fsurtout vous qui écriviez") == ["fr_tally"]
+    assert tone_faults("N'oubliez\n  pas d'écrire à Karim") == ["fr_pressure"]
+
+
+def test_a_refusal_says_where_which_rules_and_the_text() -> None:
+    text = "Vous devriez lui écrire, n'oubliez pas."
+    with pytest.raises(ToneError) as caught:
+        check_tone(text)
+    assert (caught.value.where, caught.value.rules, caught.value.text) == (
+        "text",
+        ["fr_pressure"],
+        text,
+    )
+    both = ToneError(["fr_pressure", "fr_tally"], "C'est à vous de faire signe.")
+    assert str(both) == (
+        'text breaks the tone guard (fr_pressure, fr_tally): "C\'est à vous de faire signe."'
+    )
 
 
 def test_a_refusal_names_where_and_which_rules() -> None:
@@ -146,3 +162,15 @@ def test_a_refusal_names_where_and_which_rules() -> None:
     assert caught.value.rules == ["fr_pressure"]
     assert caught.value.where == "reason of Karim"
     assert "reason of Karim" in str(caught.value)
+
+
+def test_a_rule_is_its_name_category_and_compiled_pattern() -> None:
+    # The guard builds its rules at import; built here, a broken builder fails a test.
+    rule = _rule("en_hurry", "pressure", r"\bhurry\b")
+    assert (rule.name, rule.category, rule.pattern.pattern) == (
+        "en_hurry",
+        "pressure",
+        r"\bhurry\b",
+    )
+    assert rule.pattern.search("please hurry up")
+    assert not rule.pattern.search("no rush")

@@ -1,0 +1,181 @@
+"""Wording the graph's facts (`wording.Words`): which message, with which words, in which variant.
+
+A tag the taxonomy lacks is quoted as entered and takes the `as_entered` variant; news of a
+skill or sector reads like a tag in a sentence, a city or a mission by its label; the kinds
+of interaction are named by weight times count, three at most.
+"""
+
+from datetime import date
+
+import pytest
+
+from braise_notifier import compose as compose_module
+from braise_notifier.catalogs import MissingMessageError, texts
+from braise_notifier.compose import Reader, compose
+from braise_notifier.wording import AS_ENTERED, Phrase, Words, gesture_text
+from braise_shared.candidates import (
+    AskNewsGesture,
+    AskNewsParams,
+    Gesture,
+    HookParams,
+    HookReason,
+    InviteGesture,
+    NewsKind,
+    NoveltyReason,
+    SharedReason,
+    TopicsParams,
+)
+from braise_shared.interactions import InteractionKind, InteractionKinds, load_kinds
+from braise_shared.tags import make_tag, make_tags
+from braise_shared.taxonomy import TagWords, Taxonomy, load_taxonomy
+from tests.support.digests import candidate
+
+FR = Words(texts("fr"), load_kinds(), load_taxonomy())
+EN = Words(texts("en"), load_kinds(), load_taxonomy())
+QUOTED = "«\u00a0Macramé\u00a0»"  # a tag the taxonomy does not know, in French
+
+
+def _hook(kind: NewsKind, label: str) -> HookReason:
+    return HookReason(params=HookParams(news_kind=kind, news=make_tag(label), at=date(2026, 1, 5)))
+
+
+def _topics(*labels: str) -> TopicsParams:
+    return TopicsParams(topics=make_tags(list(labels)))
+
+
+@pytest.mark.parametrize(
+    ("words", "reason", "phrase"),
+    [
+        (
+            FR,
+            SharedReason(params=_topics("Voile", "Python")),
+            Phrase("reason.shared", {"topics": "Python et la voile", "count": 2}),
+        ),
+        (
+            FR,
+            SharedReason(params=_topics("Voile", "Macramé")),
+            Phrase("reason.shared", {"topics": f"{QUOTED} et la voile", "count": 2}, (AS_ENTERED,)),
+        ),
+        (
+            FR,
+            NoveltyReason(params=_topics("Banque")),
+            Phrase("reason.novelty", {"name": "Karim", "topics": "la banque"}),
+        ),
+        (
+            FR,
+            NoveltyReason(params=_topics("Macramé")),
+            Phrase("reason.novelty", {"name": "Karim", "topics": QUOTED}, (AS_ENTERED,)),
+        ),
+        # Skills and sectors read as tags in a sentence ("la banque", "banking")...
+        (
+            FR,
+            _hook("sector", "Banque"),
+            Phrase("reason.hook.sector", {"name": "Karim", "news": "la banque"}),
+        ),
+        (
+            EN,
+            _hook("sector", "Banque"),
+            Phrase("reason.hook.sector", {"name": "Karim", "news": "banking"}),
+        ),
+        (
+            FR,
+            _hook("skill", "Macramé"),
+            Phrase("reason.hook.skill", {"name": "Karim", "news": QUOTED}, (AS_ENTERED,)),
+        ),
+        # ... a city or a mission by its label, never quoted.
+        (
+            FR,
+            _hook("city", "Lyon"),
+            Phrase("reason.hook.city", {"name": "Karim", "news": "Lyon"}),
+        ),
+        (
+            EN,
+            _hook("mission", "Banque"),
+            Phrase("reason.hook.mission", {"name": "Karim", "news": "Banking"}),
+        ),
+    ],
+    ids=[
+        "shared-known",
+        "shared-unknown",
+        "novelty-known",
+        "novelty-unknown",
+        "hook-sector-fr",
+        "hook-sector-en",
+        "hook-skill-unknown",
+        "hook-city",
+        "hook-mission-label-en",
+    ],
+)
+def test_each_reason_is_phrased_from_its_facts(
+    words: Words, reason: SharedReason | NoveltyReason | HookReason, phrase: Phrase
+) -> None:
+    assert words.reason(reason, "Karim") == phrase
+
+
+def test_a_city_the_taxonomy_words_reads_in_the_readers_language() -> None:
+    lyon = {"fr": TagWords("Lyon", "Lyon"), "en": TagWords("Lyons", "Lyons")}
+    words = Words(texts("en"), load_kinds(), Taxonomy({"lyon": lyon}))
+    assert words.reason(_hook("city", "Lyon"), "Karim") == Phrase(
+        "reason.hook.city", {"name": "Karim", "news": "Lyons"}
+    )
+
+
+@pytest.mark.parametrize(
+    ("counts", "said"),
+    [
+        # Weight times count: ten lunches (3 each) outweigh one mission (10).
+        ({"mission_together": 1, "lunch": 10}, "10 déjeuners et une mission ensemble"),
+        ({"lunch": 3, "mission_together": 1}, "une mission ensemble et 3 déjeuners"),
+        # Three kinds at most.
+        (
+            {"message": 3, "call": 1, "lunch": 2, "mission_together": 1},
+            "une mission ensemble, 2 déjeuners et un appel",
+        ),
+        # A kind neither configured nor worded weighs nothing and is named as it came.
+        ({"mystery": 5, "lunch": 1}, "un déjeuner et mystery (\u00d75)"),
+    ],
+)
+def test_the_kinds_together_are_named_heaviest_first(counts: dict[str, int], said: str) -> None:
+    assert FR.together(counts) == said
+
+
+def test_a_configured_kind_the_catalog_does_not_word_is_named_by_its_label() -> None:
+    hackathon = InteractionKind("hackathon", 5.0, "hackathon du cabinet", "firm hackathon")
+    kinds = InteractionKinds({**load_kinds().kinds, "hackathon": hackathon})
+    counts = {"lunch": 1, "hackathon": 2}
+    assert Words(texts("fr"), kinds, load_taxonomy()).together(counts) == (
+        "hackathon du cabinet (\u00d72) et un déjeuner"
+    )
+    assert Words(texts("en"), kinds, load_taxonomy()).together(counts) == (
+        "firm hackathon (\u00d72) and a lunch"
+    )
+
+
+def test_a_gesture_whose_every_variant_breaks_the_tone_guard_has_no_words() -> None:
+    cv = AskNewsGesture(params=AskNewsParams(project="transmettre mon CV"))
+    assert gesture_text(FR, cv, "Karim", "seed") is None
+    sap = AskNewsGesture(params=AskNewsParams(project="Migration SAP"))
+    assert gesture_text(FR, sap, "Karim", "seed") is not None
+
+
+def test_a_person_whose_gesture_finds_no_words_is_left_out_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    missing = MissingMessageError("fr: no message 'gesture.invite'")
+
+    def no_words(self: Words, gesture: Gesture, name: str) -> Phrase:
+        raise missing
+
+    monkeypatch.setattr(Words, "gesture", no_words)
+    reader = Reader("r", "Camille Martin", "camille@example.org", "fr")
+    with caplog.at_level("ERROR", logger=compose_module.__name__):
+        digest = compose(
+            reader,
+            "2026-W48",
+            [candidate(1, "Karim", "dormant", InviteGesture())],
+            texts=texts("fr"),
+            kinds=load_kinds(),
+            taxonomy=load_taxonomy(),
+        )
+    assert digest.is_empty()
+    assert caplog.messages == [f"no words for gesture {InviteGesture()}: {missing}"]
