@@ -103,7 +103,7 @@ def site(
         endpoints = servers.endpoints
         notifier.digests.mailer = Mailer(endpoints.smtp_host, endpoints.smtp_port)
         notifier_history(notifier.factory, datetime.now(UTC))
-        app = create_app(notifier, enqueue_send=_nothing, enqueue_unsubscribe_sync=_nothing)
+        app = create_app(notifier, enqueue_digests=_nothing, enqueue_unsubscribe_sync=_nothing)
         server = uvicorn.Server(
             uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
         )

@@ -50,7 +50,7 @@ def test_notifier_adopts_a_database_that_create_all_made(sql_url: str) -> None:
         upgrade_notifier(engine)
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0003"
+            assert version.scalar_one() == "0004"
         assert schema_drift(engine, notifier_db.Base.metadata) == []
     finally:
         engine.dispose()

@@ -76,8 +76,8 @@ def test_feedback_is_one_row_per_click_sorted_and_kept_whatever_the_watermark() 
     marks = Watermarks(Partition(), dict.fromkeys(range(SLOTS), (9, 9)))  # everything applied
     share = share_of(_batch(never, not_now), marks, kinds=KINDS)
     assert share.feedback == [
-        Feedback(_id(1), _id(2), "not_now", T0),
-        Feedback(_id(3), _id(1), "never", T0 + 60),
+        Feedback(_id(1), _id(2), not_now_at=T0),
+        Feedback(_id(3), _id(1), never_at=T0 + 60),
     ]
     assert share.links == []  # not_now and never are no interactions
 
@@ -87,7 +87,7 @@ def test_feedback_goes_to_its_pairs_owner_and_never_names_someone_erased() -> No
     theirs = ev.feedback(1, 4, "never", T0)
     owner = _owner(pair_slot(_id(4), _id(5)), 2)
     share = share_of(_batch(mine, theirs), Watermarks(owner), kinds=KINDS)
-    assert share.feedback == [Feedback(_id(4), _id(5), "not_now", T0)]
+    assert share.feedback == [Feedback(_id(4), _id(5), not_now_at=T0)]
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(5)}).feedback == []
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(4)}).feedback == []
     erased_in_batch = share_of(_batch(mine, ev.erased(4)), Watermarks(owner), kinds=KINDS)
