@@ -124,8 +124,11 @@ class Firm:
         response.raise_for_status()
         return [p["other_name"] for p in response.json()["people"]]
 
-    def caught_up(self) -> bool:
-        """Tell whether the graph and the notifier applied every event on the stream."""
+    def caught_up(self, published: int = 0) -> bool:
+        """Tell whether at least `published` events reached the stream (the relay publishes
+        in batches of its own) and the graph and the notifier applied every one of them."""
+        if self.redis.xlen(EVENTS_STREAM) < published:
+            return False
         groups = {g["name"]: g for g in self.redis.xinfo_groups(EVENTS_STREAM)}
         return all(
             groups.get(name) is not None
@@ -197,7 +200,11 @@ def _load_and_send(settings: StackSettings, client: "redis.Redis", maildir: Path
     recorded = profiles.post("/v1/interactions/bulk", json={"items": history})
     assert recorded.status_code == 201, recorded.text
     found = Firm(settings, ids, maildir, client)
-    wait_until(found.caught_up, timeout_s=WAIT_S, what="the graph and the notifier")
+    wait_until(
+        lambda: found.caught_up(published=len(PEOPLE) + len(history)),
+        timeout_s=WAIT_S,
+        what="the relay, the graph and the notifier",
+    )
     notifier = httpx.Client(base_url=found.url("notifier"), headers=admin_headers())
     assert notifier.post("/v1/admin/periods/2026-W48/run").json()["enqueued"] == len(PEOPLE)
 

@@ -21,6 +21,7 @@ from braise_shared.events import (
     ConsultantUpdatedV1,
     InteractionRecordedV1,
     PreferencesChangedV1,
+    PreferencesChangedV2,
     parse_event,
 )
 from braise_shared.stream import EVENTS_STREAM
@@ -130,6 +131,12 @@ def test_concurrent_writes_reach_the_stream_once_each_person_in_revision_order(
     } == recorded
     revisions: dict[str, list[int]] = {p: [] for p in people}
     for e in events:
-        if isinstance(e, ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV1):
+        if isinstance(
+            e,
+            ConsultantRegisteredV1
+            | ConsultantUpdatedV1
+            | PreferencesChangedV1
+            | PreferencesChangedV2,
+        ):
             revisions[str(e.data.consultant_id)].append(e.data.revision)
     assert revisions == {p: list(range(1, 2 + changes[p])) for p in people}

@@ -23,10 +23,13 @@ def ensure_database(url: str, name: str = TEST_DATABASE) -> str:
 def empty_database(url: str) -> None:
     """Drop every table of a PostgreSQL database: what a test leaves, the next never sees."""
     with psycopg.connect(libpq_url(url), autocommit=True) as connection:
-        # Connections a previous test left open would hold locks the DROP waits for.
+        # Connections a previous test left open would hold locks the DROP waits for. Only
+        # our role's clients: an autovacuum worker (a superuser's) may not be terminated,
+        # and the lock timeout below covers the moment it holds a table.
         connection.execute(
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            "WHERE datname = current_database() AND pid <> pg_backend_pid() "
+            "AND usename = current_user AND backend_type = 'client backend'"
         )
         connection.execute("SET lock_timeout = '20s'")
         connection.execute("DROP SCHEMA public CASCADE")
