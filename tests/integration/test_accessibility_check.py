@@ -58,3 +58,23 @@ def test_a_focus_the_eye_cannot_see_is_reported(chromium: webdriver.Chrome, tmp_
     _open(chromium, tmp_path, hidden.replace("</style>", "a, input { outline: none; }</style>"))
     problems = keyboard_focus_problems(chromium)
     assert any("focus not visible" in p and "<a" in p for p in problems), problems
+
+
+RADIOS = """<fieldset><legend>Rythme</legend>
+<label><input type="radio" name="f" value="w" checked> chaque semaine</label>
+<label><input type="radio" name="f" value="m"> chaque mois</label></fieldset>"""
+
+
+def test_a_radio_group_is_one_tab_stop_and_an_unreachable_group_is_reported_once(
+    chromium: webdriver.Chrome, tmp_path: Path
+) -> None:
+    with_radios = GOOD.replace("</form>", RADIOS + "</form>").replace(
+        "input:focus-visible", "input:focus-visible, input:focus"
+    )
+    _open(chromium, tmp_path, with_radios)
+    assert keyboard_focus_problems(chromium) == []
+    # `inert` keeps the group on screen and out of the keyboard's reach.
+    _open(chromium, tmp_path, with_radios.replace("<fieldset>", "<fieldset inert>"))
+    problems = keyboard_focus_problems(chromium)
+    assert len(problems) == 1, problems
+    assert "not reachable by Tab" in problems[0] and 'value="w"' in problems[0]

@@ -34,10 +34,17 @@ const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
 return {key: e.outerHTML.slice(0, 120), visible: outlined || s.boxShadow !== 'none'};
 """
 
+# A group of radio buttons is one Tab stop (the arrow keys move within it): the checked one,
+# or the first when none is.
 _FOCUSABLE = """
-return [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
-  .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0)
-  .map(e => e.outerHTML.slice(0, 120));
+const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
+  .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0);
+const stop = e => {
+  if (e.type !== 'radio' || !e.name) return true;
+  const group = all.filter(o => o.type === 'radio' && o.name === e.name && o.form === e.form);
+  return e === (group.find(o => o.checked) || group[0]);
+};
+return all.filter(stop).map(e => e.outerHTML.slice(0, 120));
 """
 
 
