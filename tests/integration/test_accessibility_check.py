@@ -77,4 +77,5 @@ def test_a_radio_group_is_one_tab_stop_and_an_unreachable_group_is_reported_once
     _open(chromium, tmp_path, with_radios.replace("<fieldset>", "<fieldset inert>"))
     problems = keyboard_focus_problems(chromium)
     assert len(problems) == 1, problems
-    assert "not reachable by Tab" in problems[0] and 'value="w"' in problems[0]
+    assert "not reachable by Tab" in problems[0]
+    assert 'value="w"' in problems[0]

@@ -31,7 +31,8 @@ const e = document.activeElement;
 if (!e || e === document.body) return null;
 const s = getComputedStyle(e);
 const outlined = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
-return {key: e.outerHTML.slice(0, 120), visible: outlined || s.boxShadow !== 'none'};
+const key = (e.dataset.tabStop || '?') + ' ' + e.outerHTML.slice(0, 120);
+return {key: key, visible: outlined || s.boxShadow !== 'none'};
 """
 
 # A group of radio buttons is one Tab stop (the arrow keys move within it): the checked one,
@@ -44,7 +45,9 @@ const stop = e => {
   const group = all.filter(o => o.type === 'radio' && o.name === e.name && o.form === e.form);
   return e === (group.find(o => o.checked) || group[0]);
 };
-return all.filter(stop).map(e => e.outerHTML.slice(0, 120));
+// Numbered, so that two controls alike (a "not now" on each card) are two stops.
+all.forEach((e, i) => { e.dataset.tabStop = String(i); });
+return all.filter(stop).map(e => e.dataset.tabStop + ' ' + e.outerHTML.slice(0, 120));
 """
 
 
@@ -76,11 +79,14 @@ def keyboard_focus_problems(driver: webdriver.Chrome) -> list[str]:
     driver.execute_script("document.activeElement && document.activeElement.blur();")
     reached: set[str] = set()
     problems = []
-    for _ in range(min(MAX_TABS, 2 * len(focusable) + 2)):
+    previous = None
+    # A date field holds several stops (day, month, year) on one element: 4 per control.
+    for _ in range(min(MAX_TABS, 4 * len(focusable) + 2)):
         ActionChains(driver).send_keys(Keys.TAB).perform()
         focused: dict[str, Any] | None = driver.execute_script(_FOCUSED)
-        if focused is None:
+        if focused is None or focused["key"] == previous:
             continue
+        previous = focused["key"]
         if focused["key"] in reached:
             break  # around the page once
         reached.add(focused["key"])
