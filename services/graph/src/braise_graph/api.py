@@ -58,6 +58,7 @@ def _unauthorized(reason: str) -> HTTPException:
 
 Caller = Annotated[Principal, Depends(_principal)]
 _WHY = {
+    400: "A request body that cannot be parsed at all (FastAPI's own answer).",
     401: "No valid bearer token (missing, expired, forged, or `alg: none`).",
     403: "A consultant token asking for someone else, or for a staff route.",
     404: "No such consultant in the graph.",
@@ -200,7 +201,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     @app.post(
         "/v2/revival-candidates",
         response_model=CandidatesBatch,
-        responses=_errors(401, 403),
+        responses=_errors(400, 401, 403),
     )
     def revival_candidates_of_many(body: CandidatesRequest, caller: Caller) -> Response:
         """Rank the revival candidates of many consultants in one request, each answered as
