@@ -22,13 +22,14 @@ import sys
 import time
 from email import message_from_binary_file
 from email.policy import default as default_policy
+from pathlib import Path
 
 import httpx
 import redis
 from neo4j import GraphDatabase
 from sqlalchemy import func, select
 
-from bench.common import BENCH_DIR, bench_servers
+from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid
 from bench.ingest import free_port, wipe
 from braise_cli.stack.mailkey import ensure_dkim_key
 from braise_cli.stack.services import service_env
@@ -72,6 +73,14 @@ def firm(consultants: int, seed: int) -> list[Event]:
             )
             out.append(ev.interaction([i, other], start + 30 * DAY, kind="lunch", initiator=other))
     return out
+
+
+def _tree_cpu(pid: int) -> float:
+    """Return the CPU seconds of a process and of its descendants, alive now."""
+    children = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children += [int(c) for c in (task / "children").read_text().split()]
+    return cpu_seconds(pid) + sum(_tree_cpu(child) for child in children)
 
 
 def main() -> None:
@@ -159,6 +168,8 @@ def main() -> None:
                     time.sleep(0.1)
             time.sleep(3)  # the worker's processes start
             celery = make_celery(settings)
+            neo4j = neo4j_pid(stack)
+            cpu_before = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
             started = time.perf_counter()
             celery.send_task("braise.plan_period", args=["2026-W48"])
             with factory() as session:
@@ -173,6 +184,8 @@ def main() -> None:
                     time.sleep(0.2)
                     session.expire_all()
             pipeline_s = time.perf_counter() - started
+            cpu_after = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
+            cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
             with factory() as session:
                 sent = session.scalar(select(func.count()).where(DigestRow.state == "sent")) or 0
         finally:
@@ -200,6 +213,11 @@ def main() -> None:
     ceiling = len(prerendered) / ceiling_s
     print(f"pipeline (plan, Celery, graph API, render, guard, SMTP): {sent} digests sent")
     print(f"  in {pipeline_s:8.1f} s = {rate:8.1f} digests/s")
+    print(
+        "CPU per digest sent: worker {:.1f} ms, graph API {:.1f} ms, neo4j {:.1f} ms".format(
+            *(1000 * c / sent for c in cpu)
+        )
+    )
     print(f"ceiling (bare smtplib loop, the same {len(prerendered)} messages, the same sink)")
     print(f"  in {ceiling_s:8.1f} s = {ceiling:8.1f} messages/s")
     print(f"load at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")

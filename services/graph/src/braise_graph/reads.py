@@ -213,28 +213,6 @@ class GraphReader:
             now=now,
         )
 
-    def candidates(
-        self,
-        consultant_id: str,
-        *,
-        now: float,
-        seed: str,
-        dormant: int,
-        cooling: int,
-        rested: bool = True,
-    ) -> tuple[dict[str, Any], list[Candidate]]:
-        """Return the consultant's node properties and their best candidates at time now:
-        at most `dormant` dormant ones, then at most `cooling` cooling ones (`rested`: see
-        `ranking.excluded`).
-
-        Raise UnknownConsultantError for an unknown id."""
-        found = self.candidates_of_many(
-            [consultant_id], now=now, seed=seed, dormant=dormant, cooling=cooling, rested=rested
-        )
-        if consultant_id not in found:
-            raise UnknownConsultantError(consultant_id)
-        return found[consultant_id]
-
     def candidates_of_many(
         self,
         consultant_ids: list[str],
@@ -245,8 +223,9 @@ class GraphReader:
         cooling: int,
         rested: bool = True,
     ) -> dict[str, tuple[dict[str, Any], list[Candidate]]]:
-        """Return what `candidates` returns for each known consultant, read in two queries
-        for them all; unknown ids are left out."""
+        """Return each known consultant's node properties and best candidates at time now (at
+        most `dormant` dormant ones, then at most `cooling` cooling ones), read in two
+        queries for them all; unknown ids are left out."""
         out = {}
         for consultant_id, (views, props) in self._read(consultant_ids, now, ranked=True).items():
             links = [v.facts for v in views]
