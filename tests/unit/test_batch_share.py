@@ -86,12 +86,17 @@ def test_feedback_goes_to_its_pairs_owner_and_never_names_someone_erased() -> No
     mine = ev.feedback(4, 5, "not_now", T0)
     theirs = ev.feedback(1, 4, "never", T0)
     owner = _owner(pair_slot(_id(4), _id(5)), 2)
-    share = share_of(_batch(mine, theirs), Watermarks(owner), kinds=KINDS)
+    # Another partition's click first: it is passed over, not the end of the batch.
+    share = share_of(_batch(theirs, mine), Watermarks(owner), kinds=KINDS)
     assert share.feedback == [Feedback(_id(4), _id(5), "not_now", T0)]
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(5)}).feedback == []
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(4)}).feedback == []
     erased_in_batch = share_of(_batch(mine, ev.erased(4)), Watermarks(owner), kinds=KINDS)
     assert erased_in_batch.feedback == []
+    after_an_erased_one = share_of(
+        _batch(mine, theirs), Watermarks(owner), kinds=KINDS, erased={_id(5)}
+    )
+    assert after_an_erased_one.feedback == []
 
 
 def test_an_event_delivered_twice_in_a_batch_counts_once_at_its_first_entry() -> None:

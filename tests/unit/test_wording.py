@@ -16,13 +16,19 @@ from braise_notifier.wording import AS_ENTERED, Phrase, Words, gesture_text
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
+    CongratulateGesture,
+    CongratulateParams,
     Gesture,
     HookParams,
     HookReason,
+    IntroduceGesture,
+    IntroduceParams,
     InviteGesture,
     NewsKind,
     NoveltyReason,
     SharedReason,
+    ShareGesture,
+    ShareParams,
     TopicsParams,
 )
 from braise_shared.interactions import InteractionKind, InteractionKinds, load_kinds
@@ -33,6 +39,8 @@ from tests.support.digests import candidate
 FR = Words(texts("fr"), load_kinds(), load_taxonomy())
 EN = Words(texts("en"), load_kinds(), load_taxonomy())
 QUOTED = "«\u00a0Macramé\u00a0»"  # a tag the taxonomy does not know, in French
+AS_ENTERED_ONLY = (AS_ENTERED,)
+ELIDED = "elided"  # the catalog context of sentences that put a name after "de"
 
 
 def _hook(kind: NewsKind, label: str) -> HookReason:
@@ -110,6 +118,64 @@ def test_each_reason_is_phrased_from_its_facts(
     words: Words, reason: SharedReason | NoveltyReason | HookReason, phrase: Phrase
 ) -> None:
     assert words.reason(reason, "Karim") == phrase
+
+
+def _congratulate(kind: NewsKind, label: str) -> CongratulateGesture:
+    return CongratulateGesture(params=CongratulateParams(news_kind=kind, news=make_tag(label)))
+
+
+def _share(label: str) -> ShareGesture:
+    return ShareGesture(params=ShareParams(topic=make_tag(label)))
+
+
+def _introduce(label: str) -> IntroduceGesture:
+    params = IntroduceParams(third_id="z", third_name="Zoé", topic=make_tag(label))
+    return IntroduceGesture(params=params)
+
+
+@pytest.mark.parametrize(
+    ("gesture", "prefix", "params", "contexts"),
+    [
+        (InviteGesture(), "gesture.invite", {}, ()),
+        (
+            AskNewsGesture(params=AskNewsParams(project="SAP")),
+            "gesture.ask_news",
+            {"project": "SAP"},
+            (),
+        ),
+        (_congratulate("city", "Lyon"), "gesture.congratulate.city", {"news": "Lyon"}, ()),
+        (
+            _congratulate("skill", "Macramé"),
+            "gesture.congratulate.skill",
+            {"news": QUOTED},
+            AS_ENTERED_ONLY,
+        ),
+        (_share("Voile"), "gesture.share", {"topic": "la voile"}, ()),
+        (_share("Macramé"), "gesture.share", {"topic": QUOTED}, AS_ENTERED_ONLY),
+        (_introduce("Voile"), "gesture.introduce", {"third": "Zoé", "topic": "la voile"}, ()),
+        (
+            _introduce("Macramé"),
+            "gesture.introduce",
+            {"third": "Zoé", "topic": QUOTED},
+            AS_ENTERED_ONLY,
+        ),
+    ],
+    ids=[
+        "invite",
+        "ask-news",
+        "congratulate-city",
+        "congratulate-unknown-skill",
+        "share-known",
+        "share-unknown",
+        "introduce-known",
+        "introduce-unknown",
+    ],
+)
+def test_each_gesture_is_phrased_from_its_facts_and_elided_before_a_vowel(
+    gesture: Gesture, prefix: str, params: dict[str, object], contexts: tuple[str, ...]
+) -> None:
+    assert FR.gesture(gesture, "Karim") == Phrase(prefix, params, contexts)
+    assert FR.gesture(gesture, "Arnaud") == Phrase(prefix, params, (ELIDED, *contexts))
 
 
 def test_a_city_the_taxonomy_words_reads_in_the_readers_language() -> None:
