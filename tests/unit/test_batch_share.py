@@ -188,3 +188,9 @@ def test_a_done_click_updates_the_link_for_its_pairs_owner_once() -> None:
     assert share_of(_batch(done), Watermarks(other), kinds=KINDS).links == []
     applied = Watermarks(owner, {slot: (5, 1)})
     assert share_of(_batch(done), applied, kinds=KINDS).links == []
+
+
+def test_a_done_click_naming_someone_erased_is_passed_over_not_the_end_of_the_batch() -> None:
+    clicks = _batch(ev.feedback(1, 2, "done", T0), ev.feedback(4, 5, "done", T0))
+    share = share_of(clicks, Watermarks(Partition()), kinds=KINDS, erased={_id(2)})
+    assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]

@@ -5,6 +5,7 @@ skill or sector reads like a tag in a sentence, a city or a mission by its label
 of interaction are named by weight times count, three at most.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from braise_notifier import compose as compose_module
 from braise_notifier.catalogs import MissingMessageError, texts
 from braise_notifier.compose import Reader, compose
-from braise_notifier.wording import AS_ENTERED, Phrase, Words, gesture_text
+from braise_notifier.wording import AS_ENTERED, Phrase, Said, Words, gesture_text
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
@@ -24,6 +25,8 @@ from braise_shared.candidates import (
     IntroduceGesture,
     IntroduceParams,
     InviteGesture,
+    LastSeenParams,
+    LastSeenReason,
     NewsKind,
     NoveltyReason,
     SharedReason,
@@ -245,3 +248,49 @@ def test_a_person_whose_gesture_finds_no_words_is_left_out_and_logged(
         )
     assert digest.is_empty()
     assert caplog.messages == [f"no words for gesture {InviteGesture()}: {missing}"]
+
+
+def _last_seen() -> tuple[Phrase, list[str], list[str]]:
+    """Return the phrase of a last exchange, its variants in seed order, and their texts."""
+    phrase = FR.reason(LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))), "Karim")
+    keys = texts("fr").pick(phrase.prefix, "seed")
+    lines = [texts("fr").get(k, contexts=phrase.contexts, **phrase.params) for k in keys]
+    assert len(set(lines)) == len(lines) >= 3
+    return phrase, keys, lines
+
+
+def test_a_digest_says_the_first_variant_in_seed_order_and_remembers_it() -> None:
+    phrase, keys, lines = _last_seen()
+    said = Said()
+    assert FR.say(phrase, "seed", said) == lines[0]
+    assert (said.texts, said.keys) == ({lines[0]}, {keys[0]})
+
+
+def test_a_variant_used_by_someone_else_comes_after_the_unused_ones() -> None:
+    phrase, keys, lines = _last_seen()
+    said = Said(texts={"another person's line"}, keys={keys[0]})
+    assert FR.say(phrase, "seed", said) == lines[1]
+
+
+def test_when_every_variant_was_used_a_used_one_is_said_again_if_its_words_are_new() -> None:
+    phrase, keys, lines = _last_seen()
+    # Every variant used, the first one with these very words: the next one's words are new.
+    said = Said(texts={lines[0]}, keys=set(keys))
+    assert FR.say(phrase, "seed", said) == lines[1]
+    # Once every variant's words are said, nothing is left to say.
+    assert FR.say(phrase, "seed", Said(texts=set(lines), keys=set(keys))) is None
+
+
+def test_each_variant_the_tone_guard_refuses_is_logged_with_its_rule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cv = AskNewsGesture(params=AskNewsParams(project="transmettre mon CV"))
+    with caplog.at_level("ERROR", logger="braise_notifier.wording"):
+        assert gesture_text(FR, cv, "Karim", "seed") is None
+    assert len(caplog.messages) == len(texts("fr").variants("gesture.ask_news"))
+    for message in caplog.messages:
+        assert re.fullmatch(
+            r"variant refused by the tone guard: gesture\.ask_news\.\d breaks the tone guard "
+            r"\(fr_pass_my_cv\): .*transmettre mon CV.*",
+            message,
+        ), message
