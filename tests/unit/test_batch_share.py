@@ -194,3 +194,11 @@ def test_a_done_click_naming_someone_erased_is_passed_over_not_the_end_of_the_ba
     clicks = _batch(ev.feedback(1, 2, "done", T0), ev.feedback(4, 5, "done", T0))
     share = share_of(clicks, Watermarks(Partition()), kinds=KINDS, erased={_id(2)})
     assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]
+
+
+def test_a_done_click_another_partition_owns_is_passed_over_not_the_end_of_the_batch() -> None:
+    theirs, mine = ev.feedback(1, 4, "done", T0), ev.feedback(4, 5, "done", T0)
+    owner = _owner(pair_slot(_id(4), _id(5)), 2)
+    assert not owner.owns(pair_slot(_id(1), _id(4)))
+    share = share_of(_batch(theirs, mine), Watermarks(owner), kinds=KINDS)
+    assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]
