@@ -86,12 +86,17 @@ def test_feedback_goes_to_its_pairs_owner_and_never_names_someone_erased() -> No
     mine = ev.feedback(4, 5, "not_now", T0)
     theirs = ev.feedback(1, 4, "never", T0)
     owner = _owner(pair_slot(_id(4), _id(5)), 2)
-    share = share_of(_batch(mine, theirs), Watermarks(owner), kinds=KINDS)
+    # Another partition's click first: it is passed over, not the end of the batch.
+    share = share_of(_batch(theirs, mine), Watermarks(owner), kinds=KINDS)
     assert share.feedback == [Feedback(_id(4), _id(5), not_now_at=T0)]
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(5)}).feedback == []
     assert share_of(_batch(mine), Watermarks(owner), kinds=KINDS, erased={_id(4)}).feedback == []
     erased_in_batch = share_of(_batch(mine, ev.erased(4)), Watermarks(owner), kinds=KINDS)
     assert erased_in_batch.feedback == []
+    after_an_erased_one = share_of(
+        _batch(mine, theirs), Watermarks(owner), kinds=KINDS, erased={_id(5)}
+    )
+    assert after_an_erased_one.feedback == []
 
 
 def test_an_event_delivered_twice_in_a_batch_counts_once_at_its_first_entry() -> None:
@@ -183,3 +188,17 @@ def test_a_done_click_updates_the_link_for_its_pairs_owner_once() -> None:
     assert share_of(_batch(done), Watermarks(other), kinds=KINDS).links == []
     applied = Watermarks(owner, {slot: (5, 1)})
     assert share_of(_batch(done), applied, kinds=KINDS).links == []
+
+
+def test_a_done_click_naming_someone_erased_is_passed_over_not_the_end_of_the_batch() -> None:
+    clicks = _batch(ev.feedback(1, 2, "done", T0), ev.feedback(4, 5, "done", T0))
+    share = share_of(clicks, Watermarks(Partition()), kinds=KINDS, erased={_id(2)})
+    assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]
+
+
+def test_a_done_click_another_partition_owns_is_passed_over_not_the_end_of_the_batch() -> None:
+    theirs, mine = ev.feedback(1, 4, "done", T0), ev.feedback(4, 5, "done", T0)
+    owner = _owner(pair_slot(_id(4), _id(5)), 2)
+    assert not owner.owns(pair_slot(_id(1), _id(4)))
+    share = share_of(_batch(theirs, mine), Watermarks(owner), kinds=KINDS)
+    assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]

@@ -157,3 +157,19 @@ def test_two_hundred_person_event_weighs_less_per_pair_than_a_lunch() -> None:
     crowd = pair_weights([f"p{i:03d}" for i in range(200)], 3.0)
     assert len(crowd) == 200 * 199 // 2
     assert crowd[0][2] == pytest.approx(3.0 / 199)
+
+
+def test_a_late_interaction_under_a_later_rise_moves_the_peak_to_the_current_strength() -> None:
+    # Peak 10 at T0; a hundred days later a lunch brings the link back to 9, no new peak.
+    rise = 9.0 - decayed(10.0, 100 * DAY)
+    state = add_interaction(
+        add_interaction(None, t=T0, w=10.0, rate=RATE), t=T0 + 100 * DAY, w=rise, rate=RATE
+    )
+    assert (state.peak, state.peak_at) == (10.0, T0)
+    # A meeting fifty days in, arriving late: the link was strongest right after the lunch.
+    late = add_interaction(state, t=T0 + 50 * DAY, w=5.0, rate=RATE)
+    now = 9.0 + decayed(5.0, 50 * DAY)
+    assert now > 5.0 + decayed(10.0, 50 * DAY)  # higher than right after the meeting
+    assert late.s_ref == pytest.approx(now)
+    assert late.peak == pytest.approx(now)
+    assert late.peak_at == T0 + 100 * DAY

@@ -5,6 +5,7 @@ skill or sector reads like a tag in a sentence, a city or a mission by its label
 of interaction are named by weight times count, three at most.
 """
 
+import re
 from datetime import date
 
 import pytest
@@ -12,17 +13,25 @@ import pytest
 from braise_notifier import compose as compose_module
 from braise_notifier.catalogs import MissingMessageError, texts
 from braise_notifier.compose import Reader, compose
-from braise_notifier.wording import AS_ENTERED, Phrase, Words, gesture_text
+from braise_notifier.wording import AS_ENTERED, Phrase, Said, Words, gesture_text
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
+    CongratulateGesture,
+    CongratulateParams,
     Gesture,
     HookParams,
     HookReason,
+    IntroduceGesture,
+    IntroduceParams,
     InviteGesture,
+    LastSeenParams,
+    LastSeenReason,
     NewsKind,
     NoveltyReason,
     SharedReason,
+    ShareGesture,
+    ShareParams,
     TopicsParams,
 )
 from braise_shared.interactions import InteractionKind, InteractionKinds, load_kinds
@@ -33,6 +42,8 @@ from tests.support.digests import candidate
 FR = Words(texts("fr"), load_kinds(), load_taxonomy())
 EN = Words(texts("en"), load_kinds(), load_taxonomy())
 QUOTED = "«\u00a0Macramé\u00a0»"  # a tag the taxonomy does not know, in French
+AS_ENTERED_ONLY = (AS_ENTERED,)
+ELIDED = "elided"  # the catalog context of sentences that put a name after "de"
 
 
 def _hook(kind: NewsKind, label: str) -> HookReason:
@@ -112,6 +123,64 @@ def test_each_reason_is_phrased_from_its_facts(
     assert words.reason(reason, "Karim") == phrase
 
 
+def _congratulate(kind: NewsKind, label: str) -> CongratulateGesture:
+    return CongratulateGesture(params=CongratulateParams(news_kind=kind, news=make_tag(label)))
+
+
+def _share(label: str) -> ShareGesture:
+    return ShareGesture(params=ShareParams(topic=make_tag(label)))
+
+
+def _introduce(label: str) -> IntroduceGesture:
+    params = IntroduceParams(third_id="z", third_name="Zoé", topic=make_tag(label))
+    return IntroduceGesture(params=params)
+
+
+@pytest.mark.parametrize(
+    ("gesture", "prefix", "params", "contexts"),
+    [
+        (InviteGesture(), "gesture.invite", {}, ()),
+        (
+            AskNewsGesture(params=AskNewsParams(project="SAP")),
+            "gesture.ask_news",
+            {"project": "SAP"},
+            (),
+        ),
+        (_congratulate("city", "Lyon"), "gesture.congratulate.city", {"news": "Lyon"}, ()),
+        (
+            _congratulate("skill", "Macramé"),
+            "gesture.congratulate.skill",
+            {"news": QUOTED},
+            AS_ENTERED_ONLY,
+        ),
+        (_share("Voile"), "gesture.share", {"topic": "la voile"}, ()),
+        (_share("Macramé"), "gesture.share", {"topic": QUOTED}, AS_ENTERED_ONLY),
+        (_introduce("Voile"), "gesture.introduce", {"third": "Zoé", "topic": "la voile"}, ()),
+        (
+            _introduce("Macramé"),
+            "gesture.introduce",
+            {"third": "Zoé", "topic": QUOTED},
+            AS_ENTERED_ONLY,
+        ),
+    ],
+    ids=[
+        "invite",
+        "ask-news",
+        "congratulate-city",
+        "congratulate-unknown-skill",
+        "share-known",
+        "share-unknown",
+        "introduce-known",
+        "introduce-unknown",
+    ],
+)
+def test_each_gesture_is_phrased_from_its_facts_and_elided_before_a_vowel(
+    gesture: Gesture, prefix: str, params: dict[str, object], contexts: tuple[str, ...]
+) -> None:
+    assert FR.gesture(gesture, "Karim") == Phrase(prefix, params, contexts)
+    assert FR.gesture(gesture, "Arnaud") == Phrase(prefix, params, (ELIDED, *contexts))
+
+
 def test_a_city_the_taxonomy_words_reads_in_the_readers_language() -> None:
     lyon = {"fr": TagWords("Lyon", "Lyon"), "en": TagWords("Lyons", "Lyons")}
     words = Words(texts("en"), load_kinds(), Taxonomy({"lyon": lyon}))
@@ -179,3 +248,49 @@ def test_a_person_whose_gesture_finds_no_words_is_left_out_and_logged(
         )
     assert digest.is_empty()
     assert caplog.messages == [f"no words for gesture {InviteGesture()}: {missing}"]
+
+
+def _last_seen() -> tuple[Phrase, list[str], list[str]]:
+    """Return the phrase of a last exchange, its variants in seed order, and their texts."""
+    phrase = FR.reason(LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))), "Karim")
+    keys = texts("fr").pick(phrase.prefix, "seed")
+    lines = [texts("fr").get(k, contexts=phrase.contexts, **phrase.params) for k in keys]
+    assert len(set(lines)) == len(lines) >= 3
+    return phrase, keys, lines
+
+
+def test_a_digest_says_the_first_variant_in_seed_order_and_remembers_it() -> None:
+    phrase, keys, lines = _last_seen()
+    said = Said()
+    assert FR.say(phrase, "seed", said) == lines[0]
+    assert (said.texts, said.keys) == ({lines[0]}, {keys[0]})
+
+
+def test_a_variant_used_by_someone_else_comes_after_the_unused_ones() -> None:
+    phrase, keys, lines = _last_seen()
+    said = Said(texts={"another person's line"}, keys={keys[0]})
+    assert FR.say(phrase, "seed", said) == lines[1]
+
+
+def test_when_every_variant_was_used_a_used_one_is_said_again_if_its_words_are_new() -> None:
+    phrase, keys, lines = _last_seen()
+    # Every variant used, the first one with these very words: the next one's words are new.
+    said = Said(texts={lines[0]}, keys=set(keys))
+    assert FR.say(phrase, "seed", said) == lines[1]
+    # Once every variant's words are said, nothing is left to say.
+    assert FR.say(phrase, "seed", Said(texts=set(lines), keys=set(keys))) is None
+
+
+def test_each_variant_the_tone_guard_refuses_is_logged_with_its_rule(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    cv = AskNewsGesture(params=AskNewsParams(project="transmettre mon CV"))
+    with caplog.at_level("ERROR", logger="braise_notifier.wording"):
+        assert gesture_text(FR, cv, "Karim", "seed") is None
+    assert len(caplog.messages) == len(texts("fr").variants("gesture.ask_news"))
+    for message in caplog.messages:
+        assert re.fullmatch(
+            r"variant refused by the tone guard: gesture\.ask_news\.\d breaks the tone guard "
+            r"\(fr_pass_my_cv\): .*transmettre mon CV.*",
+            message,
+        ), message
