@@ -264,6 +264,7 @@ def profile(count: int) -> None:
                 path="/v1/interactions",
                 status_code=201,
                 max_bulk_items=10,
+                writes=profiles.writes,
             ).one(body, service.record_interactions)
             t3 = time.perf_counter()
             steps["token"] += t1 - t0

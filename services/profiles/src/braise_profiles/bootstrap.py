@@ -3,7 +3,10 @@
 Nothing here runs at import time; `create_app` and the relay's `main` call these.
 """
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from sqlalchemy.engine import Engine
@@ -28,6 +31,12 @@ class Profiles:
     engine: Engine
     session_factory: sessionmaker[Session]
     throttle: WriteThrottle
+    # Held around each write transaction. On SQLite, one lock of the process's own: a
+    # writer waiting for SQLite's single write lock sleeps in growing steps (up to 100 ms)
+    # between tries, which made the slowest writes of 20 clients take 850 ms; a thread
+    # waiting on this lock wakes as soon as the previous write ends. PostgreSQL writes rows
+    # side by side: nothing is held there.
+    writes: AbstractContextManager[Any]
 
     def migrate(self) -> None:
         """Bring the database schema to the latest revision."""
@@ -67,6 +76,7 @@ def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Pr
         engine=engine,
         session_factory=make_session_factory(engine),
         throttle=throttle,
+        writes=threading.Lock() if engine.dialect.name == "sqlite" else nullcontext(),
     )
 
 

@@ -5,6 +5,7 @@ Each route declares these as `Annotated` parameters; FastAPI resolves them per r
 
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Annotated, Any, Protocol, TypeVar
 
@@ -110,6 +111,7 @@ class WriteOnce:
     path: str
     status_code: int
     max_bulk_items: int
+    writes: AbstractContextManager[Any]
 
     def __call__(self, request_body: object, operation: Operation) -> Response:
         """Run operation unless this key already ran with request_body; answer with its result."""
@@ -120,6 +122,7 @@ class WriteOnce:
             fingerprint=request_fingerprint(self.method, self.path, request_body),
             status_code=self.status_code,
             operation=lambda session: _jsonable(operation(session)),
+            serialize=self.writes,
         )
         return Response(payload, status_code=status, media_type="application/json")
 
@@ -160,6 +163,7 @@ def _write_once(
         path=request.url.path,
         status_code=request.scope["route"].status_code or 200,
         max_bulk_items=_settings(request).max_bulk_items,
+        writes=_profiles(request).writes,
     )
 
 

@@ -2,7 +2,9 @@
 
 import hashlib
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import delete, update
@@ -37,17 +39,19 @@ def run_once(
     fingerprint: str,
     status_code: int,
     operation: Callable[[Session], object],
+    serialize: AbstractContextManager[Any] | None = None,
 ) -> tuple[int, bytes]:
     """Run operation in one transaction unless this key already ran; return status and body.
 
     The key's length (1 to MAX_KEY_LENGTH) is checked where the header is read.
 
     The stored response is written in the same transaction as the change, so a key is
-    either fully used or not used at all.
+    either fully used or not used at all. `serialize`, when given, is held around the
+    transaction (the process's SQLite write lock, `bootstrap.Profiles.writes`).
     """
     for _attempt in range(2):
         try:
-            with unit_of_work(factory) as session:
+            with serialize or nullcontext(), unit_of_work(factory) as session:
                 if key is not None:
                     stored = session.get(IdempotencyRow, (principal, key))
                     if stored is not None:
