@@ -202,3 +202,29 @@ def test_a_done_click_another_partition_owns_is_passed_over_not_the_end_of_the_b
     assert not owner.owns(pair_slot(_id(1), _id(4)))
     share = share_of(_batch(theirs, mine), Watermarks(owner), kinds=KINDS)
     assert [(d.a, d.b) for d in share.links] == [(_id(4), _id(5))]
+
+
+def test_clicks_on_one_pair_fold_into_one_row_keeping_each_actions_latest_time() -> None:
+    # Within one batch, in stream order: a late "never" older than the first one, then an
+    # undo, then "not now" twice, the older last. Each action keeps its latest time.
+    share = share_of(
+        _batch(
+            ev.feedback(1, 2, "never", T0 + 60),
+            ev.feedback(1, 2, "never", T0),
+            ev.undo_never(1, 2, T0 + 30),
+            ev.feedback(1, 2, "not_now", T0 + 90),
+            ev.feedback(1, 2, "not_now", T0 + 10),
+        ),
+        Watermarks(Partition()),
+        kinds=KINDS,
+    )
+    assert share.feedback == [
+        Feedback(_id(1), _id(2), not_now_at=T0 + 90, never_at=T0 + 60, undo_never_at=T0 + 30)
+    ]
+    assert share.feedback[0].row() == {
+        "me": _id(1),
+        "other": _id(2),
+        "not_now_at": T0 + 90,
+        "never_at": T0 + 60,
+        "undo_never_at": T0 + 30,
+    }

@@ -253,3 +253,14 @@ def test_the_text_part_opens_with_the_preheader_and_says_why_in_the_footer() -> 
     assert f"Une idée{NBSP}: " in text
     for line in text.splitlines():
         assert not re.search(r" [:;?!]", line), line
+
+
+def test_each_suggestion_keeps_the_codes_of_the_reasons_it_words_a_hook_with_its_kind() -> None:
+    hook = HookReason(
+        params=HookParams(news_kind="sector", news=make_tag("Énergie"), at=date(2026, 10, 1))
+    )
+    shared = SharedReason(params=TopicsParams(topics=make_tags(["Voile"])))
+    digest = _compose(CAMILLE_FR, [_candidate("o", reasons=[shared, hook])])
+    suggestion = digest.dormant[0]
+    assert len(suggestion.reasons) == 4
+    assert suggestion.reason_codes == ("was_strong", "last_seen", "shared", "hook.sector")

@@ -213,3 +213,11 @@ def test_profile_news_records_new_skills_and_moves_but_not_first_registration() 
     assert apply_preferences(state, prefs) == state
     newer = prefs.model_copy(update={"revision": 3})
     assert apply_preferences(state, newer).suggestable is False
+
+
+def test_rank_passes_rested_on_a_page_shows_the_last_digests_people_a_digest_does_not() -> None:
+    other = _person("o1", "Karim", skill=["Python"])
+    just_suggested = _link(other, suggested_to_me_at=NOW - DAY_S)
+    assert rank(ME, [just_suggested], now=NOW, rules=RANK_RULES, seed="w1") == []
+    shown = rank(ME, [just_suggested], now=NOW, rules=RANK_RULES, seed="w1", rested=False)
+    assert [c.link.other.name for c in shown] == ["Karim"]
