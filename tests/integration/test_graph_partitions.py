@@ -112,23 +112,28 @@ def _assert_equal_to_oracle(
 def _run_killing_at_random(
     servers: SessionServers,
     driver: Driver,
+    client: redis.Redis,
     tmp_path: Path,
     rnd: random.Random,
     *,
     count: int,
-    kills: int,
+    chunks: list[list[Event]],
     until_applied: int,
 ) -> None:
-    """Run `count` partitions; each time some progress was made, SIGKILL one at random and
-    restart it, `kills` times; then SIGKILL them all once `until_applied` events are in."""
+    """Run `count` partitions and publish the chunks one at a time: after each, once some of
+    it was applied, SIGKILL one partition at random and restart it (so every kill lands while
+    there is work left, however fast the machine); then SIGKILL them all once
+    `until_applied` events are in."""
     consumers = [_consumer(servers, tmp_path / f"p{i}.log", i, count) for i in range(count)]
     with ExitStack() as stack:
         for process in consumers:
             process.start()
             stack.callback(process.stop)
-        for _ in range(kills):
+        for chunk in chunks:
+            before = events_applied(driver)
+            _publish(client, chunk)
             wait_until(
-                partial(_applied_more_than, driver, events_applied(driver)),
+                partial(_applied_more_than, driver, before),
                 timeout_s=120,
                 what="some progress",
             )
@@ -145,17 +150,28 @@ def _run_killing_at_random(
             process.kill()
 
 
+def _chunks(events: list[Event], size: int) -> list[list[Event]]:
+    return [events[i : i + size] for i in range(0, len(events), size)]
+
+
 def test_three_partitions_killed_at_random_end_equal_to_the_oracle(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> None:
     events, interactions, erased = _history(people=50, count=3000, seed=13, erasures=3)
-    _publish(redis_client, events)
     rnd = random.Random(21)
-
     _run_killing_at_random(
-        servers, neo4j_driver, tmp_path, rnd, count=3, kills=8, until_applied=2000
+        servers,
+        neo4j_driver,
+        redis_client,
+        tmp_path,
+        rnd,
+        count=3,
+        chunks=_chunks(events[:2400], 300),
+        until_applied=2000,
     )
-    assert events_applied(neo4j_driver) < len(events)
+    # The rest is published once they are all killed: the restarted consumers have work left
+    # however fast the first ones were.
+    _publish(redis_client, events[2400:])
 
     with ExitStack() as stack:
         for i in range(3):
@@ -176,16 +192,21 @@ def test_changing_the_number_of_partitions_midstream_stays_exact(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> None:
     events, interactions, erased = _history(people=40, count=2400, seed=17)
-    _publish(redis_client, events[:1500])
     rnd = random.Random(8)
-
+    one, three = _chunks(events[:700], 700), _chunks(events[700:1500], 400)
     _run_killing_at_random(
-        servers, neo4j_driver, tmp_path, rnd, count=1, kills=1, until_applied=500
+        servers, neo4j_driver, redis_client, tmp_path, rnd, count=1, chunks=one, until_applied=500
     )
     _run_killing_at_random(
-        servers, neo4j_driver, tmp_path, rnd, count=3, kills=2, until_applied=1100
+        servers,
+        neo4j_driver,
+        redis_client,
+        tmp_path,
+        rnd,
+        count=3,
+        chunks=three,
+        until_applied=1100,
     )
-    assert events_applied(neo4j_driver) < 1500
     _publish(redis_client, events[1500:])
     with ExitStack() as stack:
         for i in range(2):
