@@ -3,11 +3,9 @@
 import json
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
-from typing import Protocol
 
 from redis.exceptions import RedisError
 from sqlalchemy import or_, select, update
@@ -30,6 +28,7 @@ from braise_notifier.db import (
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
+from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
 from braise_notifier.spread import week_of
@@ -54,51 +53,6 @@ class UnrenderableDigestError(RuntimeError):
 
 class RetryLaterError(RuntimeError):
     """Something transient failed; the task should be retried with back-off."""
-
-
-class CandidateSource(Protocol):
-    """Where candidates come from (the graph API)."""
-
-    def candidates(
-        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
-    ) -> list[RevivalCandidate]:
-        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first
-        (`rested`: without the people suggested lately)."""
-        ...
-
-    def candidates_of_many(
-        self, consultant_ids: list[str], *, dormant: int, cooling: int
-    ) -> dict[str, list[RevivalCandidate]]:
-        """Return what `candidates` returns for each consultant, asked all at once."""
-        ...
-
-
-class MailSender(Protocol):
-    """How a message leaves."""
-
-    def send(self, message: EmailMessage) -> None:
-        """Send it or raise TransientMailError / PermanentMailError."""
-        ...
-
-
-class ProposalReservations(Protocol):
-    """The spread cap (`braise_notifier.spread`): places of a person in readers' digests."""
-
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
-        """Reserve proposing person to reader this week; False when the cap is reached."""
-        ...
-
-    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
-        """Give back the reader's places in these people's sets."""
-        ...
-
-
-class EventSink(Protocol):
-    """Where digest.sent goes (the stream)."""
-
-    def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
-        """Publish (id, JSON) pairs, each id at most once."""
-        ...
 
 
 @dataclass

@@ -1,0 +1,57 @@
+"""What the digest service needs from the world, as protocols: the graph's candidates, a
+mail sender, the spread cap's reservations and the stream (`service.DigestService`).
+
+Production passes `graph_client.GraphClient`, `mailer.Mailer`, `spread.SpreadCap` and the
+shared `EventPublisher`; the unit tests pass fakes of their own.
+"""
+
+from collections.abc import Iterable
+from email.message import EmailMessage
+from typing import Protocol
+
+from braise_shared.candidates import RevivalCandidate
+
+
+class CandidateSource(Protocol):
+    """Where candidates come from (the graph API)."""
+
+    def candidates(
+        self, consultant_id: str, *, dormant: int, cooling: int, rested: bool = True
+    ) -> list[RevivalCandidate]:
+        """Return at most `dormant` dormant then `cooling` cooling candidates, each best first
+        (`rested`: without the people suggested lately)."""
+        ...
+
+    def candidates_of_many(
+        self, consultant_ids: list[str], *, dormant: int, cooling: int
+    ) -> dict[str, list[RevivalCandidate]]:
+        """Return what `candidates` returns for each consultant, asked all at once."""
+        ...
+
+
+class MailSender(Protocol):
+    """How a message leaves."""
+
+    def send(self, message: EmailMessage) -> None:
+        """Send it or raise TransientMailError / PermanentMailError."""
+        ...
+
+
+class ProposalReservations(Protocol):
+    """The spread cap (`braise_notifier.spread`): places of a person in readers' digests."""
+
+    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+        """Reserve proposing person to reader this week; False when the cap is reached."""
+        ...
+
+    def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
+        """Give back the reader's places in these people's sets."""
+        ...
+
+
+class EventSink(Protocol):
+    """Where digest.sent goes (the stream)."""
+
+    def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
+        """Publish (id, JSON) pairs, each id at most once."""
+        ...
