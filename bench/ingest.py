@@ -10,7 +10,7 @@ them), wiped first. Prints:
   (`python -m braise_graph.consumer`, one per partition);
 - ceiling, in the same run: a bare driver script writing the same pair updates with the
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
-- p50/p95 latency of GET /v2/consultants/{id}/revival-candidates over HTTP, asking for as
+- p50/p95 latency of GET /v3/consultants/{id}/revival-candidates over HTTP, asking for as
   many people per stage as the notifier does, on the graph the first run built;
 - each stage's time and peak memory; last, one line `ingest: ... ratio R` (the best run).
 Events are generated from the seed each time they are needed (the ceiling reads them lazily);
@@ -271,7 +271,7 @@ def candidate_latency(
             for i in range(requests + 20):
                 cid = ev.cid(rnd.randint(1, consultants))
                 started = time.perf_counter()
-                response = http.get(f"/v2/consultants/{cid}/revival-candidates", params=limits)
+                response = http.get(f"/v3/consultants/{cid}/revival-candidates", params=limits)
                 elapsed = (time.perf_counter() - started) * 1000
                 response.raise_for_status()
                 if i >= 20:  # the first requests warm the caches

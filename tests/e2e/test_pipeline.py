@@ -166,7 +166,7 @@ def test_planted_dormant_link_is_suggested_with_a_gift_and_the_active_one_is_not
     graph = httpx.Client(base_url=f"http://127.0.0.1:{braise.graph_port}", headers=admin)
     answer = RevivalCandidates.model_validate(
         graph.get(
-            f"/v2/consultants/{ids['reader']}/revival-candidates",
+            f"/v3/consultants/{ids['reader']}/revival-candidates",
             params={"dormant": 3, "cooling": 2},
         ).json()
     )

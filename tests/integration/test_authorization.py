@@ -205,7 +205,7 @@ def test_graph_routes_answer_each_token_as_the_rules_say(
 ) -> None:
     routes = [
         Route("GET", "/v1/consultants/{owner}/links", 200, 200),
-        Route("GET", "/v2/consultants/{owner}/revival-candidates?dormant=3&cooling=2", 200, 200),
+        Route("GET", "/v3/consultants/{owner}/revival-candidates?dormant=3&cooling=2", 200, 200),
         Route("GET", "/v1/stats", 200, 403),
     ]
     with graph_api(servers, neo4j_driver) as client:

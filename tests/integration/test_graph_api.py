@@ -149,7 +149,7 @@ def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
     client, store = graph
     _firm(store)
     response = client.get(
-        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
         params={"at": _at(), **LIMITS},
         headers=consultant_headers(ev.cid(ME)),
     )
@@ -190,7 +190,7 @@ def test_revival_candidates_hold_at_most_what_the_caller_asks_per_stage(
 ) -> None:
     client, store = graph
     _firm(store)
-    path = f"/v2/consultants/{ev.cid(ME)}/revival-candidates"
+    path = f"/v3/consultants/{ev.cid(ME)}/revival-candidates"
 
     def names(**limits: int) -> list[str]:
         response = client.get(path, params={"at": _at(), **limits}, headers=admin_headers())
@@ -220,7 +220,7 @@ def test_suggested_people_rest_for_the_fatigue_window_and_popularity_is_not_the_
     _firm(store)
     store.apply([ev.digest_sent(ME, [OLD_FRIEND], NOW - 3 * DAY)])
     body = client.get(
-        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
         params={"at": _at(), **LIMITS},
         headers=admin_headers(),
     ).json()
@@ -231,7 +231,7 @@ def test_suggested_people_rest_for_the_fatigue_window_and_popularity_is_not_the_
     store.apply([ev.profile(n) for n in (20, 21, 22)])
     store.apply([ev.digest_sent(n, [COOLING], NOW - DAY) for n in (20, 21, 22)])
     body = client.get(
-        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
         params={"at": _at(), **LIMITS},
         headers=admin_headers(),
     ).json()
@@ -239,7 +239,7 @@ def test_suggested_people_rest_for_the_fatigue_window_and_popularity_is_not_the_
 
     a_month_later = datetime.fromtimestamp(NOW + 30 * DAY, UTC).isoformat()
     later = client.get(
-        f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
         params={"at": a_month_later, **LIMITS},
         headers=admin_headers(),
     ).json()
@@ -250,7 +250,7 @@ def test_consultant_token_sees_only_its_own_links(graph: tuple[TestClient, Graph
     client, store = graph
     _firm(store)
     other = consultant_headers(ev.cid(OLD_FRIEND))
-    for path in ("v1/consultants/{}/links", "v2/consultants/{}/revival-candidates"):
+    for path in ("v1/consultants/{}/links", "v3/consultants/{}/revival-candidates"):
         url = "/" + path.format(ev.cid(ME))
         assert client.get(url, params=LIMITS, headers=other).status_code == 403
         assert client.get(url, params=LIMITS).status_code == 401
@@ -305,7 +305,7 @@ def test_feedback_done_counts_as_an_interaction_never_and_not_now_rest_the_perso
 
     def names() -> list[str]:
         body = client.get(
-            f"/v2/consultants/{ev.cid(ME)}/revival-candidates",
+            f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
             params={"at": _at(), **LIMITS},
             headers=admin_headers(),
         ).json()
@@ -336,7 +336,7 @@ def test_batch_route_answers_each_consultant_as_the_single_route_and_lists_unkno
     stranger = str(uuid.uuid4())
     asked = [ev.cid(ME), ev.cid(OLD_FRIEND), stranger, ev.cid(COOLING), ev.cid(NEWCOMER)]
     batch = client.post(
-        "/v2/revival-candidates",
+        "/v3/revival-candidates",
         json={"consultant_ids": [str(c) for c in asked], "at": _at(), **LIMITS},
         headers=admin_headers(),
     )
@@ -347,7 +347,7 @@ def test_batch_route_answers_each_consultant_as_the_single_route_and_lists_unkno
     assert [a.consultant_id for a in body.answers] == known
     for answer in body.answers:
         single = client.get(
-            f"/v2/consultants/{answer.consultant_id}/revival-candidates",
+            f"/v3/consultants/{answer.consultant_id}/revival-candidates",
             params={"at": _at(), **LIMITS},
             headers=admin_headers(),
         )
@@ -365,7 +365,7 @@ def test_batch_route_bounds_its_size_and_keeps_consultant_tokens_to_themselves(
 ) -> None:
     client, store = graph
     _firm(store)
-    path = "/v2/revival-candidates"
+    path = "/v3/revival-candidates"
     too_many = [str(uuid.uuid4()) for _ in range(MAX_BATCH + 1)]
     refused = client.post(
         path, json={"consultant_ids": too_many, **LIMITS}, headers=admin_headers()
@@ -409,7 +409,7 @@ def test_the_people_declined_are_listed_to_their_owner_and_an_undo_lets_them_com
 
     def candidates() -> list[str]:
         body = client.get(
-            f"/v2/consultants/{me}/revival-candidates",
+            f"/v3/consultants/{me}/revival-candidates",
             params={"at": _at(), **LIMITS},
             headers=admin_headers(),
         ).json()

@@ -14,7 +14,11 @@ from braise_shared.migrations import schema_drift
 from braise_shared.sql import make_engine
 
 # Columns the notifier's later revisions added to the tables of 0001.
-LATER_COLUMNS = [("recipients", "resume_on"), ("recipients", "resume_revision")]
+LATER_COLUMNS = [
+    ("recipients", "resume_on"),
+    ("recipients", "resume_revision"),
+    ("digests", "variant"),
+]
 SERVICES: dict[str, tuple[Callable[[Engine], None], MetaData]] = {
     "profiles": (upgrade_profiles, profiles_db.Base.metadata),
     "notifier": (upgrade_notifier, notifier_db.Base.metadata),
@@ -50,7 +54,7 @@ def test_notifier_adopts_a_database_that_create_all_made(sql_url: str) -> None:
         upgrade_notifier(engine)
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0004"
+            assert version.scalar_one() == "0005"
         assert schema_drift(engine, notifier_db.Base.metadata) == []
     finally:
         engine.dispose()

@@ -15,8 +15,10 @@ from braise_shared.candidates import (
     CongratulateParams,
     Gesture,
     InviteGesture,
+    InviteParams,
     LastSeenParams,
     LastSeenReason,
+    MissionFact,
     RevivalCandidate,
     SharedReason,
     ShareGesture,
@@ -51,10 +53,15 @@ def candidate(n: int, name: str, stage: CandidateStage, gesture: Gesture) -> Rev
         reasons=[
             WasStrongReason(
                 params=WasStrongParams(
-                    peak=12.0, peak_at=date(2024, 3, 2), kinds={"mission_together": 1, "lunch": 2}
+                    peak=12.0,
+                    peak_at=date(2024, 3, 2),
+                    first_day=date(2024, 1, 10),
+                    last_day=date(2024, 3, 2),
+                    kinds={"mission_together": 1, "lunch": 2},
+                    missions=[MissionFact(name="Refonte SI", on=date(2024, 1, 10))],
                 )
             ),
-            LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
+            LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1), kind="call")),
             SharedReason(params=TopicsParams(topics=make_tags(["Python", "Voile", "Énergie"]))),
         ],
     )
@@ -79,7 +86,7 @@ def _people() -> list[RevivalCandidate]:
             "dormant",
             AskNewsGesture(params=AskNewsParams(project="Migration SAP chez Enedis")),
         ),
-        candidate(4, "Léa Dubois", "cooling", InviteGesture()),
+        candidate(4, "Léa Dubois", "cooling", InviteGesture(params=InviteParams(city="Lyon"))),
         candidate(5, "Jean-Christophe Vandenberghe", "cooling", InviteGesture()),
     ]
 
@@ -108,6 +115,7 @@ def sample_digests() -> dict[str, Digest]:
                 texts=texts(locale),
                 kinds=load_kinds(),
                 taxonomy=load_taxonomy(),
+                addresses={p.other_id: f"person{i}@example.org" for i, p in enumerate(people)},
             )
     return out
 

@@ -62,10 +62,13 @@ def _wire(**changes: Any) -> dict[str, Any]:
                 "params": {
                     "peak": 12.5,
                     "peak_at": "2024-03-02",
+                    "first_day": "2024-01-15",
+                    "last_day": "2024-03-02",
                     "kinds": {"lunch": 2, "mission_together": 1},
+                    "missions": [{"name": "Refonte SI", "on": "2024-01-15"}],
                 },
             },
-            {"code": "last_seen", "params": {"last_at": "2024-11-20"}},
+            {"code": "last_seen", "params": {"last_at": "2024-11-20", "kind": "call"}},
             {"code": "shared", "params": {"topics": [PYTHON, VOILE]}},
             {
                 "code": "hook",
@@ -91,6 +94,11 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
     assert isinstance(strong, WasStrongReason)
     assert strong.params.peak_at == date(2024, 3, 2)
     assert strong.params.kinds == {"lunch": 2, "mission_together": 1}
+    assert (strong.params.first_day, strong.params.last_day) == (
+        date(2024, 1, 15),
+        date(2024, 3, 2),
+    )
+    assert strong.params.count == 3
     hook = candidate.reasons[3]
     assert isinstance(hook, HookReason)
     assert (hook.params.news_kind, hook.params.at) == ("skill", date(2026, 10, 24))
@@ -111,6 +119,29 @@ def test_the_graphs_answer_parses_into_typed_reasons_and_gestures() -> None:
             "params": {"last_at": "2024-03-02"},
         },
         {"code": "last_seen", "params": {"last_at": "2024-03-02", "text": "mars 2024"}},
+        # v2's was_strong: counts with no window they belong to.
+        {"code": "was_strong", "params": {"peak": 3.0, "peak_at": "2024-03-02", "kinds": {}}},
+        # A window that ends before it starts, or counts nothing.
+        {
+            "code": "was_strong",
+            "params": {
+                "peak": 3.0,
+                "peak_at": "2024-03-02",
+                "first_day": "2024-03-02",
+                "last_day": "2024-01-02",
+                "kinds": {"lunch": 2},
+            },
+        },
+        {
+            "code": "was_strong",
+            "params": {
+                "peak": 3.0,
+                "peak_at": "2024-03-02",
+                "first_day": "2024-01-02",
+                "last_day": "2024-03-02",
+                "kinds": {"lunch": 0},
+            },
+        },
         {"code": "gossip", "params": {}},
         {
             "code": "hook",
@@ -134,6 +165,8 @@ def test_a_reason_outside_the_contract_is_refused(reason: dict[str, Any]) -> Non
         {"kind": "ask_favour", "params": {}},
         {"kind": "share", "params": {}},
         {"kind": "invite", "params": {"topic": "Voile"}},
+        # The firm's next event was never a fact: an invitation names no event.
+        {"kind": "invite", "params": {"event": "afterwork"}},
         {"kind": "introduce", "params": {"third_name": "Zoé", "topic": VOILE}},
         {"kind": "share", "params": {"topic": "Voile"}},
     ],
@@ -182,13 +215,13 @@ def _client(answer: httpx.Response, seen: list[httpx.Request]) -> GraphClient:
     return GraphClient("http://graph", "secret-" * 6, transport=httpx.MockTransport(handle))
 
 
-def test_client_asks_the_v2_route_for_each_stage_limit_and_returns_typed_candidates() -> None:
+def test_client_asks_the_v3_route_for_each_stage_limit_and_returns_typed_candidates() -> None:
     seen: list[httpx.Request] = []
     client = _client(httpx.Response(200, json=_wire()), seen)
     candidates = client.candidates(CID, dormant=3, cooling=2)
     assert [c.other_name for c in candidates] == ["Karim"]
     assert isinstance(candidates[0], RevivalCandidate)
-    assert seen[0].url.path == f"/v2/consultants/{CID}/revival-candidates"
+    assert seen[0].url.path == f"/v3/consultants/{CID}/revival-candidates"
     assert dict(seen[0].url.params) == {"dormant": "3", "cooling": "2"}
     assert seen[0].headers["Authorization"].startswith("Bearer ")
 
@@ -227,7 +260,7 @@ def test_client_asks_for_many_readers_by_batches_and_reads_unknown_ones_as_nothi
     found = client.candidates_of_many(ids, dormant=6, cooling=5)
 
     assert [len(json.loads(r.content)["consultant_ids"]) for r in seen] == [MAX_BATCH, 20]
-    assert {r.url.path for r in seen} == {"/v2/revival-candidates"}
+    assert {r.url.path for r in seen} == {"/v3/revival-candidates"}
     assert {(json.loads(r.content)["dormant"], json.loads(r.content)["cooling"]) for r in seen} == {
         (6, 5)
     }
@@ -315,11 +348,12 @@ def test_the_digest_asks_the_graph_for_its_own_limits_and_words_what_comes_back(
     assert digest.cooling == []
     karim = digest.dormant[0]
     # In the reader's language, tags included; who reached out to whom is never said.
+    # The news is the congratulation's to say: it is not said twice.
     assert karim.reasons == [
-        "Your link was at its strongest in March 2024, with a mission together and 2 lunches.",
-        "You last exchanged in November 2024.",
+        "Your link was at its strongest from January to March 2024, with the “Refonte SI” "
+        "mission and 2 lunches.",
+        "Your last exchange: a call, in November 2024.",
         "What you have in common: Python and sailing.",
-        "News: Karim added Kubernetes to their skills.",
         "Your horizons complement each other; Karim knows energy, and you surely have other "
         "worlds to share.",
     ]

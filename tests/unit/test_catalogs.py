@@ -32,6 +32,11 @@ COMMON = {
     "last": "2026-W48",
     "outcome": "envoyés",
     "n": 12,
+    "city": "Lyon",
+    "span": "de février à avril 2026",
+    "month": "mars 2026",
+    "kind": "un appel",
+    "names": "« Refonte SI »",
 }
 
 

@@ -49,10 +49,12 @@ def _history(kinds: dict[str, int] | None = None) -> list[Reason]:
             params=WasStrongParams(
                 peak=12.0,
                 peak_at=date(2024, 3, 2),
+                first_day=date(2024, 1, 10),
+                last_day=date(2024, 3, 2),
                 kinds=kinds or {"mission_together": 1, "lunch": 2},
             )
         ),
-        LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))),
+        LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1), kind="call")),
     ]
 
 
@@ -105,9 +107,9 @@ def test_compose_keeps_what_the_graph_gave_dormant_and_cooling_apart_and_writes_
     assert [s.other_id for s in digest.cooling] == ["c0", "c1"]
     first = digest.dormant[0]
     assert first.reasons == [
-        f"En mars 2024, votre lien vivait un moment fort{NBSP}: "
+        f"Votre lien a vécu un moment fort de janvier à mars 2024{NBSP}: "
         "une mission ensemble et 2 déjeuners.",
-        "Votre dernier échange remonte à juin 2024.",
+        f"Dernier échange entre vous{NBSP}: un appel, en juin 2024.",
         f"Vos points communs{NBSP}: Python et la voile.",
     ]
     assert "la voile" in first.gesture
@@ -126,7 +128,7 @@ def test_an_english_digest_words_tags_in_english() -> None:
     digest = _compose(CAMILLE_EN, [_candidate("o", reasons=[shared, hook, novelty])])
     said = " ".join([*digest.dormant[0].reasons, digest.dormant[0].gesture])
     assert "chess and sailing" in said
-    assert "News: Person o now works in energy." in said
+    assert "News: Person now works in energy." in said
     assert "compliance and manufacturing" in said
     for french_label in ("Voile", "Échecs", "Énergie", "Conformité", "Industrie"):
         assert french_label not in said
@@ -138,10 +140,10 @@ def test_a_tag_the_taxonomy_lacks_reads_as_entered_quoted_in_french() -> None:
     )
     shared = SharedReason(params=TopicsParams(topics=make_tags(["Rust", "Voile"])))
     fr = _compose(CAMILLE_FR, [_candidate("o", reasons=[shared, hook])]).dormant[0].reasons
-    assert f"Person o travaille désormais dans le secteur «{NBSP}Aéronautique{NBSP}»." in fr[3]
+    assert f"Person travaille désormais dans le secteur «{NBSP}Aéronautique{NBSP}»." in fr[3]
     assert f"«{NBSP}Rust{NBSP}» et la voile" in fr[2]
     en = _compose(CAMILLE_EN, [_candidate("o", reasons=[shared, hook])]).dormant[0].reasons
-    assert "News: Person o now works in Aéronautique." in en
+    assert "News: Person now works in Aéronautique." in en
     assert "Rust and sailing" in en[2]
 
 
@@ -172,7 +174,7 @@ def test_french_elides_a_name_after_de() -> None:
         candidate = _candidate("a", gesture=gesture, name="Arnaud Lefèvre")
         said.add(_compose(CAMILLE_FR, [candidate], f"2026-W{week:02d}").dormant[0].gesture)
     assert not [g for g in said if "de Arnaud" in g]
-    assert [g for g in said if "Prenez des nouvelles d'Arnaud Lefèvre et du projet" in g]
+    assert [g for g in said if "Prenez des nouvelles d'Arnaud et du projet" in g]
 
 
 def test_an_idea_line_holds_one_colon_in_both_languages() -> None:
@@ -206,6 +208,7 @@ def test_a_digest_checks_each_of_its_lines_under_the_name_of_where_it_stands() -
         ("greeting", digest.greeting),
         ("intro", digest.intro),
         ("gesture for Person o", person.gesture),
+        ("draft to Person o", person.draft.body if person.draft else ""),
     ]
 
 

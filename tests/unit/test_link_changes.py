@@ -9,7 +9,6 @@ from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
 from braise_graph.links import (
-    REKINDLED,
     LinkState,
     Mission,
     PairUpdate,
@@ -18,7 +17,7 @@ from braise_graph.links import (
 )
 from braise_graph.model import strength_at
 from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
-from braise_shared.interactions import load_kinds
+from braise_shared.interactions import REKINDLED, load_kinds
 from tests.support import events as ev
 from tests.support.oracle import DAY_S, WEIGHTS, OracleInteraction, strengths
 

@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
-from braise_graph.links import MISSION_TOGETHER, LinkDelta, PairUpdate, fold_link, link_deltas
+from braise_graph.links import LinkDelta, PairUpdate, fold_link, link_deltas
+from braise_shared.interactions import MISSION_TOGETHER
 from braise_graph.model import Strength, add_interaction
 
 RATE = GraphSettings().decay_rate
@@ -103,6 +104,11 @@ def test_a_delta_row_is_the_fold_statements_parameters() -> None:
         "last_at": T0 + 9,
         "mission_at": None,
         "mission_note": None,
+        # The log: each interaction's time and kind, in fold order.
+        "log_t": [T0, T0 + 5, T0 + 9],
+        "log_k": ["message", "lunch", "message"],
+        "mission_t": [],
+        "mission_notes": [],
     }
     assert second == {
         "a": "a",
@@ -117,6 +123,10 @@ def test_a_delta_row_is_the_fold_statements_parameters() -> None:
         "last_at": T0,
         "mission_at": T0,
         "mission_note": "Audit",
+        "log_t": [T0],
+        "log_k": [MISSION_TOGETHER],
+        "mission_t": [T0],
+        "mission_notes": ["Audit"],
     }
 
 

@@ -7,7 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
-from braise_graph.links import MISSION_TOGETHER, LinkState, PairUpdate, fold_link
+from braise_graph.links import LinkState, PairUpdate, fold_link
+from braise_shared.interactions import MISSION_TOGETHER
 from braise_graph.model import strength_at
 from tests.support.oracle import DAY_S, OracleInteraction, decayed, peak
 
@@ -97,6 +98,9 @@ def test_counts_times_and_initiators_are_those_of_the_updates_for_any_batching(
     assert (link.first_at, link.last_at) == (min(u.t for u in updates), max(u.t for u in updates))
     assert link.init_a == sum(1 for u in updates if u.initiator == "a")
     assert link.init_b == sum(1 for u in updates if u.initiator == "b")
+    assert link.log == tuple(sorted((u.t, u.kind) for u in updates))
+    missions = [(u.t, u.note or "") for u in updates if u.kind == MISSION_TOGETHER]
+    assert link.missions == tuple(sorted(missions))
 
 
 @given(deliveries())

@@ -54,6 +54,11 @@ def _link(other: Person, **overrides: object) -> LinkFacts:
         "initiated_by_other": 0,
         "last_mission_note": None,
         "suggestable": True,
+        "log": (
+            (NOW - 700 * DAY_S, "mission_together"),
+            *((NOW - d * DAY_S, "lunch") for d in (520, 510, 500, 450, 400)),
+        ),
+        "missions": ((NOW - 700 * DAY_S, "Audit"),),
     }
     values.update(overrides)
     return LinkFacts(**values)  # type: ignore[arg-type]
@@ -150,11 +155,22 @@ def test_reasons_round_the_peak_and_name_at_most_three_topics() -> None:
 @pytest.mark.usefixtures("far_east")
 def test_reason_dates_are_utc_dates_whatever_the_server_zone() -> None:
     late_evening = 1_700_000_000.0 - (1_700_000_000.0 % DAY_S) + 23 * 3600  # 23:00 UTC
-    link = _link(_person("o"), last_at=late_evening, peak_at=late_evening)
+    link = _link(
+        _person("o"),
+        last_at=late_evening,
+        peak_at=late_evening,
+        count=1,
+        log=((late_evening, "lunch"),),
+        missions=(),
+    )
     reasons = rank(_person("me"), [link], now=NOW, rules=RULES, seed="w")[0].reasons
     wire = {r.code: r.params.model_dump(mode="json") for r in reasons}
-    assert wire["last_seen"] == {"last_at": "2023-11-14"}
+    assert wire["last_seen"] == {"last_at": "2023-11-14", "kind": "lunch"}
     assert wire["was_strong"]["peak_at"] == "2023-11-14"
+    assert (wire["was_strong"]["first_day"], wire["was_strong"]["last_day"]) == (
+        "2023-11-14",
+        "2023-11-14",
+    )
 
 
 def _gestures(me: Person, link: LinkFacts, active: list[Person]) -> set[tuple[str, str]]:

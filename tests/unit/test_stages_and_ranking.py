@@ -75,6 +75,11 @@ def _link(other: Person, **overrides: object) -> LinkFacts:
         "initiated_by_other": 3,
         "last_mission_note": "Migration SAP",
         "suggestable": True,
+        "log": (
+            (NOW - 700 * DAY_S, "mission_together"),
+            *((NOW - d * DAY_S, "lunch") for d in (520, 510, 500, 450, 400)),
+        ),
+        "missions": ((NOW - 700 * DAY_S, "Migration SAP"),),
     }
     values.update(overrides)
     return LinkFacts(**values)  # type: ignore[arg-type]
@@ -155,11 +160,17 @@ def test_reasons_and_gestures_are_typed_facts_with_no_words() -> None:
         "hook",
         "novelty",
     ]
+    # The peak's window (its month and the two before) holds three lunches: only they are
+    # counted, and the mission, months earlier, is not named.
     assert wire[0]["params"] == {
         "peak": 12.0,
         "peak_at": "1971-05-16",
-        "kinds": {"lunch": 5, "mission_together": 1},
+        "first_day": "1971-04-26",
+        "last_day": "1971-05-16",
+        "kinds": {"lunch": 3},
+        "missions": [],
     }
+    assert wire[1]["params"] == {"last_at": "1971-08-24", "kind": "lunch"}
     assert wire[2]["params"] == {"topics": [{"key": "voile", "label": "Voile"}]}
     lyon = {"key": "lyon", "label": "Lyon"}
     assert wire[3]["params"] == {"news_kind": "city", "news": lyon, "at": "1972-09-17"}

@@ -25,6 +25,7 @@ from braise_shared.candidates import (
     IntroduceGesture,
     IntroduceParams,
     InviteGesture,
+    InviteParams,
     LastSeenParams,
     LastSeenReason,
     NewsKind,
@@ -139,7 +140,13 @@ def _introduce(label: str) -> IntroduceGesture:
 @pytest.mark.parametrize(
     ("gesture", "prefix", "params", "contexts"),
     [
-        (InviteGesture(), "gesture.invite", {}, ()),
+        (InviteGesture(), "gesture.invite.call", {}, ()),
+        (
+            InviteGesture(params=InviteParams(city="Lyon")),
+            "gesture.invite.city",
+            {"city": "Lyon"},
+            (),
+        ),
         (
             AskNewsGesture(params=AskNewsParams(project="SAP")),
             "gesture.ask_news",
@@ -165,6 +172,7 @@ def _introduce(label: str) -> IntroduceGesture:
     ],
     ids=[
         "invite",
+        "invite-city",
         "ask-news",
         "congratulate-city",
         "congratulate-unknown-skill",
@@ -195,10 +203,10 @@ def test_a_city_the_taxonomy_words_reads_in_the_readers_language() -> None:
         # Weight times count: ten lunches (3 each) outweigh one mission (10).
         ({"mission_together": 1, "lunch": 10}, "10 déjeuners et une mission ensemble"),
         ({"lunch": 3, "mission_together": 1}, "une mission ensemble et 3 déjeuners"),
-        # Three kinds at most.
+        # Every kind the window holds: naming three would hide the rest of what happened.
         (
             {"message": 3, "call": 1, "lunch": 2, "mission_together": 1},
-            "une mission ensemble, 2 déjeuners et un appel",
+            "une mission ensemble, 2 déjeuners, un appel et 3 messages",
         ),
         # A kind neither configured nor worded weighs nothing and is named as it came.
         ({"mystery": 5, "lunch": 1}, "un déjeuner et mystery (\u00d75)"),
@@ -252,7 +260,9 @@ def test_a_person_whose_gesture_finds_no_words_is_left_out_and_logged(
 
 def _last_seen() -> tuple[Phrase, list[str], list[str]]:
     """Return the phrase of a last exchange, its variants in seed order, and their texts."""
-    phrase = FR.reason(LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1))), "Karim")
+    phrase = FR.reason(
+        LastSeenReason(params=LastSeenParams(last_at=date(2024, 6, 1), kind="call")), "Karim"
+    )
     keys = texts("fr").pick(phrase.prefix, "seed")
     lines = [texts("fr").get(k, contexts=phrase.contexts, **phrase.params) for k in keys]
     assert len(set(lines)) == len(lines) >= 3

@@ -5,7 +5,7 @@ A digest cannot be sent in the past, so the past periods are simulated, and say 
 
 - for each past period (16, 14, 12 and 10 weeks ago: their 8 weeks have closed), a share of the
   consultants get a digest: the graph's real revival candidates *as of that day*
-  (`/v2/.../revival-candidates?at=`), written into the notifier's ledger as sent that day (no
+  (`/v3/.../revival-candidates?at=`), written into the notifier's ledger as sent that day (no
   e-mail goes out; `message_id` stays empty);
 - some readers act on some suggestions: the pair's interaction is recorded through the profiles
   API, dated in the weeks after the digest, so it flows as every interaction does (graph,

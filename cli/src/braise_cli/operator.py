@@ -110,7 +110,7 @@ class Braise:
     def candidates_at(self, consultant_id: str, at: datetime) -> bytes:
         """Return the graph's revival candidates of a consultant as of `at` (a digest's worth)."""
         response = self.graph.get(
-            f"/v2/consultants/{consultant_id}/revival-candidates",
+            f"/v3/consultants/{consultant_id}/revival-candidates",
             params={"at": at.isoformat(), "dormant": 3, "cooling": 2},
         )
         _ok(response)

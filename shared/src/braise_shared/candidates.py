@@ -10,11 +10,13 @@ fallback.
 Who reached out to whom may rank a link (the `trust` component of the score) but is no
 reason: a digest never tells it, so the contract does not carry it.
 
-Served by the graph at `GET /v2/consultants/{id}/revival-candidates` (`RevivalCandidates`),
-and for many consultants in one request at `POST /v2/revival-candidates`
+Served by the graph at `GET /v3/consultants/{id}/revival-candidates` (`RevivalCandidates`),
+and for many consultants in one request at `POST /v3/revival-candidates`
 (`CandidatesRequest` → `CandidatesBatch`: the same `RevivalCandidates` for each known id,
 the unknown ids listed apart); a change that breaks this shape is a new version of those
-routes.
+routes. v3 replaced v2 (withdrawn) when the facts got their time: v2's `was_strong` counted the
+pair's exchanges of all time beside the peak's month, which let digests state counts that
+never happened in that month.
 
 How many people a digest proposes is the notifier's rule, and lives in its settings
 (`max_dormant`, `max_cooling`). The notifier passes those numbers to the graph as the
@@ -27,7 +29,7 @@ import uuid
 from datetime import date
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from braise_shared.events import Locale, UtcDateTime
 from braise_shared.tags import Tag
@@ -48,15 +50,46 @@ class Contract(BaseModel):
 # Reasons: why this person, as facts.
 
 
+class MissionFact(Contract):
+    """A mission the two did together: its name as entered, and when it was recorded."""
+
+    name: str = Field(min_length=1, description="The mission's note, as entered.")
+    on: date = Field(description="The day it was recorded.")
+
+
 class WasStrongParams(Contract):
-    """How strong the link once was, when, and what the two did together."""
+    """When the link was at its strongest, and what the two did together then.
+
+    The window is three whole calendar months (UTC): the peak's month and the two before it.
+    `kinds` counts every interaction of the pair in it, and `first_day` and `last_day` are
+    its first and last: the months from `first_day`'s to `last_day`'s hold exactly those
+    interactions, so a digest may state the counts of those months and nothing wider.
+    """
 
     peak: float = Field(description="The link's peak strength.")
     peak_at: date = Field(description="When the peak was reached.")
+    first_day: date = Field(description="The window's first interaction.")
+    last_day: date = Field(description="The window's last interaction.")
     kinds: dict[str, int] = Field(
-        description="Interactions by kind (`interaction_kinds.toml`): how many of each. "
-        "No order is implied: the notifier orders what it writes."
+        description="The window's interactions by kind (`interaction_kinds.toml`): how many of "
+        "each. No order is implied: the notifier orders what it writes."
     )
+    missions: list[MissionFact] = Field(
+        default=[], description="The window's missions together that have a name, oldest first."
+    )
+
+    @model_validator(mode="after")
+    def _a_window_with_interactions(self) -> "WasStrongParams":
+        if self.first_day > self.last_day:
+            raise ValueError("first_day is after last_day")
+        if not self.kinds or min(self.kinds.values()) < 1:
+            raise ValueError("kinds must count at least one interaction of each kind named")
+        return self
+
+    @property
+    def count(self) -> int:
+        """Return how many interactions the window holds."""
+        return sum(self.kinds.values())
 
 
 class WasStrongReason(Contract):
@@ -67,9 +100,12 @@ class WasStrongReason(Contract):
 
 
 class LastSeenParams(Contract):
-    """When the two last did something together."""
+    """When the two last did something together, and what."""
 
     last_at: date = Field(description="Day of the last interaction.")
+    kind: str | None = Field(
+        description="Its kind; null for a link folded before links kept their log."
+    )
 
 
 class LastSeenReason(Contract):
@@ -181,11 +217,17 @@ class AskNewsGesture(Contract):
 
 
 class InviteParams(Contract):
-    """Nothing: the invitation is to the firm's next event."""
+    """Where the reader could invite: the city both live in, or none (a call, then).
+
+    Only what the reader can arrange alone: no event of the firm is named until the firm's
+    events are known.
+    """
+
+    city: str | None = Field(default=None, description="The city both live in, if any.")
 
 
 class InviteGesture(Contract):
-    """Invite the other person to a firm event."""
+    """Invite the other person to something the reader offers: a coffee, a call."""
 
     kind: Literal["invite"] = "invite"
     params: InviteParams = InviteParams()

@@ -9,6 +9,11 @@ from pathlib import Path
 DEFAULT_KINDS_FILE = Path(__file__).with_name("interaction_kinds.toml")
 KINDS_FILE_VARIABLE = "BRAISE_INTERACTION_KINDS_FILE"
 
+# The kinds the code itself names: a mission together, whose note is news of each participant
+# and a name a digest may cite, and a digest suggestion acted upon ("done").
+MISSION_TOGETHER = "mission_together"
+REKINDLED = "rekindled"
+
 
 class UnknownKindError(ValueError):
     """An interaction kind that the configuration does not list."""

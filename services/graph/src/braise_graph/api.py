@@ -1,4 +1,4 @@
-"""The graph read API: links, stats and the network's shape (/v1), revival candidates (/v2,
+"""The graph read API: links, stats and the network's shape (/v1), revival candidates (/v3,
 one or many)."""
 
 import random
@@ -173,7 +173,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         return [_link_out(v) for v in views if stage is None or v.facts.stage == stage][:limit]
 
     @app.get(
-        "/v2/consultants/{consultant_id}/revival-candidates",
+        "/v3/consultants/{consultant_id}/revival-candidates",
         response_model=RevivalCandidates,
         responses=_errors(401, 403, 404),
     )
@@ -212,7 +212,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         )
 
     @app.post(
-        "/v2/revival-candidates",
+        "/v3/revival-candidates",
         response_model=CandidatesBatch,
         responses=_errors(400, 401, 403),
     )

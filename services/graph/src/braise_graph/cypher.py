@@ -14,8 +14,9 @@ SCHEMA: tuple[LiteralString, ...] = (
 
 # One statement per batch for what most batches hold (interactions): lock the partition's
 # slots and check that none has applied this batch yet (`$fresh_from`: the batch's first
-# entry), fold every pair's delta into its link, record the latest missions, and move the
-# watermarks. If a slot has applied part of the batch already (a redelivery) it returns no
+# entry), fold every pair's delta into its link (appending to its log: the times and kinds of
+# its interactions, the times and notes of its missions), record the latest missions, and move
+# the watermarks. If a slot has applied part of the batch already (a redelivery) it returns no
 # row and writes nothing; the store then reads the watermarks and writes only the rest.
 # Erased people are left out of the rows beforehand (`share.share_of`).
 #
@@ -72,7 +73,11 @@ CALL () {
       r.last_mission_note = CASE WHEN row.mission_at >= coalesce(r.last_mission_at, row.mission_at)
                                  THEN row.mission_note ELSE r.last_mission_note END,
       r.last_mission_at = CASE WHEN row.mission_at >= coalesce(r.last_mission_at, row.mission_at)
-                               THEN row.mission_at ELSE r.last_mission_at END
+                               THEN row.mission_at ELSE r.last_mission_at END,
+      r.log_t = coalesce(r.log_t, []) + row.log_t,
+      r.log_k = coalesce(r.log_k, []) + row.log_k,
+      r.mission_t = coalesce(r.mission_t, []) + row.mission_t,
+      r.mission_notes = coalesce(r.mission_notes, []) + row.mission_notes
 }
 CALL () {
   UNWIND $missions AS row

@@ -3,10 +3,12 @@
 An interaction gives each pair of its group a share of its kind's weight (`pair_weights`); a
 `done` click on a digest suggestion counts as a `rekindled` interaction the reader initiated.
 A link folds its pair's updates into one state: the strength (`add_interaction`), the first
-and last times, the counts in all and by kind, who initiated, and the latest mission together.
+and last times, the counts in all and by kind, who initiated, the latest mission together, and
+its log (each interaction's time and kind, each mission's time and note): the dated facts a
+digest may state (`facts`).
 
 `fold_link` is the fold's reference. The store folds in Neo4j, in one statement per batch
-(`store_cypher.FOLD_LINKS`), from what `link_deltas` gathers of each pair's updates: the
+(`cypher.APPLY_LINKS`), from what `link_deltas` gathers of each pair's updates: the
 strength steps in fold order, and the rest already summed. Tests hold the two to each other.
 """
 
@@ -18,15 +20,9 @@ from typing import Any, NamedTuple
 
 from braise_graph.model import Strength, add_interaction, epoch_s, pair_weights
 from braise_shared.events import AnySuggestionFeedback, InteractionRecordedV1
-from braise_shared.interactions import InteractionKinds
+from braise_shared.interactions import MISSION_TOGETHER, REKINDLED, InteractionKinds
 
 log = logging.getLogger(__name__)
-
-# The interaction kind a "done" click on a digest suggestion counts as.
-REKINDLED = "rekindled"
-
-# The kind whose note each participant keeps as their latest mission (news for others).
-MISSION_TOGETHER = "mission_together"
 
 Pair = tuple[str, str]
 
@@ -87,6 +83,9 @@ class LinkState:
     init_b: int
     last_mission_at: float | None = None
     last_mission_note: str | None = None
+    # (time, kind) of every interaction, and (time, note) of every mission together, sorted.
+    log: tuple[tuple[float, str], ...] = ()
+    missions: tuple[tuple[float, str], ...] = ()
 
     def to_properties(self) -> dict[str, Any]:
         """Return the link's properties as Neo4j stores them (lists, no maps)."""
@@ -105,6 +104,10 @@ class LinkState:
             "init_b": self.init_b,
             "last_mission_at": self.last_mission_at,
             "last_mission_note": self.last_mission_note,
+            "log_t": [t for t, _ in self.log],
+            "log_k": [k for _, k in self.log],
+            "mission_t": [t for t, _ in self.missions],
+            "mission_notes": [n for _, n in self.missions],
         }
 
     @classmethod
@@ -122,7 +125,17 @@ class LinkState:
             init_b=props["init_b"],
             last_mission_at=props.get("last_mission_at"),
             last_mission_note=props.get("last_mission_note"),
+            log=logged(props.get("log_t"), props.get("log_k")),
+            missions=logged(props.get("mission_t"), props.get("mission_notes")),
         )
+
+
+def logged(times: list[float] | None, values: list[str] | None) -> tuple[tuple[float, str], ...]:
+    """Return a stored log (two lists appended in arrival order) as (time, value), sorted.
+
+    A link folded before links kept a log has none: its facts cannot be stated.
+    """
+    return tuple(sorted(zip(times or [], values or [], strict=True)))
 
 
 def _fold_order(update: PairUpdate) -> tuple[float, str]:
@@ -164,6 +177,10 @@ def _counted(state: LinkState, u: PairUpdate, strength: Strength) -> LinkState:
         init_b=state.init_b + int(u.initiator == u.b),
         last_mission_at=mission_at,
         last_mission_note=mission_note,
+        log=tuple(sorted((*state.log, (u.t, u.kind)))),
+        missions=tuple(sorted((*state.missions, (u.t, u.note or ""))))
+        if u.kind == MISSION_TOGETHER
+        else state.missions,
     )
 
 
@@ -183,6 +200,8 @@ class LinkDelta:
     last_at: float
     mission_at: float | None
     mission_note: str | None
+    missions: list[tuple[float, str]]  # (t, note or "") of each mission together, fold order
+    log_kinds: list[str]  # the kind of each step
 
     def row(self) -> dict[str, Any]:
         """Return the delta as the fold statement's parameters take it."""
@@ -199,6 +218,10 @@ class LinkDelta:
             "last_at": self.last_at,
             "mission_at": self.mission_at,
             "mission_note": self.mission_note,
+            "log_t": [t for t, _ in self.steps],
+            "log_k": self.log_kinds,
+            "mission_t": [t for t, _ in self.missions],
+            "mission_notes": [n for _, n in self.missions],
         }
 
 
@@ -222,12 +245,14 @@ def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
     kind_counts: dict[str, int] = {}
     init_a = init_b = 0
     mission: PairUpdate | None = None
+    missions: list[tuple[float, str]] = []
     for u in ups:
         kind_counts[u.kind] = kind_counts.get(u.kind, 0) + 1
         init_a += u.initiator == a
         init_b += u.initiator == b
         if u.kind == MISSION_TOGETHER:
             mission = u  # the last in fold order is the latest
+            missions.append((u.t, u.note or ""))
     return LinkDelta(
         a=a,
         b=b,
@@ -240,6 +265,8 @@ def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
         last_at=ups[-1].t,
         mission_at=mission.t if mission else None,
         mission_note=mission.note if mission else None,
+        missions=missions,
+        log_kinds=[u.kind for u in ups],
     )
 
 

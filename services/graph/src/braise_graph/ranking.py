@@ -6,9 +6,9 @@ Pure: the store reads the facts, this module decides. The formula is in docs/lin
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from typing import Literal
 
+from braise_graph.facts import day_of, last_seen, was_strong
 from braise_graph.stages import Stage
 from braise_shared.candidates import (
     AskNewsGesture,
@@ -21,7 +21,7 @@ from braise_shared.candidates import (
     IntroduceGesture,
     IntroduceParams,
     InviteGesture,
-    LastSeenParams,
+    InviteParams,
     LastSeenReason,
     NewsKind,
     NoveltyReason,
@@ -30,7 +30,6 @@ from braise_shared.candidates import (
     ShareGesture,
     ShareParams,
     TopicsParams,
-    WasStrongParams,
     WasStrongReason,
 )
 from braise_shared.tags import Tag, tag_key
@@ -100,6 +99,9 @@ class LinkFacts:
     times_suggested_to_me: int = 0
     declined: bool = False
     not_now_at: float | None = None
+    # (time, kind) of each interaction and (time, note) of each mission together, sorted.
+    log: tuple[tuple[float, str], ...] = ()
+    missions: tuple[tuple[float, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,13 @@ def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person
     return None
 
 
+def shared_city(me: Person, other: Person) -> str | None:
+    """Return the city both live in, as the other spells it, or None."""
+    if me.city and other.city and tag_key(me.city) == tag_key(other.city):
+        return other.city
+    return None
+
+
 def choose_gesture(
     me: Person,
     link: LinkFacts,
@@ -210,9 +219,10 @@ def choose_gesture(
                 params=IntroduceParams(third_id=person.id, third_name=person.name, topic=topic)
             )
         )
-    if link.last_mission_note:
-        options.append(AskNewsGesture(params=AskNewsParams(project=link.last_mission_note)))
-    options.append(InviteGesture())
+    project = " ".join((link.last_mission_note or "").split())  # a note may hold line breaks
+    if project:
+        options.append(AskNewsGesture(params=AskNewsParams(project=project)))
+    options.append(InviteGesture(params=InviteParams(city=shared_city(me, link.other))))
     digest = hashlib.sha256(f"{seed}:{me.id}:{link.other.id}".encode()).digest()
     return options[digest[0] % len(options)]
 
@@ -220,32 +230,25 @@ def choose_gesture(
 def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str]) -> list[Reason]:
     """Return the facts a digest may word. Who reached out to whom weighs in the score
     (`trust`) but is no reason: a digest never keeps score between colleagues."""
-    reasons: list[Reason] = [
-        WasStrongReason(
-            params=WasStrongParams(
-                peak=round(link.peak, 2),
-                peak_at=_date(link.peak_at),
-                kinds=dict(sorted(link.kind_counts.items())),
-            )
-        ),
-        LastSeenReason(params=LastSeenParams(last_at=_date(link.last_at))),
-    ]
+    reasons: list[Reason] = []
+    window = was_strong(
+        peak=link.peak, peak_at=link.peak_at, count=link.count, log=link.log, missions=link.missions
+    )
+    if window is not None:
+        reasons.append(WasStrongReason(params=window))
+    reasons.append(LastSeenReason(params=last_seen(last_at=link.last_at, log=link.log)))
     shared = sorted(me.keys() & link.other.keys())
     if shared:
         topics = [link.other.tag(k) for k in shared[:3]]
         reasons.append(SharedReason(params=TopicsParams(topics=topics)))
     if hook is not None:
         reasons.append(
-            HookReason(params=HookParams(news_kind=hook.kind, news=hook.tag, at=_date(hook.at)))
+            HookReason(params=HookParams(news_kind=hook.kind, news=hook.tag, at=day_of(hook.at)))
         )
     if novel_keys:
         topics = [link.other.tag(k) for k in novel_keys[:3]]
         reasons.append(NoveltyReason(params=TopicsParams(topics=topics)))
     return reasons
-
-
-def _date(t: float) -> date:
-    return datetime.fromtimestamp(t, UTC).date()
 
 
 def rank(

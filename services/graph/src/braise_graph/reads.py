@@ -9,6 +9,7 @@ from neo4j import READ_ACCESS, Driver, Record, RoutingControl, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 
 from braise_graph.config import DAY_S, GraphSettings
+from braise_graph.links import logged
 from braise_graph.model import Strength, strength_at
 from braise_graph.people import NodeState
 from braise_graph.ranking import (
@@ -200,6 +201,8 @@ class GraphReader:
             times_suggested_to_me=record["suggested_count"],
             declined=record["declined"],
             not_now_at=record["not_now_at"],
+            log=logged(link.get("log_t"), link.get("log_k")),
+            missions=logged(link.get("mission_t"), link.get("mission_notes")),
         )
 
     def _stage(self, link: dict[str, Any], strength: float, now: float) -> Stage:

@@ -108,6 +108,10 @@ class Texts:
         """Return a month and year in this language ('mars 2025', 'March 2025')."""
         return format_date(day, format="LLLL yyyy", locale=self.locale)
 
+    def month_name(self, day: date) -> str:
+        """Return a month alone, for a span within one year ('février', 'February')."""
+        return format_date(day, format="LLLL", locale=self.locale)
+
     def day(self, day: date) -> str:
         """Return a date in this language ('13 avril 2026', 'April 13, 2026')."""
         return format_date(day, format="long", locale=self.locale)

@@ -10,18 +10,33 @@ preheader, greeting, intro, every reason and gesture) passes the guard once more
 that fails raises `ToneError`, is logged with its reason, and is never sent.
 """
 
+import hashlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 
 from braise_notifier.catalogs import MissingMessageError, Texts
-from braise_notifier.guard import ToneError, check_all
+from braise_notifier.guard import ToneError, check_all, check_tone
 from braise_notifier.wording import Said, Words
-from braise_shared.candidates import CandidateStage, HookReason, Reason, RevivalCandidate
+from braise_shared.candidates import (
+    CandidateStage,
+    CongratulateGesture,
+    HookReason,
+    LastSeenReason,
+    Reason,
+    RevivalCandidate,
+    WasStrongParams,
+    WasStrongReason,
+)
 from braise_shared.interactions import InteractionKinds
 from braise_shared.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)
+
+
+def first_name(name: str) -> str:
+    """Return the first word of a display name: how a card names someone after its title."""
+    return name.split()[0] if name.split() else name
 
 
 @dataclass(frozen=True)
@@ -36,7 +51,15 @@ class Reader:
     @property
     def first_name(self) -> str:
         """Return the first word of the display name."""
-        return self.name.split()[0] if self.name.split() else self.name
+        return first_name(self.name)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A short note the reader may send the other person as it is: it gives, asks nothing."""
+
+    subject: str
+    body: str
 
 
 @dataclass(frozen=True)
@@ -49,8 +72,11 @@ class Suggestion:
     reasons: list[str]
     gesture_kind: str
     gesture: str
-    # The codes of the reasons worded above, a hook with its kind (`hook.skill`).
+    # The codes of the reasons the card states, a hook with its kind (`hook.skill`).
     reason_codes: tuple[str, ...] = ()
+    first_name: str = ""
+    draft: Draft | None = None
+    email: str | None = None  # where the draft goes; None: no "write to" link
 
 
 @dataclass(frozen=True)
@@ -65,6 +91,7 @@ class Digest:
     intro: str
     dormant: list[Suggestion] = field(default_factory=list)
     cooling: list[Suggestion] = field(default_factory=list)
+    variant: int = 1  # the subject and opening used (`subject.N`, `intro.N`)
 
     @property
     def suggestions(self) -> list[Suggestion]:
@@ -85,41 +112,111 @@ class Digest:
             for reason in s.reasons:
                 yield f"reason about {s.name}", reason
             yield f"gesture for {s.name}", s.gesture
+            if s.draft is not None:
+                yield f"draft to {s.name}", s.draft.body
+
+
+def _card_lines(
+    words: Words, candidate: RevivalCandidate, first: str, seed: str, said: Said
+) -> tuple[list[str], list[str]]:
+    """Return the lines of a card and the codes of the reasons they state.
+
+    Each thing is said once: the news is the gesture's (a congratulation names it), and the
+    last exchange that closes the window just named is not dated again ("depuis")."""
+    lines: list[str] = []
+    codes: list[str] = []
+    window: WasStrongParams | None = None
+    for reason in candidate.reasons:
+        code = reason_code(reason)
+        match reason:
+            case WasStrongReason(params=p):
+                phrase = words.window(p)
+            case LastSeenReason(params=p):
+                since = window is not None and p.last_at == window.last_day
+                phrase = words.last_exchange(candidate.stage, p, since=since)
+            case HookReason() if isinstance(candidate.gesture, CongratulateGesture):
+                codes.append(code)  # the gesture names the news
+                continue
+            case _:
+                phrase = words.reason(reason, first)
+        line = words.say(phrase, f"{seed}:{reason.code}", said)
+        if line is None:
+            continue
+        lines.append(line)
+        codes.append(code)
+        if isinstance(reason, WasStrongReason):
+            window = reason.params
+    return lines, codes
+
+
+def _draft(words: Words, candidate: RevivalCandidate, reader: Reader, first: str) -> Draft | None:
+    """Return the note the reader could send, or None if the guard refuses it."""
+    texts = words.texts
+    phrase = words.draft(candidate.gesture, first)
+    sentence = texts.get(
+        texts.pick(phrase.prefix, "")[0], contexts=phrase.contexts, **phrase.params
+    )
+    body = "\n\n".join(
+        (
+            texts.get("draft.greeting", name=first),
+            sentence,
+            f"{texts.get('draft.signoff')}\n{reader.first_name}",
+        )
+    )
+    try:
+        check_tone(body, f"draft to {candidate.other_name}")
+    except ToneError as exc:
+        log.error("draft refused by the tone guard: %s", exc)
+        return None
+    return Draft(texts.get("draft.subject"), body)
 
 
 def _suggestion(
-    words: Words, candidate: RevivalCandidate, seed: str, said: Said
+    words: Words,
+    candidate: RevivalCandidate,
+    seed: str,
+    said: Said,
+    reader: Reader,
+    email: str | None,
 ) -> Suggestion | None:
-    name = candidate.other_name
+    first = first_name(candidate.other_name)
     try:
         gesture = words.say(
-            words.gesture(candidate.gesture, name), seed, said, guarded=True, name=name
+            words.gesture(candidate.gesture, first), seed, said, guarded=True, name=first
         )
     except (MissingMessageError, KeyError) as exc:
         log.error("no words for gesture %s: %s", candidate.gesture, exc)
         gesture = None
     if gesture is None:
         return None
-    reasons, codes = [], []
-    for reason in candidate.reasons:
-        line = words.say(words.reason(reason, name), f"{seed}:{reason.code}", said)
-        if line is not None:
-            reasons.append(line)
-            codes.append(reason_code(reason))
+    reasons, codes = _card_lines(words, candidate, first, seed, said)
     return Suggestion(
         candidate.other_id,
-        name,
+        candidate.other_name,
         candidate.stage,
         reasons,
         candidate.gesture.kind,
         gesture,
         tuple(codes),
+        first_name=first,
+        draft=_draft(words, candidate, reader, first),
+        email=email,
     )
 
 
 def reason_code(reason: Reason) -> str:
     """Return the code the closed loop counts a reason under (a hook with its news kind)."""
     return f"hook.{reason.params.news_kind}" if isinstance(reason, HookReason) else reason.code
+
+
+VARIANTS = 6  # subjects and openings: `subject.1` … and `intro.1` …, paired
+
+
+def pick_variant(seed: str, previous: int | None) -> int:
+    """Return the subject and opening to use: chosen by seed, never the reader's previous."""
+    choices = [v for v in range(1, VARIANTS + 1) if v != previous]
+    start = int.from_bytes(hashlib.sha256(seed.encode()).digest()[:4], "big")
+    return choices[start % len(choices)]
 
 
 def compose(
@@ -130,11 +227,16 @@ def compose(
     texts: Texts,
     kinds: InteractionKinds,
     taxonomy: Taxonomy,
+    previous_variant: int | None = None,
+    addresses: Mapping[str, str] | None = None,
 ) -> Digest:
     """Write about the candidates, in the order given, dormant and cooling apart.
 
     How many of each stage is not decided here: the graph was asked for that many
-    (`braise_shared.candidates`). A person whose gesture finds no words is left out.
+    (`braise_shared.candidates`). A person whose gesture finds no words is left out. The
+    subject and opening agree with how many people the digest holds, and differ from the
+    reader's previous digest's (`previous_variant`). `addresses`: the e-mail of each person
+    the reader may write to from the card.
     Raise ToneError if anything the digest says breaks the tone guard.
     """
     words = Words(texts, kinds, taxonomy)
@@ -142,20 +244,25 @@ def compose(
     said = Said()
     chosen: dict[CandidateStage, list[Suggestion]] = {"dormant": [], "cooling": []}
     for candidate in candidates:
-        suggestion = _suggestion(words, candidate, f"{seed}:{candidate.other_id}", said)
+        email = (addresses or {}).get(candidate.other_id)
+        suggestion = _suggestion(
+            words, candidate, f"{seed}:{candidate.other_id}", said, reader, email
+        )
         if suggestion is not None:
             chosen[candidate.stage].append(suggestion)
     first = reader.first_name
     count = len(chosen["dormant"]) + len(chosen["cooling"])
+    variant = pick_variant(seed, previous_variant)
     digest = Digest(
         reader=reader,
         period=period,
-        subject=texts.get(texts.pick("subject", seed)[0], first=first),
+        subject=texts.get(f"subject.{variant}", first=first, count=max(count, 1)),
         preheader=texts.get("preheader", count=count) if count else "",
         greeting=texts.get("greeting", first=first),
-        intro=texts.get(texts.pick("intro", seed)[0]),
+        intro=texts.get(f"intro.{variant}", count=max(count, 1)),
         dormant=chosen["dormant"],
         cooling=chosen["cooling"],
+        variant=variant,
     )
     try:
         check_all(digest.lines())

@@ -87,6 +87,8 @@ class DigestRow(Base):
     error: Mapped[str | None] = mapped_column(Text)
     event_published: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The subject and opening it used (`compose`): the reader's next digest takes another.
+    variant: Mapped[int | None] = mapped_column(Integer)
 
 
 class MeetingRow(Base):

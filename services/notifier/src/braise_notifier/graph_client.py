@@ -62,7 +62,7 @@ class GraphClient:
         try:
             with GRAPH_CALL_SECONDS.time():
                 response = self.http.get(
-                    f"/v2/consultants/{consultant_id}/revival-candidates",
+                    f"/v3/consultants/{consultant_id}/revival-candidates",
                     params={"dormant": dormant, "cooling": cooling}
                     | ({} if rested else {"rested": "false"}),
                 )
@@ -86,7 +86,7 @@ class GraphClient:
             try:
                 with GRAPH_CALL_SECONDS.time():
                     response = self.http.post(
-                        "/v2/revival-candidates",
+                        "/v3/revival-candidates",
                         content=request.model_dump_json(exclude_none=True),
                         headers={"Content-Type": "application/json"},
                     )

@@ -29,6 +29,7 @@ from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
+from braise_notifier.readers import addresses, previous_variants
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
 from braise_notifier.spread import week_of
@@ -105,13 +106,14 @@ class DigestService:
         if not due:
             return outcomes
         candidates = self._candidates_of_many([cid for (_, cid), _ in due], spare=self.spare)
+        previous = previous_variants(self.factory, [cid for (_, cid), _ in due])
         for (period, consultant_id), week in due:
             if not self._claim(period, consultant_id, datetime.now(UTC)):
                 outcomes[period, consultant_id] = "busy"
                 continue
             try:
                 outcomes[period, consultant_id] = self._send_claimed(
-                    period, consultant_id, week, candidates[consultant_id]
+                    period, consultant_id, week, candidates[consultant_id], previous
                 )
             except RetryLaterError as exc:
                 self._release(period, consultant_id)
@@ -195,7 +197,8 @@ class DigestService:
         if reader is None:
             return None
         candidates = self._candidates_of_many([consultant_id], spare=0)[consultant_id]
-        return self._compose(reader, period, self._not_erased(candidates))
+        previous = previous_variants(self.factory, [consultant_id]).get(consultant_id)
+        return self._compose(reader, period, self._not_erased(candidates), previous)
 
     def _reader(self, consultant_id: str) -> Reader | None:
         with self.factory() as session:
@@ -231,7 +234,13 @@ class DigestService:
             )
         return [c for c in candidates if c.other_id not in erased]
 
-    def _compose(self, reader: Reader, period: str, candidates: list[RevivalCandidate]) -> Digest:
+    def _compose(
+        self,
+        reader: Reader,
+        period: str,
+        candidates: list[RevivalCandidate],
+        previous_variant: int | None,
+    ) -> Digest:
         return compose(
             reader,
             period,
@@ -239,6 +248,8 @@ class DigestService:
             texts=texts(reader.locale),
             kinds=self.kinds,
             taxonomy=self.taxonomy,
+            previous_variant=previous_variant,
+            addresses=addresses(self.factory, [c.other_id for c in candidates]),
         )
 
     def _reserve(
@@ -274,11 +285,18 @@ class DigestService:
         people.clear()
 
     def _send_claimed(
-        self, period: str, consultant_id: str, week: str, candidates: list[RevivalCandidate]
+        self,
+        period: str,
+        consultant_id: str,
+        week: str,
+        candidates: list[RevivalCandidate],
+        previous: dict[str, int],
     ) -> str:
         held: list[str] = []  # people reserved for this digest, given back unless it is sent
         try:
-            written = self._reserve_and_write(period, consultant_id, week, candidates, held)
+            written = self._reserve_and_write(
+                period, consultant_id, week, candidates, held, previous.get(consultant_id)
+            )
             if isinstance(written, str):
                 return written
             digest, message = written
@@ -306,6 +324,7 @@ class DigestService:
         week: str,
         candidates: list[RevivalCandidate],
         held: list[str],
+        previous_variant: int | None,
     ) -> tuple[Digest, EmailMessage] | str:
         """Return the digest and its message, or the final state when there is none to send."""
         reader = self._reader(consultant_id)
@@ -313,7 +332,8 @@ class DigestService:
             self._finish(period, consultant_id, SKIPPED, error="unsubscribed, paused or unknown")
             return SKIPPED
         candidates = self._not_erased(candidates)
-        digest = self._compose(reader, period, self._reserve(week, reader.id, candidates, held))
+        reserved = self._reserve(week, reader.id, candidates, held)
+        digest = self._compose(reader, period, reserved, previous_variant)
         proposed = {s.other_id for s in digest.suggestions}
         self._unreserve(week, reader.id, [p for p in held if p not in proposed])
         held[:] = sorted(proposed)
@@ -355,6 +375,7 @@ class DigestService:
             row.error = None
             row.message_id = str(message["Message-ID"])
             row.suggestions = json.dumps(suggestions)
+            row.variant = digest.variant
             try:
                 self._publish(row)
             except RetryLaterError as exc:

@@ -7,8 +7,9 @@ elides ("d'Arnaud") takes the `elided` variant of the sentences that put it afte
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import assert_never
 
 from braise_notifier.catalogs import Texts
@@ -16,19 +17,23 @@ from braise_notifier.guard import ToneError, check_tone
 from braise_notifier.typography import elides
 from braise_shared.candidates import (
     AskNewsGesture,
+    CandidateStage,
     CongratulateGesture,
     Gesture,
     HookReason,
     IntroduceGesture,
     InviteGesture,
+    LastSeenParams,
     LastSeenReason,
+    MissionFact,
     NoveltyReason,
     Reason,
     SharedReason,
     ShareGesture,
+    WasStrongParams,
     WasStrongReason,
 )
-from braise_shared.interactions import InteractionKinds
+from braise_shared.interactions import MISSION_TOGETHER, InteractionKinds
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import Taxonomy
 
@@ -82,9 +87,10 @@ class Words:
             return self.tags([news])
         return self.taxonomy.label(news, self.texts.locale), True
 
-    def together(self, counts: dict[str, int]) -> str:
-        """Name the three kinds of interaction that weighed most (weight times count) first:
-        a mission together before a handful of messages."""
+    def together(self, counts: dict[str, int], missions: Sequence[MissionFact] = ()) -> str:
+        """Name every kind of interaction counted, those that weighed most (weight times
+        count) first: a mission together before a handful of messages. Missions are named
+        as entered when each one counted has a name and there are at most two."""
 
         def weighed(kind_count: tuple[str, int]) -> tuple[float, str]:
             kind, count = kind_count
@@ -92,8 +98,13 @@ class Words:
             return -weight * count, kind
 
         said = []
-        for kind, count in sorted(counts.items(), key=weighed)[:3]:
-            if self.texts.has(kind, "kind"):
+        for kind, count in sorted(counts.items(), key=weighed):
+            if kind == MISSION_TOGETHER and 0 < count == len(missions) <= 2:
+                names = self.texts.join(
+                    [self.texts.get("mission.name", label=m.name) for m in missions]
+                )
+                said.append(self.texts.get("mission.named", count=count, names=names))
+            elif self.texts.has(kind, "kind"):
                 said.append(self.texts.get(kind, contexts=("kind",), count=count))
             else:
                 known = self.kinds.kinds.get(kind)
@@ -101,15 +112,54 @@ class Words:
                 said.append(self.texts.get("kind.as_configured", label=label, count=count))
         return self.texts.join(said)
 
+    def span(self, first: date, last: date) -> str:
+        """Return the months from first's to last's ("en mars 2026", "de février à avril
+        2026", "from November 2025 to January 2026")."""
+        if (first.year, first.month) == (last.year, last.month):
+            return self.texts.get("span.month", month=self.texts.month(first))
+        start = self.texts.month_name(first) if first.year == last.year else self.texts.month(first)
+        contexts = (ELIDED,) if elides(start) else ()
+        return self.texts.get(
+            "span.months", contexts=contexts, first=start, last=self.texts.month(last)
+        )
+
+    def window(self, params: WasStrongParams) -> Phrase:
+        """Return the phrase of the peak's window: a high point when it holds two
+        interactions or more, otherwise the one thing that happened."""
+        words = {
+            "span": self.span(params.first_day, params.last_day),
+            "together": self.together(params.kinds, params.missions),
+        }
+        prefix = "reason.high_point" if params.count >= 2 else "reason.one_moment"
+        return Phrase(prefix, words)
+
+    def last_exchange(
+        self, stage: CandidateStage, params: LastSeenParams, *, since: bool
+    ) -> Phrase:
+        """Return the phrase of the last exchange, as true for the stage; `since`: the card
+        has just named the window that ends with it, whose month is not said again."""
+        if since:
+            return Phrase(f"last.{stage}_since", {})
+        month = self.texts.month(params.last_at)
+        if params.kind is None:
+            return Phrase(f"last.{stage}_unknown", {"month": month})
+        return Phrase(f"last.{stage}", {"month": month, "kind": self.one(params.kind)})
+
+    def one(self, kind: str) -> str:
+        """Return one interaction of a kind ("un appel", "a call")."""
+        return self.together({kind: 1})
+
     def reason(self, reason: Reason, name: str) -> Phrase:
-        """Return the phrase of a reason: why this person, now."""
+        """Return the phrase of a reason that stands alone: shared ground, news, novelty.
+
+        The window and the last exchange depend on each other and on the stage (`window`,
+        `last_exchange`)."""
         params: dict[str, object]
         match reason:
             case WasStrongReason(params=p):
-                params = {"when": self.texts.month(p.peak_at), "together": self.together(p.kinds)}
-                return Phrase("reason.was_strong", params)
+                return self.window(p)
             case LastSeenReason(params=p):
-                return Phrase("reason.last_seen", {"when": self.texts.month(p.last_at)})
+                return self.last_exchange("dormant", p, since=False)
             case SharedReason(params=p):
                 topics, known = self.tags(p.topics)
                 params = {"topics": topics, "count": len(p.topics)}
@@ -142,10 +192,20 @@ class Words:
                 return Phrase("gesture.introduce", params, contexts + _as_entered(known))
             case AskNewsGesture(params=p):
                 return Phrase("gesture.ask_news", {"project": p.project}, contexts)
-            case InviteGesture():
-                return Phrase("gesture.invite", {}, contexts)
+            case InviteGesture(params=p):
+                if p.city:
+                    return Phrase("gesture.invite.city", {"city": p.city}, contexts)
+                return Phrase("gesture.invite.call", {}, contexts)
             case _:
                 assert_never(gesture)
+
+    def draft(self, gesture: Gesture, name: str) -> Phrase:
+        """Return the phrase of the note that carries a gesture out (`draft.*`, one per
+        gesture's prefix)."""
+        phrase = self.gesture(gesture, name)
+        return Phrase(
+            "draft." + phrase.prefix.removeprefix("gesture."), phrase.params, phrase.contexts
+        )
 
     def say(
         self, phrase: Phrase, seed: str, said: Said, *, guarded: bool = False, **more: object
