@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
 from braise_graph.links import LinkDelta, PairUpdate, fold_link, link_deltas
-from braise_shared.interactions import MISSION_TOGETHER
 from braise_graph.model import Strength, add_interaction
+from braise_shared.interactions import MISSION_TOGETHER
 
 RATE = GraphSettings().decay_rate
 T0 = 1_700_000_000.0

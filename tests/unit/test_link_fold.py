@@ -8,8 +8,8 @@ from hypothesis import strategies as st
 
 from braise_graph.config import GraphSettings
 from braise_graph.links import LinkState, PairUpdate, fold_link
-from braise_shared.interactions import MISSION_TOGETHER
 from braise_graph.model import strength_at
+from braise_shared.interactions import MISSION_TOGETHER
 from tests.support.oracle import DAY_S, OracleInteraction, decayed, peak
 
 # The rate the service runs with (its settings); expected values come from the oracle.
