@@ -71,7 +71,7 @@ def render_parts(
         s.other_id: {
             "done": texts.get("action.done"),
             "not_now": texts.get("action.not_now"),
-            "never": texts.get("action.never", name=s.name),
+            "never": texts.get("action.never", name=s.first_name or s.name),
         }
         for s in digest.suggestions
     }
