@@ -236,10 +236,8 @@ class Oracle:
             verdict.statements += 1
             if any(w in lower for w in LAST[locale]):
                 said_months += self._last(locale, line, log, where, verdict)
-            elif (
-                lower.startswith(SINCE[locale])
-                or (f" {SINCE[locale]}" in lower
-                and not self._months(locale, line))
+            elif lower.startswith(SINCE[locale]) or (
+                f" {SINCE[locale]}" in lower and not self._months(locale, line)
             ):
                 if window is None:
                     verdict.false.append(f"{where}: 'since' with no window before it: {line}")
@@ -302,15 +300,15 @@ class Oracle:
         stated, named = self._counts(locale, line)
         if stated != truth:
             verdict.false.append(
-                f"{where}: says {dict(stated)} for {start}–{end}, log has {dict(truth)}: {line}"
+                f"{where}: says {dict(stated)} for {start}..{end}, log has {dict(truth)}: {line}"
             )
         notes = {" ".join((x.note or "").split()) for x in held if x.kind == "mission_together"}
         for name in named:
             if name not in notes:
-                verdict.false.append(f"{where}: no mission {name!r} in {start}–{end}: {line}")
+                verdict.false.append(f"{where}: no mission {name!r} in {start}..{end}: {line}")
         if held and (_month(held[0].t), _month(held[-1].t)) != (start, end):
             verdict.false.append(
-                f"{where}: the months {start}–{end} are not those of the exchanges"
+                f"{where}: the months {start}..{end} are not those of the exchanges"
             )
         high = any(w in line.lower() for w in HIGH[locale])
         if high and len(held) < 2:
@@ -319,7 +317,7 @@ class Oracle:
             verdict.false.append(f"{where}: names one thing of {len(held)}: {line}")
         if high and not start <= self.peak_month(a, b) <= end:
             verdict.false.append(
-                f"{where}: strongest in {self.peak_month(a, b)}, not {start}–{end}"
+                f"{where}: strongest in {self.peak_month(a, b)}, not {start}..{end}"
             )
         return start, end
 

@@ -143,7 +143,8 @@ def test_a_last_exchange_that_closes_the_window_is_not_dated_again(reader: Reade
 
 @pytest.mark.parametrize("reader", [READER_FR, READER_EN])
 def test_dormant_and_cooling_say_different_truths_of_the_last_exchange(reader: Reader) -> None:
-    dormant_lines, cooling_lines = set(), set()
+    dormant_lines: set[str] = set()
+    cooling_lines: set[str] = set()
     for week in range(1, 15):
         for stage, lines in (("dormant", dormant_lines), ("cooling", cooling_lines)):
             digest = compose(
@@ -165,7 +166,7 @@ def test_dormant_and_cooling_say_different_truths_of_the_last_exchange(reader: R
 
 @pytest.mark.parametrize("reader", [READER_FR, READER_EN])
 def test_the_full_name_is_the_titles_and_the_card_says_the_first_name(reader: Reader) -> None:
-    history = [
+    history: list[Reason] = [
         _window(date(2025, 1, 6), date(2025, 3, 17), {"lunch": 2}),
         _last(date(2025, 9, 1)),
         HookReason(
