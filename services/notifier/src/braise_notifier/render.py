@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
@@ -29,6 +29,11 @@ def message_id(period: str, consultant_id: str, domain: str) -> str:
     return f"<digest.{period}.{consultant_id}@{domain}>"
 
 
+def short_link(public_url: str, code: str) -> str:
+    """Return the URL of a link code: `{public_url}/l/{code}` (the code names its purpose)."""
+    return f"{public_url}/l/{code}"
+
+
 def links_for(digest: Digest, signer: LinkSigner, public_url: str) -> dict[str, dict[str, str]]:
     """Return, per suggested person, the signed URLs of 'done', 'not now' and 'never'."""
     out: dict[str, dict[str, str]] = {}
@@ -36,16 +41,15 @@ def links_for(digest: Digest, signer: LinkSigner, public_url: str) -> dict[str, 
     for s in digest.suggestions:
         out[s.other_id] = {}
         for purpose in purposes:
-            token = signer.sign(LinkClaims(purpose, digest.reader.id, s.other_id, digest.period))
-            query = urlencode({"token": token})
-            out[s.other_id][purpose] = f"{public_url}/v1/feedback/{purpose}?{query}"
+            code = signer.sign(LinkClaims(purpose, digest.reader.id, s.other_id, digest.period))
+            out[s.other_id][purpose] = short_link(public_url, code)
     return out
 
 
 def unsubscribe_url(digest: Digest, signer: LinkSigner, public_url: str) -> str:
-    """Return the one-click unsubscribe URL (RFC 8058)."""
-    token = signer.sign(LinkClaims("unsubscribe", digest.reader.id, None, digest.period))
-    return f"{public_url}/v1/unsubscribe?{urlencode({'token': token})}"
+    """Return the one-click unsubscribe URL (RFC 8058): a GET confirms, a POST unsubscribes."""
+    code = signer.sign(LinkClaims("unsubscribe", digest.reader.id, None, digest.period))
+    return short_link(public_url, code)
 
 
 def preferences_link(digest: Digest, preferences_url: str, signer: LinkSigner) -> str:
