@@ -1,6 +1,9 @@
 """A digest as it goes on the wire: unfolded List-Unsubscribe, 7-bit body, DKIM signature."""
 
 import re
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -58,12 +61,58 @@ def test_dkim_signature_verifies_against_the_published_key_and_breaks_on_tamperi
     assert {
         "list-unsubscribe",
         "list-unsubscribe-post",
+        "list-id",
+        "content-language",
         "from",
         "subject",
     } <= {h.strip() for h in signed.group(1).split(":")}
     assert dkim_verifies(raw, files)
     assert not dkim_verifies(raw.replace(b"Camille", b"Camilla"), files)
     assert not dkim_verifies(raw.replace(b"/l/", b"/l/x"), files)
+    assert not dkim_verifies(raw.replace(b"<digests.", b"<news."), files)
+    assert not dkim_verifies(raw.replace(b"Content-Language: en", b"Content-Language: fr"), files)
+
+
+FIRM_SENDER = NotifierSettings(firm_name="Cabinet Dupont").sender
+
+
+@pytest.mark.parametrize(("name", "language"), [("fr-full", "fr"), ("en-cooling-only", "en")])
+def test_a_digest_is_from_the_firm_in_its_language_on_its_list(name: str, language: str) -> None:
+    raw = wire_bytes(sample_email(DIGESTS[name], mail_from=FIRM_SENDER))
+
+    assert raw_headers(raw, "From") == ['"Cabinet Dupont (Braise)" <reseau@braise.example.org>']
+    assert raw_headers(raw, "Content-Language") == [language]
+    assert raw_headers(raw, "List-Id") == ['"Cabinet Dupont (Braise)" <digests.braise.example.org>']
+    parsed = message_from_bytes(raw, policy=default)
+    [sender] = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Cabinet Dupont (Braise)",
+        "reseau@braise.example.org",
+    )
+
+
+def test_a_firm_name_with_accents_and_specials_is_encoded_not_spliced() -> None:
+    sender = NotifierSettings(firm_name="Cabinet Dupré & Fils").sender
+    raw = wire_bytes(sample_email(DIGESTS["fr-full"], mail_from=sender))
+
+    assert raw.isascii()
+    parsed = message_from_bytes(raw, policy=default)
+    [address] = parsed["From"].addresses
+    assert (address.display_name, address.addr_spec) == (
+        "Cabinet Dupré & Fils (Braise)",
+        "reseau@braise.example.org",
+    )
+    [list_id] = raw_headers(raw, "List-Id")
+    assert list_id.endswith(" <digests.braise.example.org>")
+    assert str(make_header(decode_header(list_id))) == (
+        "Cabinet Dupré & Fils (Braise) <digests.braise.example.org>"
+    )
+
+
+def test_without_a_firm_name_the_sender_is_mail_from_as_set() -> None:
+    assert NotifierSettings().sender == "Braise <reseau@braise.example.org>"
+    unnamed = NotifierSettings(mail_from="reseau@braise.example.org", firm_name="Cabinet Dupont")
+    assert unnamed.sender == "Cabinet Dupont <reseau@braise.example.org>"
 
 
 def test_the_local_key_is_made_once_and_its_record_is_published_beside_it(

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from braise_notifier.catalogs import Texts
 from braise_notifier.compose import Digest
-from braise_notifier.mailer import MAIL_POLICY
+from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.tokens import LinkClaims, LinkSigner, Purpose
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -27,6 +27,12 @@ _env = Environment(
 def message_id(period: str, consultant_id: str, domain: str) -> str:
     """Return the digest's Message-ID, the same for every attempt of one (period, consultant)."""
     return f"<digest.{period}.{consultant_id}@{domain}>"
+
+
+def list_id(mail_from: str) -> str:
+    """Return the digests' List-Id (RFC 2919): the sender's name, then `<digests.{domain}>`."""
+    name = parseaddr(mail_from)[0]
+    return formataddr((name, f"digests.{sender_domain(mail_from)}"), charset="utf-8")
 
 
 def short_link(public_url: str, code: str) -> str:
@@ -117,13 +123,15 @@ def build_email(
     """Return the multipart e-mail of a digest, with its unsubscribe headers."""
     html, text = render_parts(digest, texts, signer, public_url, preferences_url=preferences_url)
     message = EmailMessage(policy=MAIL_POLICY)
-    domain = mail_from.rsplit("@", 1)[-1].rstrip(">") or "braise.local"
+    domain = sender_domain(mail_from)
     message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["From"] = mail_from
     message["Reply-To"] = reply_to
     message["To"] = formataddr((digest.reader.name, digest.reader.email))
     message["Subject"] = digest.subject
+    # Written as is: the policy would re-parse the phrase and leave "(Braise)" a bare comment.
+    message.set_raw("List-Id", list_id(mail_from))
     # Written as is (RFC 2369, RFC 8058): the policy folds the other headers, never this one.
     message.set_raw("List-Unsubscribe", f"<{unsubscribe_url(digest, signer, public_url)}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -131,4 +139,6 @@ def build_email(
     message["X-Braise-Period"] = digest.period
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # After the bodies: setting content moves or clears every Content-* header before it.
+    message["Content-Language"] = texts.locale
     return message
