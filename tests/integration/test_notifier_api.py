@@ -5,12 +5,12 @@ import json
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import urlparse
 
 import pytest
 import redis
 from fastapi.testclient import TestClient
-from itsdangerous import TimestampSigner
+from itsdangerous import URLSafeTimedSerializer
 from sqlalchemy import func, select
 
 from braise_notifier.api import create_app
@@ -22,7 +22,7 @@ from braise_notifier.db import DigestRow, RecipientRow
 from braise_notifier.directory import apply_events
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
-from braise_notifier.tokens import LinkClaims, TokenError
+from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
 from braise_shared.candidates import InviteGesture, RevivalCandidate
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
@@ -71,77 +71,115 @@ def _queued_args(broker: redis.Redis) -> list[list[object]]:
     return [json.loads(base64.b64decode(body))[0] for body in bodies]
 
 
+def _legacy(notifier: Notifier, purpose: str, payload: dict[str, str | None]) -> str:
+    """Return a long itsdangerous token as digests carried before the short codes."""
+    secret = notifier.settings.link_secret.get_secret_value()
+    return str(URLSafeTimedSerializer(secret, salt=f"braise-link-{purpose}").dumps(payload))
+
+
+@pytest.mark.parametrize("form", ["short", "long"])
 def test_one_click_unsubscribe_stops_digests_and_tells_profiles(
-    app: tuple[TestClient, Notifier, redis.Redis],
+    app: tuple[TestClient, Notifier, redis.Redis], form: str
 ) -> None:
     client, notifier, broker = app
-    token = notifier.signer.sign(LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48"))
+    if form == "short":
+        code = notifier.signer.sign(LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48"))
+        url, params = f"/l/{code}", {}
+    else:  # a link of a digest sent before the short codes, still in a mailbox
+        token = _legacy(notifier, "unsubscribe", {"c": str(ev.cid(1)), "o": None, "p": "2026-W48"})
+        url, params = "/v1/unsubscribe", {"token": token}
 
-    page = client.get("/v1/unsubscribe", params={"token": token})
+    page = client.get(url, params=params)
     assert page.status_code == 200
     assert "Me désabonner" in page.text
+    assert f'action="{url}' in page.text
     with notifier.factory() as session:
         assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is False  # type: ignore[union-attr]
 
     # RFC 8058: a POST with List-Unsubscribe=One-Click, no login, no further step.
-    done = client.post(
-        "/v1/unsubscribe", params={"token": token}, data={"List-Unsubscribe": "One-Click"}
-    )
+    done = client.post(url, params=params, data={"List-Unsubscribe": "One-Click"})
     assert done.status_code == 200
     with notifier.factory() as session:
         assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is True  # type: ignore[union-attr]
     assert _queued(broker) == ["braise.sync_unsubscribe"]
 
 
-def test_forged_expired_or_misused_tokens_are_refused(
+def _with_purpose(code: str, purpose_index: int) -> str:
+    """Return code with its header's purpose changed, its MAC left as it was."""
+    raw = bytearray(base64.urlsafe_b64decode(code + "=" * (-len(code) % 4)))
+    raw[0] = (raw[0] & ~7) | purpose_index
+    return base64.urlsafe_b64encode(bytes(raw)).rstrip(b"=").decode()
+
+
+def test_forged_expired_or_misused_links_are_refused_with_a_page(
     app: tuple[TestClient, Notifier, redis.Redis],
 ) -> None:
     client, notifier, broker = app
     never = notifier.signer.sign(LinkClaims("never", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+    done = notifier.signer.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+    unsubscribe = notifier.signer.sign(LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48"))
     # Signed one second more than the links' 30 days ago.
-    signed_at = int(time.time()) - 30 * 86_400 - 1
-    with pytest.MonkeyPatch.context() as clock:
-        clock.setattr(TimestampSigner, "get_timestamp", lambda _self: signed_at)
-        expired_unsubscribe = notifier.signer.sign(
-            LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48")
-        )
-        expired_done = notifier.signer.sign(
-            LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48")
-        )
+    signed_at = time.time() - 30 * 86_400 - 1
+    late = LinkSigner(notifier.signer.secret, notifier.signer.ttl_s, clock=lambda: signed_at)
+    expired_unsubscribe = late.sign(LinkClaims("unsubscribe", str(ev.cid(1)), None, "2026-W48"))
+    expired_done = late.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
     with pytest.raises(TokenError, match="expired"):
         notifier.signer.verify("unsubscribe", expired_unsubscribe)
-    for path, token in [
-        ("/v1/unsubscribe", never),  # a "never" token does not unsubscribe
-        ("/v1/unsubscribe", never[:-3] + "abc"),
-        ("/v1/unsubscribe", expired_unsubscribe),
-        ("/v1/feedback/done", expired_done),
-        ("/v1/feedback/done", never),
-        ("/v1/feedback/never", "not-a-token"),
+    flipped = done[:20] + ("A" if done[20] != "A" else "B") + done[21:]
+    for url in [
+        f"/l/{_with_purpose(done, 3)}",  # a "done" code made to claim "never"
+        f"/l/{_with_purpose(never, 0)}",  # a "never" code made to claim "unsubscribe"
+        f"/l/{flipped}",
+        f"/l/{done[:-1]}",
+        f"/l/{done[:30]}",
+        f"/l/{done}A",
+        f"/l/{done[:-4]}!!!!",
+        "/l/x",
+        f"/l/{expired_unsubscribe}",
+        f"/l/{expired_done}",
+        f"/l/{_with_purpose(unsubscribe, 7)}",  # no purpose has that index
+        f"/v1/unsubscribe?token={never}",  # a "never" code does not unsubscribe
+        f"/v1/unsubscribe?token={never[:-3]}abc",
+        f"/v1/unsubscribe?token={expired_unsubscribe}",
+        f"/v1/feedback/done?token={expired_done}",
+        f"/v1/feedback/done?token={never}",
+        "/v1/feedback/never?token=not-a-token",
     ]:
-        response = client.post(path, params={"token": token})
-        assert response.status_code == 400, path
-        assert "plus valable" in response.text
+        for method in ("GET", "POST"):
+            response = client.request(method, url)
+            assert response.status_code == 400, (method, url)
+            assert "plus valable" in response.text
     with notifier.factory() as session:
         assert session.get(RecipientRow, str(ev.cid(1))).unsubscribed is False  # type: ignore[union-attr]
     assert _queued(broker) == []
 
 
+@pytest.mark.parametrize("form", ["short", "long"])
 def test_feedback_links_publish_one_event_per_click(
-    app: tuple[TestClient, Notifier, redis.Redis], redis_client: redis.Redis
+    app: tuple[TestClient, Notifier, redis.Redis], redis_client: redis.Redis, form: str
 ) -> None:
     client, notifier, _broker = app
     notifier.publisher.prepare()
-    token = notifier.signer.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+    if form == "short":
+        code = notifier.signer.sign(LinkClaims("done", str(ev.cid(1)), str(ev.cid(2)), "2026-W48"))
+        url, params = f"/l/{code}", {}
+    else:
+        token = _legacy(
+            notifier, "done", {"c": str(ev.cid(1)), "o": str(ev.cid(2)), "p": "2026-W48"}
+        )
+        url, params = "/v1/feedback/done", {"token": token}
 
-    confirm = client.get("/v1/feedback/done", params={"token": token})
+    confirm = client.get(url, params=params)
     assert "Vous avez repris contact avec Karim\u202f?" in confirm.text
+    assert f'action="{url}' in confirm.text
     assert entries(redis_client, EVENTS_STREAM) == []
     for _ in range(2):
-        assert client.post("/v1/feedback/done", params={"token": token}).status_code == 200
+        assert client.post(url, params=params).status_code == 200
 
     events = [json.loads(f[b"event"]) for _, f in entries(redis_client, EVENTS_STREAM)]
     assert [(e["type"], e["data"]["action"]) for e in events] == [("suggestion.feedback", "done")]
     assert events[0]["data"]["other_id"] == str(ev.cid(2))
+    assert events[0]["data"]["period"] == "2026-W48"
 
 
 def test_admin_runs_a_period_and_only_staff_may(
@@ -197,9 +235,10 @@ def test_unsubscribe_link_in_a_rendered_digest_verifies(
     )
     url = urlparse(str(mail["List-Unsubscribe"]).strip("<>"))
     assert url.scheme == "https"
-    assert notifier.signer.verify(
-        "unsubscribe", parse_qs(url.query)["token"][0]
-    ).consultant_id == str(ev.cid(1))
+    assert url.path.startswith("/l/")
+    code = url.path.removeprefix("/l/")
+    assert len(code) == 42
+    assert notifier.signer.verify("unsubscribe", code).consultant_id == str(ev.cid(1))
 
 
 @pytest.mark.parametrize("label", ["not a period", "2026-W54", "2025-W53", "2026-13", "2026-W4"])

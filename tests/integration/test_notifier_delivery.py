@@ -39,7 +39,9 @@ def notifier(
     redis_client: redis.Redis,
 ) -> Iterator[NotifierUnderTest]:
     ensure_spamassassin()  # before the worker starts: an install takes its time
-    with notifier_under_test(tmp_path, servers, neo4j_driver, maildir) as running:
+    with notifier_under_test(
+        tmp_path, servers, neo4j_driver, maildir, BRAISE_NOTIFIER_FIRM_NAME="Cabinet Dupont"
+    ) as running:
         yield running
 
 
@@ -59,6 +61,13 @@ def test_every_digest_is_signed_unsubscribable_in_one_click_and_not_spam(
         [unsubscribe] = raw_headers(raw, "List-Unsubscribe")
         assert LIST_UNSUBSCRIBE.match(unsubscribe), unsubscribe
         assert raw_headers(raw, "List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"]
+        assert raw_headers(raw, "From") == ['"Cabinet Dupont (Braise)" <reseau@braise.example.org>']
+        assert raw_headers(raw, "List-Id") == [
+            '"Cabinet Dupont (Braise)" <digests.braise.example.org>'
+        ]
+        [recipient] = raw_headers(raw, "X-Sink-Rcpt-To")
+        n = int(recipient.removeprefix("reader").split("@")[0])
+        assert raw_headers(raw, "Content-Language") == [locales[n]]
         assert dkim_verifies(raw, key)
 
     verdicts = spam_verdicts(raws, tmp_path)

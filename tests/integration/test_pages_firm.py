@@ -4,12 +4,14 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import pytest
 import redis
 from neo4j import Driver
 
+from braise_notifier.mailer import wire_bytes
 from braise_notifier.pages import firm
 from tests.support import events as ev
 from tests.support.disposable import free_port
@@ -20,6 +22,7 @@ from tests.support.firmview import (
     graph_of_a_small_firm,
     notifier_history,
 )
+from tests.support.mail import raw_headers
 from tests.support.pages import PagesUnderTest, pages_under_test
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
@@ -57,11 +60,21 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
 ) -> None:
     outbox = Outbox()
     pages.notifier.digests.mailer = outbox
+    before = datetime.now(UTC).replace(microsecond=0)
     for address in ("equipe@firm.example", "someone@else.example"):
         answer = pages.client.post("/pages/staff", data={"email": address})
         assert answer.status_code == 200
         assert "un lien de connexion vient de lui" in answer.text
+    after = datetime.now(UTC)
     assert [m["To"] for m in outbox.sent] == ["equipe@firm.example"]
+    # Dated and identified like a digest, on the wire.
+    raw = wire_bytes(outbox.sent[0])
+    [message_id] = raw_headers(raw, "Message-ID")
+    assert re.fullmatch(r"<[\w.]+\.staff-sign-in@braise\.example\.org>", message_id)
+    [date] = raw_headers(raw, "Date")
+    assert before <= parsedate_to_datetime(date) <= after
+    assert raw_headers(raw, "From") == ["Braise <reseau@braise.example.org>"]
+    assert raw_headers(raw, "Content-Language") == ["fr"]
     link = re.search(r"http\S+/pages/staff/open\?token=\S+", outbox.sent[0].get_content())
     assert link
     path = link.group(0).split("127.0.0.1:8003", 1)[1]

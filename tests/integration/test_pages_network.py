@@ -1,6 +1,7 @@
 """My network: the digest's words for cooling and dormant links, its actions, "we met"."""
 
 import json
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -85,8 +86,11 @@ def test_the_page_words_each_link_as_the_digest_does_with_its_three_actions(
     assert '<html lang="fr">' in page.text
     assert "Karim Benali" in page.text
     assert "Léa" in page.text
-    for purpose in ("done", "not_now", "never"):
-        assert f'action="/v1/feedback/{purpose}?token=' in page.text
+    codes = re.findall(r'action="/l/([A-Za-z0-9_-]+)"', page.text)
+    purposes = [pages.notifier.signer.purpose_of(code) for code in codes]
+    cards = page.text.count('<section class="card"')
+    assert cards == 2  # Karim and Léa
+    assert purposes == ["done", "not_now", "never"] * cards
     assert 'aria-current="page"' in page.text
 
 
@@ -94,8 +98,12 @@ def test_done_from_the_page_publishes_the_digests_feedback_event(pages: PagesUnd
     camille, karim, _lea = _firm(pages)
     pages.notifier.publisher.prepare()
     page = pages.client.get(pages.link("network", camille)).text
-    start = page.index('action="/v1/feedback/done?token=') + len('action="')
-    done = page[start : page.index('"', start)].replace("&amp;", "&")
+    [done] = [
+        f"/l/{code}"
+        for code in re.findall(r'action="/l/([A-Za-z0-9_-]+)"', page)
+        if pages.notifier.signer.purpose_of(code) == "done"
+        and pages.notifier.signer.verify("done", code).other_id == karim
+    ]
     assert pages.client.post(done).status_code == 200
     events = [json.loads(f[b"event"]) for _, f in entries(pages.profiles.redis, EVENTS_STREAM)]
     feedback = [e["data"] for e in events if e["type"] == "suggestion.feedback"]

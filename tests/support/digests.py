@@ -132,7 +132,9 @@ def sample_html(digest: Digest) -> str:
     return html
 
 
-def sample_email(digest: Digest) -> EmailMessage:
+def sample_email(
+    digest: Digest, *, mail_from: str = "Braise <reseau@braise.example.org>"
+) -> EmailMessage:
     """Return the e-mail of a digest, as the notifier builds it."""
     return build_email(
         digest,
@@ -140,6 +142,6 @@ def sample_email(digest: Digest) -> EmailMessage:
         signer=SIGNER,
         public_url=PUBLIC_URL,
         preferences_url=PREFERENCES_URL,
-        mail_from="Braise <reseau@braise.example.org>",
+        mail_from=mail_from,
         reply_to="equipe@braise.example.org",
     )

@@ -1,6 +1,9 @@
 """A digest as it goes on the wire: unfolded List-Unsubscribe, 7-bit body, DKIM signature."""
 
 import re
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.policy import default
 from pathlib import Path
 
 import pytest
@@ -22,8 +25,9 @@ def test_list_unsubscribe_is_one_plain_uri_in_the_raw_bytes(name: str) -> None:
 
     [value] = raw_headers(raw, "List-Unsubscribe")
     assert LIST_UNSUBSCRIBE.match(value), value
-    assert value.startswith("<https://braise.example.org/v1/unsubscribe?token=")
-    assert len(value) > 78  # long enough that a folding serializer would have encoded it
+    assert re.fullmatch(r"<https://braise\.example\.org/l/[A-Za-z0-9_-]{42}>", value), value
+    # Long enough that a folding serializer would have folded or encoded the line.
+    assert len(f"List-Unsubscribe: {value}") > 78
     assert re.search(rb"^List-Unsubscribe: <https://[^\r\n]+>\r\n", raw, re.M)
     assert raw_headers(raw, "List-Unsubscribe-Post") == ["List-Unsubscribe=One-Click"]
 
@@ -54,12 +58,61 @@ def test_dkim_signature_verifies_against_the_published_key_and_breaks_on_tamperi
     [signature] = raw_headers(raw, "DKIM-Signature")
     signed = re.search(r"h=([^;]+);", signature)
     assert signed is not None
-    assert {"list-unsubscribe", "list-unsubscribe-post", "from", "subject"} <= {
-        h.strip() for h in signed.group(1).split(":")
-    }
+    assert {
+        "list-unsubscribe",
+        "list-unsubscribe-post",
+        "list-id",
+        "content-language",
+        "from",
+        "subject",
+    } <= {h.strip() for h in signed.group(1).split(":")}
     assert dkim_verifies(raw, files)
     assert not dkim_verifies(raw.replace(b"Camille", b"Camilla"), files)
-    assert not dkim_verifies(raw.replace(b"token=", b"token=x"), files)
+    assert not dkim_verifies(raw.replace(b"/l/", b"/l/x"), files)
+    assert not dkim_verifies(raw.replace(b"<digests.", b"<news."), files)
+    assert not dkim_verifies(raw.replace(b"Content-Language: en", b"Content-Language: fr"), files)
+
+
+FIRM_SENDER = NotifierSettings(firm_name="Cabinet Dupont").sender
+
+
+@pytest.mark.parametrize(("name", "language"), [("fr-full", "fr"), ("en-cooling-only", "en")])
+def test_a_digest_is_from_the_firm_in_its_language_on_its_list(name: str, language: str) -> None:
+    raw = wire_bytes(sample_email(DIGESTS[name], mail_from=FIRM_SENDER))
+
+    assert raw_headers(raw, "From") == ['"Cabinet Dupont (Braise)" <reseau@braise.example.org>']
+    assert raw_headers(raw, "Content-Language") == [language]
+    assert raw_headers(raw, "List-Id") == ['"Cabinet Dupont (Braise)" <digests.braise.example.org>']
+    parsed = message_from_bytes(raw, policy=default)
+    [sender] = parsed["From"].addresses
+    assert (sender.display_name, sender.addr_spec) == (
+        "Cabinet Dupont (Braise)",
+        "reseau@braise.example.org",
+    )
+
+
+def test_a_firm_name_with_accents_and_specials_is_encoded_not_spliced() -> None:
+    sender = NotifierSettings(firm_name="Cabinet Dupré & Fils").sender
+    raw = wire_bytes(sample_email(DIGESTS["fr-full"], mail_from=sender))
+
+    assert raw.isascii()
+    parsed = message_from_bytes(raw, policy=default)
+    [address] = parsed["From"].addresses
+    assert (address.display_name, address.addr_spec) == (
+        "Cabinet Dupré & Fils (Braise)",
+        "reseau@braise.example.org",
+    )
+    [list_id] = raw_headers(raw, "List-Id")
+    assert list_id.endswith(" <digests.braise.example.org>")
+    assert str(make_header(decode_header(list_id))) == (
+        "Cabinet Dupré & Fils (Braise) <digests.braise.example.org>"
+    )
+
+
+def test_without_a_firm_name_the_sender_is_mail_from_as_set() -> None:
+    assert NotifierSettings().sender == "Braise <reseau@braise.example.org>"
+    unnamed = NotifierSettings(mail_from="reseau@braise.example.org", firm_name="Cabinet Dupont")
+    assert unnamed.sender == "Cabinet Dupont <reseau@braise.example.org>"
 
 
 def test_the_local_key_is_made_once_and_its_record_is_published_beside_it(

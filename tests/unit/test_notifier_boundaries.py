@@ -130,9 +130,19 @@ def test_an_unknown_frequency_is_refused_by_name() -> None:
         current_period(date(2026, 11, 23), frequency="hourly", day_of_week="monday")
 
 
+class _Clock:
+    """A settable clock for the link signer (epoch seconds)."""
+
+    def __init__(self, at: int) -> None:
+        self.at = at
+
+    def __call__(self) -> float:
+        return float(self.at)
+
+
 @contextmanager
-def _clock(at: int) -> Iterator[None]:
-    """Make the link signer's clock read `at` (epoch seconds)."""
+def _legacy_clock(at: int) -> Iterator[None]:
+    """Make the itsdangerous clock (the long tokens of earlier digests) read `at`."""
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(TimestampSigner, "get_timestamp", lambda _self: at)
         yield
@@ -148,29 +158,50 @@ CLAIMS = LinkClaims("done", "c-1", "c-2", "2026-W48")
     [(0, True), (LINK_TTL_S, True), (LINK_TTL_S + 1, False)],
 )
 def test_a_link_is_valid_for_its_ttl_and_expired_after(age_s: int, valid: bool) -> None:
+    clock = _Clock(SIGNED_AT)
+    signer = LinkSigner(SECRET, ttl_s=DEFAULTS.link_ttl_days * 24 * 3600, clock=clock)
+    token = signer.sign(CLAIMS)
+    clock.at = SIGNED_AT + age_s
+    if valid:
+        assert signer.verify("done", token) == CLAIMS
+    else:
+        with pytest.raises(TokenError, match=r"^link expired$"):
+            signer.verify("done", token)
+
+
+@pytest.mark.parametrize(
+    ("age_s", "valid"),
+    [(0, True), (LINK_TTL_S, True), (LINK_TTL_S + 1, False)],
+)
+def test_a_long_token_of_an_earlier_digest_is_valid_for_its_ttl_and_expired_after(
+    age_s: int, valid: bool
+) -> None:
+    legacy = URLSafeTimedSerializer(SECRET, salt="braise-link-done")
+    with _legacy_clock(SIGNED_AT):
+        token = str(legacy.dumps({"c": "c-1", "o": "c-2", "p": "2026-W48"}))
     signer = LinkSigner(SECRET, ttl_s=DEFAULTS.link_ttl_days * 24 * 3600)
-    with _clock(SIGNED_AT):
-        token = signer.sign(CLAIMS)
-    with _clock(SIGNED_AT + age_s):
+    with _legacy_clock(SIGNED_AT + age_s):
         if valid:
             assert signer.verify("done", token) == CLAIMS
         else:
             with pytest.raises(TokenError, match=r"^link expired$"):
                 signer.verify("done", token)
+        with pytest.raises(TokenError, match=r"^invalid link$"):
+            signer.verify("never", token)
 
 
 def test_a_shorter_max_age_overrides_the_ttl() -> None:
-    signer = LinkSigner(SECRET, ttl_s=3600)
-    with _clock(SIGNED_AT):
-        token = signer.sign(CLAIMS)
-    with _clock(SIGNED_AT + 60):
-        assert signer.verify("done", token, max_age_s=60) == CLAIMS
-        with pytest.raises(TokenError, match=r"^link expired$"):
-            signer.verify("done", token, max_age_s=59)
+    clock = _Clock(SIGNED_AT)
+    signer = LinkSigner(SECRET, ttl_s=3600, clock=clock)
+    token = signer.sign(CLAIMS)
+    clock.at = SIGNED_AT + 60
+    assert signer.verify("done", token, max_age_s=60) == CLAIMS
+    with pytest.raises(TokenError, match=r"^link expired$"):
+        signer.verify("done", token, max_age_s=59)
 
 
 def test_claims_without_other_or_period_round_trip() -> None:
-    signer = LinkSigner(SECRET, ttl_s=3600)
+    signer = LinkSigner(SECRET, ttl_s=3600, clock=_Clock(SIGNED_AT))
     claims = LinkClaims("unsubscribe", "c-1")
     assert signer.verify("unsubscribe", signer.sign(claims)) == claims
 
@@ -183,8 +214,8 @@ def test_a_well_signed_token_without_a_consultant_is_refused(payload: object) ->
         LinkSigner(SECRET, ttl_s=3600).verify("done", str(forged))
 
 
-def test_each_purpose_signs_with_its_own_salt() -> None:
-    signer = LinkSigner(SECRET, ttl_s=3600)
+def test_each_purpose_signs_with_its_own_key() -> None:
+    signer = LinkSigner(SECRET, ttl_s=3600, clock=_Clock(SIGNED_AT))
     tokens = {purpose: signer.sign(LinkClaims(purpose, "c-1")) for purpose in ("done", "never")}
     assert tokens["done"] != tokens["never"]
     with pytest.raises(TokenError, match=r"^invalid link$"):

@@ -51,17 +51,18 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(line, default=str, ensure_ascii=False)
 
 
-# Signed link tokens are credentials: they never reach a log line (access logs included).
-_TOKEN = re.compile(r"(token=)[^&\s\"']+")
+# Signed link tokens are credentials: they never reach a log line (access logs included),
+# whether in a `token=` query parameter or as the code of a short link (`/l/{code}`).
+_TOKEN = re.compile(r"(token=|/l/)[^&\s\"'/?#]+")
 
 
 class RedactTokens(logging.Filter):
-    """Replace the value of every `token=` query parameter in a log line by `[redacted]`."""
+    """Replace every `token=` value and short-link code in a log line by `[redacted]`."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         """Rewrite the record's message in place; never drop it."""
         message = record.getMessage()
-        if "token=" in message:
+        if "token=" in message or "/l/" in message:
             record.msg, record.args = _TOKEN.sub(r"\1[redacted]", message), None
         return True
 

@@ -5,12 +5,12 @@ import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
 from fastapi.exception_handlers import http_exception_handler
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
@@ -25,7 +25,7 @@ from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
 from braise_notifier.schedule import PERIOD_FORMAT, local_today, parse_period
 from braise_notifier.service import RetryLaterError
-from braise_notifier.tokens import LinkSigner, Purpose, TokenError
+from braise_notifier.tokens import AnyPurpose, LinkSigner, Purpose, TokenError
 from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.observability import observe
@@ -59,6 +59,10 @@ def _page(
     )
     return HTMLResponse(html, status_code=status)
 
+
+# The links of one suggested person (an unsubscribe link is not one).
+SuggestionPurpose = Literal["done", "not_now", "never"]
+SUGGESTION_PURPOSES: tuple[SuggestionPurpose, ...] = ("done", "not_now", "never")
 
 Period = Annotated[
     str,
@@ -117,28 +121,24 @@ def create_app(
     @app.exception_handler(HTTPException)
     async def _http_error(request: Request, exc: HTTPException) -> Any:
         if (
-            request.url.path.startswith(("/v1/unsubscribe", "/v1/feedback"))
+            request.url.path.startswith(("/l/", "/v1/unsubscribe", "/v1/feedback"))
             and exc.status_code == 400
         ):
             return _page("fr", texts("fr").get("page.invalid"), status=400)
 
         return await http_exception_handler(request, exc)
 
-    @app.get("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
-    def unsubscribe_page(token: str) -> HTMLResponse:
-        """Show the unsubscribe confirmation (a GET changes nothing: mail scanners follow links)."""
+    def confirm_unsubscribe(token: str, action: str) -> HTMLResponse:
         claims = verify("unsubscribe", token)
         t = texts(locale_of(claims.consultant_id))
         return _page(
             t.locale,
             t.get("page.unsubscribe.question"),
             button=t.get("page.unsubscribe.button"),
-            action=f"/v1/unsubscribe?token={token}",
+            action=action,
         )
 
-    @app.post("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
-    def unsubscribe(token: str) -> HTMLResponse:
-        """Unsubscribe in one click (RFC 8058): no login, no further step."""
+    def do_unsubscribe(token: str) -> HTMLResponse:
         claims = verify("unsubscribe", token)
         with unit_of_work(notifier.factory) as session:
             row = session.get(RecipientRow, claims.consultant_id)
@@ -153,29 +153,17 @@ def create_app(
             row = session.get(RecipientRow, other_id) if other_id else None
         return row.name if row else "?"
 
-    @app.get(
-        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
-    )
-    def feedback_page(purpose: Purpose, token: str) -> HTMLResponse:
-        """Ask to confirm a suggestion link (done, not now, never)."""
-        if purpose == "unsubscribe":
-            raise HTTPException(404)
+    def confirm_feedback(purpose: SuggestionPurpose, token: str, action: str) -> HTMLResponse:
         claims = verify(purpose, token)
         t = texts(locale_of(claims.consultant_id))
         return _page(
             t.locale,
             t.get(f"page.feedback.{purpose}.question", name=other_name(claims.other_id)),
             button=t.get("page.feedback.button"),
-            action=f"/v1/feedback/{purpose}?token={token}",
+            action=action,
         )
 
-    @app.post(
-        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
-    )
-    def feedback(purpose: Purpose, token: str) -> HTMLResponse:
-        """Record a suggestion link's click as `suggestion.feedback` (twice counts once)."""
-        if purpose == "unsubscribe":
-            raise HTTPException(404)
+    def record_feedback(purpose: SuggestionPurpose, token: str) -> HTMLResponse:
         claims = verify(purpose, token)
         if claims.other_id is None or claims.period is None:
             raise HTTPException(
@@ -186,6 +174,66 @@ def create_app(
         )
         t = texts(locale_of(claims.consultant_id))
         return _page(t.locale, t.get("page.feedback.thanks"))
+
+    def purpose_of(code: str) -> AnyPurpose:
+        try:
+            return notifier.signer.purpose_of(code)
+        except TokenError as exc:
+            raise HTTPException(
+                400, detail=[{"loc": ["path", "code"], "msg": str(exc), "type": "token"}]
+            ) from exc
+
+    @app.get("/l/{code}", response_class=HTMLResponse, responses=_BAD_LINK)
+    def short_link_page(code: str) -> Response:
+        """Open a digest's short link: its confirmation page, or the page it opens."""
+        purpose = purpose_of(code)
+        if purpose == "unsubscribe":
+            return confirm_unsubscribe(code, action=f"/l/{code}")
+        if purpose in SUGGESTION_PURPOSES:
+            return confirm_feedback(purpose, code, action=f"/l/{code}")
+        if purpose in ("preferences", "network"):
+            # The page's own route checks the code and opens the session.
+            return RedirectResponse(f"/pages/open/{purpose}?token={code}", status_code=303)
+        raise HTTPException(400, detail="this link opens nothing here")
+
+    @app.post("/l/{code}", response_class=HTMLResponse, responses=_BAD_LINK)
+    def short_link(code: str) -> HTMLResponse:
+        """Act on a digest's short link: unsubscribe in one click (RFC 8058), or record feedback."""
+        purpose = purpose_of(code)
+        if purpose == "unsubscribe":
+            return do_unsubscribe(code)
+        if purpose in SUGGESTION_PURPOSES:
+            return record_feedback(purpose, code)
+        raise HTTPException(400, detail="this link records nothing")
+
+    # The long-token routes of digests sent before the short codes (accepted one TTL more).
+    @app.get("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
+    def unsubscribe_page(token: str) -> HTMLResponse:
+        """Show the unsubscribe confirmation (a GET changes nothing: mail scanners follow links)."""
+        return confirm_unsubscribe(token, action=f"/v1/unsubscribe?token={token}")
+
+    @app.post("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)
+    def unsubscribe(token: str) -> HTMLResponse:
+        """Unsubscribe in one click (RFC 8058): no login, no further step."""
+        return do_unsubscribe(token)
+
+    @app.get(
+        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
+    )
+    def feedback_page(purpose: Purpose, token: str) -> HTMLResponse:
+        """Ask to confirm a suggestion link (done, not now, never)."""
+        if purpose == "unsubscribe":
+            raise HTTPException(404)
+        return confirm_feedback(purpose, token, action=f"/v1/feedback/{purpose}?token={token}")
+
+    @app.post(
+        "/v1/feedback/{purpose}", response_class=HTMLResponse, responses=_BAD_LINK | _errors(404)
+    )
+    def feedback(purpose: Purpose, token: str) -> HTMLResponse:
+        """Record a suggestion link's click as `suggestion.feedback` (twice counts once)."""
+        if purpose == "unsubscribe":
+            raise HTTPException(404)
+        return record_feedback(purpose, token)
 
     @app.get(
         "/v1/admin/preview/{consultant_id}",

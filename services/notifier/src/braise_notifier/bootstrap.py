@@ -61,7 +61,7 @@ def build(settings: NotifierSettings) -> Notifier:
         kinds=load_kinds(),
         public_url=settings.public_url.rstrip("/"),
         preferences_url=settings.preferences_url,
-        mail_from=settings.mail_from,
+        mail_from=settings.sender,
         reply_to=settings.reply_to,
         max_dormant=settings.max_dormant,
         max_cooling=settings.max_cooling,

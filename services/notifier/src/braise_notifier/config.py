@@ -1,5 +1,7 @@
 """Settings of the notifier, read from `BRAISE_NOTIFIER_*` variables (servers: shared names)."""
 
+from email.headerregistry import Address
+from email.utils import parseaddr
 from pathlib import Path
 
 from pydantic import Field, SecretStr, model_validator
@@ -24,6 +26,12 @@ class NotifierSettings(ServiceSettings):
     smtp_port: int = Field(default=DEFAULT_SMTP_PORT, validation_alias="SMTP_PORT")
     smtp_timeout_s: float = 20.0
     mail_from: str = "Braise <reseau@braise.example.org>"
+    firm_name: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=60,
+        description="The firm, as readers know it: From reads `Cabinet Dupont (Braise)`.",
+    )
     reply_to: str = "equipe@braise.example.org"
     # DKIM: every digest is signed when all three are set (`braise up` sets them to a local key).
     dkim_selector: str | None = Field(default=None, description="`s=`, as published in DNS.")
@@ -97,6 +105,15 @@ class NotifierSettings(ServiceSettings):
         return super().production_secrets() | {
             "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
         }
+
+    @property
+    def sender(self) -> str:
+        """Return the From header: mail_from's address, named after the firm when it is set."""
+        name, address = parseaddr(self.mail_from)
+        if self.firm_name:
+            name = f"{self.firm_name} ({name})" if name else self.firm_name
+        username, _, domain = address.partition("@")
+        return str(Address(display_name=name, username=username, domain=domain))
 
     @property
     def signs_mail(self) -> bool:

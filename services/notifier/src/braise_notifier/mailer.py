@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 MAIL_POLICY = SMTP.clone(cte_type="7bit", refold_source="none")
 
 # What the signature covers: whatever a reader or a mailbox provider acts upon (RFC 8058 §4
-# wants both List-Unsubscribe headers signed).
+# wants both List-Unsubscribe headers signed; List-Id is what filters and providers sort by).
 SIGNED_HEADERS = (
     "From",
     "To",
@@ -35,10 +35,17 @@ SIGNED_HEADERS = (
     "Reply-To",
     "MIME-Version",
     "Content-Type",
+    "Content-Language",
+    "List-Id",
     "List-Unsubscribe",
     "List-Unsubscribe-Post",
     "Auto-Submitted",
 )
+
+
+def sender_domain(mail_from: str) -> str:
+    """Return the domain of a From header's address (`braise.local` when it has none)."""
+    return parseaddr(mail_from)[1].rpartition("@")[2] or "braise.local"
 
 
 class TransientMailError(RuntimeError):

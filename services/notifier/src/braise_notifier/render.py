@@ -2,15 +2,15 @@
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from braise_notifier.catalogs import Texts
 from braise_notifier.compose import Digest
-from braise_notifier.mailer import MAIL_POLICY
+from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.tokens import LinkClaims, LinkSigner, Purpose
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -29,6 +29,17 @@ def message_id(period: str, consultant_id: str, domain: str) -> str:
     return f"<digest.{period}.{consultant_id}@{domain}>"
 
 
+def list_id(mail_from: str) -> str:
+    """Return the digests' List-Id (RFC 2919): the sender's name, then `<digests.{domain}>`."""
+    name = parseaddr(mail_from)[0]
+    return formataddr((name, f"digests.{sender_domain(mail_from)}"), charset="utf-8")
+
+
+def short_link(public_url: str, code: str) -> str:
+    """Return the URL of a link code: `{public_url}/l/{code}` (the code names its purpose)."""
+    return f"{public_url}/l/{code}"
+
+
 def links_for(digest: Digest, signer: LinkSigner, public_url: str) -> dict[str, dict[str, str]]:
     """Return, per suggested person, the signed URLs of 'done', 'not now' and 'never'."""
     out: dict[str, dict[str, str]] = {}
@@ -36,16 +47,15 @@ def links_for(digest: Digest, signer: LinkSigner, public_url: str) -> dict[str, 
     for s in digest.suggestions:
         out[s.other_id] = {}
         for purpose in purposes:
-            token = signer.sign(LinkClaims(purpose, digest.reader.id, s.other_id, digest.period))
-            query = urlencode({"token": token})
-            out[s.other_id][purpose] = f"{public_url}/v1/feedback/{purpose}?{query}"
+            code = signer.sign(LinkClaims(purpose, digest.reader.id, s.other_id, digest.period))
+            out[s.other_id][purpose] = short_link(public_url, code)
     return out
 
 
 def unsubscribe_url(digest: Digest, signer: LinkSigner, public_url: str) -> str:
-    """Return the one-click unsubscribe URL (RFC 8058)."""
-    token = signer.sign(LinkClaims("unsubscribe", digest.reader.id, None, digest.period))
-    return f"{public_url}/v1/unsubscribe?{urlencode({'token': token})}"
+    """Return the one-click unsubscribe URL (RFC 8058): a GET confirms, a POST unsubscribes."""
+    code = signer.sign(LinkClaims("unsubscribe", digest.reader.id, None, digest.period))
+    return short_link(public_url, code)
 
 
 def preferences_link(digest: Digest, preferences_url: str, signer: LinkSigner) -> str:
@@ -113,13 +123,15 @@ def build_email(
     """Return the multipart e-mail of a digest, with its unsubscribe headers."""
     html, text = render_parts(digest, texts, signer, public_url, preferences_url=preferences_url)
     message = EmailMessage(policy=MAIL_POLICY)
-    domain = mail_from.rsplit("@", 1)[-1].rstrip(">") or "braise.local"
+    domain = sender_domain(mail_from)
     message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["From"] = mail_from
     message["Reply-To"] = reply_to
     message["To"] = formataddr((digest.reader.name, digest.reader.email))
     message["Subject"] = digest.subject
+    # Written as is: the policy would re-parse the phrase and leave "(Braise)" a bare comment.
+    message.set_raw("List-Id", list_id(mail_from))
     # Written as is (RFC 2369, RFC 8058): the policy folds the other headers, never this one.
     message.set_raw("List-Unsubscribe", f"<{unsubscribe_url(digest, signer, public_url)}>")
     message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
@@ -127,4 +139,6 @@ def build_email(
     message["X-Braise-Period"] = digest.period
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    # After the bodies: setting content moves or clears every Content-* header before it.
+    message["Content-Language"] = texts.locale
     return message

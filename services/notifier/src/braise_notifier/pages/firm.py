@@ -2,6 +2,7 @@
 
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
 from typing import Annotated
 from urllib.parse import urlencode
 
@@ -10,7 +11,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from braise_notifier.catalogs import Texts, texts
-from braise_notifier.mailer import MAIL_POLICY
+from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.pages.dashboard import Dashboard, dashboard
 from braise_notifier.pages.picture import drawing, sector_colours, weekly_chart
 from braise_notifier.pages.web import NotifierDep, SessionsDep, StaffSession, page
@@ -38,11 +39,15 @@ def send_sign_in_link(notifier: NotifierDep, email: Annotated[str, Form()]) -> R
     if address in {e.lower() for e in settings.staff_emails}:
         token = notifier.signer.sign(LinkClaims("staff", address))
         message = EmailMessage(policy=MAIL_POLICY)
-        message["From"] = settings.mail_from
+        message["Message-ID"] = make_msgid("staff-sign-in", domain=sender_domain(settings.sender))
+        message["Date"] = format_datetime(datetime.now(UTC))
+        message["From"] = settings.sender
         message["To"] = address
         message["Subject"] = texts("fr").get("pages.staff.mail_subject")
+        message["Auto-Submitted"] = "auto-generated"
         link = f"{settings.public_url.rstrip('/')}/pages/staff/open?{urlencode({'token': token})}"
         message.set_content(f"{texts('fr').get('pages.staff.mail_body')}\n{link}\n")
+        message["Content-Language"] = "fr"  # after the body: set_content clears Content-*
         notifier.digests.mailer.send(message)
     return page("staff_sign_in.html", texts("fr"), sent=True)
 
