@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from selenium import webdriver
 
+from braise_notifier.guard import tone_faults
 from tests.support.browser import Layout, Scheme, headless_chromium, measure
 from tests.support.digests import sample_digests, sample_html
 
@@ -65,7 +66,7 @@ def test_every_tap_target_is_44_px_high_and_none_overlaps_another(
     layout = render(name, width, scheme)
 
     actions = [b for b in layout.links if "action" in b.classes]
-    assert len(actions) == 3 * len(DIGESTS[name].suggestions)
+    assert len(actions) == 4 * len(DIGESTS[name].suggestions)  # write, done, not now, never
     assert len(layout.links) == len(actions) + 2  # preferences and unsubscribe
     for box in layout.links:
         assert box.height >= MIN_TARGET_PX, box
@@ -106,3 +107,35 @@ def test_every_visible_text_contrasts_at_least_4_5_to_1_with_its_background(
     on_dark = [sum(t.background) < 3 * 128 for t in layout.texts]
     # Each palette is what it says: most text sits on a dark ground in dark mode only.
     assert (sum(on_dark) > len(on_dark) / 2) == (scheme == "dark")
+
+
+@pytest.mark.parametrize("name", sorted(DIGESTS))
+def test_each_write_link_opens_a_well_formed_draft_to_the_person(
+    chromium: webdriver.Chrome, pages: dict[str, Path], name: str
+) -> None:
+    chromium.get(pages[name].as_uri())
+    opened = chromium.execute_script(
+        """
+        return [...document.querySelectorAll('a[href^="mailto:"]')].map(a => {
+          const url = new URL(a.href);
+          const q = new URLSearchParams(url.search);
+          return [a.textContent.trim(), decodeURIComponent(url.pathname),
+                  q.get('subject'), q.get('body')];
+        });
+        """
+    )
+    digest = DIGESTS[name]
+    expected = [
+        [
+            f"{'Écrire à' if digest.reader.locale == 'fr' else 'Write to'} {s.first_name}",
+            s.email,
+            s.draft.subject,
+            s.draft.body.replace("\n", "\r\n"),
+        ]
+        for s in digest.suggestions
+        if s.draft is not None
+    ]
+    assert len(expected) == len(digest.suggestions)
+    assert opened == expected
+    for _label, _to, _subject, body in opened:
+        assert tone_faults(body) == []

@@ -4,12 +4,12 @@ from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from braise_notifier.catalogs import Texts
-from braise_notifier.compose import Digest
+from braise_notifier.compose import Digest, Draft
 from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.tokens import LinkClaims, LinkSigner, Purpose
 
@@ -68,6 +68,12 @@ def preferences_link(digest: Digest, preferences_url: str, signer: LinkSigner) -
     return url
 
 
+def mailto(address: str, draft: Draft) -> str:
+    """Return a `mailto:` URL that opens the draft to address (RFC 6068: CRLF line breaks)."""
+    fields = {"subject": draft.subject, "body": draft.body.replace("\n", "\r\n")}
+    return f"mailto:{quote(address, safe='@')}?{urlencode(fields, quote_via=quote)}"
+
+
 def render_parts(
     digest: Digest, texts: Texts, signer: LinkSigner, public_url: str, *, preferences_url: str
 ) -> tuple[str, str]:
@@ -82,8 +88,14 @@ def render_parts(
             "done": texts.get("action.done"),
             "not_now": texts.get("action.not_now"),
             "never": texts.get("action.never", name=s.first_name or s.name),
+            "write": texts.get("draft.link", name=s.first_name or s.name),
         }
         for s in digest.suggestions
+    }
+    drafts = {
+        s.other_id: mailto(s.email, s.draft)
+        for s in digest.suggestions
+        if s.email is not None and s.draft is not None
     }
     context = {
         "digest": digest,
@@ -91,6 +103,7 @@ def render_parts(
         "sections": sections,
         "links": links_for(digest, signer, public_url),
         "labels": labels,
+        "drafts": drafts,
         "idea": texts.get("idea"),
         "colon": texts.get("punct.colon"),
         "cooling_badge": texts.get("cooling.badge"),
