@@ -1,8 +1,9 @@
 """The graph read API on real Neo4j: links, revival candidates with reasons, stats, auth."""
 
 import uuid
+from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -169,9 +170,25 @@ def test_revival_candidates_rank_dormant_then_cooling_with_reasons(
     assert karim["components"]["trust"] == 0.5
     interaction_days = {_day(NOW - 730 * DAY + d * DAY) for d in (0, 30, 90)}
     assert facts["was_strong"]["peak_at"] in interaction_days
-    assert facts["was_strong"]["kinds"] == {"lunch": 2, "mission_together": 1}
+    # The window: the peak's month and the two before it, counted from the pair's log.
+    peak_month = date.fromisoformat(facts["was_strong"]["peak_at"])
+    months = peak_month.year * 12 + peak_month.month
+    log = [
+        (NOW - 730 * DAY + d * DAY, k)
+        for d, k in ((0, "mission_together"), (30, "lunch"), (90, "lunch"))
+    ]
+    held = [
+        (t, k)
+        for t, k in log
+        if 0
+        <= months - (date.fromisoformat(_day(t)).year * 12 + date.fromisoformat(_day(t)).month)
+        < 3
+    ]
+    assert facts["was_strong"]["kinds"] == dict(Counter(k for _, k in held))
+    assert facts["was_strong"]["first_day"] == _day(held[0][0])
+    assert facts["was_strong"]["last_day"] == _day(held[-1][0])
     assert facts["was_strong"]["peak"] > 10
-    assert facts["last_seen"] == {"last_at": _day(NOW - 640 * DAY)}
+    assert facts["last_seen"] == {"last_at": _day(NOW - 640 * DAY), "kind": "lunch"}
     # Labels travel with their keys: the notifier words them in the reader's language.
     assert facts["shared"] == {"topics": _tags("Python", "Voile")}
     kubernetes = {"key": "kubernetes", "label": "Kubernetes"}
