@@ -266,3 +266,36 @@ def test_a_spread_cap_out_of_reach_retries_the_digest_later(tmp_path: Path) -> N
     with pytest.raises(RetryLaterError, match=r"^spread cap unavailable: Connection refused$"):
         digests.send(PERIOD, READER)
     assert mailer.sent == []
+
+
+def test_a_readers_next_digest_opens_with_another_subject_and_intro(tmp_path: Path) -> None:
+    mailer = FakeMailer()
+    digests, _ = _service(tmp_path, [_person(1)], FakeSpread(cap=10), mailer)
+    subjects = []
+    for week in range(48, 53):
+        period = f"2026-W{week}"
+        if period != PERIOD:
+            with unit_of_work(digests.factory) as session:
+                session.add(
+                    DigestRow(
+                        period=period,
+                        consultant_id=READER,
+                        state=PLANNED,
+                        attempts=0,
+                        created_at=datetime(2026, 11, 23 + 7 * (week - 48), 8, tzinfo=UTC)
+                        if week < 50
+                        else datetime(2026, 12, 7 + 7 * (week - 50), 8, tzinfo=UTC),
+                        event_published=False,
+                    )
+                )
+        assert digests.send(period, READER) == "sent"
+        subjects.append(str(mailer.sent[-1]["Subject"]))
+    with digests.factory() as session:
+        variants = [
+            r.variant
+            for r in session.query(DigestRow).order_by(DigestRow.period)
+            if r.consultant_id == READER
+        ]
+    assert None not in variants
+    assert all(a != b for a, b in zip(variants, variants[1:], strict=False)), variants
+    assert all(a != b for a, b in zip(subjects, subjects[1:], strict=False)), subjects
