@@ -7,7 +7,7 @@ so `make mutation` runs these tests against each mutant of the claim.
 """
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -82,7 +82,7 @@ class GatedMailer:
     def __post_init__(self) -> None:
         self.gate.set()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         with self.lock:
             self.inside += 1
         assert self.gate.wait(timeout=30), "the test never opened the gate"

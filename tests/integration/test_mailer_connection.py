@@ -48,7 +48,7 @@ def _mailer(sink: MailSink) -> Mailer:
 def test_messages_sent_one_after_another_share_one_connection(sink: MailSink) -> None:
     mailer = _mailer(sink)
     for n in (1, 2, 3):
-        mailer.send(_message(n))
+        mailer.send(_message(n), [f"reader{n}@example.org"])
     mailer.close()
 
     peers = _peers(sink)
@@ -60,12 +60,12 @@ def test_a_connection_the_server_dropped_is_opened_again_and_the_message_sent(
     sink: MailSink,
 ) -> None:
     mailer = _mailer(sink)
-    mailer.send(_message(1))
+    mailer.send(_message(1), [f"reader{1}@example.org"])
     sink.stop()  # the kept connection dies with the server
     sink.start()
 
-    mailer.send(_message(2))  # no error: sent on a new connection
-    mailer.send(_message(3))
+    mailer.send(_message(2), [f"reader{2}@example.org"])  # no error: sent on a new connection
+    mailer.send(_message(3), [f"reader{3}@example.org"])
     mailer.close()
 
     peers = _peers(sink)
@@ -76,13 +76,13 @@ def test_a_connection_the_server_dropped_is_opened_again_and_the_message_sent(
 
 def test_no_server_at_all_is_a_transient_failure_after_one_new_attempt(sink: MailSink) -> None:
     mailer = _mailer(sink)
-    mailer.send(_message(1))
+    mailer.send(_message(1), [f"reader{1}@example.org"])
     sink.stop()
 
     with pytest.raises(TransientMailError, match="no SMTP connection"):
-        mailer.send(_message(2))
+        mailer.send(_message(2), [f"reader{2}@example.org"])
     sink.start()
-    mailer.send(_message(3))  # the next message finds the server back
+    mailer.send(_message(3), [f"reader{3}@example.org"])  # the next message finds the server back
     mailer.close()
     assert sorted(_peers(sink)) == ["reader1@example.org", "reader3@example.org"]
 
@@ -91,19 +91,21 @@ def test_a_closed_mailer_connects_anew_and_a_forked_child_never_uses_its_parents
     sink: MailSink,
 ) -> None:
     mailer = _mailer(sink)
-    mailer.send(_message(1))
+    mailer.send(_message(1), [f"reader{1}@example.org"])
     child = os.fork()
     if child == 0:  # the child sends on a connection of its own, then leaves at once
         try:
-            mailer.send(_message(2))
+            mailer.send(_message(2), [f"reader{2}@example.org"])
         except BaseException:  # noqa: BLE001 - any failure of the child is its exit code
             os._exit(1)
         os._exit(0)
     _, status = os.waitpid(child, 0)
     assert os.waitstatus_to_exitcode(status) == 0
-    mailer.send(_message(3))  # the parent's connection still works: the child left it alone
+    mailer.send(
+        _message(3), [f"reader{3}@example.org"]
+    )  # the parent's connection still works: the child left it alone
     mailer.close()
-    mailer.send(_message(4))
+    mailer.send(_message(4), [f"reader{4}@example.org"])
     mailer.close()
 
     peers = _peers(sink)
@@ -111,3 +113,14 @@ def test_a_closed_mailer_connects_anew_and_a_forked_child_never_uses_its_parents
     first, child_peer, again, reopened = (peers[f"reader{n}@example.org"] for n in (1, 2, 3, 4))
     assert first == again
     assert len({first, child_peer, reopened}) == 3
+
+
+def test_the_envelope_goes_to_the_recipient_given_never_to_the_headers(sink: MailSink) -> None:
+    message = _message(1)
+    del message["To"]
+    message["To"] = "reader1@example.org, spy@evil.example"  # whatever a header came to hold
+    mailer = _mailer(sink)
+    mailer.send(message, ["reader1@example.org"])
+    mailer.close()
+
+    assert sorted(_peers(sink)) == ["reader1@example.org"]

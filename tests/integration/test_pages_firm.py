@@ -1,7 +1,7 @@
 """The firm's view: a staff member signs in by an e-mailed link; the same figures as JSON."""
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
@@ -34,7 +34,7 @@ class Outbox:
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         self.sent.append(message)
 
 

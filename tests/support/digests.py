@@ -67,6 +67,11 @@ def candidate(n: int, name: str, stage: CandidateStage, gesture: Gesture) -> Rev
     )
 
 
+def sample_people() -> list[RevivalCandidate]:
+    """Return the sample candidates: three dormant and two cooling people."""
+    return _people()
+
+
 def _people() -> list[RevivalCandidate]:
     return [
         candidate(

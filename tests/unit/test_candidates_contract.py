@@ -2,7 +2,7 @@
 notifier's client asks for the digest's limits and reads nothing else."""
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -294,7 +294,7 @@ class FakeGraph:
 class Unused:
     """A mailer, an event sink and a spread cap that composing a preview must not touch."""
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         raise AssertionError("composing sends nothing")
 
     def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:

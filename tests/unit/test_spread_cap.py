@@ -1,8 +1,10 @@
 """The spread cap as the digest service uses it, with fakes: people are reserved before a
 digest is composed, replaced when full, and given back unless the digest is sent."""
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -56,7 +58,7 @@ class FakeMailer:
         self.error = error
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
         if self.error is not None:
             raise self.error
         self.sent.append(message)
@@ -297,5 +299,5 @@ def test_a_readers_next_digest_opens_with_another_subject_and_intro(tmp_path: Pa
             if r.consultant_id == READER
         ]
     assert None not in variants
-    assert all(a != b for a, b in zip(variants, variants[1:], strict=False)), variants
-    assert all(a != b for a, b in zip(subjects, subjects[1:], strict=False)), subjects
+    assert all(a != b for a, b in pairwise(variants)), variants
+    assert all(a != b for a, b in pairwise(subjects)), subjects

@@ -42,6 +42,9 @@ _WHY = {
     503: "The graph did not answer; try again later.",
 }
 # Link routes answer a page, even to a link that does not verify.
+# A link's code: base64url, as `tokens` writes it. Anything else is refused before it is read.
+LinkCode = Annotated[str, FastAPIPath(pattern=r"^[A-Za-z0-9_-]{1,200}$")]
+
 _BAD_LINK: dict[int | str, dict[str, Any]] = {
     400: {"description": "The link does not verify.", "content": {"text/html": {}}}
 }
@@ -184,7 +187,7 @@ def create_app(
             ) from exc
 
     @app.get("/l/{code}", response_class=HTMLResponse, responses=_BAD_LINK)
-    def short_link_page(code: str) -> Response:
+    def short_link_page(code: LinkCode) -> Response:
         """Open a digest's short link: its confirmation page, or the page it opens."""
         purpose = purpose_of(code)
         if purpose == "unsubscribe":
@@ -197,7 +200,7 @@ def create_app(
         raise HTTPException(400, detail="this link opens nothing here")
 
     @app.post("/l/{code}", response_class=HTMLResponse, responses=_BAD_LINK)
-    def short_link(code: str) -> HTMLResponse:
+    def short_link(code: LinkCode) -> HTMLResponse:
         """Act on a digest's short link: unsubscribe in one click (RFC 8058), or record feedback."""
         purpose = purpose_of(code)
         if purpose == "unsubscribe":

@@ -5,10 +5,11 @@ import logging
 import os
 import smtplib
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.policy import SMTP
-from email.utils import getaddresses, parseaddr
+from email.utils import parseaddr
 from pathlib import Path
 
 import dkim
@@ -56,6 +57,10 @@ class PermanentMailError(RuntimeError):
     """The server refused the message for good (5xx). Do not retry."""
 
 
+class UnsafeMessageError(PermanentMailError):
+    """The serialized message holds a header line the code did not write: never sent."""
+
+
 class DkimKeyError(ValueError):
     """The configured DKIM private key cannot be read or is not an RSA key in PEM form."""
 
@@ -92,9 +97,32 @@ class DkimKey:
 
 
 def wire_bytes(message: EmailMessage, dkim_key: DkimKey | None = None) -> bytes:
-    """Return the message as it goes on the wire: CRLF lines, signed when a key is given."""
+    """Return the message as it goes on the wire: CRLF lines, checked, signed when a key is
+    given. Raise UnsafeMessageError when its header block is not the one the code wrote."""
     raw = message.as_bytes(policy=MAIL_POLICY)
+    check_header_block(raw, list(message.keys()))
     return dkim_key.sign(raw) if dkim_key is not None else raw
+
+
+def check_header_block(raw: bytes, names: list[str]) -> None:
+    """Refuse serialized bytes whose header block holds other header lines than `names`.
+
+    A value the serializer decodes (an RFC 2047 encoded word, CVE-2024-6923) or any stray line
+    break could start a line of its own: a header, or a blank line and a body of someone
+    else's. Each line of the block must continue the one before (it starts with a space or a
+    tab) or open one of the headers the code set, as many times as it set them.
+    """
+    head = raw.split(b"\r\n\r\n", 1)[0]
+    opened = []
+    for line in head.split(b"\r\n"):
+        if b"\r" in line or b"\n" in line:
+            raise UnsafeMessageError(f"a bare line break in a header line: {line[:80]!r}")
+        if line[:1] in (b" ", b"\t"):
+            continue
+        opened.append(line.split(b":", 1)[0].decode("ascii", "replace").lower())
+    wrote = sorted(n.lower() for n in names)
+    if sorted(opened) != wrote:
+        raise UnsafeMessageError(f"the header block holds {sorted(opened)}, the code wrote {wrote}")
 
 
 class Mailer:
@@ -117,14 +145,14 @@ class Mailer:
         self._lock = threading.Lock()
         self._opened: list[tuple[int, smtplib.SMTP]] = []
 
-    def send(self, message: EmailMessage) -> None:
-        """Send message; raise TransientMailError or PermanentMailError when not accepted."""
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        """Send message to these envelope recipients (never read from its headers); raise
+        TransientMailError or PermanentMailError when not accepted."""
         raw = wire_bytes(message, self.dkim_key)
         sender = parseaddr(str(message["From"]))[1]
-        recipients = [address for _, address in getaddresses(message.get_all("To", []))]
         try:
             with SMTP_SECONDS.time():
-                refused = self._sendmail(sender, recipients, raw)
+                refused = self._sendmail(sender, list(recipients), raw)
         except smtplib.SMTPRecipientsRefused as exc:
             raise _classify(exc.recipients) from exc
         except smtplib.SMTPResponseException as exc:

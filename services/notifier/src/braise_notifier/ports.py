@@ -5,7 +5,7 @@ Production passes `graph_client.GraphClient`, `mailer.Mailer`, `spread.SpreadCap
 shared `EventPublisher`; the unit tests pass fakes of their own.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from email.message import EmailMessage
 from typing import Protocol
 
@@ -32,8 +32,9 @@ class CandidateSource(Protocol):
 class MailSender(Protocol):
     """How a message leaves."""
 
-    def send(self, message: EmailMessage) -> None:
-        """Send it or raise TransientMailError / PermanentMailError."""
+    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+        """Send it to these envelope recipients or raise TransientMailError /
+        PermanentMailError."""
         ...
 
 

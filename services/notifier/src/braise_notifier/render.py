@@ -1,6 +1,9 @@
 """Turn a composed digest into an e-mail: HTML and plain text, headers, signed links."""
 
+import unicodedata
 from datetime import UTC, datetime
+from email.header import Header
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
@@ -122,6 +125,27 @@ def render_parts(
     return html, text
 
 
+def display_name(name: str) -> str:
+    """Return a name fit for an address header's phrase, or "" (the address alone) when it
+    holds what a serializer could decode into a line of its own, or invisible controls."""
+    if "=?" in name or any(unicodedata.category(c) in ("Cc", "Cf") for c in name):
+        return ""
+    return name
+
+
+def set_text_header(message: EmailMessage, name: str, value: str) -> None:
+    """Set a free-text header so that nothing in value is ever decoded into a line of its own.
+
+    A value that holds what reads as an RFC 2047 encoded word ("=?utf-8?b?...?=", in a name a
+    consultant typed) is written encoded whole, so the serializer never decodes it (the
+    CVE-2024-6923 class); any other value is set as usual.
+    """
+    if "=?" in value or "\r" in value or "\n" in value:
+        message.set_raw(name, Header(value, "utf-8").encode(linesep="\r\n"))
+    else:
+        message[name] = value
+
+
 def build_email(
     digest: Digest,
     texts: Texts,
@@ -141,8 +165,10 @@ def build_email(
     message["Date"] = format_datetime(now or datetime.now(UTC))
     message["From"] = mail_from
     message["Reply-To"] = reply_to
-    message["To"] = formataddr((digest.reader.name, digest.reader.email))
-    message["Subject"] = digest.subject
+    message["To"] = Address(
+        display_name=display_name(digest.reader.name), addr_spec=digest.reader.email
+    )
+    set_text_header(message, "Subject", digest.subject)
     # Written as is: the policy would re-parse the phrase and leave "(Braise)" a bare comment.
     message.set_raw("List-Id", list_id(mail_from))
     # Written as is (RFC 2369, RFC 8058): the policy folds the other headers, never this one.

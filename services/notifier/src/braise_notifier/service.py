@@ -300,7 +300,7 @@ class DigestService:
             if isinstance(written, str):
                 return written
             digest, message = written
-            self.mailer.send(message)
+            self.mailer.send(message, [digest.reader.email])
         except TransientMailError as exc:
             self._unreserve(week, consultant_id, held)
             self._release(period, consultant_id, error=str(exc))

@@ -48,7 +48,7 @@ def send_sign_in_link(notifier: NotifierDep, email: Annotated[str, Form()]) -> R
         link = f"{settings.public_url.rstrip('/')}/pages/staff/open?{urlencode({'token': token})}"
         message.set_content(f"{texts('fr').get('pages.staff.mail_body')}\n{link}\n")
         message["Content-Language"] = "fr"  # after the body: set_content clears Content-*
-        notifier.digests.mailer.send(message)
+        notifier.digests.mailer.send(message, [address])
     return page("staff_sign_in.html", texts("fr"), sent=True)
 
 
