@@ -51,7 +51,7 @@ HIGH = {
     "fr": ("au plus fort", "moment fort", "culminé"),
     "en": ("strongest", "high point", "peaked"),
 }
-ONE = {"fr": ("moment partagé", "vous relie"), "en": ("moment you shared", "what links you")}
+ONE = {"fr": ("moment partagé", "souvenir commun"), "en": ("moment you shared", "shared memory")}
 OTHER_LINES = {
     "fr": (
         "point commun",
