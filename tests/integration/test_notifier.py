@@ -13,6 +13,8 @@ from braise_notifier.db import RecipientRow, unit_of_work
 from braise_notifier.guard import tone_faults
 from braise_notifier.planning import plan
 from braise_notifier.tokens import LinkSigner, TokenError
+from braise_shared.events import DigestSentV1, parse_event
+from braise_shared.stream import EVENT_FIELD, EVENTS_STREAM
 from tests.support import events as ev
 from tests.support.notifier import (
     MONDAY,
@@ -232,3 +234,41 @@ def test_a_recipient_who_unsubscribed_after_planning_is_sent_nothing(
         (PERIOD, str(ev.cid(1))): "skipped",
         (PERIOD, str(ev.cid(2))): "sent",
     }
+
+
+def test_worker_killed_after_the_server_took_the_mail_ends_sent_with_one_digest_sent(
+    notifier: NotifierUnderTest, redis_client: redis.Redis
+) -> None:
+    # The fourth reader's server stores the mail, then waits before its 250: the worker is
+    # killed in between, its message delivered and its ledger row still `sending`.
+    readers = [reader_event(n) for n in range(1, 5)]
+    readers[3] = reader_event(4, email="slowdata8-reader4@example.org")
+    notifier.know(firm_of_dormant_friends(readers))
+    key = ("2026-W48", str(ev.cid(4)))
+
+    notifier.plan_due(MONDAY)
+    wait_until(
+        lambda: any("slowdata8-reader4" in header(m, "To") for m in notifier.mails()),
+        timeout_s=60,
+        what="the slow reader's mail in the sink",
+    )
+    assert notifier.ledger()[key].state == "sending"
+    notifier.worker.kill()
+
+    notifier.restart_worker()
+    notifier.wait_final(4, timeout_s=90)
+    notifier.wait_drained(killed_worker_held=1)
+
+    row = notifier.ledger()[key]
+    assert (row.state, row.prepared) == ("sent", None)
+    copies = [m for m in notifier.mails() if "slowdata8-reader4" in header(m, "To")]
+    # Sent again as it was: the same message, which a provider folds into one by Message-ID.
+    assert {header(m, "Message-ID") for m in copies} == {row.message_id}
+    entries = redis_client.xrange(EVENTS_STREAM) or []
+    events = [parse_event(fields[EVENT_FIELD]) for _, fields in entries if fields]
+    sent = {
+        e.id
+        for e in events
+        if isinstance(e, DigestSentV1) and str(e.data.consultant_id) == str(ev.cid(4))
+    }
+    assert len(sent) == 1

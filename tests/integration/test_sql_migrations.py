@@ -18,6 +18,7 @@ LATER_COLUMNS = [
     ("recipients", "resume_on"),
     ("recipients", "resume_revision"),
     ("digests", "variant"),
+    ("digests", "prepared"),
 ]
 SERVICES: dict[str, tuple[Callable[[Engine], None], MetaData]] = {
     "profiles": (upgrade_profiles, profiles_db.Base.metadata),
@@ -54,7 +55,7 @@ def test_notifier_adopts_a_database_that_create_all_made(sql_url: str) -> None:
         upgrade_notifier(engine)
         with engine.connect() as connection:
             version = connection.execute(text("SELECT version_num FROM alembic_version"))
-            assert version.scalar_one() == "0005"
+            assert version.scalar_one() == "0006"
         assert schema_drift(engine, notifier_db.Base.metadata) == []
     finally:
         engine.dispose()

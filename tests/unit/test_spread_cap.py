@@ -1,6 +1,7 @@
 """The spread cap as the digest service uses it, with fakes: people are reserved before a
 digest is composed, replaced when full, and given back unless the digest is sent."""
 
+import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -158,22 +159,32 @@ def test_a_digest_whose_people_are_all_taken_is_empty_and_holds_nothing(tmp_path
     assert spread.of(WEEK, _id(4)) == {"reader-b"}
 
 
-@pytest.mark.parametrize(
-    ("error", "outcome"),
-    [(PermanentMailError("550 no such user"), "failed"), (TransientMailError("451"), "retry")],
-)
-def test_a_digest_not_sent_gives_its_people_back(
-    tmp_path: Path, error: Exception, outcome: str
-) -> None:
+def test_a_digest_refused_for_good_gives_its_people_back(tmp_path: Path) -> None:
     spread = FakeSpread(cap=1)
-    digests, _ = _service(tmp_path, [_person(1), _person(2)], spread, FakeMailer(error))
+    mailer = FakeMailer(PermanentMailError("550 no such user"))
+    digests, _ = _service(tmp_path, [_person(1), _person(2)], spread, mailer)
 
-    if outcome == "retry":
-        with pytest.raises(RetryLaterError):
-            digests.send(PERIOD, READER)
-    else:
-        assert digests.send(PERIOD, READER) == "failed"
+    assert digests.send(PERIOD, READER) == "failed"
     assert spread.of(WEEK, _id(1)) == spread.of(WEEK, _id(2)) == set()
+    assert digests.send(PERIOD, READER) == "failed"  # final: nothing is prepared any more
+    with digests.factory() as session:
+        row = session.get(DigestRow, (PERIOD, READER))
+        assert row is not None
+        assert row.prepared is None
+
+
+def test_a_digest_retried_later_keeps_its_people_for_the_message_it_prepared(
+    tmp_path: Path,
+) -> None:
+    # The retry sends the message it wrote (service, "prepared"): its people stay reserved.
+    spread = FakeSpread(cap=1)
+    digests, _ = _service(
+        tmp_path, [_person(1), _person(2)], spread, FakeMailer(TransientMailError("451"))
+    )
+
+    with pytest.raises(RetryLaterError):
+        digests.send(PERIOD, READER)
+    assert spread.of(WEEK, _id(1)) == spread.of(WEEK, _id(2)) == {READER}
 
 
 def test_a_retried_digest_takes_its_places_again_and_a_sent_one_keeps_them(
@@ -301,3 +312,44 @@ def test_a_readers_next_digest_opens_with_another_subject_and_intro(tmp_path: Pa
     assert None not in variants
     assert all(a != b for a, b in pairwise(variants)), variants
     assert all(a != b for a, b in pairwise(subjects)), subjects
+
+
+def test_an_attempt_cut_after_the_server_took_the_mail_is_sent_again_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mailer = FakeMailer()
+    digests, graph = _service(tmp_path, [_person(1), _person(2)], FakeSpread(cap=1), mailer)
+
+    class Killed(BaseException):
+        """The worker dies between the server's 250 and the ledger's commit."""
+
+    def die(*args: object) -> str:
+        raise Killed
+
+    monkeypatch.setattr(digests, "_sent", die)
+    with pytest.raises(Killed):
+        digests.send(PERIOD, READER)
+    monkeypatch.undo()
+    graph.answer = []  # the graph has nothing to propose any more: composing again would be empty
+    with unit_of_work(digests.factory) as session:
+        row = session.get(DigestRow, (PERIOD, READER))
+        assert row is not None
+        assert row.state == "sending"
+        row.claimed_at = PLANNED_AT  # the lease has run out
+
+    assert digests.send(PERIOD, READER) == "sent"
+    first, again = mailer.sent
+    assert str(again["Message-ID"]).strip() == str(first["Message-ID"])
+    assert str(again["Subject"]) == str(first["Subject"])
+    plain = [m.get_body(("plain",)) for m in (again, first)]
+    assert plain[0] is not None
+    assert plain[1] is not None
+    assert plain[0].get_content().replace("\r\n", "\n") == plain[1].get_content()
+    with digests.factory() as session:
+        row = session.get(DigestRow, (PERIOD, READER))
+        assert row is not None
+        assert (row.state, row.attempts, row.prepared) == ("sent", 2, None)
+        assert [s["consultant_id"] for s in json.loads(row.suggestions or "[]")] == [
+            _id(1),
+            _id(2),
+        ]

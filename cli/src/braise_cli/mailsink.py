@@ -6,7 +6,9 @@ With --faults (tests only) some recipient addresses misbehave on purpose, so the
 retries can be tested against a real SMTP conversation:
   tempfailN-...@...  answers 451 to the first N attempts for that address, then accepts;
   reject-...@...     answers 550 (a permanent refusal);
-  slowN-...@...      waits N seconds before answering RCPT.
+  slowN-...@...      waits N seconds before answering RCPT;
+  slowdataN-...@...  stores the message, then waits N seconds before its 250: a client
+                     killed meanwhile had its message accepted without hearing it.
 """
 
 import argparse
@@ -23,6 +25,7 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 
 _TEMPFAIL = re.compile(r"^tempfail(\d+)-")
 _SLOW = re.compile(r"^slow(\d+)-")
+_SLOW_DATA = re.compile(r"^slowdata(\d+)-")
 
 
 class EmlWriter:
@@ -67,6 +70,10 @@ class EmlWriter:
         tmp = self.maildir / f".{name}.tmp"
         tmp.write_bytes(header + content)
         os.replace(tmp, self.maildir / name)
+        if self.faults:
+            for address in envelope.rcpt_tos:
+                if match := _SLOW_DATA.match(address.split("@", 1)[0].lower()):
+                    await asyncio.sleep(int(match.group(1)))
         return "250 Message accepted for delivery"
 
 

@@ -2,7 +2,17 @@
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, ColumnElement, Date, Integer, String, Text, UniqueConstraint, and_
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+)
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -89,6 +99,9 @@ class DigestRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The subject and opening it used (`compose`): the reader's next digest takes another.
     variant: Mapped[int | None] = mapped_column(Integer)
+    # The message as written just before SMTP was given it; cleared once the row is final. An
+    # attempt that finds it sends it again as it was (`service`): never another digest, or none.
+    prepared: Mapped[bytes | None] = mapped_column(LargeBinary)
 
 
 class MeetingRow(Base):

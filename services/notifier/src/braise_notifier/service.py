@@ -29,6 +29,7 @@ from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
+from braise_notifier.prepared import prepare, prepared_message
 from braise_notifier.readers import addresses, previous_variants
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
@@ -124,7 +125,8 @@ class DigestService:
         self, keys: list[Key], outcomes: dict[Key, str | RetryLaterError]
     ) -> list[tuple[Key, str]]:
         """Return the rows still to send, with the week of their spread cap; put the others'
-        final state in outcomes (publishing digest.sent where a sent row has not yet)."""
+        final state in outcomes (publishing digest.sent where a sent row has not yet). A row
+        whose message was prepared is still to send: it goes again as it was."""
         due = []
         with unit_of_work(self.factory) as session:
             rows = {
@@ -293,14 +295,35 @@ class DigestService:
         previous: dict[str, int],
     ) -> str:
         held: list[str] = []  # people reserved for this digest, given back unless it is sent
+        # The people of a prepared message: theirs until the row is final, a retry included.
+        proposed: list[str] = []
         try:
-            written = self._reserve_and_write(
-                period, consultant_id, week, candidates, held, previous.get(consultant_id)
-            )
-            if isinstance(written, str):
-                return written
-            digest, message = written
-            self.mailer.send(message, [digest.reader.email])
+            found = prepared_message(self.factory, period, consultant_id)
+            if found is None:
+                written = self._reserve_and_write(
+                    period, consultant_id, week, candidates, held, previous.get(consultant_id)
+                )
+                if isinstance(written, str):
+                    return written
+                digest, message = written
+                prepare(self.factory, period, consultant_id, message, digest)
+                proposed, held = held, []
+                recipient = digest.reader.email
+            else:
+                message, proposed = found
+                reader = self._reader(consultant_id)
+                if reader is None:
+                    self._unreserve(week, consultant_id, proposed)
+                    self._finish(
+                        period,
+                        consultant_id,
+                        SKIPPED,
+                        error="unsubscribed or paused after an attempt that may have been sent",
+                        prepared=None,
+                    )
+                    return SKIPPED
+                recipient = reader.email
+            self.mailer.send(message, [recipient])
         except TransientMailError as exc:
             self._unreserve(week, consultant_id, held)
             self._release(period, consultant_id, error=str(exc))
@@ -308,14 +331,14 @@ class DigestService:
         except (PermanentMailError, ToneError, UnrenderableDigestError) as exc:
             # Final for this period: a refused address, words the guard blocks, a digest that
             # cannot be written. Marked failed with its reason, never left `sending`.
-            self._unreserve(week, consultant_id, held)
+            self._unreserve(week, consultant_id, held + proposed)
             log.error("digest %s for %s not sent, for good: %s", period, consultant_id, exc)
-            self._finish(period, consultant_id, FAILED, error=str(exc)[:2000])
+            self._finish(period, consultant_id, FAILED, error=str(exc)[:2000], prepared=None)
             return FAILED
         except BaseException:
             self._unreserve(week, consultant_id, held)
             raise
-        return self._sent(period, consultant_id, digest, message)
+        return self._sent(period, consultant_id, message)
 
     def _reserve_and_write(
         self,
@@ -354,18 +377,10 @@ class DigestService:
             raise UnrenderableDigestError(f"cannot write the e-mail: {exc}") from exc
         return digest, message
 
-    def _sent(self, period: str, consultant_id: str, digest: Digest, message: EmailMessage) -> str:
+    def _sent(self, period: str, consultant_id: str, message: EmailMessage) -> str:
         """Record a sent digest (its reservations stay) and publish digest.sent, in one
-        transaction: the event goes out just before the row commits as sent."""
-        suggestions = [
-            {
-                "consultant_id": s.other_id,
-                "stage": s.stage,
-                "gesture": s.gesture_kind,
-                "reasons": list(s.reason_codes),
-            }
-            for s in digest.suggestions
-        ]
+        transaction: the event goes out just before the row commits as sent. What it
+        proposed was written with the prepared message (`prepare`)."""
         unpublished: RetryLaterError | None = None
         with unit_of_work(self.factory) as session:
             row = session.get(DigestRow, (period, consultant_id))
@@ -373,20 +388,16 @@ class DigestService:
             row.state = SENT
             row.sent_at = datetime.now(UTC)
             row.error = None
-            row.message_id = str(message["Message-ID"])
-            row.suggestions = json.dumps(suggestions)
-            row.variant = digest.variant
+            row.message_id = str(message["Message-ID"]).strip()
+            row.prepared = None
+            suggested = [s["consultant_id"] for s in json.loads(row.suggestions or "[]")]
             try:
                 self._publish(row)
             except RetryLaterError as exc:
                 unpublished = exc  # the row commits as sent all the same; a retry publishes
         log.info(
             "digest sent",
-            extra={
-                "period": period,
-                "consultant_id": consultant_id,
-                "suggested": [s.other_id for s in digest.suggestions],
-            },
+            extra={"period": period, "consultant_id": consultant_id, "suggested": suggested},
         )
         if unpublished is not None:
             raise unpublished
