@@ -4,9 +4,10 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from braise_shared.addresses import InvalidAddressError, normalize_address
 from braise_shared.candidates import MAX_BATCH, MAX_PER_STAGE
 from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
@@ -105,6 +106,23 @@ class NotifierSettings(ServiceSettings):
         return super().production_secrets() | {
             "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
         }
+
+    @field_validator("staff_emails")
+    @classmethod
+    def _one_address_each(cls, addresses: list[str]) -> list[str]:
+        # Each is one bare mailbox, normalized as profiles stores consultants' addresses.
+        try:
+            return [normalize_address(address) for address in addresses]
+        except InvalidAddressError as exc:
+            raise ValueError(f"BRAISE_NOTIFIER_STAFF_EMAILS: {exc}") from exc
+
+    @field_validator("reply_to")
+    @classmethod
+    def _one_reply_address(cls, address: str) -> str:
+        try:
+            return normalize_address(address)
+        except InvalidAddressError as exc:
+            raise ValueError(f"BRAISE_NOTIFIER_REPLY_TO: {exc}") from exc
 
     @property
     def sender(self) -> str:
