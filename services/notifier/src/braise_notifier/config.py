@@ -9,10 +9,10 @@ from pydantic_settings import SettingsConfigDict
 
 from braise_shared.addresses import InvalidAddressError, normalize_address
 from braise_shared.candidates import MAX_BATCH, MAX_PER_STAGE
+from braise_shared.settings import DEFAULT_LINK_SECRET as DEFAULT_LINK_SECRET
 from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
 DEFAULT_PORT = 8003
-DEFAULT_LINK_SECRET = "braise-dev-link-secret-change-me-0123456789"  # noqa: S105
 
 
 class NotifierSettings(ServiceSettings):
@@ -101,11 +101,9 @@ class NotifierSettings(ServiceSettings):
         base = self.redis_url.rsplit("/", 1)[0] if self.redis_url.count("/") > 2 else self.redis_url
         return f"{base}/{self.broker_db}"
 
-    def production_secrets(self) -> dict[str, tuple[SecretStr, str]]:
-        """Return the JWT secret and the link-signing secret, with their development defaults."""
-        return super().production_secrets() | {
-            "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
-        }
+    def production_secrets(self) -> dict[str, SecretStr]:
+        """Return the JWT secret and the link-signing secret, by their variable names."""
+        return super().production_secrets() | {"BRAISE_NOTIFIER_LINK_SECRET": self.link_secret}
 
     @field_validator("staff_emails")
     @classmethod
