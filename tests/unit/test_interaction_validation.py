@@ -80,7 +80,10 @@ def test_consultant_email_and_tags_are_checked() -> None:
     errors = _errors(
         ConsultantIn, email="not-an-email", display_name="Camille", skills=["Python", "---"]
     )
-    assert (("email",), "Value error, not an e-mail address") in errors
+    assert (
+        ("email",),
+        "Value error, not an e-mail address: An email address must have an @-sign.",
+    ) in errors
     assert any(loc == ("skills", 1) and "empty" in msg for loc, msg in errors)
 
 

@@ -51,7 +51,7 @@ def test_production_refuses_a_short_link_secret() -> None:
 
 
 def test_production_starts_with_real_secrets() -> None:
-    GraphSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
+    GraphSettings(environment="production", BRAISE_JWT_SECRET=STRONG, NEO4J_PASSWORD=STRONG + "-db")
     ProfilesSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
     NotifierSettings(
         environment="production",

@@ -41,21 +41,71 @@ class Environment(StrEnum):
     PRODUCTION = "production"
 
 
+# The secrets this repository publishes (code, docker-compose.yml): none may guard production.
+DEFAULT_LINK_SECRET = "braise-dev-link-secret-change-me-0123456789"  # noqa: S105
+PUBLISHED_SECRETS = (DEFAULT_SECRET, DEFAULT_LINK_SECRET, DEFAULT_NEO4J_PASSWORD)
 MIN_SECRET_LENGTH = 32
+MIN_SECRET_VARIETY = 10  # distinct characters: `a` x 32 or `abab...` is not a secret
+DEPLOYMENT_VARIABLE = "BRAISE_ENV"
+
+
+def _comparable(secret: str) -> str:
+    """Return secret as compared with the published ones: casing and surrounding spaces aside."""
+    return secret.strip().casefold()
+
+
+def secret_weaknesses(secrets: dict[str, str]) -> list[str]:
+    """Return why each secret, by its variable name, is too weak for production (none: [])."""
+    problems: list[str] = []
+    for variable, value in secrets.items():
+        comparable = _comparable(value)
+        if any(_comparable(published) in comparable for published in PUBLISHED_SECRETS):
+            problems.append(
+                f"{variable} holds a default secret published with Braise (whatever its casing "
+                "or surrounding spaces): set one of your own"
+            )
+        elif len(value) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"{variable} must be at least {MIN_SECRET_LENGTH} characters long "
+                f"(it has {len(value)})"
+            )
+        elif len(set(value)) < MIN_SECRET_VARIETY:
+            problems.append(
+                f"{variable} has too little variety: {len(set(value))} distinct characters, "
+                f"at least {MIN_SECRET_VARIETY} needed"
+            )
+    by_value: dict[str, list[str]] = {}
+    for variable, value in secrets.items():
+        by_value.setdefault(_comparable(value), []).append(variable)
+    problems += [
+        f"{' and '.join(variables)} hold the same value: each secret must be its own"
+        for variables in by_value.values()
+        if len(variables) > 1
+    ]
+    return problems
 
 
 class ServiceSettings(BaseSettings):
     """What every Braise service reads: its environment, Redis, the JWT secret, where it listens.
 
     Each service subclasses this with its own `env_prefix` (`BRAISE_GRAPH_`, ...). The shared
-    server variables (`REDIS_URL`, `BRAISE_JWT_SECRET`) carry no prefix. In production, every
-    secret named by `production_secrets()` must be set and at least 32 characters long; the
-    environment is matched whatever its casing, so `Production` cannot slip past the guard.
+    server variables (`REDIS_URL`, `BRAISE_JWT_SECRET`) carry no prefix. Production is turned on
+    for the whole deployment by `BRAISE_ENV=production`, or for one service by its own
+    `<PREFIX>ENVIRONMENT`; both may be set, but must agree. Either is matched whatever its
+    casing, so `Production` cannot slip past the guard. In production, every secret named by
+    `production_secrets()` must be strong (`secret_weaknesses`).
     """
 
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
-    environment: Environment = Environment.DEVELOPMENT
+    environment: Environment | None = Field(
+        default=None, description="This service's environment; unset: BRAISE_ENV decides."
+    )
+    deployment_environment: Environment | None = Field(
+        default=None,
+        validation_alias=DEPLOYMENT_VARIABLE,
+        description="The whole deployment's environment, one switch for every service.",
+    )
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     redis_url: str = Field(
@@ -65,7 +115,7 @@ class ServiceSettings(BaseSettings):
         default=SecretStr(DEFAULT_SECRET), validation_alias="BRAISE_JWT_SECRET"
     )
 
-    @field_validator("environment", mode="before")
+    @field_validator("environment", "deployment_environment", mode="before")
     @classmethod
     def _any_casing(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
@@ -73,21 +123,30 @@ class ServiceSettings(BaseSettings):
     @property
     def in_production(self) -> bool:
         """Tell whether the production guards apply."""
-        return self.environment is Environment.PRODUCTION
+        chosen = self.environment or self.deployment_environment
+        return chosen is Environment.PRODUCTION
 
-    def production_secrets(self) -> dict[str, tuple[SecretStr, str]]:
-        """Return each secret by its variable name, with its development default."""
-        return {"BRAISE_JWT_SECRET": (self.jwt_secret, DEFAULT_SECRET)}
+    def production_secrets(self) -> dict[str, SecretStr]:
+        """Return each secret the production guard checks, by its variable name."""
+        return {"BRAISE_JWT_SECRET": self.jwt_secret}
+
+    @model_validator(mode="after")
+    def _one_environment(self) -> Self:
+        own, deployment = self.environment, self.deployment_environment
+        if own is not None and deployment is not None and own is not deployment:
+            own_variable = f"{self.model_config.get('env_prefix', '')}ENVIRONMENT"
+            raise ValueError(
+                f"{DEPLOYMENT_VARIABLE}={deployment} contradicts {own_variable}={own}: "
+                "set one, or both alike"
+            )
+        return self
 
     @model_validator(mode="after")
     def _production_guard(self) -> Self:
         if not self.in_production:
             return self
-        for variable, (secret, default) in self.production_secrets().items():
-            value = secret.get_secret_value()
-            if value == default or len(value) < MIN_SECRET_LENGTH:
-                raise ValueError(
-                    f"{variable} must be set to a secret of {MIN_SECRET_LENGTH}+ characters "
-                    "in production"
-                )
+        secrets = {k: v.get_secret_value() for k, v in self.production_secrets().items()}
+        problems = secret_weaknesses(secrets)
+        if problems:
+            raise ValueError("in production, " + "; ".join(problems))
         return self

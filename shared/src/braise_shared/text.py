@@ -7,9 +7,15 @@ and tabs (a CR LF pair becomes a line feed; a lone CR is refused) and refuses th
 
 Such characters end up in e-mail headers, log lines and rendered digests, where they break a
 line or hide text; a lone surrogate cannot even be encoded as UTF-8.
+
+A person's name goes further: it is written into mail headers (To, Subject), so it also
+refuses what a mail reader would decode or display as something else: an RFC 2047 encoded
+word (`=?` or `?=`, which the e-mail library decodes, CR LF included), bidi controls and
+zero-width characters (which reorder or hide what a reader sees).
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -23,12 +29,20 @@ _SINGLE_LINE_CLASS = "\\x00-\\x1f\\x7f-\\x9f\\u2028\\u2029"
 _MULTI_LINE_CLASS = "\\x00-\\x08\\x0b-\\x1f\\x7f-\\x9f\\u2028\\u2029"
 SINGLE_LINE_PATTERN = f"^[^{_SINGLE_LINE_CLASS}]*$"
 MULTI_LINE_PATTERN = f"^[^{_MULTI_LINE_CLASS}]*$"
+# Bidi controls (U+061C, U+200E-F, U+202A-E, U+2066-9) and zero-width characters (U+200B-D,
+# U+2060, U+FEFF): a name that holds them does not read as what it is.
+_NAME_ONLY_CLASS = "\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2060\\u2066-\\u2069\\ufeff"
+NAME_PATTERN = f"^[^{_SINGLE_LINE_CLASS}{_NAME_ONLY_CLASS}]*$"
+_NAME_FORBIDDEN = re.compile(f"[{_NAME_ONLY_CLASS}]")
+# Either half of an encoded word (`=?utf-8?b?...?=`): no name needs one.
+_ENCODED_WORD = re.compile(r"=\?|\?=")
 _SINGLE_LINE_FORBIDDEN = re.compile(f"[{_SINGLE_LINE_CLASS}\\ud800-\\udfff]")
 _MULTI_LINE_FORBIDDEN = re.compile(f"[{_MULTI_LINE_CLASS}\\ud800-\\udfff]")
 
 
 class ForbiddenCharacterError(ValueError):
-    """Text holds a control character, a line separator or a lone surrogate."""
+    """Text holds a control character, a line separator or a lone surrogate (or, in a name,
+    an encoded word, a bidi control or a zero-width character)."""
 
 
 def _describe(character: str) -> str:
@@ -37,6 +51,9 @@ def _describe(character: str) -> str:
         return f"must not contain a lone surrogate ({code})"
     if character in "\u2028\u2029":
         return f"must not contain a line or paragraph separator ({code})"
+    if _NAME_FORBIDDEN.match(character):
+        kind = "zero-width" if character in "\u200b\u200c\u200d\u2060\ufeff" else "bidi control"
+        return f"must not contain a {kind} character ({code})"
     return f"must not contain a control character ({code})"
 
 
@@ -57,6 +74,19 @@ def check_multi_line(value: str) -> str:
     return value
 
 
+def check_name(value: str) -> str:
+    """Return value if it is safe as a name in a mail header, or raise ForbiddenCharacterError."""
+    check_single_line(value)
+    found = _NAME_FORBIDDEN.search(value)
+    if found is not None:
+        raise ForbiddenCharacterError(_describe(found.group()))
+    if _ENCODED_WORD.search(value):
+        raise ForbiddenCharacterError(
+            "must not contain an encoded word ('=?' or '?='): mail readers decode it"
+        )
+    return value
+
+
 @dataclass(frozen=True)
 class TextRule:
     """Annotated metadata that checks text before any other validation of the field.
@@ -65,13 +95,12 @@ class TextRule:
     messages for the length, and refuses "Camille\\n" before stripping could hide it.
     """
 
-    multi_line: bool
+    rule: Callable[[str], str]
+    pattern: str
 
     def check(self, value: object) -> object:
         """Return value checked (non-text values are left to the field's own type)."""
-        if not isinstance(value, str):
-            return value
-        return check_multi_line(value) if self.multi_line else check_single_line(value)
+        return self.rule(value) if isinstance(value, str) else value
 
     def __get_pydantic_core_schema__(
         self, source: type[Any], handler: GetCoreSchemaHandler
@@ -84,13 +113,13 @@ class TextRule:
     ) -> JsonSchemaValue:
         """Show the rule as a pattern, unless the field states a stricter one."""
         json_schema = handler(schema)
-        json_schema.setdefault(
-            "pattern", MULTI_LINE_PATTERN if self.multi_line else SINGLE_LINE_PATTERN
-        )
+        json_schema.setdefault("pattern", self.pattern)
         return json_schema
 
 
-ONE_LINE = TextRule(multi_line=False)
-LINES = TextRule(multi_line=True)
+ONE_LINE = TextRule(check_single_line, SINGLE_LINE_PATTERN)
+LINES = TextRule(check_multi_line, MULTI_LINE_PATTERN)
+# The encoded-word rule has no pattern: the documents state it in the field's description.
+PERSON_NAME = TextRule(check_name, NAME_PATTERN)
 SingleLine = Annotated[str, ONE_LINE]
 MultiLine = Annotated[str, LINES]

@@ -73,6 +73,10 @@ class GraphSettings(ServiceSettings):
         """Return λ per second: ln 2 / half-life."""
         return math.log(2) / (self.half_life_days * DAY_S)
 
+    def production_secrets(self) -> dict[str, SecretStr]:
+        """Return the JWT secret and the Neo4j password, by their variable names."""
+        return super().production_secrets() | {"NEO4J_PASSWORD": self.neo4j_password}
+
     @model_validator(mode="after")
     def _coherent(self) -> "GraphSettings":
         if self.dormant_ratio >= self.cooling_ratio:

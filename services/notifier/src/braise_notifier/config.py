@@ -4,14 +4,15 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 from pathlib import Path
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import SettingsConfigDict
 
+from braise_shared.addresses import InvalidAddressError, normalize_address
 from braise_shared.candidates import MAX_BATCH, MAX_PER_STAGE
+from braise_shared.settings import DEFAULT_LINK_SECRET as DEFAULT_LINK_SECRET
 from braise_shared.settings import DEFAULT_SMTP_PORT, ServiceSettings
 
 DEFAULT_PORT = 8003
-DEFAULT_LINK_SECRET = "braise-dev-link-secret-change-me-0123456789"  # noqa: S105
 
 
 class NotifierSettings(ServiceSettings):
@@ -100,11 +101,26 @@ class NotifierSettings(ServiceSettings):
         base = self.redis_url.rsplit("/", 1)[0] if self.redis_url.count("/") > 2 else self.redis_url
         return f"{base}/{self.broker_db}"
 
-    def production_secrets(self) -> dict[str, tuple[SecretStr, str]]:
-        """Return the JWT secret and the link-signing secret, with their development defaults."""
-        return super().production_secrets() | {
-            "BRAISE_NOTIFIER_LINK_SECRET": (self.link_secret, DEFAULT_LINK_SECRET)
-        }
+    def production_secrets(self) -> dict[str, SecretStr]:
+        """Return the JWT secret and the link-signing secret, by their variable names."""
+        return super().production_secrets() | {"BRAISE_NOTIFIER_LINK_SECRET": self.link_secret}
+
+    @field_validator("staff_emails")
+    @classmethod
+    def _one_address_each(cls, addresses: list[str]) -> list[str]:
+        # Each is one bare mailbox, normalized as profiles stores consultants' addresses.
+        try:
+            return [normalize_address(address) for address in addresses]
+        except InvalidAddressError as exc:
+            raise ValueError(f"BRAISE_NOTIFIER_STAFF_EMAILS: {exc}") from exc
+
+    @field_validator("reply_to")
+    @classmethod
+    def _one_reply_address(cls, address: str) -> str:
+        try:
+            return normalize_address(address)
+        except InvalidAddressError as exc:
+            raise ValueError(f"BRAISE_NOTIFIER_REPLY_TO: {exc}") from exc
 
     @property
     def sender(self) -> str:

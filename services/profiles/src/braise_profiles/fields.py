@@ -1,34 +1,29 @@
 """The field types request bodies share: e-mail, name, tags, a moment in the past; strict bodies.
 
-Every text field is built on `braise_shared.text` (no control characters); every moment on
+Every text field is built on `braise_shared.text` (no control characters; a person's name
+also no encoded word, bidi control or zero-width character); every e-mail on
+`braise_shared.addresses` (one bare mailbox); every moment on
 `braise_shared.events.UtcDateTime` (from 1970 on).
 """
 
-import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
 from pydantic.config import JsonDict
 
+from braise_shared.addresses import normalize_address
 from braise_shared.events import UtcDateTime
 from braise_shared.tags import MAX_TAG_LENGTH, InvalidTagError, make_tag
-from braise_shared.text import LINES, ONE_LINE
+from braise_shared.text import LINES, ONE_LINE, PERSON_NAME
 
 # Clocks disagree a little; an interaction a few minutes "ahead" is not in the future.
 CLOCK_SKEW = timedelta(minutes=5)
 MAX_TAGS = 50
 MAX_NOTE_LENGTH = 2000
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-# What the OpenAPI document shows: the same shape, without surrounding spaces or controls.
-_EMAIL_PATTERN = r"^[^@\s\x00-\x1f\x7f-\x9f]+@[^@\s\x00-\x1f\x7f-\x9f]+\.[^@\s\x00-\x1f\x7f-\x9f]+$"
-
-
-def _valid_email(value: str) -> str:
-    value = value.strip().lower()
-    if not _EMAIL.match(value):
-        raise ValueError("not an e-mail address")
-    return value
+# What the OpenAPI document shows: the rough shape of one bare mailbox (email-validator decides).
+_NOT_IN_ADDRESS = r"@\s<>,;:\"()\[\]\\\x00-\x1f\x7f-\x9f"
+_EMAIL_PATTERN = f"^[^{_NOT_IN_ADDRESS}]+@[^{_NOT_IN_ADDRESS}]+\\.[^{_NOT_IN_ADDRESS}]+$"
 
 
 def _valid_tag(value: str) -> str:
@@ -49,9 +44,19 @@ def _not_in_future(value: datetime) -> datetime:
 Email = Annotated[
     str,
     StringConstraints(max_length=254),
-    AfterValidator(_valid_email),
+    AfterValidator(normalize_address),
     ONE_LINE,
     Field(json_schema_extra={"format": "email", "pattern": _EMAIL_PATTERN}),
+]
+# A person's name is written into mail headers (To, Subject): the strictest text rule.
+PersonName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=120),
+    PERSON_NAME,
+    Field(
+        description="One line; no control, bidi or zero-width character, no '=?' or '?=' "
+        "(an RFC 2047 encoded word would be decoded in mail headers)."
+    ),
 ]
 Name = Annotated[
     str, StringConstraints(strip_whitespace=True, min_length=1, max_length=120), ONE_LINE

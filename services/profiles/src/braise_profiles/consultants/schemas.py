@@ -13,6 +13,7 @@ from braise_profiles.fields import (
     Email,
     Name,
     PastTime,
+    PersonName,
     Strict,
     TagList,
     strict_with_example,
@@ -38,7 +39,7 @@ class ConsultantIn(Strict):
     )
 
     email: Email
-    display_name: Name
+    display_name: PersonName
     city: Name | None = None
     locale: Locale = "fr"
     skills: TagList = Field([])
@@ -76,7 +77,7 @@ class ConsultantPatch(Strict):
     )
 
     email: Email | None = None
-    display_name: Name | None = None
+    display_name: PersonName | None = None
     city: Name | None = None
     skills: TagList | None = None
     sectors: TagList | None = None

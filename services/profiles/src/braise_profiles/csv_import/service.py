@@ -2,8 +2,9 @@
 
 Columns (header row required): `kind`, `participants`, `occurred_at`, and optionally
 `initiator` and `note`. Participants are e-mail addresses or consultant ids separated by
-`;`. `occurred_at` is an ISO 8601 date-time with its offset, or a date (read as noon UTC).
-A row is reported by the line it starts on; only `note` may hold line breaks and tabs.
+`;` (an e-mail must be one address, `braise_shared.addresses`). `occurred_at` is an ISO 8601
+date-time with its offset, or a date (read as noon UTC). A row is reported by the line it
+starts on; only `note` may hold line breaks and tabs.
 """
 
 import uuid
@@ -20,6 +21,7 @@ from braise_profiles.csv_import.schemas import ImportReport, RejectedRow
 from braise_profiles.errors import InvalidError
 from braise_profiles.interactions.schemas import InteractionIn
 from braise_profiles.interactions.service import record_interactions
+from braise_shared.addresses import InvalidAddressError, normalize_address
 from braise_shared.text import ForbiddenCharacterError, check_multi_line, check_single_line
 
 REQUIRED_COLUMNS = ("kind", "participants", "occurred_at")
@@ -122,8 +124,12 @@ def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> Im
     accepted: list[ParsedRow] = []
     for line, row in raw_rows:
         refs = [r.strip() for r in row.get("participants", "").split(";") if r.strip()]
-        unknown = [r for r in refs if r not in ids_by_ref]
         initiator = row.get("initiator") or None
+        malformed = _malformed_addresses(refs, initiator)
+        if malformed:
+            rejected.append(RejectedRow(line=line, reason=malformed))
+            continue
+        unknown = [r for r in refs if r not in ids_by_ref]
         if initiator and initiator not in ids_by_ref:
             unknown.append(initiator)
         if unknown:
@@ -153,10 +159,27 @@ def import_interactions_csv(*, session: Session, text: str, max_rows: int) -> Im
     return ImportReport(accepted=len(accepted), rejected=rejected)
 
 
+def _malformed_addresses(participants: list[str], initiator: str | None) -> str | None:
+    """Return why a reference that looks like an e-mail is not one address, naming its column."""
+    columns = [("participants", ref) for ref in participants]
+    columns += [("initiator", initiator)] if initiator else []
+    for column, ref in columns:
+        if "@" not in ref:
+            continue
+        try:
+            normalize_address(ref)
+        except InvalidAddressError as exc:
+            return f"{column}: {ref!r} is {exc}"
+    return None
+
+
 def _canonical(ref: str) -> str | None:
-    """Return the lookup key of a reference: a lower-cased e-mail or a canonical id."""
+    """Return the lookup key of a reference: a normalized e-mail or a canonical id."""
     if "@" in ref:
-        return ref.lower()
+        try:
+            return normalize_address(ref)
+        except InvalidAddressError:
+            return None
     try:
         return str(uuid.UUID(ref))
     except ValueError:
