@@ -12,7 +12,11 @@ from neo4j import Driver
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore
-from braise_shared.candidates import MAX_BATCH, CandidatesBatch, RevivalCandidates
+from braise_shared.candidates import (
+    MAX_BATCH,
+    CandidatesBatch,
+    RevivalCandidates,
+)
 from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.graph import new_store
@@ -455,3 +459,36 @@ def test_the_people_declined_are_listed_to_their_owner_and_an_undo_lets_them_com
         [ev.undo_never(ME, COOLING, NOW - DAY / 4), ev.feedback(ME, COOLING, "never", NOW - DAY)]
     )
     assert declined() == ["Karim"]
+
+
+def test_a_multi_line_mission_note_reads_on_one_line_in_the_news(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    # Karim starts a mission with someone else three days ago; notes may hold line breaks.
+    store.apply(
+        [
+            ev.interaction(
+                [OLD_FRIEND, NEWCOMER],
+                NOW - 3 * DAY,
+                kind="mission_together",
+                note="  Refonte SI\nPhase 2\r\n\tlot 3 ",
+            )
+        ]
+    )
+    response = client.get(
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=consultant_headers(ev.cid(ME)),
+    )
+    assert response.status_code == 200, response.text
+    karim = response.json()["candidates"][0]
+    assert karim["other_name"] == "Karim"
+    news = {"key": "refonte si phase 2 lot 3", "label": "Refonte SI Phase 2 lot 3"}
+    facts = {r["code"]: r["params"] for r in karim["reasons"]}
+    assert facts["hook"] == {"news_kind": "mission", "news": news, "at": _day(NOW - 3 * DAY)}
+    assert karim["gesture"] == {
+        "kind": "congratulate",
+        "params": {"news_kind": "mission", "news": news},
+    }
