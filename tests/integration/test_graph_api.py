@@ -4,17 +4,22 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
+from prometheus_client import REGISTRY
 
+from braise_graph import reads
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
+from braise_graph.ranking import Candidate, Person, rank
 from braise_graph.store import GraphStore
 from braise_shared.candidates import (
     MAX_BATCH,
     CandidatesBatch,
+    FailedReader,
     RevivalCandidates,
 )
 from braise_shared.tags import tag_key
@@ -492,3 +497,65 @@ def test_a_multi_line_mission_note_reads_on_one_line_in_the_news(
         "kind": "congratulate",
         "params": {"news_kind": "mission", "news": news},
     }
+
+
+def test_a_reader_whose_ranking_fails_is_listed_apart_and_the_others_are_answered(
+    graph: tuple[TestClient, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, store = graph
+    _firm(store)
+
+    def rank_failing_for_me(me: Person, *args: Any, **kwargs: Any) -> list[Candidate]:
+        if me.id == str(ev.cid(ME)):
+            raise ValueError("a datum the ranking cannot take")
+        return rank(me, *args, **kwargs)
+
+    monkeypatch.setattr(reads, "rank", rank_failing_for_me)
+    failures_before = _failures("ValueError")
+    asked = [ev.cid(OLD_FRIEND), ev.cid(ME), ev.cid(COOLING)]
+    batch = client.post(
+        "/v3/revival-candidates",
+        json={"consultant_ids": [str(c) for c in asked], "at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert batch.status_code == 200, batch.text
+    body = CandidatesBatch.model_validate(batch.json())
+    assert [a.consultant_id for a in body.answers] == [
+        str(ev.cid(OLD_FRIEND)),
+        str(ev.cid(COOLING)),
+    ]
+    assert [c.other_name for c in body.answers[0].candidates] == ["Camille"]
+    assert body.unknown == []
+    assert body.failed == [
+        FailedReader(
+            consultant_id=str(ev.cid(ME)), reason="ValueError: a datum the ranking cannot take"
+        )
+    ]
+    assert _failures("ValueError") == failures_before + 1
+    # The single route cannot answer for that reader alone, and says so; others are answered.
+    single = client.get(
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert single.status_code == 500
+    assert single.json()["detail"] == [
+        {
+            "loc": ["path", "consultant_id"],
+            "msg": f"candidates of {ev.cid(ME)} cannot be ranked: "
+            "ValueError: a datum the ranking cannot take",
+            "type": "candidates_failed",
+        }
+    ]
+    other = client.get(
+        f"/v3/consultants/{ev.cid(OLD_FRIEND)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert other.status_code == 200
+    assert RevivalCandidates.model_validate(other.json()) == body.answers[0]
+
+
+def _failures(error: str) -> float:
+    value = REGISTRY.get_sample_value("braise_candidates_failed_total", {"error": error})
+    return value or 0.0
