@@ -500,7 +500,9 @@ def test_a_multi_line_mission_note_reads_on_one_line_in_the_news(
 
 
 def test_a_reader_whose_ranking_fails_is_listed_apart_and_the_others_are_answered(
-    graph: tuple[TestClient, GraphStore], monkeypatch: pytest.MonkeyPatch
+    graph: tuple[TestClient, GraphStore],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     client, store = graph
     _firm(store)
@@ -532,6 +534,10 @@ def test_a_reader_whose_ranking_fails_is_listed_apart_and_the_others_are_answere
         )
     ]
     assert _failures("ValueError") == failures_before + 1
+    [logged] = [r for r in caplog.records if r.name == "braise_graph.revival"]
+    assert getattr(logged, "consultant_id", None) == str(ev.cid(ME))
+    assert "ValueError: a datum the ranking cannot take" in logged.getMessage()
+    caplog.clear()
     # The single route cannot answer for that reader alone, and says so; others are answered.
     single = client.get(
         f"/v3/consultants/{ev.cid(ME)}/revival-candidates",

@@ -4,7 +4,9 @@ candidates cannot be made of costs that reader only, listed in `failed` with the
 logged and counted (`braise_candidates_failed_total`)."""
 
 import logging
+import traceback
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
@@ -54,12 +56,16 @@ def revival_batch(
                 rested=rested,
             )
             answers.append(_answer(consultant_id, now, props, chosen))
-        except Exception as exc:  # one reader's bad datum must not fail the others
-            failed.append(FailedReader(consultant_id=consultant_id, reason=reason_of(exc)))
+        except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
+            reason = reason_of(exc)
+            failed.append(FailedReader(consultant_id=consultant_id, reason=reason))
             CANDIDATES_FAILED.labels(type(exc).__name__).inc()
+            # The reason and where it was raised, not the traceback: a validation error's
+            # would print the values refused (a note, a name) into the logs.
             log.error(
-                "candidates of one reader not answered",
-                exc_info=exc,
+                "candidates not answered: %s (%s)",
+                reason,
+                _raised_at(exc),
                 extra={"consultant_id": consultant_id},
             )
     return CandidatesBatch(
@@ -82,6 +88,15 @@ def reason_of(exc: Exception) -> str:
     else:
         text = f"{type(exc).__name__}: {exc}"
     return text[:MAX_REASON]
+
+
+def _raised_at(exc: Exception) -> str:
+    """Return the last line of Braise's own code the exception went through."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    ours = [f for f in frames if "braise_" in f.filename] or frames
+    if not ours:
+        return "unknown"
+    return f"{Path(ours[-1].filename).name}:{ours[-1].lineno} in {ours[-1].name}"
 
 
 def week_of(now: float) -> str:
