@@ -4,15 +4,24 @@ import uuid
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 from neo4j import Driver
+from prometheus_client import REGISTRY
 
+from braise_graph import reads
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
+from braise_graph.ranking import Candidate, Person, rank
 from braise_graph.store import GraphStore
-from braise_shared.candidates import MAX_BATCH, CandidatesBatch, RevivalCandidates
+from braise_shared.candidates import (
+    MAX_BATCH,
+    CandidatesBatch,
+    FailedReader,
+    RevivalCandidates,
+)
 from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.graph import new_store
@@ -455,3 +464,104 @@ def test_the_people_declined_are_listed_to_their_owner_and_an_undo_lets_them_com
         [ev.undo_never(ME, COOLING, NOW - DAY / 4), ev.feedback(ME, COOLING, "never", NOW - DAY)]
     )
     assert declined() == ["Karim"]
+
+
+def test_a_multi_line_mission_note_reads_on_one_line_in_the_news(
+    graph: tuple[TestClient, GraphStore],
+) -> None:
+    client, store = graph
+    _firm(store)
+    # Karim starts a mission with someone else three days ago; notes may hold line breaks.
+    store.apply(
+        [
+            ev.interaction(
+                [OLD_FRIEND, NEWCOMER],
+                NOW - 3 * DAY,
+                kind="mission_together",
+                note="  Refonte SI\nPhase 2\r\n\tlot 3 ",
+            )
+        ]
+    )
+    response = client.get(
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=consultant_headers(ev.cid(ME)),
+    )
+    assert response.status_code == 200, response.text
+    karim = response.json()["candidates"][0]
+    assert karim["other_name"] == "Karim"
+    news = {"key": "refonte si phase 2 lot 3", "label": "Refonte SI Phase 2 lot 3"}
+    facts = {r["code"]: r["params"] for r in karim["reasons"]}
+    assert facts["hook"] == {"news_kind": "mission", "news": news, "at": _day(NOW - 3 * DAY)}
+    assert karim["gesture"] == {
+        "kind": "congratulate",
+        "params": {"news_kind": "mission", "news": news},
+    }
+
+
+def test_a_reader_whose_ranking_fails_is_listed_apart_and_the_others_are_answered(
+    graph: tuple[TestClient, GraphStore],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    client, store = graph
+    _firm(store)
+
+    def rank_failing_for_me(me: Person, *args: Any, **kwargs: Any) -> list[Candidate]:
+        if me.id == str(ev.cid(ME)):
+            raise ValueError("a datum the ranking cannot take")
+        return rank(me, *args, **kwargs)
+
+    monkeypatch.setattr(reads, "rank", rank_failing_for_me)
+    failures_before = _failures("ValueError")
+    asked = [ev.cid(OLD_FRIEND), ev.cid(ME), ev.cid(COOLING)]
+    batch = client.post(
+        "/v3/revival-candidates",
+        json={"consultant_ids": [str(c) for c in asked], "at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert batch.status_code == 200, batch.text
+    body = CandidatesBatch.model_validate(batch.json())
+    assert [a.consultant_id for a in body.answers] == [
+        str(ev.cid(OLD_FRIEND)),
+        str(ev.cid(COOLING)),
+    ]
+    assert [c.other_name for c in body.answers[0].candidates] == ["Camille"]
+    assert body.unknown == []
+    assert body.failed == [
+        FailedReader(
+            consultant_id=str(ev.cid(ME)), reason="ValueError: a datum the ranking cannot take"
+        )
+    ]
+    assert _failures("ValueError") == failures_before + 1
+    [logged] = [r for r in caplog.records if r.name == "braise_graph.revival"]
+    assert getattr(logged, "consultant_id", None) == str(ev.cid(ME))
+    assert "ValueError: a datum the ranking cannot take" in logged.getMessage()
+    caplog.clear()
+    # The single route cannot answer for that reader alone, and says so; others are answered.
+    single = client.get(
+        f"/v3/consultants/{ev.cid(ME)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert single.status_code == 500
+    assert single.json()["detail"] == [
+        {
+            "loc": ["path", "consultant_id"],
+            "msg": f"candidates of {ev.cid(ME)} cannot be ranked: "
+            "ValueError: a datum the ranking cannot take",
+            "type": "candidates_failed",
+        }
+    ]
+    other = client.get(
+        f"/v3/consultants/{ev.cid(OLD_FRIEND)}/revival-candidates",
+        params={"at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert other.status_code == 200
+    assert RevivalCandidates.model_validate(other.json()) == body.answers[0]
+
+
+def _failures(error: str) -> float:
+    value = REGISTRY.get_sample_value("braise_candidates_failed_total", {"error": error})
+    return value or 0.0

@@ -24,6 +24,7 @@ from braise_shared.candidates import (
     AskNewsParams,
     CongratulateGesture,
     CongratulateParams,
+    FailedReader,
     Gesture,
     HookReason,
     IntroduceGesture,
@@ -238,20 +239,21 @@ def test_client_reads_unknown_as_nothing_5xx_as_retry_and_junk_as_a_contract_err
         _client(httpx.Response(200, content=b"not json"), []).candidates(CID, dormant=3, cooling=2)
 
 
-def test_client_asks_for_many_readers_by_batches_and_reads_unknown_ones_as_nothing() -> None:
+def test_client_batches_many_readers_unknown_get_nothing_failed_get_their_reason() -> None:
     seen: list[httpx.Request] = []
 
     def handle(request: httpx.Request) -> httpx.Response:
         seen.append(request)
         asked = json.loads(request.content)["consultant_ids"]
-        known = [c for c in asked if not c.endswith("f")]
+        known = [c for c in asked if not c.endswith(("e", "f"))]
         answers = [{**_wire(), "consultant_id": c} for c in known]
         return httpx.Response(
             200,
             json={
                 "at": "2026-11-23T09:00:00Z",
                 "answers": answers,
-                "unknown": [c for c in asked if c not in known],
+                "unknown": [c for c in asked if c.endswith("f")],
+                "failed": [{"consultant_id": c, "reason": "bad"} for c in asked if c.endswith("e")],
             },
         )
 
@@ -265,8 +267,17 @@ def test_client_asks_for_many_readers_by_batches_and_reads_unknown_ones_as_nothi
         (6, 5)
     }
     assert list(found) == ids
-    assert {c: [x.other_name for x in v] for c, v in found.items()} == {
-        c: [] if c.endswith("f") else ["Karim"] for c in ids
+    assert {
+        c: v if isinstance(v, FailedReader) else [x.other_name for x in v] for c, v in found.items()
+    } == {
+        c: (
+            FailedReader(consultant_id=c, reason="bad")
+            if c.endswith("e")
+            else []
+            if c.endswith("f")
+            else ["Karim"]
+        )
+        for c in ids
     }
     with pytest.raises(GraphUnavailableError):
         _client(httpx.Response(502), []).candidates_of_many(ids[:2], dormant=3, cooling=2)

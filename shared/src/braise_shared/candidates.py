@@ -14,9 +14,13 @@ Served by the graph at `GET /v3/consultants/{id}/revival-candidates` (`RevivalCa
 and for many consultants in one request at `POST /v3/revival-candidates`
 (`CandidatesRequest` → `CandidatesBatch`: the same `RevivalCandidates` for each known id,
 the unknown ids listed apart); a change that breaks this shape is a new version of those
-routes. v3 replaced v2 (withdrawn) when the facts got their time: v2's `was_strong` counted the
-pair's exchanges of all time beside the peak's month, which let digests state counts that
-never happened in that month.
+routes. One reader's failure costs that reader only: a batch answers every reader it can
+and lists in `failed`, with the reason, those whose candidates could not be ranked or
+written; the single route answers them 500 with the same reason. (`failed` came after the
+first v3 answers: it defaults to empty, so a notifier reads a graph that does not send it;
+deploy the notifier first.) v3 replaced v2 (withdrawn) when the facts got their time: v2's
+`was_strong` counted the pair's exchanges of all time beside the peak's month, which let
+digests state counts that never happened in that month.
 
 How many people a digest proposes is the notifier's rule, and lives in its settings
 (`max_dormant`, `max_cooling`). The notifier passes those numbers to the graph as the
@@ -274,12 +278,26 @@ class CandidatesRequest(Contract):
     at: UtcDateTime | None = Field(default=None, description="When to rank them (now).")
 
 
+class FailedReader(Contract):
+    """A consultant of a batch whose candidates the graph could not rank or write."""
+
+    consultant_id: str
+    reason: str = Field(description="Why, for the logs and the notifier's ledger.")
+
+
 class CandidatesBatch(Contract):
-    """Each known consultant's candidates, in the order asked; the ids the graph lacks apart."""
+    """Each known consultant's candidates, in the order asked; the ids the graph lacks, and
+    the consultants it could not answer for, apart."""
 
     at: UtcDateTime
     answers: list[RevivalCandidates]
     unknown: list[str] = Field(description="Ids the graph holds no consultant for.")
+    failed: list[FailedReader] = Field(
+        default=[],
+        description="Consultants whose candidates could not be ranked or written (data of "
+        "theirs, or of someone they know, that the contract refuses): the others are "
+        "answered all the same.",
+    )
 
 
 class DeclinedPerson(Contract):

@@ -48,6 +48,11 @@ SMTP_SECONDS = Histogram(
     "Time to hand one message to the SMTP server.",
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
 )
+CANDIDATES_FAILED = Counter(
+    "braise_candidates_failed_total",
+    "Readers whose revival candidates the graph could not rank or write, by exception type.",
+    ["error"],
+)
 GRAPH_CALL_SECONDS = Histogram(
     "braise_graph_call_seconds",
     "Time of one call from the notifier to the graph API.",

@@ -25,6 +25,15 @@ class Tag(BaseModel):
     label: SingleLine
 
 
+def one_line(text: str) -> str:
+    """Return text on one line: each run of spaces, tabs and line breaks one space, trimmed.
+
+    What becomes a tag's label or a name in a sentence (a mission's note, which may hold
+    line breaks) goes through it; an empty result means there is nothing to show.
+    """
+    return " ".join(text.split())
+
+
 def tag_key(raw: str) -> str:
     """Return the matching key: lower case, accents removed, separators folded to one space.
 
@@ -48,8 +57,7 @@ def make_tag(raw: str) -> Tag:
         raise InvalidTagError(f"tag {raw!r} is empty once normalized")
     if len(key) > MAX_TAG_LENGTH:
         raise InvalidTagError(f"tag {raw[:20]!r}... is longer than {MAX_TAG_LENGTH} characters")
-    label = " ".join(raw.split())
-    return Tag(key=key, label=label)
+    return Tag(key=key, label=one_line(raw))
 
 
 def make_tags(raws: list[str]) -> list[Tag]:

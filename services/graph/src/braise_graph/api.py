@@ -17,8 +17,9 @@ from pydantic import BaseModel
 
 from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
-from braise_graph.ranking import Candidate, reciprocity
+from braise_graph.ranking import reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
+from braise_graph.revival import revival_batch
 from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
@@ -30,7 +31,6 @@ from braise_shared.candidates import (
     CandidatesRequest,
     DeclinedPeople,
     DeclinedPerson,
-    RevivalCandidate,
     RevivalCandidates,
 )
 from braise_shared.events import UtcDateTime
@@ -68,6 +68,8 @@ _WHY = {
     401: "No valid bearer token (missing, expired, forged, or `alg: none`).",
     403: "A consultant token asking for someone else, or for a staff route.",
     404: "No such consultant in the graph.",
+    500: "The graph holds data this consultant's candidates cannot be made of (`detail` names "
+    "the reason, type `candidates_failed`); logged and counted, no other consultant affected.",
 }
 
 
@@ -175,7 +177,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     @app.get(
         "/v3/consultants/{consultant_id}/revival-candidates",
         response_model=RevivalCandidates,
-        responses=_errors(401, 403, 404),
+        responses=_errors(401, 403, 404, 500),
     )
     def revival_candidates(
         consultant_id: uuid.UUID,
@@ -198,18 +200,28 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         """Rank the dormant links worth rekindling, then the cooling ones, with reasons as facts.
 
         The caller says how many of each stage it wants (the notifier: what a digest holds).
+        A consultant whose candidates cannot be ranked or written (data the contract refuses)
+        gets a 500 naming the reason; no one else is affected.
         """
         cid = allowed(caller, consultant_id)
-        now = moment(at)
-        found = reader.candidates_of_many(
-            [cid], now=now, seed=_week(now), dormant=dormant, cooling=cooling, rested=rested
+        batch = revival_batch(
+            reader, [cid], now=moment(at), dormant=dormant, cooling=cooling, rested=rested
         )
-        if cid not in found:
+        if batch.unknown:
             raise _not_found(cid)
+        if batch.failed:
+            raise HTTPException(
+                500,
+                detail=[
+                    {
+                        "loc": ["path", "consultant_id"],
+                        "msg": f"candidates of {cid} cannot be ranked: {batch.failed[0].reason}",
+                        "type": "candidates_failed",
+                    }
+                ],
+            )
         # Built and validated already: written as is, not validated again on the way out.
-        return Response(
-            _answer(cid, now, *found[cid]).model_dump_json(), media_type="application/json"
-        )
+        return Response(batch.answers[0].model_dump_json(), media_type="application/json")
 
     @app.post(
         "/v3/revival-candidates",
@@ -218,7 +230,8 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     )
     def revival_candidates_of_many(body: CandidatesRequest, caller: Caller) -> Response:
         """Rank the revival candidates of many consultants in one request, each answered as
-        the single route answers it; the ids the graph does not know are listed apart.
+        the single route answers it; the ids the graph does not know are listed apart, and so
+        are the consultants it could not answer for (`failed`, with the reason).
 
         At most `MAX_BATCH` ids (422 naming `consultant_ids` beyond); a consultant token may
         ask only for itself.
@@ -228,14 +241,8 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
                 allowed(caller, c, where=["body", "consultant_ids"]) for c in body.consultant_ids
             )
         )
-        now = moment(body.at)
-        found = reader.candidates_of_many(
-            ids, now=now, seed=_week(now), dormant=body.dormant, cooling=body.cooling
-        )
-        batch = CandidatesBatch(
-            at=_dt(now),
-            answers=[_answer(cid, now, *found[cid]) for cid in ids if cid in found],
-            unknown=[cid for cid in ids if cid not in found],
+        batch = revival_batch(
+            reader, ids, now=moment(body.at), dormant=body.dormant, cooling=body.cooling
         )
         return Response(batch.model_dump_json(), media_type="application/json")
 
@@ -303,38 +310,6 @@ def _lag(client: "redis.Redis", group_name: str) -> int | None:
     except redis.RedisError:
         return None
     return None
-
-
-def _week(now: float) -> str:
-    """Return the ranking's seed: the ISO week of now (the same all week)."""
-    when = _dt(now).isocalendar()
-    return f"{when.year}-W{when.week:02d}"
-
-
-def _answer(
-    cid: str, now: float, props: dict[str, Any], chosen: list[Candidate]
-) -> RevivalCandidates:
-    return RevivalCandidates(
-        consultant_id=cid,
-        at=_dt(now),
-        locale=props.get("locale") or "fr",
-        candidates=[_candidate_out(c) for c in chosen],
-    )
-
-
-def _candidate_out(c: Candidate) -> RevivalCandidate:
-    return RevivalCandidate(
-        other_id=c.link.other.id,
-        other_name=c.link.other.name,
-        stage=c.link.stage,
-        score=c.score,
-        components=c.components,
-        strength=round(c.link.strength, 6),
-        peak=round(c.link.peak, 6),
-        last_at=_dt(c.link.last_at),
-        reasons=c.reasons,
-        gesture=c.gesture,
-    )
 
 
 def _err(loc: list[str], msg: str) -> dict[str, Any]:

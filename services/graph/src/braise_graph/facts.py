@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from braise_shared.candidates import LastSeenParams, MissionFact, WasStrongParams
+from braise_shared.tags import one_line
 
 WINDOW_MONTHS = 3  # the peak's month and the two before it: about the 90 days that built it
 
@@ -65,9 +66,9 @@ def was_strong(
         last_day=day_of(held[-1][0]),
         kinds=dict(sorted(kinds.items())),
         missions=[
-            MissionFact(name=" ".join(note.split()), on=day_of(t))
+            MissionFact(name=name, on=day_of(t))
             for t, note in missions
-            if note.strip() and window.holds(t)
+            if (name := one_line(note)) and window.holds(t)
         ],
     )
 

@@ -32,7 +32,7 @@ from braise_shared.candidates import (
     TopicsParams,
     WasStrongReason,
 )
-from braise_shared.tags import Tag, tag_key
+from braise_shared.tags import Tag, one_line, tag_key
 
 Facet = Literal["skill", "sector", "interest"]
 
@@ -73,8 +73,10 @@ class News:
 
     @property
     def tag(self) -> Tag:
-        """Return the news as a tag (a skill's or sector's label gives back its key)."""
-        return Tag(key=tag_key(self.label), label=self.label)
+        """Return the news as a tag (a skill's or sector's label gives back its key), on one
+        line: a mission's note may hold line breaks, which a tag refuses."""
+        label = one_line(self.label)
+        return Tag(key=tag_key(label), label=label)
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def choose_gesture(
                 params=IntroduceParams(third_id=person.id, third_name=person.name, topic=topic)
             )
         )
-    project = " ".join((link.last_mission_note or "").split())  # a note may hold line breaks
+    project = one_line(link.last_mission_note or "")
     if project:
         options.append(AskNewsGesture(params=AskNewsParams(project=project)))
     options.append(InviteGesture(params=InviteParams(city=shared_city(me, link.other))))

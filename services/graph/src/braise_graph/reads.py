@@ -216,27 +216,36 @@ class GraphReader:
             now=now,
         )
 
-    def candidates_of_many(
+    def ranking_inputs(
+        self, consultant_ids: list[str], *, now: float
+    ) -> dict[str, tuple[dict[str, Any], list[LinkFacts]]]:
+        """Return each known consultant's node properties and the links a ranking looks at
+        (faded ones left out) at time now, read in two queries for them all; unknown ids are
+        left out."""
+        return {
+            consultant_id: (props, [v.facts for v in views])
+            for consultant_id, (views, props) in self._read(
+                consultant_ids, now, ranked=True
+            ).items()
+        }
+
+    def best_candidates(
         self,
-        consultant_ids: list[str],
+        props: dict[str, Any],
+        links: list[LinkFacts],
         *,
         now: float,
         seed: str,
         dormant: int,
         cooling: int,
         rested: bool = True,
-    ) -> dict[str, tuple[dict[str, Any], list[Candidate]]]:
-        """Return each known consultant's node properties and best candidates at time now (at
-        most `dormant` dormant ones, then at most `cooling` cooling ones), read in two
-        queries for them all; unknown ids are left out."""
-        out = {}
-        for consultant_id, (views, props) in self._read(consultant_ids, now, ranked=True).items():
-            links = [v.facts for v in views]
-            ranked = rank(
-                person_of(props), links, now=now, rules=self.ranking_rules, seed=seed, rested=rested
-            )
-            out[consultant_id] = (props, best_per_stage(ranked, dormant=dormant, cooling=cooling))
-        return out
+    ) -> list[Candidate]:
+        """Return a consultant's best candidates among their links at time now: at most
+        `dormant` dormant ones, then at most `cooling` cooling ones."""
+        ranked = rank(
+            person_of(props), links, now=now, rules=self.ranking_rules, seed=seed, rested=rested
+        )
+        return best_per_stage(ranked, dormant=dormant, cooling=cooling)
 
     def declined(self, consultant_id: str) -> list[tuple[str, str, float | None]]:
         """Return (id, name, when) of each person the consultant said never to, latest first.

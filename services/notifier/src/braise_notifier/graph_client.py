@@ -1,6 +1,7 @@
 """Ask the graph service for revival candidates (the `braise_shared.candidates` contract), of
 one consultant or of many in one request, and parse its answers into those models."""
 
+from collections.abc import Mapping
 from typing import TypeVar
 
 import httpx
@@ -13,6 +14,7 @@ from braise_shared.candidates import (
     CandidatesRequest,
     DeclinedPeople,
     DeclinedPerson,
+    FailedReader,
     RevivalCandidate,
     RevivalCandidates,
 )
@@ -74,10 +76,11 @@ class GraphClient:
 
     def candidates_of_many(
         self, consultant_ids: list[str], *, dormant: int, cooling: int
-    ) -> dict[str, list[RevivalCandidate]]:
+    ) -> Mapping[str, list[RevivalCandidate] | FailedReader]:
         """Return each consultant's candidates as `candidates` does, asking for `MAX_BATCH`
-        consultants per request; none for those the graph does not know."""
-        found: dict[str, list[RevivalCandidate]] = {}
+        consultants per request; none for those the graph does not know, and the graph's
+        `FailedReader` (with its reason) for those it could not answer for."""
+        found: dict[str, list[RevivalCandidate] | FailedReader] = {}
         for start in range(0, len(consultant_ids), MAX_BATCH):
             ids = consultant_ids[start : start + MAX_BATCH]
             request = CandidatesRequest.model_validate(
@@ -94,6 +97,7 @@ class GraphClient:
                 raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
             batch = _parse(response, CandidatesBatch)
             found |= {a.consultant_id: a.candidates for a in batch.answers}
+            found |= {f.consultant_id: f for f in batch.failed}
         return {cid: found.get(cid, []) for cid in consultant_ids}
 
     def declined(self, consultant_id: str) -> list[DeclinedPerson]:

@@ -5,11 +5,11 @@ Production passes `graph_client.GraphClient`, `mailer.Mailer`, `spread.SpreadCap
 shared `EventPublisher`; the unit tests pass fakes of their own.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from email.message import EmailMessage
 from typing import Protocol
 
-from braise_shared.candidates import RevivalCandidate
+from braise_shared.candidates import FailedReader, RevivalCandidate
 
 
 class CandidateSource(Protocol):
@@ -24,8 +24,9 @@ class CandidateSource(Protocol):
 
     def candidates_of_many(
         self, consultant_ids: list[str], *, dormant: int, cooling: int
-    ) -> dict[str, list[RevivalCandidate]]:
-        """Return what `candidates` returns for each consultant, asked all at once."""
+    ) -> Mapping[str, list[RevivalCandidate] | FailedReader]:
+        """Return what `candidates` returns for each consultant, asked all at once; a reader
+        the graph could not answer for gets its `FailedReader` (the reason) instead."""
         ...
 
 

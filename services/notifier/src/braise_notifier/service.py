@@ -3,6 +3,7 @@
 import json
 import logging
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
@@ -35,7 +36,7 @@ from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
 from braise_notifier.spread import week_of
 from braise_notifier.tokens import LinkSigner
-from braise_shared.candidates import MAX_PER_STAGE, RevivalCandidate
+from braise_shared.candidates import MAX_PER_STAGE, FailedReader, RevivalCandidate
 from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
 from braise_shared.interactions import InteractionKinds
 from braise_shared.taxonomy import Taxonomy, load_taxonomy
@@ -100,7 +101,8 @@ class DigestService:
         Their ledger rows are read in one transaction and their readers' candidates asked of
         the graph in one request; each digest is then claimed, sent and recorded on its own
         (a claim per row: two workers given the same row never both send it). Raise
-        RetryLaterError, having claimed nothing, when the graph cannot answer.
+        RetryLaterError, having claimed nothing, when the graph cannot answer; a reader the
+        graph could not answer for alone (`FailedReader`) is that row's RetryLaterError.
         """
         outcomes: dict[Key, str | RetryLaterError] = {}
         due = self._due(keys, outcomes)
@@ -112,9 +114,18 @@ class DigestService:
             if not self._claim(period, consultant_id, datetime.now(UTC)):
                 outcomes[period, consultant_id] = "busy"
                 continue
+            answer = candidates[consultant_id]
+            if isinstance(answer, FailedReader):
+                # The graph answered the others: this row alone is retried like a transient
+                # failure, its attempt counted and the reason kept, until `max_attempts`
+                # marks it failed (the graph's data may be mended by then).
+                error = f"graph could not rank this reader: {answer.reason}"
+                self._release(period, consultant_id, error=error)
+                outcomes[period, consultant_id] = RetryLaterError(error)
+                continue
             try:
                 outcomes[period, consultant_id] = self._send_claimed(
-                    period, consultant_id, week, candidates[consultant_id], previous
+                    period, consultant_id, week, answer, previous
                 )
             except RetryLaterError as exc:
                 self._release(period, consultant_id)
@@ -199,6 +210,8 @@ class DigestService:
         if reader is None:
             return None
         candidates = self._candidates_of_many([consultant_id], spare=0)[consultant_id]
+        if isinstance(candidates, FailedReader):
+            raise RetryLaterError(f"graph could not rank this reader: {candidates.reason}")
         previous = previous_variants(self.factory, [consultant_id]).get(consultant_id)
         return self._compose(reader, period, self._not_erased(candidates), previous)
 
@@ -213,7 +226,7 @@ class DigestService:
 
     def _candidates_of_many(
         self, consultant_ids: list[str], *, spare: int
-    ) -> dict[str, list[RevivalCandidate]]:
+    ) -> Mapping[str, list[RevivalCandidate] | FailedReader]:
         try:
             return self.graph.candidates_of_many(
                 consultant_ids,
