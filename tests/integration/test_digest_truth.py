@@ -62,7 +62,7 @@ def _load(neo4j_driver: Driver) -> tuple[Oracle, dict[str, str]]:
     for start in range(0, len(entries), 500):
         store.apply_entries(entries[start : start + 500])
     names = {str(ev.cid(c.key + 1)): c.display_name for c in firm.consultants}
-    return Oracle(acts, names), locales
+    return Oracle(acts, names, NOW.timestamp()), locales
 
 
 @pytest.mark.timeout(600)

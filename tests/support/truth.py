@@ -102,6 +102,17 @@ SINGULAR_OPENING = {
     ),
 }
 QUOTED = {"fr": r"« (.+?) »", "en": r"“(.+?)”"}
+# An introduction names someone the other person has never met.
+INTRODUCE = {
+    "fr": (
+        r"Présentez \S+ à (.+?) ;",
+        r"en relation avec (.+?) ;",
+        r"se rencontrer \S+ et (.+?), qui",
+    ),
+    "en": (r"Introduce \S+ to (.+?);", r"in touch with (.+?);", r"bring \S+ and (.+?) together"),
+}
+NEW_MISSION = {"fr": "nouvelle mission", "en": "new mission"}
+NEWS_DAYS = 120  # how old a mission may be and still be news (docs/link-model.md, the hook)
 Month = tuple[int, int]
 
 
@@ -174,7 +185,9 @@ def html_cards(body: str) -> list[tuple[str, list[str], str]]:
 class Oracle:
     """The interaction log of a firm, and what it makes true of each pair."""
 
-    def __init__(self, acts: list[Act], names: dict[str, str]) -> None:
+    def __init__(self, acts: list[Act], names: dict[str, str], now: float) -> None:
+        self.now = now
+        self.acts = acts
         self.names = names  # id -> display name
         self.by_name = {name: cid for cid, name in names.items()}
         self.pairs: dict[tuple[str, str], list[Act]] = {}
@@ -183,6 +196,10 @@ class Oracle:
             for i, a in enumerate(people):
                 for b in people[i + 1 :]:
                     self.pairs.setdefault((a, b), []).append(act)
+
+    def missions_of(self, person: str) -> list[Act]:
+        """Return the missions together a person took part in."""
+        return [a for a in self.acts if a.kind == "mission_together" and person in a.people]
 
     def log(self, a: str, b: str) -> list[Act]:
         """Return the pair's interactions, oldest first."""
@@ -255,7 +272,7 @@ class Oracle:
         for month, n in Counter(said_months).items():
             if n > 1:
                 verdict.false.append(f"{where}: {month} said {n} times")
-        self._gesture(locale, card, log, where, verdict, first)
+        self._gesture(locale, card, log, where, verdict, (reader_id, first))
 
     def _months(self, locale: str, line: str) -> list[Month]:
         names = MONTHS[locale].split()
@@ -339,8 +356,15 @@ class Oracle:
         return months
 
     def _gesture(
-        self, locale: str, card: Card, log: list[Act], where: str, verdict: Verdict, first: str
+        self,
+        locale: str,
+        card: Card,
+        log: list[Act],
+        where: str,
+        verdict: Verdict,
+        reader: tuple[str, str],
     ) -> None:
+        reader_id, first = reader
         verdict.statements += 1
         lower = card.gesture.lower()
         for word in UNNAMED_EVENTS[locale]:
@@ -354,6 +378,23 @@ class Oracle:
                 verdict.false.append(f"{where}: no mission {project!r} together: {card.gesture}")
         if first not in card.gesture:
             verdict.false.append(f"{where}: the gesture does not name {first}: {card.gesture}")
+        for pattern in INTRODUCE[locale]:
+            for third in re.findall(pattern, card.gesture):
+                third_id = self.by_name.get(third)
+                other_id = self.by_name[card.name]
+                if third_id is None:
+                    verdict.false.append(f"{where}: introduces an unknown {third!r}")
+                elif self.log(third_id, other_id):
+                    verdict.false.append(f"{where}: introduces {third}, whom they already know")
+        if NEW_MISSION[locale] in lower:
+            other_id = self.by_name[card.name]
+            news = [
+                a
+                for a in self.missions_of(other_id)
+                if reader_id not in a.people and 0 <= self.now - a.t <= NEWS_DAYS * 86_400
+            ]
+            if not news:
+                verdict.false.append(f"{where}: no new mission of theirs: {card.gesture}")
 
 
 def _month(t: float) -> Month:

@@ -17,6 +17,7 @@ from braise_graph.ranking import (
     Person,
     RankingRules,
     choose_gesture,
+    fresh_hook,
     novelty,
     rank,
     reciprocity,
@@ -252,3 +253,36 @@ def test_a_tag_is_spelled_as_the_person_spelled_it_or_else_as_its_key() -> None:
     karim = _person("k", sector=["Énergie"], interest=["Voile"])
     assert karim.tag("energie") == Tag(key="energie", label="Énergie")
     assert karim.tag("jazz") == Tag(key="jazz", label="jazz")
+
+
+def test_no_introduction_is_proposed_between_people_who_already_know_each_other() -> None:
+    other = _person("o", interest=["Voile"])
+    zoe, yann = _person("zoe", interest=["Voile"]), _person("yann", interest=["Voile"])
+    link = _link(other)
+    kinds = {
+        choose_gesture(_person("me"), link, None, [zoe, yann], f"2026-W{w}").model_dump_json()
+        for w in range(60)
+    }
+    assert not any('"third_id":"zoe"' in k for k in kinds)  # yann comes first, by id
+    knows_yann = {
+        choose_gesture(
+            _person("me"), link, None, [zoe, yann], f"2026-W{w}", lambda a, b: "yann" in (a, b)
+        ).model_dump_json()
+        for w in range(60)
+    }
+    introduced = {k for k in knows_yann if '"kind":"introduce"' in k}
+    assert introduced
+    assert all('"third_id":"zoe"' in k for k in introduced)
+    nobody = {
+        choose_gesture(_person("me"), link, None, [zoe, yann], f"2026-W{w}", lambda a, b: True).kind
+        for w in range(60)
+    }
+    assert "introduce" not in nobody
+
+
+def test_a_mission_the_two_did_together_is_no_news_to_the_reader() -> None:
+    theirs = News("mission", "Refonte SI", NOW - 40 * DAY_S)
+    ours = _link(_person("o"), news=[theirs], missions=((NOW - 40 * DAY_S, "Refonte SI"),))
+    assert fresh_hook(ours, NOW, 120 * DAY_S) is None
+    elsewhere = _link(_person("o"), news=[theirs], missions=((NOW - 700 * DAY_S, "Audit"),))
+    assert fresh_hook(elsewhere, NOW, 120 * DAY_S) == theirs

@@ -5,6 +5,7 @@ Pure: the store reads the facts, this module decides. The formula is in docs/lin
 
 import hashlib
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -35,6 +36,12 @@ from braise_shared.candidates import (
 from braise_shared.tags import Tag, one_line, tag_key
 
 Facet = Literal["skill", "sector", "interest"]
+
+# The stages of a reader's active network: who might introduce, and whose fields are known.
+ACTIVE_STAGES = ("active", "growing", "nascent")
+
+# Whether two consultants already know each other (any link between them).
+Acquainted = Callable[[str, str], bool]
 
 WEIGHTS = {"past": 0.30, "trust": 0.15, "affinity": 0.15, "novelty": 0.25, "hook": 0.15}
 PENALTY_PER_PAST_SUGGESTION = 0.05
@@ -146,8 +153,14 @@ def novelty(me: Person, other: Person, active_network: set[str]) -> tuple[float,
 
 
 def fresh_hook(link: LinkFacts, now: float, hook_s: float) -> News | None:
-    """Return the other person's most recent news within the hook window, if any."""
-    recent = [n for n in link.news if 0 <= now - n.at <= hook_s]
+    """Return the other person's most recent news within the hook window, if any. A mission
+    the two did together is no news to the reader: it is theirs."""
+    ours = {t for t, _ in link.missions}
+    recent = [
+        n
+        for n in link.news
+        if 0 <= now - n.at <= hook_s and not (n.kind == "mission" and n.at in ours)
+    ]
     return max(recent, key=lambda n: n.at) if recent else None
 
 
@@ -177,16 +190,31 @@ def excluded(
     return None
 
 
-def _pick_introducer(other: Person, active_people: list[Person]) -> tuple[Person, Tag] | None:
-    """Return a consultant of my active network who shares an interest with the other."""
+def introducers(other: Person, active_people: list[Person]) -> list[tuple[Person, Tag]]:
+    """Return the people of my active network who share a tag with the other, each with the
+    tag, in the order an introduction looks at them (interests, then sectors, then skills)."""
+    found: list[tuple[Person, Tag]] = []
     for facet in ("interest", "sector", "skill"):
         wanted = other.keys(facet)
         for person in sorted(active_people, key=lambda p: p.id):
-            if person.id == other.id:
-                continue
             shared = sorted(wanted & person.keys(facet))
-            if shared:
-                return person, other.tag(shared[0])
+            if person.id != other.id and shared:
+                found.append((person, other.tag(shared[0])))
+    return found
+
+
+def _strangers(a: str, b: str) -> bool:
+    return False
+
+
+def _pick_introducer(
+    other: Person, active_people: list[Person], acquainted: Acquainted
+) -> tuple[Person, Tag] | None:
+    """Return a consultant of my active network who shares an interest with the other and
+    does not know them yet (an introduction between acquaintances would say what is false)."""
+    for person, tag in introducers(other, active_people):
+        if not acquainted(person.id, other.id):
+            return person, tag
     return None
 
 
@@ -203,6 +231,7 @@ def choose_gesture(
     hook: News | None,
     active_people: list[Person],
     seed: str,
+    acquainted: Acquainted = _strangers,
 ) -> Gesture:
     """Pick the give-first gesture: news to celebrate first, otherwise vary with the week."""
     if hook is not None:
@@ -213,7 +242,7 @@ def choose_gesture(
     if shared_interest or shared_any:
         key = (shared_interest or shared_any)[0]
         options.append(ShareGesture(params=ShareParams(topic=link.other.tag(key))))
-    introducer = _pick_introducer(link.other, active_people)
+    introducer = _pick_introducer(link.other, active_people, acquainted)
     if introducer is not None:
         person, topic = introducer
         options.append(
@@ -261,10 +290,11 @@ def rank(
     rules: RankingRules,
     seed: str,
     rested: bool = True,
+    acquainted: Acquainted = _strangers,
 ) -> list[Candidate]:
     """Return the dormant and cooling links that may be proposed, best first (`rested`: as
-    `excluded` says)."""
-    active_people = [lk.other for lk in links if lk.stage in ("active", "growing", "nascent")]
+    `excluded` says; `acquainted`: who already knows whom, for introductions)."""
+    active_people = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
     active_network = {k for p in active_people for k in p.keys("sector", "skill")}
     ceiling = math.log1p(4 * rules.strong_peak)
     candidates = []
@@ -290,7 +320,7 @@ def rank(
                 score=round(score, 6),
                 components={k: round(v, 6) for k, v in components.items()},
                 reasons=_reasons(me, link, hook, novel_keys),
-                gesture=choose_gesture(me, link, hook, active_people, seed),
+                gesture=choose_gesture(me, link, hook, active_people, seed, acquainted),
             )
         )
     candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))

@@ -13,6 +13,7 @@ from braise_graph.links import logged
 from braise_graph.model import Strength, strength_at
 from braise_graph.people import NodeState
 from braise_graph.ranking import (
+    Acquainted,
     Candidate,
     LinkFacts,
     News,
@@ -40,6 +41,13 @@ OPTIONAL MATCH (me)-[s:SUGGESTED]->(other:Consultant)
 WHERE s.declined
 RETURN me.id AS me, other.id AS other_id, other.name AS other_name, s.declined_at AS at
 ORDER BY coalesce(s.declined_at, 0.0) DESC, other.name
+"""
+
+# Which of the pairs given already know each other: any link between them, whatever its stage.
+LINKED_PAIRS: LiteralString = """
+UNWIND $pairs AS pair
+MATCH (a:Consultant {id: pair[0]})-[:LINK]-(b:Consultant {id: pair[1]})
+RETURN DISTINCT a.id AS a, b.id AS b
 """
 
 PEOPLE: LiteralString = """
@@ -239,13 +247,30 @@ class GraphReader:
         dormant: int,
         cooling: int,
         rested: bool = True,
+        acquainted: Acquainted | None = None,
     ) -> list[Candidate]:
         """Return a consultant's best candidates among their links at time now: at most
-        `dormant` dormant ones, then at most `cooling` cooling ones."""
+        `dormant` dormant ones, then at most `cooling` cooling ones (`acquainted`: who already
+        knows whom, so that no introduction is proposed between them)."""
         ranked = rank(
-            person_of(props), links, now=now, rules=self.ranking_rules, seed=seed, rested=rested
+            person_of(props),
+            links,
+            now=now,
+            rules=self.ranking_rules,
+            seed=seed,
+            rested=rested,
+            acquainted=acquainted or (lambda a, b: False),
         )
         return best_per_stage(ranked, dormant=dormant, cooling=cooling)
+
+    def acquainted(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
+        """Return which of these pairs (smaller id first) already share a link, in one read."""
+        if not pairs:
+            return set()
+        records, _, _ = self.driver.execute_query(
+            LINKED_PAIRS, pairs=sorted(map(list, pairs)), routing_=RoutingControl.READ
+        )
+        return {(r["a"], r["b"]) for r in records}
 
     def declined(self, consultant_id: str) -> list[tuple[str, str, float | None]]:
         """Return (id, name, when) of each person the consultant said never to, latest first.

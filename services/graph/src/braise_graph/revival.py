@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from braise_graph.ranking import Candidate
+from braise_graph.ranking import ACTIVE_STAGES, Candidate, LinkFacts, introducers
 from braise_graph.reads import GraphReader
 from braise_shared.candidates import (
     CandidatesBatch,
@@ -41,6 +41,9 @@ def revival_batch(
     inputs = reader.ranking_inputs(consultant_ids, now=now)
     seed = week_of(now)
     answers, failed = [], []
+    known = reader.acquainted(
+        _introductions(reader, inputs, now=now, seed=seed, limits=(dormant, cooling, rested))
+    )
     for consultant_id in consultant_ids:
         if consultant_id not in inputs:
             continue
@@ -54,6 +57,7 @@ def revival_batch(
                 dormant=dormant,
                 cooling=cooling,
                 rested=rested,
+                acquainted=lambda a, b: (min(a, b), max(a, b)) in known,
             )
             answers.append(_answer(consultant_id, now, props, chosen))
         except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
@@ -74,6 +78,36 @@ def revival_batch(
         unknown=[c for c in consultant_ids if c not in inputs],
         failed=failed,
     )
+
+
+def _introductions(
+    reader: GraphReader,
+    inputs: dict[str, tuple[dict[str, Any], list[LinkFacts]]],
+    *,
+    now: float,
+    seed: str,
+    limits: tuple[int, int, bool],
+) -> set[tuple[str, str]]:
+    """Return every (introducer, person) pair an introduction could name in this batch: for
+    each reader's chosen people, whoever of the reader's active network shares a tag with
+    them. Gestures do not change the ranking, so the people chosen stay the same once the
+    acquaintances are known; a reader whose ranking fails here is answered (or listed
+    failed) by the pass that follows."""
+    dormant, cooling, rested = limits
+    pairs: set[tuple[str, str]] = set()
+    for props, links in inputs.values():
+        try:
+            chosen = reader.best_candidates(
+                props, links, now=now, seed=seed, dormant=dormant, cooling=cooling, rested=rested
+            )
+        except Exception:  # noqa: BLE001, S112 - the next pass reports it, reader by reader
+            continue
+        active = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
+        for candidate in chosen:
+            other = candidate.link.other
+            for person, _tag in introducers(other, active):
+                pairs.add((min(person.id, other.id), max(person.id, other.id)))
+    return pairs
 
 
 def reason_of(exc: Exception) -> str:
