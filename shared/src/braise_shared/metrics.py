@@ -53,6 +53,12 @@ CANDIDATES_FAILED = Counter(
     "Readers whose revival candidates the graph could not rank or write, by exception type.",
     ["error"],
 )
+CARDS_DROPPED = Counter(
+    "braise_candidate_cards_dropped_total",
+    "Cards (one reader, one person) left out because their facts could not be written, by "
+    "exception type; the reader's other cards are answered.",
+    ["error"],
+)
 GRAPH_CALL_SECONDS = Histogram(
     "braise_graph_call_seconds",
     "Time of one call from the notifier to the graph API.",

@@ -282,6 +282,10 @@ def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[st
     return reasons
 
 
+# Called with the other person's id and the error when one card cannot be made of the facts.
+DroppedCard = Callable[[str, ValueError], None]
+
+
 def rank(
     me: Person,
     links: list[LinkFacts],
@@ -291,9 +295,14 @@ def rank(
     seed: str,
     rested: bool = True,
     acquainted: Acquainted = _strangers,
+    dropped: DroppedCard | None = None,
 ) -> list[Candidate]:
     """Return the dormant and cooling links that may be proposed, best first (`rested`: as
-    `excluded` says; `acquainted`: who already knows whom, for introductions)."""
+    `excluded` says; `acquainted`: who already knows whom, for introductions).
+
+    A link whose facts the contract refuses (a ValueError while writing its reasons or
+    gesture) costs its own card only when `dropped` is given: it is told, and left out.
+    Without it, the error is raised."""
     active_people = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
     active_network = {k for p in active_people for k in p.keys("sector", "skill")}
     ceiling = math.log1p(4 * rules.strong_peak)
@@ -314,13 +323,21 @@ def rank(
         penalty = min(MAX_PENALTY, PENALTY_PER_PAST_SUGGESTION * link.times_suggested_to_me)
         score = sum(WEIGHTS[k] * v for k, v in components.items()) - penalty
         components["fatigue_penalty"] = penalty
+        try:
+            reasons = _reasons(me, link, hook, novel_keys)
+            gesture = choose_gesture(me, link, hook, active_people, seed, acquainted)
+        except ValueError as exc:
+            if dropped is None:
+                raise
+            dropped(link.other.id, exc)
+            continue
         candidates.append(
             Candidate(
                 link=link,
                 score=round(score, 6),
                 components={k: round(v, 6) for k, v in components.items()},
-                reasons=_reasons(me, link, hook, novel_keys),
-                gesture=choose_gesture(me, link, hook, active_people, seed, acquainted),
+                reasons=reasons,
+                gesture=gesture,
             )
         )
     candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))

@@ -15,6 +15,7 @@ from braise_graph.people import NodeState
 from braise_graph.ranking import (
     Acquainted,
     Candidate,
+    DroppedCard,
     LinkFacts,
     News,
     Person,
@@ -248,10 +249,12 @@ class GraphReader:
         cooling: int,
         rested: bool = True,
         acquainted: Acquainted | None = None,
+        dropped: DroppedCard | None = None,
     ) -> list[Candidate]:
         """Return a consultant's best candidates among their links at time now: at most
         `dormant` dormant ones, then at most `cooling` cooling ones (`acquainted`: who already
-        knows whom, so that no introduction is proposed between them)."""
+        knows whom, so that no introduction is proposed between them; `dropped`: told of each
+        card the facts could not make, which is left out, as `ranking.rank` says)."""
         ranked = rank(
             person_of(props),
             links,
@@ -260,6 +263,7 @@ class GraphReader:
             seed=seed,
             rested=rested,
             acquainted=acquainted or (lambda a, b: False),
+            dropped=dropped,
         )
         return best_per_stage(ranked, dormant=dormant, cooling=cooling)
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from braise_graph.ranking import ACTIVE_STAGES, Candidate, LinkFacts, introducers
+from braise_graph.ranking import ACTIVE_STAGES, Candidate, DroppedCard, LinkFacts, introducers
 from braise_graph.reads import GraphReader
 from braise_shared.candidates import (
     CandidatesBatch,
@@ -19,7 +19,7 @@ from braise_shared.candidates import (
     RevivalCandidate,
     RevivalCandidates,
 )
-from braise_shared.metrics import CANDIDATES_FAILED
+from braise_shared.metrics import CANDIDATES_FAILED, CARDS_DROPPED
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +58,7 @@ def revival_batch(
                 cooling=cooling,
                 rested=rested,
                 acquainted=lambda a, b: (min(a, b), max(a, b)) in known,
+                dropped=_dropped_card(consultant_id),
             )
             answers.append(_answer(consultant_id, now, props, chosen))
         except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
@@ -108,6 +109,21 @@ def _introductions(
             for person, _tag in introducers(other, active):
                 pairs.add((min(person.id, other.id), max(person.id, other.id)))
     return pairs
+
+
+def _dropped_card(reader_id: str) -> DroppedCard:
+    """Return what counts and logs a card left out of a reader's candidates."""
+
+    def drop(other_id: str, exc: ValueError) -> None:
+        CARDS_DROPPED.labels(type(exc).__name__).inc()
+        log.error(
+            "card left out: %s (%s)",
+            reason_of(exc),
+            _raised_at(exc),
+            extra={"consultant_id": reader_id, "other_id": other_id},
+        )
+
+    return drop
 
 
 def reason_of(exc: Exception) -> str:
