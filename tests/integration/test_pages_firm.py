@@ -1,9 +1,8 @@
 """The firm's view: a staff member signs in by an e-mailed link; the same figures as JSON."""
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from email.message import EmailMessage
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
@@ -11,8 +10,8 @@ import pytest
 import redis
 from neo4j import Driver
 
+from braise_notifier import staff_sign_in
 from braise_notifier.mailer import wire_bytes
-from braise_notifier.pages import firm
 from tests.support import events as ev
 from tests.support.disposable import free_port
 from tests.support.firmview import (
@@ -26,16 +25,7 @@ from tests.support.mail import raw_headers
 from tests.support.pages import PagesUnderTest, pages_under_test
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
-
-
-class Outbox:
-    """A mailer that keeps what it was asked to send."""
-
-    def __init__(self) -> None:
-        self.sent: list[EmailMessage] = []
-
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
-        self.sent.append(message)
+from tests.support.staff_sign_in import Outbox, ask_for_link, link_in, run_the_worker
 
 
 @pytest.fixture
@@ -59,12 +49,13 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
     pages: PagesUnderTest,
 ) -> None:
     outbox = Outbox()
-    pages.notifier.digests.mailer = outbox
+    pages.notifier.digests.mailer = outbox  # where the page mailed from before the worker did
     before = datetime.now(UTC).replace(microsecond=0)
     for address in ("equipe@firm.example", "someone@else.example"):
-        answer = pages.client.post("/pages/staff", data={"email": address})
+        answer = ask_for_link(pages, address)
         assert answer.status_code == 200
         assert "un lien de connexion vient de lui" in answer.text
+    assert run_the_worker(pages, outbox) == ["equipe@firm.example", "someone@else.example"]
     after = datetime.now(UTC)
     assert [m["To"] for m in outbox.sent] == ["equipe@firm.example"]
     # Dated and identified like a digest, on the wire.
@@ -75,10 +66,7 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
     assert before <= parsedate_to_datetime(date) <= after
     assert raw_headers(raw, "From") == ["Braise <reseau@braise.example.org>"]
     assert raw_headers(raw, "Content-Language") == ["fr"]
-    link = re.search(r"http\S+/pages/staff/open\?token=\S+", outbox.sent[0].get_content())
-    assert link
-    path = link.group(0).split("127.0.0.1:8003", 1)[1]
-    firm = pages.client.get(path)
+    firm = pages.client.get(link_in(outbox.sent[0]))
     assert firm.status_code == 200
     assert "La vue du cabinet" in firm.text
     revival = firm.text[firm.text.index('id="revival-stage"') :]
@@ -132,8 +120,9 @@ def test_the_staff_link_expires_and_a_consultant_session_opens_no_firm_view(
     assert pages.client.get("/pages/firm").status_code == 401
     pages.client.get(pages.link("preferences", str(ev.cid(1))), follow_redirects=False)
     assert pages.client.get("/pages/firm").status_code == 401
-    monkeypatch.setattr(firm, "STAFF_LINK_MAX_AGE_S", -1)  # older than its 15 minutes
-    assert pages.client.get(pages.link("staff", "equipe@firm.example")).status_code == 400
+    link = pages.link("staff", "equipe@firm.example")
+    monkeypatch.setattr(staff_sign_in, "LINK_MAX_AGE_S", -1)  # older than its 15 minutes
+    assert pages.client.get(link).status_code == 400
 
 
 def test_the_dashboard_json_needs_a_staff_token_and_names_no_one(pages: PagesUnderTest) -> None:

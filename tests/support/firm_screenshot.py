@@ -28,7 +28,12 @@ WIDTH = 1280
 
 def sign_in_link(url: str, maildir: Path, address: str, *, since: float) -> str:
     """Ask for a staff sign-in link and return it once the sink has received it."""
-    httpx.post(f"{url}/pages/staff", data={"email": address}).raise_for_status()
+    with httpx.Client() as browser:  # keeps the form's cookie, as a browser would
+        form = browser.get(f"{url}/pages/staff")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', form.text)
+        assert csrf, form.text
+        answer = browser.post(f"{url}/pages/staff", data={"email": address, "csrf": csrf[1]})
+        answer.raise_for_status()
     pattern = re.compile(rf"{re.escape(url)}/pages/staff/open\?token=\S+")
     found: list[str] = []
 

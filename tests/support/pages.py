@@ -15,6 +15,7 @@ from braise_notifier.api import create_app
 from braise_notifier.bootstrap import Notifier, build
 from braise_notifier.config import NotifierSettings
 from braise_notifier.directory import apply_events
+from braise_notifier.staff_sign_in import issue_link
 from braise_notifier.tokens import LinkClaims, PagePurpose
 from braise_shared.events import parse_event
 from braise_shared.stream import EVENTS_STREAM
@@ -33,8 +34,11 @@ class PagesUnderTest:
     profiles: ProfilesUnderTest
 
     def link(self, purpose: PagePurpose, subject: str) -> str:
-        """Return the path of a signed link that opens a page."""
-        token = self.notifier.signer.sign(LinkClaims(purpose, subject))
+        """Return the path of a signed link that opens a page (a staff link: unused, once)."""
+        if purpose == "staff":
+            token = issue_link(self.notifier.signer, self.notifier.publisher.client, subject)
+        else:
+            token = self.notifier.signer.sign(LinkClaims(purpose, subject))
         opens = "/pages/staff/open" if purpose == "staff" else f"/pages/open/{purpose}"
         return f"{opens}?token={token}"
 

@@ -29,13 +29,31 @@ def test_the_digest_links_to_the_preferences_page_with_a_token_for_its_reader() 
     assert "/pages/open/preferences?token=" in html
 
 
+class Closed:
+    """Revoked sessions in memory (Redis in production)."""
+
+    def __init__(self) -> None:
+        self.nonces: dict[str, int] = {}
+
+    def revoke(self, nonce: str, *, for_s: int) -> None:
+        self.nonces[nonce] = for_s
+
+    def is_revoked(self, nonce: str) -> bool:
+        return nonce in self.nonces
+
+
+def _sessions(max_age_s: int = 60, closed: Closed | None = None) -> Sessions:
+    revocations = Closed() if closed is None else closed
+    return Sessions("secret-" * 6, max_age_s=max_age_s, secure=True, revocations=revocations)
+
+
 def _cookie(response: Response) -> str:
     header = response.headers["set-cookie"]
     return header.split(";", 1)[0].split("=", 1)[1]
 
 
 def test_a_session_is_for_one_role_and_its_csrf_token_for_one_session() -> None:
-    sessions = Sessions("secret-" * 6, max_age_s=60, secure=True)
+    sessions = _sessions()
     response = Response()
     opened = sessions.open(response, "consultant", "c-1")
     assert "Secure" in response.headers["set-cookie"]
@@ -49,4 +67,28 @@ def test_a_session_is_for_one_role_and_its_csrf_token_for_one_session() -> None:
     with pytest.raises(NoSessionError):
         sessions.read(_cookie(response)[:-2] + "xx", "consultant")
     with pytest.raises(NoSessionError):
-        Sessions("secret-" * 6, max_age_s=-1, secure=True).read(_cookie(response), "consultant")
+        _sessions(max_age_s=-1).read(_cookie(response), "consultant")
+
+
+def test_a_closed_session_is_revoked_until_its_cookie_expires_and_its_cookie_cleared() -> None:
+    closed = Closed()
+    sessions = _sessions(max_age_s=3600, closed=closed)
+    response = Response()
+    opened = sessions.open(response, "staff", "equipe@firm.example")
+    cookie = _cookie(response)
+    out = Response()
+    sessions.close(out, opened)
+    assert closed.nonces == {opened.nonce: 3600}
+    assert 'braise_page=""' in out.headers["set-cookie"]
+    with pytest.raises(NoSessionError):
+        sessions.read(cookie, "staff")
+
+
+def test_a_form_token_before_any_session_holds_only_with_its_own_cookie() -> None:
+    sessions = _sessions()
+    cookie = sessions.new_form_cookie()
+    token = sessions.form_csrf(cookie)
+    assert sessions.check_form_csrf(cookie, token)
+    assert not sessions.check_form_csrf(sessions.new_form_cookie(), token)
+    assert not sessions.check_form_csrf(None, token)
+    assert not sessions.check_form_csrf(cookie, "")

@@ -53,6 +53,14 @@ class NotifierSettings(ServiceSettings):
     page_session_minutes: int = Field(
         default=60, gt=0, description="How long a page session lasts after its link."
     )
+    staff_sign_in_per_address: int = Field(
+        default=3, ge=1, description="Sign-in links mailed to one address per window, at most."
+    )
+    staff_sign_in_address_window_s: int = Field(default=15 * 60, gt=0)
+    staff_sign_in_per_client: int = Field(
+        default=10, ge=1, description="Sign-in requests from one client (IP) per window, at most."
+    )
+    staff_sign_in_client_window_s: int = Field(default=60, gt=0)
     graph_url: str = "http://127.0.0.1:8002"
     profiles_url: str = "http://127.0.0.1:8001"
     link_secret: SecretStr = SecretStr(DEFAULT_LINK_SECRET)

@@ -29,13 +29,19 @@ from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.history import record_week, week_recorded
+from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.planning import due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, local_today, planning_day, week_period
 from braise_notifier.service import RetryLaterError
 from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
+from braise_notifier.staff_sign_in import MAIL_TASK, mail_sign_in_link
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import DIGESTS, serve_metrics
+
+# A sign-in link lasts 15 minutes: its mail is retried within them (10, 20, 40, 80 s).
+SIGN_IN_RETRIES = 4
+SIGN_IN_BACKOFF_S = 10.0
 
 # Ledger states that end a digest, each counted once per send attempt that reached it.
 COUNTED_OUTCOMES = ("sent", "empty", "skipped", "failed")
@@ -253,3 +259,27 @@ def sync_unsubscribe(self: Task, consultant_id: str, link_id: str) -> None:  # t
         notifier().profiles.pause_digests(consultant_id, idempotency_key=f"unsubscribe-{link_id}")
     except ProfilesUnavailableError as exc:
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+@app.task(name=MAIL_TASK, bind=True)
+def mail_staff_sign_in(self: Task, address: str) -> bool:  # type: ignore[type-arg]
+    """Mail a sign-in link to address if it is staff's; retry a send the server did not take."""
+    try:
+        n = notifier()
+        return mail_sign_in_link(
+            settings=n.settings,
+            signer=n.signer,
+            links=n.publisher.client,
+            mailer=n.mailer,
+            address=address,
+        )
+    except TransientMailError as exc:
+        log.warning("staff sign-in mail: %s; retry %d", exc, self.request.retries + 1)
+        raise self.retry(
+            exc=exc,
+            countdown=SIGN_IN_BACKOFF_S * 2**self.request.retries,
+            max_retries=SIGN_IN_RETRIES,
+        ) from exc
+    except PermanentMailError as exc:
+        log.error("staff sign-in mail refused: %s", exc)
+        return False

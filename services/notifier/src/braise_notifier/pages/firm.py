@@ -1,68 +1,122 @@
 """The firm's view for staff: signed in by an e-mailed link; aggregates only, no names."""
 
+import logging
 from datetime import UTC, datetime
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Annotated
-from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Form, HTTPException
+import redis
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from kombu.exceptions import OperationalError
 
+from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import Texts, texts
-from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.pages.dashboard import Dashboard, dashboard
 from braise_notifier.pages.picture import drawing, sector_colours, weekly_chart
-from braise_notifier.pages.web import NotifierDep, SessionsDep, StaffSession, page
-from braise_notifier.tokens import LinkClaims
+from braise_notifier.pages.session import SessionsUnavailableError
+from braise_notifier.pages.web import (
+    NotifierDep,
+    SessionsDep,
+    StaffSession,
+    page,
+    refused_form,
+)
+from braise_notifier.staff_sign_in import MAIL_TASK, EnqueueSignIn, SignInLimits, consume_link
+from braise_notifier.tasks import make_celery
 from braise_shared.auth import InvalidTokenError, verify_token
 from braise_shared.taxonomy import load_taxonomy
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 api = APIRouter(tags=["dashboard"])
 _bearer = HTTPBearer(auto_error=False)
-STAFF_LINK_MAX_AGE_S = 15 * 60
+log = logging.getLogger(__name__)
+
+
+def install(app: FastAPI, notifier: Notifier) -> None:
+    """Hand sign-in addresses to the Celery worker (a test may set another enqueue_sign_in)."""
+    celery = make_celery(notifier.settings)
+    app.state.enqueue_sign_in = lambda address: celery.send_task(MAIL_TASK, args=(address,))
+
+
+def _enqueue_sign_in(request: Request) -> EnqueueSignIn:
+    enqueue: EnqueueSignIn = request.app.state.enqueue_sign_in
+    return enqueue
+
+
+def _limits(notifier: NotifierDep) -> SignInLimits:
+    return SignInLimits(notifier.publisher.client, notifier.settings)
+
+
+FormCookie = Annotated[str | None, Cookie(alias="braise_form")]
 
 
 @router.get("/pages/staff", response_class=HTMLResponse)
-def sign_in_page() -> Response:
-    """Ask a staff member for their address."""
-    return page("staff_sign_in.html", texts("fr"), sent=False)
+def sign_in_page(sessions: SessionsDep, braise_form: FormCookie = None) -> Response:
+    """Ask a staff member for their address (a form with its CSRF token)."""
+    cookie = braise_form or sessions.new_form_cookie()
+    answer = page("staff_sign_in.html", texts("fr"), sent=False, csrf=sessions.form_csrf(cookie))
+    sessions.keep_form_cookie(answer, cookie)
+    return answer
 
 
 @router.post("/pages/staff", response_class=HTMLResponse)
-def send_sign_in_link(notifier: NotifierDep, email: Annotated[str, Form()]) -> Response:
-    """E-mail a short-lived sign-in link to a configured staff address (same answer for any)."""
-    settings = notifier.settings
-    address = email.strip().lower()
-    if address in {e.lower() for e in settings.staff_emails}:
-        token = notifier.signer.sign(LinkClaims("staff", address))
-        message = EmailMessage(policy=MAIL_POLICY)
-        message["Message-ID"] = make_msgid("staff-sign-in", domain=sender_domain(settings.sender))
-        message["Date"] = format_datetime(datetime.now(UTC))
-        message["From"] = settings.sender
-        message["To"] = address
-        message["Subject"] = texts("fr").get("pages.staff.mail_subject")
-        message["Auto-Submitted"] = "auto-generated"
-        link = f"{settings.public_url.rstrip('/')}/pages/staff/open?{urlencode({'token': token})}"
-        message.set_content(f"{texts('fr').get('pages.staff.mail_body')}\n{link}\n")
-        message["Content-Language"] = "fr"  # after the body: set_content clears Content-*
-        notifier.digests.mailer.send(message, [address])
-    return page("staff_sign_in.html", texts("fr"), sent=True)
+def send_sign_in_link(
+    request: Request,
+    sessions: SessionsDep,
+    limits: Annotated[SignInLimits, Depends(_limits)],
+    enqueue: Annotated[EnqueueSignIn, Depends(_enqueue_sign_in)],
+    email: Annotated[str, Form(max_length=320)],
+    csrf: Annotated[str, Form()] = "",
+    braise_form: FormCookie = None,
+) -> Response:
+    """Hand any address to the worker, which mails a link only to staff: the same answer and
+    the same work here whoever asks; past a limit, nothing is enqueued."""
+    t = texts("fr")
+    if not sessions.check_form_csrf(braise_form, csrf):
+        return refused_form(t)
+    client = request.client.host if request.client else "unknown"
+    try:
+        if not limits.client_allowed(client):
+            answer = page("message.html", t, status=429, message_key="pages.staff.too_many")
+            answer.headers["Retry-After"] = str(limits.client_window_s)
+            return answer
+        # Over its limit, an address gets the same answer: the limit tells nothing about it.
+        if limits.address_allowed(email.strip().lower()):
+            enqueue(email.strip().lower())
+    except (redis.RedisError, OperationalError) as exc:
+        log.warning("staff sign-in not enqueued: %s", exc)
+        return page("message.html", t, status=503, message_key="pages.try_later")
+    return page("staff_sign_in.html", t, sent=True)
 
 
 @router.get("/pages/staff/open")
 def open_staff(token: str, notifier: NotifierDep, sessions: SessionsDep) -> RedirectResponse:
-    """Open the firm's view from the e-mailed link (valid 15 minutes)."""
-    claims = notifier.signer.verify("staff", token, max_age_s=STAFF_LINK_MAX_AGE_S)
+    """Open the firm's view from the e-mailed link: once, within its 15 minutes."""
+    try:
+        claims = consume_link(notifier.signer, notifier.publisher.client, token)
+    except redis.RedisError as exc:
+        raise SessionsUnavailableError(str(exc)) from exc
     response = RedirectResponse("/pages/firm", status_code=303)
     sessions.open(response, "staff", claims.consultant_id)
     return response
 
 
+@router.post("/pages/staff/logout", response_class=HTMLResponse)
+def sign_out(
+    sessions: SessionsDep, session: StaffSession, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Close the staff session: revoked on the server until it expires, its cookie cleared."""
+    t = texts("fr")
+    if not sessions.check_csrf(session, csrf):
+        return refused_form(t)
+    answer = page("message.html", t, message_key="pages.staff.signed_out")
+    sessions.close(answer, session)
+    return answer
+
+
 @router.get("/pages/firm", response_class=HTMLResponse)
-def firm_page(notifier: NotifierDep, _staff: StaffSession) -> Response:
+def firm_page(notifier: NotifierDep, sessions: SessionsDep, staff: StaffSession) -> Response:
     """Show the firm's network (picture and health), digests, answers and the closed loop."""
     t = texts("fr")
     figures = dashboard(notifier, now=datetime.now(UTC))
@@ -84,6 +138,7 @@ def firm_page(notifier: NotifierDep, _staff: StaffSession) -> Response:
         drawing=drawing(figures.network, legend) if figures.network else None,
         chart=weekly_chart(figures.history),
         word=lambda prefix, key: _word(t, prefix, key),
+        csrf=sessions.csrf(staff),
     )
 
 

@@ -14,6 +14,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 def include_pages(app: FastAPI, notifier: Notifier) -> None:
     """Add the pages' routes, their session machinery and their refusal pages to app."""
     web.install(app, notifier)
+    firm.install(app, notifier)
     for router in (links.router, preferences.router, network.router, firm.router, firm.api):
         app.include_router(router)
     # The pages' scripts, and the libraries `make install` vendors from npm into static/vendor.

@@ -11,7 +11,14 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import Texts, texts
 from braise_notifier.pages.as_consultant import AsConsultant
-from braise_notifier.pages.session import COOKIE, NoSessionError, PageSession, Sessions
+from braise_notifier.pages.session import (
+    COOKIE,
+    NoSessionError,
+    PageSession,
+    RedisRevocations,
+    Sessions,
+    SessionsUnavailableError,
+)
 from braise_notifier.tokens import TokenError
 
 _env = Environment(
@@ -69,6 +76,11 @@ def page(template: str, t: Texts, *, status: int = 200, **context: Any) -> HTMLR
     return HTMLResponse(html, status_code=status)
 
 
+def refused_form(t: Texts) -> HTMLResponse:
+    """Answer a form posted without its CSRF token (or with another's): 403, reload the page."""
+    return page("message.html", t, status=403, message_key="pages.form_refused")
+
+
 def install(app: FastAPI, notifier: Notifier) -> None:
     """Give the app what the pages need, and readable pages for refused links and sessions."""
     settings = notifier.settings
@@ -77,6 +89,7 @@ def install(app: FastAPI, notifier: Notifier) -> None:
         settings.link_secret.get_secret_value(),
         max_age_s=settings.page_session_minutes * 60,
         secure=settings.public_url.startswith("https://"),
+        revocations=RedisRevocations(notifier.publisher.client),
     )
 
     @app.exception_handler(TokenError)
@@ -88,3 +101,8 @@ def install(app: FastAPI, notifier: Notifier) -> None:
         response = page("message.html", texts("fr"), status=401, message_key="pages.no_session")
         response.delete_cookie(COOKIE, path="/")
         return response
+
+    @app.exception_handler(SessionsUnavailableError)
+    async def _sessions_unavailable(_request: Request, _exc: SessionsUnavailableError) -> Any:
+        # The cookie is kept: the session may be valid again once Redis answers.
+        return page("message.html", texts("fr"), status=503, message_key="pages.try_later")
