@@ -11,7 +11,7 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 from prometheus_client import REGISTRY
 
-from braise_graph import reads
+from braise_graph import ranking, reads
 from braise_graph.api import create_app
 from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate, Person, rank
@@ -565,3 +565,35 @@ def test_a_reader_whose_ranking_fails_is_listed_apart_and_the_others_are_answere
 def _failures(error: str) -> float:
     value = REGISTRY.get_sample_value("braise_candidates_failed_total", {"error": error})
     return value or 0.0
+
+
+def test_a_card_whose_facts_cannot_be_written_is_left_out_and_the_readers_others_answered(
+    graph: tuple[TestClient, GraphStore], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, store = graph
+    _firm(store)
+    original = ranking._reasons
+
+    def refusing_karims(me: Person, link: Any, *args: Any) -> Any:
+        if link.other.id == str(ev.cid(OLD_FRIEND)):
+            raise ValueError("a datum the contract refuses")
+        return original(me, link, *args)
+
+    monkeypatch.setattr(ranking, "_reasons", refusing_karims)
+    dropped_before = REGISTRY.get_sample_value(
+        "braise_candidate_cards_dropped_total", {"error": "ValueError"}
+    )
+    batch = client.post(
+        "/v3/revival-candidates",
+        json={"consultant_ids": [str(ev.cid(ME))], "at": _at(), **LIMITS},
+        headers=admin_headers(),
+    )
+    assert batch.status_code == 200, batch.text
+    body = CandidatesBatch.model_validate(batch.json())
+    assert body.failed == []
+    [answer] = body.answers
+    assert [(c.other_name, c.stage) for c in answer.candidates] == [("Jules", "cooling")]
+    dropped = REGISTRY.get_sample_value(
+        "braise_candidate_cards_dropped_total", {"error": "ValueError"}
+    )
+    assert (dropped or 0.0) == (dropped_before or 0.0) + 1
