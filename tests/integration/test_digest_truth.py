@@ -124,6 +124,7 @@ def test_every_card_of_a_period_says_only_what_the_log_makes_true(
         checked[locale] += verdict.cards
         statements += verdict.statements
         false += verdict.false
+    print(f"truth oracle: {checked} cards, {statements} statements, {len(false)} false")
     assert false == [], f"{len(false)} false statements of {statements}:\n" + "\n".join(false[:40])
     assert checked["fr"] + checked["en"] >= 300, checked
     assert checked["en"] >= 60, checked
