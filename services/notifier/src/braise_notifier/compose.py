@@ -152,10 +152,14 @@ def _card_lines(
 def _draft(words: Words, candidate: RevivalCandidate, reader: Reader, first: str) -> Draft | None:
     """Return the note the reader could send, or None if the guard refuses it."""
     texts = words.texts
-    phrase = words.draft(candidate.gesture, first)
-    sentence = texts.get(
-        texts.pick(phrase.prefix, "")[0], contexts=phrase.contexts, **phrase.params
-    )
+    try:
+        phrase = words.draft(candidate.gesture, first)
+        sentence = texts.get(
+            texts.pick(phrase.prefix, "")[0], contexts=phrase.contexts, **phrase.params
+        )
+    except (MissingMessageError, KeyError) as exc:
+        log.error("no draft for gesture %s: %s", candidate.gesture.kind, exc)
+        return None
     body = "\n\n".join(
         (
             texts.get("draft.greeting", name=first),
