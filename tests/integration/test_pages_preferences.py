@@ -9,6 +9,7 @@ import pytest
 import redis
 from fastapi.testclient import TestClient
 
+from braise_notifier.db import RecipientRow
 from braise_notifier.pages.session import Sessions
 from braise_notifier.planning import due_today, everyone_for
 from braise_notifier.schedule import local_today, week_period
@@ -304,3 +305,74 @@ def test_the_preferences_of_an_erased_consultant_say_the_account_no_longer_exist
     assert opened.status_code == 410
     assert "Ce compte n&#39;existe plus" in opened.text
     assert "set-cookie" not in opened.headers
+
+
+def _unsubscribe(pages: PagesUnderTest, consultant_id: str) -> None:
+    code = pages.notifier.signer.sign(LinkClaims("unsubscribe", consultant_id, None, "2026-W48"))
+    assert pages.client.post(f"/l/{code}").status_code == 200
+
+
+def _receives_digests(pages: PagesUnderTest, consultant_id: str) -> bool:
+    with pages.notifier.factory() as session:
+        row = session.get(RecipientRow, consultant_id)
+        assert row is not None
+        return bool(row.receives_digests)
+
+
+@pytest.mark.parametrize("synced", [False, True], ids=["profiles-not-told-yet", "profiles-told"])
+def test_saving_after_unsubscribing_keeps_the_reader_unsubscribed_until_they_choose_otherwise(
+    pages: PagesUnderTest, synced: bool
+) -> None:
+    ana = pages.profiles.register("ana@example.org", "Ana Lopes")
+    pages.know_everyone()
+    _unsubscribe(pages, ana["id"])
+    if synced:  # the unsubscribe's task has told profiles (frequency paused)
+        assert pages.notifier.profiles.pause_digests(ana["id"], idempotency_key="unsubscribe-1")
+    form = pages.client.get(pages.link("preferences", ana["id"])).text
+    assert 'id="unsubscribed"' in form
+    assert "Vous vous êtes désabonné·e" in form
+    assert 'name="resubscribe" value="true"' in form
+    assert 'name="resubscribe" value="true" checked' not in form
+    assert 'value="paused"' not in form  # the rhythm shown is the one a re-subscription takes
+
+    saved = pages.client.post(  # a new day, the radio of a rhythm left as the form showed it
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(form),
+            "frequency": _checked_frequency(form),
+            "day_of_week": "thursday",
+            "locale": "fr",
+        },
+    )
+    assert saved.status_code == 200
+    assert 'id="unsubscribed"' in saved.text
+    stored = pages.profiles.client.get(
+        f"/v1/consultants/{ana['id']}/preferences", headers=consultant_headers(ana["id"])
+    ).json()
+    assert (stored["frequency"], stored["day_of_week"]) == ("paused", "thursday")
+    pages.know_everyone()
+    assert not _receives_digests(pages, ana["id"])
+
+    again = pages.client.post(  # now the reader chooses to come back, every two weeks
+        "/pages/preferences",
+        data={
+            "csrf": pages.csrf(saved.text),
+            "frequency": "biweekly",
+            "day_of_week": "thursday",
+            "locale": "fr",
+            "resubscribe": "true",
+        },
+    )
+    assert again.status_code == 200
+    assert 'id="unsubscribed"' not in again.text
+    assert 'value="biweekly" checked' in again.text
+    with pages.notifier.factory() as session:  # at once, as the unsubscribe link did
+        assert session.get(RecipientRow, ana["id"]).unsubscribed is False  # type: ignore[union-attr]
+    pages.know_everyone()
+    assert _receives_digests(pages, ana["id"])
+
+
+def _checked_frequency(html: str) -> str:
+    found = re.search(r'name="frequency" value="([a-z]+)" checked', html)
+    assert found, html
+    return found.group(1)
