@@ -24,6 +24,7 @@ from braise_shared.candidates import (
 )
 from braise_shared.tags import tag_key
 from tests.support import events as ev
+from tests.support.disposable import free_port
 from tests.support.graph import new_store
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
@@ -597,3 +598,24 @@ def test_a_card_whose_facts_cannot_be_written_is_left_out_and_the_readers_others
         "braise_candidate_cards_dropped_total", {"error": "ValueError"}
     )
     assert (dropped or 0.0) == (dropped_before or 0.0) + 1
+
+
+def test_links_answer_503_with_retry_after_while_neo4j_is_down(servers: SessionServers) -> None:
+    settings = GraphSettings(
+        neo4j_uri=f"bolt://127.0.0.1:{free_port()}",  # nothing listens: Neo4j is down
+        neo4j_user=servers.endpoints.neo4j_user,
+        neo4j_password=servers.endpoints.neo4j_password,
+        redis_url=servers.endpoints.redis_url,
+        neo4j_retry_s=0,
+    )
+    app = create_app(settings)
+    # Without its lifespan: the app started while Neo4j answered, which has gone since.
+    client = TestClient(app, raise_server_exceptions=False)
+    response = client.get(
+        f"/v1/consultants/{ev.cid(ME)}/links", headers=consultant_headers(ev.cid(ME))
+    )
+    assert response.status_code == 503
+    assert int(response.headers["Retry-After"]) >= 1
+    assert response.json()["detail"][0]["type"] == "unavailable"
+    declared = app.openapi()["paths"]["/v1/consultants/{consultant_id}/links"]["get"]["responses"]
+    assert "Retry-After" in declared["503"]["headers"]

@@ -182,6 +182,30 @@ def test_feedback_links_publish_one_event_per_click(
     assert events[0]["data"]["period"] == "2026-W48"
 
 
+def test_links_of_an_erased_reader_or_about_an_erased_person_open_and_record_nothing(
+    app: tuple[TestClient, Notifier, redis.Redis], redis_client: redis.Redis
+) -> None:
+    client, notifier, broker = app
+    notifier.publisher.prepare()
+    apply_events(notifier.factory, [ev.profile(3, name="Léa"), ev.erased(2), ev.erased(3)])
+    urls = []
+    for reader, other in [(1, 2), (3, 1)]:  # about someone erased; of a reader erased
+        claims = (str(ev.cid(reader)), str(ev.cid(other)), "2026-W48")
+        for purpose in ("done", "not_now", "never"):
+            urls.append(f"/l/{notifier.signer.sign(LinkClaims(purpose, *claims))}")
+            payload: dict[str, str | None] = {"c": claims[0], "o": claims[1], "p": claims[2]}
+            urls.append(f"/v1/feedback/{purpose}?token={_legacy(notifier, purpose, payload)}")
+    unsubscribe = notifier.signer.sign(LinkClaims("unsubscribe", str(ev.cid(3)), None, "2026-W48"))
+    urls.append(f"/l/{unsubscribe}")
+    for url in urls:
+        for method in ("GET", "POST"):
+            response = client.request(method, url)
+            assert response.status_code == 400, (method, url)
+            assert "plus valable" in response.text
+    assert entries(redis_client, EVENTS_STREAM) == []
+    assert _queued(broker) == []
+
+
 def test_admin_runs_a_period_and_only_staff_may(
     app: tuple[TestClient, Notifier, redis.Redis],
 ) -> None:

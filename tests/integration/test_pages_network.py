@@ -142,3 +142,20 @@ def test_we_met_refused_by_profiles_says_so_kindly_and_records_nothing(
     )
     assert refused.status_code == 422
     assert "Mon réseau" in refused.text
+
+
+def test_my_network_of_an_erased_consultant_says_the_account_no_longer_exists(
+    pages: PagesUnderTest,
+) -> None:
+    camille, _karim, _lea = _firm(pages)
+    assert pages.client.get(pages.link("network", camille)).status_code == 200
+    erased = pages.profiles.client.delete(f"/v1/consultants/{camille}", headers=admin_headers())
+    assert erased.status_code == 204
+    pages.know_everyone()  # the notifier's consumer applies consultant.erased
+
+    page = pages.client.get("/pages/network")
+    assert page.status_code == 410
+    assert "Ce compte n&#39;existe plus" in page.text
+    assert "Karim Benali" not in page.text
+    assert "braise_page" not in pages.client.cookies  # the session ends with the account
+    assert pages.client.get(pages.link("network", camille)).status_code == 410

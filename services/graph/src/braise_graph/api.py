@@ -13,6 +13,7 @@ import redis
 from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
+from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from pydantic import BaseModel
 
 from braise_graph.bootstrap import build
@@ -23,7 +24,7 @@ from braise_graph.revival import revival_batch
 from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
 from braise_graph.stages import Stage
 from braise_graph.store import create_schema, ping_neo4j
-from braise_shared.apidoc import error_responses
+from braise_shared.apidoc import ERROR_JSON, error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.candidates import (
     MAX_PER_STAGE,
@@ -75,6 +76,27 @@ _WHY = {
 
 def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return error_responses(_WHY, *statuses)
+
+
+# Neo4j unreachable or busy after the reader tried twice: the client should come back later.
+RETRY_AFTER_S = 30
+_NEO4J_DOWN: dict[int | str, dict[str, Any]] = {
+    503: {
+        "description": "Neo4j does not answer; retry after `Retry-After` seconds.",
+        "content": ERROR_JSON,
+        "headers": {
+            "Retry-After": {
+                "description": "Seconds to wait before asking again.",
+                "schema": {"type": "integer", "minimum": 1},
+            }
+        },
+    }
+}
+
+
+def _neo4j_down() -> HTTPException:
+    reason = {"loc": ["neo4j"], "msg": "the graph store does not answer", "type": "unavailable"}
+    return HTTPException(503, detail=[reason], headers={"Retry-After": str(RETRY_AFTER_S)})
 
 
 class LinkOut(BaseModel):
@@ -157,7 +179,7 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
     @app.get(
         "/v1/consultants/{consultant_id}/links",
         response_model=list[LinkOut],
-        responses=_errors(401, 403, 404),
+        responses=_errors(401, 403, 404) | _NEO4J_DOWN,
     )
     def links(
         consultant_id: uuid.UUID,
@@ -172,6 +194,8 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
             views = reader.links(cid, now=moment(at))
         except UnknownConsultantError as exc:
             raise _not_found(cid) from exc
+        except (ServiceUnavailable, SessionExpired, TransientError) as exc:
+            raise _neo4j_down() from exc
         return [_link_out(v) for v in views if stage is None or v.facts.stage == stage][:limit]
 
     @app.get(

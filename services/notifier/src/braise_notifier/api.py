@@ -9,7 +9,11 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi import Path as FastAPIPath
-from fastapi.exception_handlers import http_exception_handler
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -18,14 +22,14 @@ from sqlalchemy import func, select
 
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
-from braise_notifier.db import DigestRow, RecipientRow, unit_of_work
+from braise_notifier.db import DigestRow, RecipientRow, erased_among, unit_of_work
 from braise_notifier.feedback import publish_feedback
 from braise_notifier.pages.routes import include_pages
 from braise_notifier.planning import everyone_for, plan
 from braise_notifier.render import render_parts
 from braise_notifier.schedule import PERIOD_FORMAT, local_today, parse_period
 from braise_notifier.service import RetryLaterError
-from braise_notifier.tokens import AnyPurpose, LinkSigner, Purpose, TokenError
+from braise_notifier.tokens import AnyPurpose, LinkClaims, LinkSigner, Purpose, TokenError
 from braise_shared.apidoc import error_responses
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.observability import observe
@@ -94,13 +98,22 @@ def create_app(
             row = session.get(RecipientRow, consultant_id)
         return row.locale if row else "fr"
 
-    def verify(purpose: Purpose, token: str) -> Any:
+    def verify(purpose: Purpose, token: str) -> LinkClaims:
+        """Return a link's claims; refuse it (400) when it does not verify or names someone
+        erased (its reader or the person it is about): such a link opens and records nothing."""
         try:
-            return notifier.signer.verify(purpose, token)
+            claims = notifier.signer.verify(purpose, token)
         except TokenError as exc:
             raise HTTPException(
                 400, detail=[{"loc": ["query", "token"], "msg": str(exc), "type": "token"}]
             ) from exc
+        with notifier.factory() as session:
+            erased = erased_among(session, (claims.consultant_id, claims.other_id))
+        if erased:
+            raise HTTPException(
+                400, detail=[{"loc": ["query", "token"], "msg": "erased", "type": "token"}]
+            )
+        return claims
 
     def admin(
         credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -130,6 +143,13 @@ def create_app(
             return _page("fr", texts("fr").get("page.invalid"), status=400)
 
         return await http_exception_handler(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid_request(request: Request, exc: RequestValidationError) -> Any:
+        # A short link's code that is not even base64url: the page of a link that does not verify.
+        if request.url.path.startswith("/l/"):
+            return _page("fr", texts("fr").get("page.invalid"), status=400)
+        return await request_validation_exception_handler(request, exc)
 
     def confirm_unsubscribe(token: str, action: str) -> HTMLResponse:
         claims = verify("unsubscribe", token)

@@ -1,5 +1,6 @@
 """The notifier's own data: who to write to (from events) and the digest ledger."""
 
+from collections.abc import Iterable
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -12,10 +13,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    select,
 )
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from braise_notifier.migrate import upgrade_to_head
 from braise_shared.sql import UTCDateTime, unit_of_work
@@ -79,6 +81,14 @@ class ErasedRow(Base):
     __tablename__ = "erased"
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
+
+
+def erased_among(session: Session, ids: Iterable[str | None]) -> set[str]:
+    """Return those of ids that are erased people's (None, an absent id, is left out)."""
+    wanted = {i for i in ids if i}
+    if not wanted:
+        return set()
+    return set(session.scalars(select(ErasedRow.id).where(ErasedRow.id.in_(wanted))))
 
 
 class DigestRow(Base):

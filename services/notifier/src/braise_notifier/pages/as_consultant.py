@@ -20,6 +20,10 @@ class ProfilesRefusedError(ValueError):
         self.reason = reason
 
 
+class AccountGoneError(LookupError):
+    """The consultant of a page session is known nowhere any more: they were erased."""
+
+
 class Preferences(BaseModel):
     """A consultant's digest preferences and consent, as profiles answers them."""
 
@@ -58,13 +62,13 @@ class AsConsultant:
     def preferences(self) -> Preferences:
         """Return the consultant's preferences."""
         response = self.http.get(f"/v1/consultants/{self.consultant_id}/preferences")
-        _raise_for(response)
+        _raise_for(response, own=True)
         return Preferences.model_validate_json(response.content)
 
     def change_preferences(self, changes: dict[str, Any]) -> Preferences:
         """Change some preferences through profiles (it stages `preferences.changed`)."""
         response = self.http.put(f"/v1/consultants/{self.consultant_id}/preferences", json=changes)
-        _raise_for(response)
+        _raise_for(response, own=True)
         return Preferences.model_validate_json(response.content)
 
     def record_meeting(self, *, kind: str, other_id: str, occurred_at: datetime) -> None:
@@ -78,9 +82,12 @@ class AsConsultant:
         _raise_for(self.http.post("/v1/interactions", json=body))
 
 
-def _raise_for(response: httpx.Response) -> None:
+def _raise_for(response: httpx.Response, *, own: bool = False) -> None:
+    """Raise what profiles refused; own: the route is the consultant's own (404: erased)."""
     if response.status_code < 400:
         return
+    if own and response.status_code == 404:
+        raise AccountGoneError(response.text[:200])
     field, reason = "request", response.text[:200]
     try:
         detail = response.json().get("detail")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import SENT, DigestRow, ErasedRow, FeedbackRow, unit_of_work
+from braise_notifier.db import SENT, DigestRow, FeedbackRow, erased_among, unit_of_work
 from braise_notifier.pages.loop import insert_new
 from braise_shared.events import ConsultantErasedV1, Event, SuggestionFeedbackV1
 
@@ -52,9 +52,7 @@ def record_feedback(factory: sessionmaker[Session], events: Sequence[Event]) -> 
         return
     with unit_of_work(factory) as session:
         people = {str(r[k]) for r in rows for k in ("consultant_id", "other_id")}
-        erased = set(erasures)
-        if people:
-            erased |= set(session.scalars(select(ErasedRow.id).where(ErasedRow.id.in_(people))))
+        erased = set(erasures) | erased_among(session, people)
         rows = [r for r in rows if r["consultant_id"] not in erased and r["other_id"] not in erased]
         if rows:
             session.execute(insert_new(session, FeedbackRow, rows))

@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import SENT, Base, DigestRow, ErasedRow, MeetingRow, unit_of_work
+from braise_notifier.db import SENT, Base, DigestRow, MeetingRow, erased_among, unit_of_work
 from braise_shared.events import ConsultantErasedV1, Event, InteractionRecordedV1
 
 WINDOW = timedelta(weeks=8)
@@ -46,7 +46,7 @@ def record_meetings(factory: sessionmaker[Session], events: Sequence[Event]) -> 
                 for a, b in combinations(ids, 2)
             )
     with unit_of_work(factory) as session:
-        erased = set(erasures) | _erased_among(session, {r[k] for r in rows for k in ("a", "b")})
+        erased = set(erasures) | erased_among(session, {str(r[k]) for r in rows for k in "ab"})
         rows = [r for r in rows if r["a"] not in erased and r["b"] not in erased]
         # Chunks keep each statement under SQLite's limit of bound parameters.
         for start in range(0, len(rows), 2000):
@@ -57,12 +57,6 @@ def record_meetings(factory: sessionmaker[Session], events: Sequence[Event]) -> 
                     or_(MeetingRow.a.in_(erasures), MeetingRow.b.in_(erasures))
                 )
             )
-
-
-def _erased_among(session: Session, ids: set[object]) -> set[object]:
-    if not ids:
-        return set()
-    return set(session.scalars(select(ErasedRow.id).where(ErasedRow.id.in_(ids))))
 
 
 def insert_new(session: Session, table: type[Base], rows: list[dict[str, object]]) -> Executable:

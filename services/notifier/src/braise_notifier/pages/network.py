@@ -11,7 +11,7 @@ from braise_notifier.catalogs import texts
 from braise_notifier.compose import Digest, Reader, compose
 from braise_notifier.db import RecipientRow
 from braise_notifier.graph_client import GraphUnavailableError
-from braise_notifier.pages.as_consultant import ProfilesRefusedError
+from braise_notifier.pages.as_consultant import AccountGoneError, ProfilesRefusedError
 from braise_notifier.pages.web import ConsultantSession, NotifierDep, ProfilesAs, SessionsDep, page
 from braise_notifier.render import links_for
 from braise_notifier.schedule import local_today, week_period
@@ -26,8 +26,8 @@ def network_of(notifier: Notifier, consultant_id: str, today: date) -> Digest:
     """Compose the consultant's cooling and dormant links with the digest's own words."""
     with notifier.factory() as session:
         row = session.get(RecipientRow, consultant_id)
-    if row is None:
-        raise HTTPException(404, detail="unknown consultant")
+    if row is None:  # erased since the session opened (the directory forgets them)
+        raise AccountGoneError(consultant_id)
     reader = Reader(row.id, row.name, row.email, row.locale)
     service = notifier.digests
     try:

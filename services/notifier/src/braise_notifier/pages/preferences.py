@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
-from braise_notifier.db import RecipientRow
+from braise_notifier.db import RecipientRow, unit_of_work
 from braise_notifier.feedback import publish_feedback
 from braise_notifier.graph_client import GraphContractError, GraphUnavailableError
 from braise_notifier.pages.as_consultant import Preferences, ProfilesRefusedError
@@ -80,13 +80,18 @@ def _form(
         pauses = [("none", t.get("pages.preferences.pause_none"))]
     pauses += [(str(n), t.get("pages.preferences.pause_weeks", count=n)) for n in PAUSE_WEEKS]
     context: dict[str, Any] = {"saved": False, "error": None, "undone": None} | notices
+    unsubscribed = _unsubscribed(notifier, session.subject)
+    if unsubscribed and prefs.frequency == "paused":
+        # The rhythm shown is the one a re-subscription would take.
+        prefs = prefs.model_copy(update={"frequency": "weekly"})
     return page(
         "preferences.html",
         t,
         status=status,
         prefs=prefs,
         csrf=sessions.csrf(session),
-        frequencies=FREQUENCIES,
+        unsubscribed=unsubscribed,
+        frequencies=[f for f in FREQUENCIES if not (unsubscribed and f == "paused")],
         days=DAYS,
         locales=LOCALES,
         pauses=pauses,
@@ -94,6 +99,21 @@ def _form(
         declined=_declined(notifier, session.subject),
         **context,
     )
+
+
+def _unsubscribed(notifier: Notifier, consultant_id: str) -> bool:
+    """Tell whether the consultant unsubscribed (a digest's link) and has not come back since."""
+    with notifier.factory() as db:
+        row = db.get(RecipientRow, consultant_id)
+    return row is not None and row.unsubscribed
+
+
+def _resubscribed(notifier: Notifier, consultant_id: str) -> None:
+    """Record in the notifier's directory that the consultant chose to receive digests again."""
+    with unit_of_work(notifier.factory) as db:
+        row = db.get(RecipientRow, consultant_id)
+        if row is not None:
+            row.unsubscribed = False
 
 
 def _name(notifier: Notifier, person_id: str) -> str:
@@ -130,10 +150,22 @@ def change_preferences(
     locale: Annotated[Locale, Form()],
     suggestable: Annotated[bool, Form()] = False,
     pause: Annotated[Pause, Form()] = "keep",
+    resubscribe: Annotated[bool, Form()] = False,
 ) -> Response:
-    """Change the preferences through profiles, then show them again (post, redirect, get)."""
+    """Change the preferences through profiles, then show them again (post, redirect, get).
+
+    A consultant who unsubscribed stays so (frequency paused) unless they tick "resubscribe".
+    """
     if not sessions.check_csrf(session, csrf):
         raise HTTPException(403, detail="invalid form: reload the page")
+    coming_back = False
+    if _unsubscribed(notifier, session.subject):
+        if resubscribe and frequency == "paused":
+            with profiles_as(session.subject) as profiles:
+                current = profiles.preferences()
+            return _form(notifier, sessions, session, current, status=422, error="frequency")
+        coming_back = resubscribe
+        frequency = frequency if resubscribe else "paused"
     changes: dict[str, Any] = {
         "frequency": frequency,
         "day_of_week": day_of_week,
@@ -150,6 +182,8 @@ def change_preferences(
             status = 422 if exc.status < 500 else 503
             current = profiles.preferences()
             return _form(notifier, sessions, session, current, status=status, error=exc.field)
+    if coming_back:  # as the unsubscribe link does, at once: the event follows
+        _resubscribed(notifier, session.subject)
     return RedirectResponse("/pages/preferences?saved=1", status_code=303)
 
 
