@@ -242,13 +242,13 @@ def test_worker_killed_after_the_server_took_the_mail_ends_sent_with_one_digest_
     # The fourth reader's server stores the mail, then waits before its 250: the worker is
     # killed in between, its message delivered and its ledger row still `sending`.
     readers = [reader_event(n) for n in range(1, 5)]
-    readers[3] = reader_event(4, email="slowdata8-reader4@example.org")
+    readers[3] = reader_event(4, email="slowdata15-reader4@example.org")
     notifier.know(firm_of_dormant_friends(readers))
     key = ("2026-W48", str(ev.cid(4)))
 
     notifier.plan_due(MONDAY)
     wait_until(
-        lambda: any("slowdata8-reader4" in header(m, "To") for m in notifier.mails()),
+        lambda: any("slowdata15-reader4" in header(m, "To") for m in notifier.mails()),
         timeout_s=60,
         what="the slow reader's mail in the sink",
     )
@@ -261,7 +261,7 @@ def test_worker_killed_after_the_server_took_the_mail_ends_sent_with_one_digest_
 
     row = notifier.ledger()[key]
     assert (row.state, row.prepared) == ("sent", None)
-    copies = [m for m in notifier.mails() if "slowdata8-reader4" in header(m, "To")]
+    copies = [m for m in notifier.mails() if "slowdata15-reader4" in header(m, "To")]
     # Sent again as it was: the same message, which a provider folds into one by Message-ID.
     assert {header(m, "Message-ID") for m in copies} == {row.message_id}
     entries = redis_client.xrange(EVENTS_STREAM) or []
