@@ -127,7 +127,9 @@ def _lag(client: redis.Redis) -> dict[str, float]:
 
 
 def _deliver(client: redis.Redis, count: int) -> list[bytes]:
-    read = client.xreadgroup("notifier", "c1", {EVENTS_STREAM: ">"}, count=count)
+    read: list[tuple[bytes, list[tuple[bytes, dict[bytes, bytes]]]]] = client.xreadgroup(
+        "notifier", "c1", {EVENTS_STREAM: ">"}, count=count
+    )  # type: ignore[assignment]
     return [entry_id for _stream, entries in read for entry_id, _fields in entries]
 
 
@@ -159,7 +161,7 @@ def test_lag_counts_what_the_group_has_not_processed_across_a_restart_and_reads_
     # A group put back with a stale read counter (as a restore or the erasure's rebuild can):
     # Redis's own lag reads 32 with every entry delivered and acknowledged.
     last = client.xinfo_groups(EVENTS_STREAM)[0]["last-delivered-id"]
-    client.execute_command("XGROUP", "SETID", EVENTS_STREAM, "notifier", last, "ENTRIESREAD", 3)
+    client.xgroup_setid(EVENTS_STREAM, "notifier", last, entries_read=3)
     assert client.xinfo_groups(EVENTS_STREAM)[0]["lag"] == 32
     assert _lag(client) == {"braise_consumer_lag": 0, "braise_consumer_pending": 0}
     client.close()

@@ -84,8 +84,9 @@ class Lease:
         had_it = self.holds()
         try:
             started = time.monotonic()
-            ours = bool(self._renew_script(keys=[self.key], args=[self.holder, self._ttl_ms]))
-            ours = ours or self._take(started)
+            renewed = bool(self._renew_script(keys=[self.key], args=[self.holder, self._ttl_ms]))
+            retaken = not renewed and self._take(started)
+            ours = renewed or retaken
             holder = None if ours else self.client.get(self.key)
         except redis.RedisError as exc:
             delay = min(self._backoff(), renew_every)
@@ -94,7 +95,7 @@ class Lease:
         self._failures = 0
         if ours:
             self._held_until = started + self.ttl_s
-            if not had_it:
+            if retaken or not had_it:
                 log.warning("took the lease %s back: this beat plans again", self.key)
         else:
             self._held_until = 0.0
