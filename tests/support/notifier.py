@@ -152,18 +152,20 @@ def notifier_under_test(
     *,
     pool: str = "solo",
     processes: int = 1,
+    redis_port: int | None = None,
     **overrides: str,
 ) -> Iterator[NotifierUnderTest]:
     """Start the graph API and a Celery worker on an empty database (a `sql_url`, or a new
     SQLite file); stop them.
 
     The worker runs one process (`solo`), or a `prefork` pool of `processes` processes that
-    take tasks at the same time, as production runs it.
+    take tasks at the same time, as production runs it. `redis_port` names a Redis of the
+    test's own (`disposable_redis`) to use instead of the session's.
     """
     database_url = database_url or f"sqlite:///{tmp / 'notifier.db'}"
-    endpoints = servers.endpoints
     graph_port = free_port()
-    local = stack_settings_for(servers, tmp, graph_port=graph_port)
+    own_redis = {} if redis_port is None else {"redis_port": redis_port}
+    local = stack_settings_for(servers, tmp, graph_port=graph_port, **own_redis)
     ensure_dkim_key(local.root / "dkim")  # the worker signs every digest, as under `braise up`
     env = {
         **service_env(local),
@@ -176,9 +178,7 @@ def notifier_under_test(
         "BRAISE_NOTIFIER_DATABASE_URL": database_url,
         **overrides,
     }
-    settings = NotifierSettings(
-        database_url=database_url, redis_url=endpoints.redis_url, broker_db=2
-    )
+    settings = NotifierSettings(database_url=database_url, redis_url=env["REDIS_URL"], broker_db=2)
     redis.Redis.from_url(settings.broker_url).flushdb()
     engine = make_engine(settings.database_url)
     factory = session_factory(engine)

@@ -17,6 +17,7 @@ from braise_cli.stack.settings import StackSettings
 from braise_notifier.config import NotifierSettings
 from braise_shared.auth import issue_token
 from braise_shared.stream import EVENTS_STREAM
+from braise_shared.stream_lag import group_backlogs
 
 Progress = Callable[[int], None]
 
@@ -143,12 +144,9 @@ class Braise:
         stable = 0
         last_behind, last_change = -1, time.monotonic()
         while True:
-            groups = {g["name"].decode(): g for g in client.xinfo_groups(EVENTS_STREAM)}
+            groups = group_backlogs(client, EVENTS_STREAM)
             length = int(client.xlen(EVENTS_STREAM))
-            unapplied = max(
-                (int(groups[g]["lag"] or 0) + int(groups[g]["pending"]) for g in groups),
-                default=length,
-            )
+            unapplied = max((g.unprocessed for g in groups.values()), default=length)
             behind = max(0, expected - length) + unapplied
             progress(max(0, expected - behind), length, behind)
             # Ask twice in a row: a consumer may have read a batch it has not acknowledged yet.

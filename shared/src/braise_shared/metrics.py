@@ -26,6 +26,8 @@ from prometheus_client import (
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from braise_shared.stream_lag import group_backlogs
+
 log = logging.getLogger(__name__)
 
 EVENTS_APPLIED = Counter(
@@ -105,7 +107,7 @@ def serve_metrics(host: str, port: int, collectors: Iterable[Collector] = ()) ->
 
 
 class StreamGroupsCollector(Collector):
-    """Read each consumer group's lag and pending count from Redis at scrape time."""
+    """Read each consumer group's backlog from Redis at scrape time (`stream_lag`)."""
 
     def __init__(self, client: "redis.Redis", stream: str, groups: Iterable[str]) -> None:
         self.client = client
@@ -115,7 +117,10 @@ class StreamGroupsCollector(Collector):
     def collect(self) -> Iterable[GaugeMetricFamily]:
         """Yield braise_consumer_lag and braise_consumer_pending, one sample per group."""
         lag = GaugeMetricFamily(
-            "braise_consumer_lag", "Entries not yet delivered to the group.", labels=["group"]
+            "braise_consumer_lag",
+            "Entries the group has not processed: not yet delivered, or delivered and not"
+            " acknowledged.",
+            labels=["group"],
         )
         pending = GaugeMetricFamily(
             "braise_consumer_pending",
@@ -123,15 +128,14 @@ class StreamGroupsCollector(Collector):
             labels=["group"],
         )
         try:
-            infos = self.client.xinfo_groups(self.stream)
+            backlogs = group_backlogs(self.client, self.stream)
         except redis.RedisError as exc:
             log.warning("cannot read consumer groups for metrics: %s", exc)
             return
-        for info in infos:
-            name = info["name"].decode() if isinstance(info["name"], bytes) else info["name"]
+        for name, backlog in backlogs.items():
             if name in self.groups:
-                lag.add_metric([name], float(info.get("lag") or 0))
-                pending.add_metric([name], float(info["pending"]))
+                lag.add_metric([name], float(backlog.unprocessed))
+                pending.add_metric([name], float(backlog.pending))
         yield lag
         yield pending
 

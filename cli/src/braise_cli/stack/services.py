@@ -6,7 +6,6 @@ import shutil
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
 
 import httpx
 import redis
@@ -16,6 +15,7 @@ from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
 from braise_cli.stack.settings import StackSettings
 from braise_shared.stream import EVENTS_STREAM
+from braise_shared.stream_lag import group_backlogs
 
 LOCAL_STAFF_EMAIL = "equipe@cabinet.example"
 
@@ -164,15 +164,14 @@ class StreamConsumerProcess(BackgroundProcess):
         """Say how far behind the group is."""
         client = redis.Redis(port=self.settings.redis_port, socket_timeout=2)
         try:
-            groups: list[dict[str, Any]] = client.xinfo_groups(EVENTS_STREAM)
+            backlog = group_backlogs(client, EVENTS_STREAM).get(self.group)
         except redis.RedisError:
             return ""
         finally:
             client.close()
-        for group in groups:
-            if group["name"] in (self.group, self.group.encode()):
-                return f", group {self.group}: lag {group['lag']}, pending {group['pending']}"
-        return ""
+        if backlog is None:
+            return ""
+        return f", group {self.group}: lag {backlog.unprocessed}, pending {backlog.pending}"
 
 
 class ProfilesApi(HttpService):

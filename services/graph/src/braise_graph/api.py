@@ -38,6 +38,7 @@ from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
 from braise_shared.shape import NetworkShape
 from braise_shared.stream import EVENTS_STREAM
+from braise_shared.stream_lag import group_backlogs
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -326,14 +327,12 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
 
 
 def _lag(client: "redis.Redis", group_name: str) -> int | None:
+    """Return the entries the group has not processed (`stream_lag`), None if unknown."""
     try:
-        for group in client.xinfo_groups(EVENTS_STREAM):
-            if group["name"] in (group_name.encode(), group_name):
-                lag = group.get("lag")
-                return None if lag is None else int(lag)
+        backlog = group_backlogs(client, EVENTS_STREAM).get(group_name)
     except redis.RedisError:
         return None
-    return None
+    return None if backlog is None else backlog.unprocessed
 
 
 def _err(loc: list[str], msg: str) -> dict[str, Any]:

@@ -25,7 +25,7 @@ from braise_notifier.catalogs import texts
 from braise_notifier.db import DigestRow, RecipientRow, erased_among, unit_of_work
 from braise_notifier.feedback import publish_feedback
 from braise_notifier.pages.routes import include_pages
-from braise_notifier.planning import everyone_for, plan
+from braise_notifier.planning import EnqueueError, everyone_for, plan
 from braise_notifier.render import render_parts
 from braise_notifier.schedule import PERIOD_FORMAT, local_today, parse_period
 from braise_notifier.service import RetryLaterError
@@ -289,12 +289,25 @@ def create_app(
         )
         return HTMLResponse(html)
 
-    @app.post("/v1/admin/periods/{period}/run", responses=_errors(401, 403))
+    @app.post(
+        "/v1/admin/periods/{period}/run",
+        responses={
+            **_errors(401, 403),
+            503: {"description": "The broker refused; the planned digests wait for a new run."},
+        },
+    )
     def run_period(period: Period, _caller: Annotated[Principal, Depends(admin)]) -> dict[str, Any]:
         """Plan a digest of this period for every subscribed consultant and enqueue them."""
         today = local_today(datetime.now(UTC), settings.timezone)
         keys = plan(notifier.factory, everyone_for(notifier.factory, period, today))
-        enqueue_digests(keys)
+        try:
+            enqueue_digests(keys)
+        except EnqueueError as exc:
+            # The rows stay planned: running the period again enqueues them, as does the
+            # beat's next planning run.
+            raise HTTPException(
+                503, detail=f"{exc}; run the period again once Redis answers"
+            ) from exc
         return {"period": period, "enqueued": len(keys)}
 
     @app.get("/v1/admin/periods/{period}", responses=_errors(401, 403))

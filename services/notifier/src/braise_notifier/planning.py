@@ -10,6 +10,16 @@ from braise_notifier.db import PLANNED, SENDING, DigestRow, RecipientRow, unit_o
 from braise_notifier.schedule import current_period, paused_on
 
 
+class EnqueueError(RuntimeError):
+    """The broker refused a batch: the digests before it are enqueued, the rest only planned
+    (planning again enqueues them)."""
+
+    def __init__(self, *, enqueued: int, planned: int, reason: str) -> None:
+        super().__init__(f"enqueued {enqueued} of {planned} planned digests: {reason}")
+        self.enqueued = enqueued
+        self.planned = planned
+
+
 def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """Record (period, consultant) digests not yet in the ledger; return those to enqueue.
 

@@ -10,6 +10,8 @@ import logging
 import os
 import sys
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -23,6 +25,7 @@ from celery.signals import (
     worker_ready,
     worker_shutdown,
 )
+from kombu.exceptions import OperationalError
 from prometheus_client import multiprocess
 
 from braise_notifier.bootstrap import notifier, settings
@@ -30,11 +33,11 @@ from braise_notifier.config import NotifierSettings
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.history import record_week, week_recorded
 from braise_notifier.mailer import PermanentMailError, TransientMailError
-from braise_notifier.planning import due_today, everyone_for, plan, unfinished
+from braise_notifier.planning import EnqueueError, due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
 from braise_notifier.schedule import BEAT_SCHEDULE, local_today, planning_day, week_period
 from braise_notifier.service import RetryLaterError
-from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeaseHeldError
+from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeasedScheduler, LeaseHeldError
 from braise_notifier.staff_sign_in import MAIL_TASK, mail_sign_in_link
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import DIGESTS, serve_metrics
@@ -45,6 +48,23 @@ SIGN_IN_BACKOFF_S = 10.0
 
 # Ledger states that end a digest, each counted once per send attempt that reached it.
 COUNTED_OUTCOMES = ("sent", "empty", "skipped", "failed")
+
+# What a publish raises when the broker is away (kombu's error once its own retries are spent).
+BROKER_ERRORS: tuple[type[Exception], ...] = (OperationalError, redis.RedisError, EnqueueError)
+
+# A planning run publishes its batches through a broker that may be restarting: each publish
+# is tried again with growing waits (0.5 s, then 1.5 s more each time, at most 10 s apart)
+# for about two and a half minutes before the run gives up and retries as a whole.
+PLANNING_PUBLISH_RETRY = {
+    "max_retries": 20,
+    "interval_start": 0.5,
+    "interval_step": 1.5,
+    "interval_max": 10.0,
+}
+# A planning run that could not enqueue everything runs again this soon (then doubling):
+# its rows are planned, and planning again enqueues the planned ones.
+PLANNING_RETRY_S = 15.0
+PLANNING_MAX_RETRIES = 10
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +85,7 @@ def celery_config(settings: NotifierSettings) -> dict[str, Any]:
         "broker_transport_options": {"visibility_timeout": settings.visibility_timeout_s},
         "worker_hijack_root_logger": False,
         "beat_schedule": BEAT_SCHEDULE,
+        "beat_scheduler": f"{LeasedScheduler.__module__}:{LeasedScheduler.__name__}",
     }
 
 
@@ -88,8 +109,8 @@ def _backoff(retries: int) -> float:
     return float(min(s.retry_backoff_max_s, s.retry_backoff_s * 2**retries))
 
 
-@app.task(name="braise.plan_due")
-def plan_due(today: str | None = None) -> int:
+@app.task(name="braise.plan_due", bind=True)
+def plan_due(self: Task, today: str | None = None) -> int:  # type: ignore[type-arg]
     """Plan the digests due today (firm's time zone, after the send hour) and enqueue them,
     with any digest a dead worker or an exhausted retry left unfinished."""
     s = settings()
@@ -98,15 +119,37 @@ def plan_due(today: str | None = None) -> int:
     else:
         day = planning_day(datetime.now(UTC), timezone=s.timezone, send_hour=s.send_hour)
     planned = [] if day is None else plan(notifier().factory, due_today(notifier().factory, day))
-    return _enqueue(planned) + _enqueue_unfinished(skip=set(planned))
+    with _retried_if_the_broker_fails(self):
+        return _enqueue(planned, retry_policy=PLANNING_PUBLISH_RETRY) + _enqueue_unfinished(
+            skip=set(planned), retry_policy=PLANNING_PUBLISH_RETRY
+        )
 
 
-@app.task(name="braise.plan_period")
-def plan_period(period: str) -> int:
+@app.task(name="braise.plan_period", bind=True)
+def plan_period(self: Task, period: str) -> int:  # type: ignore[type-arg]
     """Plan a digest of the given period for every subscribed consultant (operator's run)."""
     n = notifier()
     today = local_today(datetime.now(UTC), n.settings.timezone)
-    return _enqueue(plan(n.factory, everyone_for(n.factory, period, today)))
+    planned = plan(n.factory, everyone_for(n.factory, period, today))
+    with _retried_if_the_broker_fails(self):
+        return _enqueue(planned, retry_policy=PLANNING_PUBLISH_RETRY)
+
+
+@contextmanager
+def _retried_if_the_broker_fails(task: Task) -> Iterator[None]:  # type: ignore[type-arg]
+    """Run the task again soon if the broker refused a publish: the rows it planned are
+    committed and still `planned`, and planning again enqueues them."""
+    try:
+        yield
+    except BROKER_ERRORS as exc:
+        retries = task.request.retries
+        log.warning("planning could not enqueue everything: %s; retry %d", exc, retries + 1)
+        raise task.retry(
+            exc=exc,
+            countdown=min(PLANNING_RETRY_S * 2**retries, 600.0),
+            max_retries=PLANNING_MAX_RETRIES,
+            retry_policy=PLANNING_PUBLISH_RETRY,
+        ) from exc
 
 
 @app.task(name="braise.recover")
@@ -115,11 +158,15 @@ def recover() -> int:
     return _enqueue_unfinished(skip=set())
 
 
-def _enqueue_unfinished(*, skip: set[tuple[str, str]]) -> int:
+def _enqueue_unfinished(
+    *, skip: set[tuple[str, str]], retry_policy: dict[str, float] | None = None
+) -> int:
     lease = timedelta(seconds=settings().lease_s)
     rows = [r for r in unfinished(notifier().factory, lease=lease) if (r[0], r[1]) not in skip]
     for period, consultant_id, delay in rows:
-        send_digest.apply_async((period, consultant_id), countdown=delay + 0.5)
+        send_digest.apply_async(
+            (period, consultant_id), countdown=delay + 0.5, retry_policy=retry_policy
+        )
     log.info("re-enqueued %d unfinished digests", len(rows))
     return len(rows)
 
@@ -153,14 +200,18 @@ def _close_connections(**_kwargs: object) -> None:
 
 @beat_init.connect
 def _start_beat(**_kwargs: object) -> None:
-    """Hold the one-beat lease (or stop), then serve the beat's metrics."""
-    client = redis.Redis.from_url(settings().redis_url, socket_timeout=10)
+    """Serve the beat's metrics, then hold the one-beat lease (waiting for Redis) or stop."""
+    serve_metrics(settings().host, settings().beat_metrics_port)
+    client = redis.Redis.from_url(
+        settings().redis_url, socket_timeout=10, socket_connect_timeout=10
+    )
+    lease = Lease(client, BEAT_LOCK_KEY)
     try:
-        Lease(client, BEAT_LOCK_KEY).acquire()
+        lease.acquire()
     except LeaseHeldError as exc:
         log.critical("%s", exc)
         raise SystemExit(2) from exc
-    serve_metrics(settings().host, settings().beat_metrics_port)
+    LeasedScheduler.lease = lease
 
 
 @worker_ready.connect
@@ -169,17 +220,25 @@ def _recover_on_start(sender: object, **_kwargs: object) -> None:
     app.send_task("braise.recover")
 
 
-def _enqueue(keys: list[tuple[str, str]]) -> int:
-    enqueue_digests(keys)
+def _enqueue(keys: list[tuple[str, str]], *, retry_policy: dict[str, float]) -> int:
+    enqueue_digests(keys, retry_policy=retry_policy)
     log.info("enqueued %d digests", len(keys))
     return len(keys)
 
 
-def enqueue_digests(keys: list[tuple[str, str]]) -> None:
-    """Enqueue (period, consultant) digests by batches of `send_batch_size`."""
+def enqueue_digests(
+    keys: list[tuple[str, str]], *, retry_policy: dict[str, float] | None = None
+) -> None:
+    """Enqueue (period, consultant) digests by batches of `send_batch_size`; raise
+    EnqueueError if the broker refuses one (those before it are enqueued)."""
     size = settings().send_batch_size
     for start in range(0, len(keys), size):
-        send_digests.delay([list(key) for key in keys[start : start + size]])
+        try:
+            send_digests.apply_async(
+                ([list(key) for key in keys[start : start + size]],), retry_policy=retry_policy
+            )
+        except BROKER_ERRORS as exc:
+            raise EnqueueError(enqueued=start, planned=len(keys), reason=str(exc)) from exc
 
 
 @app.task(name="braise.send_digests", bind=True)
