@@ -97,19 +97,21 @@ def test_a_planning_run_whose_enqueue_fails_midway_finishes_once_redis_is_back(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    try:
-        wait_until(marker.exists, timeout_s=120, what="the planning run's third batch")
-        notifier.wait_final(4, timeout_s=120)  # the worker is idle when Redis goes
-        own_redis.stop()
-        threading.Event().wait(OUTAGE_S)
-        own_redis.start()
-        out, _ = run.communicate(timeout=300)
-    finally:
-        if run.poll() is None:
-            run.kill()
-    rows = notifier.ledger()
-    assert len(rows) == 12
-    notifier.wait_final(12, timeout_s=240)
+    with notifier.supervised() as worker_exits:
+        try:
+            wait_until(marker.exists, timeout_s=120, what="the planning run's third batch")
+            notifier.wait_final(4, timeout_s=120)  # the worker is idle when Redis goes
+            own_redis.stop()
+            threading.Event().wait(OUTAGE_S)
+            own_redis.start()
+            out, _ = run.communicate(timeout=300)
+        finally:
+            if run.poll() is None:
+                run.kill()
+        rows = notifier.ledger()
+        assert len(rows) == 12
+        notifier.wait_final(12, timeout_s=240)
+    print(f"worker runs replaced during the outage: {worker_exits}")
     states = {key: row.state for key, row in notifier.ledger().items()}
     assert set(states.values()) <= FINAL, states
     assert run.returncode == 0, out

@@ -1,6 +1,7 @@
 """A notifier under test: real Celery worker, real graph API, real Redis, Neo4j and SMTP sink."""
 
 import email
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -116,6 +117,31 @@ class NotifierUnderTest:
             )
         finally:
             broker.close()
+
+    @contextmanager
+    def supervised(self, poll_s: float = 0.5) -> Iterator[list[int]]:
+        """Restart the worker whenever it exits by itself, as its restart policy does in
+        production (compose `restart: unless-stopped`, Kubernetes); yield the exit codes of
+        the runs it replaced. A Celery worker may exit on a broker outage (kombu's Redis
+        transport can raise an AttributeError in its reconnect path): what it held goes back
+        to the queue, and the ledger makes the restarted one finish it."""
+        exits: list[int] = []
+        stop = threading.Event()
+
+        def watch() -> None:
+            while not stop.wait(poll_s):
+                proc = self.worker.proc
+                if proc is not None and proc.poll() is not None:
+                    exits.append(proc.returncode)
+                    self.restart_worker()
+
+        watcher = threading.Thread(target=watch, daemon=True)
+        watcher.start()
+        try:
+            yield exits
+        finally:
+            stop.set()
+            watcher.join()
 
     def restart_worker(self) -> None:
         """Start a new worker process (after a kill), with the same pool."""
