@@ -29,6 +29,7 @@ from braise_shared.candidates import (
 from braise_shared.interactions import load_kinds
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy
+from tests.support.truth import PLURAL_OPENING, SINGULAR_OPENING
 
 READER_FR = Reader("r", "Camille Martin", "camille@example.org", "fr")
 READER_EN = Reader("r", "Camille Martin", "camille@example.org", "en")
@@ -187,26 +188,8 @@ def test_the_full_name_is_the_titles_and_the_card_says_the_first_name(reader: Re
 @pytest.mark.parametrize("locale", LOCALES)
 def test_the_opening_agrees_with_how_many_people_the_digest_holds(locale: str) -> None:
     reader = Reader("r", "Camille Martin", "camille@example.org", locale)
-    plural = {"fr": ("quelques", "personnes", "des personnes"), "en": ("a few", "people")}[locale]
-    singular = {
-        "fr": (
-            "une personne",
-            "un lien à",
-            "une idée",
-            "un geste simple pour",
-            "un signe à",
-            "en voici un ",
-        ),
-        "en": (
-            "one person",
-            "a link to",
-            "an idea",
-            "one simple gesture",
-            "someone",
-            "a sign to",
-            "here is one",
-        ),
-    }[locale]
+    # The markers of number are the truth oracle's own (tests/support/truth.py).
+    plural, singular = PLURAL_OPENING[locale], SINGULAR_OPENING[locale]
     for week in range(1, 40):
         period = f"2026-W{week:02d}"
         one = compose(
