@@ -26,7 +26,12 @@ from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.service import DigestService, RetryLaterError
 from braise_notifier.spread import week_of
 from braise_notifier.tokens import LinkSigner
-from braise_shared.candidates import CandidateStage, InviteGesture, RevivalCandidate
+from braise_shared.candidates import (
+    CandidateStage,
+    FailedReader,
+    InviteGesture,
+    RevivalCandidate,
+)
 from braise_shared.interactions import load_kinds
 from tests.support.digests import candidate
 from tests.support.spread import FakeSpread
@@ -314,8 +319,13 @@ def test_a_readers_next_digest_opens_with_another_subject_and_intro(tmp_path: Pa
     assert all(a != b for a, b in pairwise(subjects)), subjects
 
 
+@pytest.mark.parametrize(
+    "graph_after",
+    [[], FailedReader(consultant_id=READER, reason="ValueError: a datum")],
+    ids=["nothing-to-propose", "graph-fails-for-the-reader"],
+)
 def test_an_attempt_cut_after_the_server_took_the_mail_is_sent_again_as_it_was(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, graph_after: object
 ) -> None:
     mailer = FakeMailer()
     digests, graph = _service(tmp_path, [_person(1), _person(2)], FakeSpread(cap=1), mailer)
@@ -330,7 +340,8 @@ def test_an_attempt_cut_after_the_server_took_the_mail_is_sent_again_as_it_was(
     with pytest.raises(Killed):
         digests.send(PERIOD, READER)
     monkeypatch.undo()
-    graph.answer = []  # the graph has nothing to propose any more: composing again would be empty
+    # Composing again would find nothing, or the graph cannot rank the reader any more.
+    graph.answer = graph_after  # type: ignore[assignment]
     with unit_of_work(digests.factory) as session:
         row = session.get(DigestRow, (PERIOD, READER))
         assert row is not None

@@ -45,6 +45,13 @@ def prepare(
         row.variant = digest.variant
 
 
+def is_prepared(factory: sessionmaker[Session], period: str, consultant_id: str) -> bool:
+    """Tell whether an earlier attempt wrote this row's message."""
+    with factory() as session:
+        row = session.get(DigestRow, (period, consultant_id))
+        return row is not None and row.prepared is not None
+
+
 def prepared_message(
     factory: sessionmaker[Session], period: str, consultant_id: str
 ) -> tuple[EmailMessage, list[str]] | None:

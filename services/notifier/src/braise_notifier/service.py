@@ -30,7 +30,7 @@ from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
-from braise_notifier.prepared import prepare, prepared_message
+from braise_notifier.prepared import is_prepared, prepare, prepared_message
 from braise_notifier.readers import addresses, previous_variants
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
@@ -115,6 +115,10 @@ class DigestService:
                 outcomes[period, consultant_id] = "busy"
                 continue
             answer = candidates[consultant_id]
+            if isinstance(answer, FailedReader) and is_prepared(
+                self.factory, period, consultant_id
+            ):
+                answer = []  # its message is written: it goes again as it was, graph or not
             if isinstance(answer, FailedReader):
                 # The graph answered the others: this row alone is retried like a transient
                 # failure, its attempt counted and the reason kept, until `max_attempts`
