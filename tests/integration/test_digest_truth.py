@@ -9,7 +9,6 @@ from neo4j import Driver
 
 from braise_cli.firm import generate_firm
 from braise_graph.api import create_app
-from braise_graph.config import GraphSettings
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import Reader, compose
 from braise_notifier.render import render_parts
@@ -19,7 +18,7 @@ from braise_shared.events import Event
 from braise_shared.interactions import load_kinds
 from braise_shared.taxonomy import load_taxonomy
 from tests.support import events as ev
-from tests.support.graph import as_entries, new_store
+from tests.support.graph import as_entries, graph_settings, new_store
 from tests.support.oracle import WEIGHTS
 from tests.support.profiles import admin_headers
 from tests.support.servers import SessionServers
@@ -71,12 +70,7 @@ def test_every_card_of_a_period_says_only_what_the_log_makes_true(
 ) -> None:
     neo4j_driver.execute_query("MATCH (n) DETACH DELETE n")
     oracle, locales = _load(neo4j_driver)
-    settings = GraphSettings(
-        neo4j_uri=servers.endpoints.neo4j_uri,
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
-    )
+    settings = graph_settings(servers)
     ids = sorted(locales)
     answers = []
     with TestClient(create_app(settings, driver=neo4j_driver)) as client:

@@ -13,7 +13,6 @@ from prometheus_client import REGISTRY
 
 from braise_graph import ranking, reads
 from braise_graph.api import create_app
-from braise_graph.config import GraphSettings
 from braise_graph.ranking import Candidate, Person, rank
 from braise_graph.store import GraphStore
 from braise_shared.candidates import (
@@ -25,7 +24,7 @@ from braise_shared.candidates import (
 from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.disposable import free_port
-from tests.support.graph import new_store
+from tests.support.graph import graph_settings, new_store
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers
 
@@ -37,12 +36,7 @@ LIMITS = {"dormant": 3, "cooling": 2}  # what a digest holds, as the notifier as
 
 @pytest.fixture
 def graph(neo4j_driver: Driver, servers: SessionServers) -> Iterator[tuple[TestClient, GraphStore]]:
-    settings = GraphSettings(
-        neo4j_uri=servers.endpoints.neo4j_uri,
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
-    )
+    settings = graph_settings(servers)
     store = new_store(neo4j_driver)
     with TestClient(create_app(settings, driver=neo4j_driver)) as client:
         yield client, store
@@ -601,11 +595,9 @@ def test_a_card_whose_facts_cannot_be_written_is_left_out_and_the_readers_others
 
 
 def test_links_answer_503_with_retry_after_while_neo4j_is_down(servers: SessionServers) -> None:
-    settings = GraphSettings(
+    settings = graph_settings(
+        servers,
         neo4j_uri=f"bolt://127.0.0.1:{free_port()}",  # nothing listens: Neo4j is down
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
         neo4j_retry_s=0,
     )
     app = create_app(settings)

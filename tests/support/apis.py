@@ -9,14 +9,13 @@ from fastapi.testclient import TestClient
 from neo4j import Driver
 
 from braise_graph.api import create_app as create_graph_app
-from braise_graph.config import GraphSettings
 from braise_notifier.api import create_app as create_notifier_app
 from braise_notifier.bootstrap import build
 from braise_notifier.config import NotifierSettings
 from braise_notifier.directory import apply_events
 from braise_notifier.tasks import make_celery
 from tests.support import events as ev
-from tests.support.graph import new_store
+from tests.support.graph import graph_settings, new_store
 from tests.support.notifier import graph_server
 from tests.support.servers import SessionServers
 
@@ -24,12 +23,7 @@ from tests.support.servers import SessionServers
 @contextmanager
 def graph_api(servers: SessionServers, driver: Driver) -> Iterator[TestClient]:
     """Yield the graph API on an emptied graph that knows consultants 1 and 2 and their lunch."""
-    settings = GraphSettings(
-        neo4j_uri=servers.endpoints.neo4j_uri,
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
-    )
+    settings = graph_settings(servers)
     store = new_store(driver)
     store.apply([ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
     store.apply([ev.interaction([1, 2], 1_700_000_000.0, kind="lunch")])

@@ -11,14 +11,13 @@ from neo4j import Driver
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_graph.api import create_app
-from braise_graph.config import GraphSettings
 from braise_notifier.db import DigestRow, unit_of_work
 from braise_notifier.history import record_week
 from braise_notifier.pages.feedback import record_feedback
 from braise_notifier.pages.loop import record_meetings
 from braise_shared.events import Event, SuggestionFeedback, SuggestionFeedbackV1
 from tests.support import events as ev
-from tests.support.graph import new_store
+from tests.support.graph import graph_settings, new_store
 from tests.support.pages import serving
 from tests.support.servers import SessionServers
 
@@ -59,12 +58,7 @@ def graph_of_a_small_firm(driver: Driver, servers: SessionServers) -> Iterator[s
     """Load the small firm into the emptied Neo4j and serve the graph API; yield its URL."""
     store = new_store(driver)
     store.apply(firm_events(datetime.now(UTC).timestamp()))
-    settings = GraphSettings(
-        neo4j_uri=servers.endpoints.neo4j_uri,
-        neo4j_user=servers.endpoints.neo4j_user,
-        neo4j_password=servers.endpoints.neo4j_password,
-        redis_url=servers.endpoints.redis_url,
-    )
+    settings = graph_settings(servers)
     with serving(create_app(settings, driver=driver)) as url:
         yield url
 

@@ -1,7 +1,7 @@
 """Read back what the graph store wrote, in the oracle's terms; feed it stream entries."""
 
 from collections.abc import Sequence
-from typing import cast
+from typing import TYPE_CHECKING, Any, cast
 
 from neo4j import Driver
 
@@ -12,6 +12,9 @@ from braise_shared.events import Event, InteractionRecordedV1
 from braise_shared.interactions import load_kinds
 from braise_shared.stream import Delivered
 from tests.support.oracle import WEIGHTS, OracleInteraction, decayed
+
+if TYPE_CHECKING:
+    from tests.support.servers import SessionServers
 
 # The store under test decays at the service's own rate; the oracle never reads it.
 RATE = GraphSettings().decay_rate
@@ -26,6 +29,18 @@ EVENTS_APPLIED = """
 OPTIONAL MATCH (w:Watermark)
 RETURN sum(coalesce(w.events_applied, 0)) AS n
 """
+
+
+def graph_settings(servers: "SessionServers", **overrides: Any) -> GraphSettings:
+    """Return the graph's settings for the session's servers (some overridden)."""
+    endpoints = servers.endpoints
+    values: dict[str, Any] = {
+        "neo4j_uri": endpoints.neo4j_uri,
+        "neo4j_user": endpoints.neo4j_user,
+        "neo4j_password": endpoints.neo4j_password,
+        "redis_url": endpoints.redis_url,
+    }
+    return GraphSettings(**{**values, **overrides})
 
 
 def new_store(driver: Driver, partition: Partition | None = None) -> GraphStore:

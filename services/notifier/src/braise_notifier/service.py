@@ -2,14 +2,13 @@
 
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 
 from redis.exceptions import RedisError
-from sqlalchemy import or_, select, update
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.catalogs import texts
@@ -17,27 +16,27 @@ from braise_notifier.compose import Digest, Reader, compose
 from braise_notifier.db import (
     EMPTY,
     FAILED,
-    PLANNED,
-    SENDING,
     SENT,
     SKIPPED,
     DigestRow,
-    ErasedRow,
     RecipientRow,
+    erased_among,
     unit_of_work,
 )
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
+from braise_notifier.ledger import claim, finish, release
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
 from braise_notifier.prepared import is_prepared, prepare, prepared_message
 from braise_notifier.readers import addresses, previous_variants
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
-from braise_notifier.spread import week_of
+from braise_notifier.sent_event import digest_sent
+from braise_notifier.spread import reserve_best, week_of
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import MAX_PER_STAGE, FailedReader, RevivalCandidate
-from braise_shared.events import DigestSent, DigestSentV1, SuggestedLink, dump_event
+from braise_shared.events import dump_event
 from braise_shared.interactions import InteractionKinds
 from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
@@ -45,9 +44,6 @@ log = logging.getLogger(__name__)
 
 # A ledger row's key: (period, consultant id).
 Key = tuple[str, str]
-
-# Digest event ids derive from (period, consultant), so re-publishing one is harmless.
-DIGEST_EVENTS = uuid.UUID("6f1d0c57-2a43-4d4e-9a51-0b8f2a1c9e11")
 
 
 class UnrenderableDigestError(RuntimeError):
@@ -124,7 +120,7 @@ class DigestService:
                 # failure, its attempt counted and the reason kept, until `max_attempts`
                 # marks it failed (the graph's data may be mended by then).
                 error = f"graph could not rank this reader: {answer.reason}"
-                self._release(period, consultant_id, error=error)
+                release(self.factory, period, consultant_id, error=error)
                 outcomes[period, consultant_id] = RetryLaterError(error)
                 continue
             try:
@@ -132,7 +128,7 @@ class DigestService:
                     period, consultant_id, week, answer, previous
                 )
             except RetryLaterError as exc:
-                self._release(period, consultant_id)
+                release(self.factory, period, consultant_id)
                 outcomes[period, consultant_id] = exc
         return outcomes
 
@@ -176,36 +172,7 @@ class DigestService:
         return due
 
     def _claim(self, period: str, consultant_id: str, now: datetime) -> bool:
-        with unit_of_work(self.factory) as session:
-            result = session.execute(
-                update(DigestRow)
-                .where(
-                    DigestRow.period == period,
-                    DigestRow.consultant_id == consultant_id,
-                    or_(
-                        DigestRow.state == PLANNED,
-                        (DigestRow.state == SENDING) & (DigestRow.claimed_at < now - self.lease),
-                    ),
-                )
-                .values(state=SENDING, claimed_at=now, attempts=DigestRow.attempts + 1)
-            )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
-
-    def _release(self, period: str, consultant_id: str, error: str | None = None) -> None:
-        with unit_of_work(self.factory) as session:
-            row = session.get(DigestRow, (period, consultant_id))
-            if row is not None and row.state == SENDING:
-                row.state, row.claimed_at = PLANNED, None
-                if error:
-                    row.error = error
-
-    def _finish(self, period: str, consultant_id: str, state: str, **values: object) -> None:
-        with unit_of_work(self.factory) as session:
-            row = session.get(DigestRow, (period, consultant_id))
-            if row is not None:
-                row.state = state
-                for name, value in values.items():
-                    setattr(row, name, value)
+        return claim(self.factory, period, consultant_id, now, self.lease)
 
     def compose_for(self, period: str, consultant_id: str) -> Digest | None:
         """Compose the digest of a consultant as it would be sent now, reserving nobody
@@ -243,14 +210,8 @@ class DigestService:
     def _not_erased(self, candidates: list[RevivalCandidate]) -> list[RevivalCandidate]:
         """Leave out the people erased since: the graph may not have read an erasure the
         notifier already applied. Asked just before composing, digest by digest."""
-        if not candidates:
-            return []
         with self.factory() as session:
-            erased = set(
-                session.scalars(
-                    select(ErasedRow.id).where(ErasedRow.id.in_([c.other_id for c in candidates]))
-                )
-            )
+            erased = erased_among(session, (c.other_id for c in candidates))
         return [c for c in candidates if c.other_id not in erased]
 
     def _compose(
@@ -277,20 +238,12 @@ class DigestService:
         """Keep the best candidates of each stage that the spread cap lets this reader have,
         adding each reserved person to `held`."""
         room = {"dormant": self.max_dormant, "cooling": self.max_cooling}
-        chosen = []
-        for candidate in candidates:
-            if room[candidate.stage] == 0:
-                continue
-            try:
-                reserved = self.spread.reserve(week, reader_id, candidate.other_id)
-            except (RedisError, OSError) as exc:
-                raise RetryLaterError(f"spread cap unavailable: {exc}") from exc
-            if reserved:
-                held.append(candidate.other_id)
-                chosen.append(candidate)
-                room[candidate.stage] -= 1
-            else:
-                log.info("spread cap: %s already proposed enough this week", candidate.other_id)
+        try:
+            chosen, full = reserve_best(self.spread, week, reader_id, candidates, room, held)
+        except (RedisError, OSError) as exc:
+            raise RetryLaterError(f"spread cap unavailable: {exc}") from exc
+        for person in full:
+            log.info("spread cap: %s already proposed enough this week", person)
         return chosen
 
     def _unreserve(self, week: str, reader_id: str, people: list[str]) -> None:
@@ -331,7 +284,8 @@ class DigestService:
                 reader = self._reader(consultant_id)
                 if reader is None:
                     self._unreserve(week, consultant_id, proposed)
-                    self._finish(
+                    finish(
+                        self.factory,
                         period,
                         consultant_id,
                         SKIPPED,
@@ -343,14 +297,16 @@ class DigestService:
             self.mailer.send(message, [recipient])
         except TransientMailError as exc:
             self._unreserve(week, consultant_id, held)
-            self._release(period, consultant_id, error=str(exc))
+            release(self.factory, period, consultant_id, error=str(exc))
             raise RetryLaterError(str(exc)) from exc
         except (PermanentMailError, ToneError, UnrenderableDigestError) as exc:
             # Final for this period: a refused address, words the guard blocks, a digest that
             # cannot be written. Marked failed with its reason, never left `sending`.
             self._unreserve(week, consultant_id, held + proposed)
             log.error("digest %s for %s not sent, for good: %s", period, consultant_id, exc)
-            self._finish(period, consultant_id, FAILED, error=str(exc)[:2000], prepared=None)
+            finish(
+                self.factory, period, consultant_id, FAILED, error=str(exc)[:2000], prepared=None
+            )
             return FAILED
         except BaseException:
             self._unreserve(week, consultant_id, held)
@@ -369,7 +325,13 @@ class DigestService:
         """Return the digest and its message, or the final state when there is none to send."""
         reader = self._reader(consultant_id)
         if reader is None:
-            self._finish(period, consultant_id, SKIPPED, error="unsubscribed, paused or unknown")
+            finish(
+                self.factory,
+                period,
+                consultant_id,
+                SKIPPED,
+                error="unsubscribed, paused or unknown",
+            )
             return SKIPPED
         candidates = self._not_erased(candidates)
         reserved = self._reserve(week, reader.id, candidates, held)
@@ -378,7 +340,7 @@ class DigestService:
         self._unreserve(week, reader.id, [p for p in held if p not in proposed])
         held[:] = sorted(proposed)
         if digest.is_empty():
-            self._finish(period, consultant_id, EMPTY)
+            finish(self.factory, period, consultant_id, EMPTY)
             return EMPTY
         try:
             message = build_email(
@@ -422,21 +384,7 @@ class DigestService:
 
     def _publish(self, row: DigestRow) -> None:
         """Publish digest.sent for a sent row (at-least-once; same event id every time)."""
-        # The ledger keeps the reasons too (the closed loop counts by reason); the event does not.
-        suggestions = [
-            SuggestedLink.model_validate({k: s[k] for k in SuggestedLink.model_fields})
-            for s in json.loads(row.suggestions or "[]")
-        ]
-        event = DigestSentV1(
-            id=uuid.uuid5(DIGEST_EVENTS, f"{row.period}:{row.consultant_id}"),
-            occurred_at=row.sent_at or datetime.now(UTC),
-            producer="notifier",
-            data=DigestSent(
-                consultant_id=uuid.UUID(row.consultant_id),
-                period=row.period,
-                suggestions=suggestions,
-            ),
-        )
+        event = digest_sent(row)
         try:
             self.events.publish_many([(str(event.id), dump_event(event))])
         except (RedisError, OSError) as exc:

@@ -8,11 +8,14 @@ place. A digest that ends without being sent (empty, failed, skipped, retried la
 suggestion dropped while composing, gives its places back. Sets expire after two weeks.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import LiteralString
 
 import redis
+
+from braise_notifier.ports import ProposalReservations
+from braise_shared.candidates import RevivalCandidate
 
 KEY_PREFIX = "braise:spread"
 KEEP_S = 14 * 86_400
@@ -35,6 +38,30 @@ def week_of(moment: datetime) -> str:
     """Return the ISO week of a moment, as `2026-W48`."""
     year, week, _day = moment.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def reserve_best(
+    cap: ProposalReservations,
+    week: str,
+    reader_id: str,
+    candidates: Sequence[RevivalCandidate],
+    room: dict[str, int],
+    held: list[str],
+) -> tuple[list[RevivalCandidate], list[str]]:
+    """Reserve, in order, the candidates of each stage while `room` has places for that stage
+    and the cap lets this reader have them; add each reserved person to `held`. Return those
+    chosen, and the people the cap turned away."""
+    chosen, full = [], []
+    for candidate in candidates:
+        if room[candidate.stage] == 0:
+            continue
+        if cap.reserve(week, reader_id, candidate.other_id):
+            held.append(candidate.other_id)
+            chosen.append(candidate)
+            room[candidate.stage] -= 1
+        else:
+            full.append(candidate.other_id)
+    return chosen, full
 
 
 class SpreadCap:
