@@ -2,7 +2,7 @@
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, LiteralString
 
 from neo4j import READ_ACCESS, Driver, Record, RoutingControl, Session
@@ -13,6 +13,7 @@ from braise_graph.links import logged
 from braise_graph.model import Strength, strength_at
 from braise_graph.people import NodeState
 from braise_graph.ranking import (
+    ACTIVE_STAGES,
     Acquainted,
     Candidate,
     DroppedCard,
@@ -21,6 +22,8 @@ from braise_graph.ranking import (
     Person,
     RankingRules,
     best_per_stage,
+    choose_gesture,
+    fresh_hook,
     rank,
 )
 from braise_graph.stages import STAGES, Stage, StageRules, stage_of
@@ -266,6 +269,31 @@ class GraphReader:
             dropped=dropped,
         )
         return best_per_stage(ranked, dormant=dormant, cooling=cooling)
+
+    def with_gestures(
+        self,
+        props: dict[str, Any],
+        links: list[LinkFacts],
+        chosen: list[Candidate],
+        *,
+        now: float,
+        seed: str,
+        acquainted: Acquainted,
+    ) -> list[Candidate]:
+        """Return the chosen candidates with their gestures chosen again, knowing who already
+        knows whom (their ranking and reasons stay)."""
+        me = person_of(props)
+        active = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
+        hook_s = self.ranking_rules.hook_s
+        return [
+            replace(
+                c,
+                gesture=choose_gesture(
+                    me, c.link, fresh_hook(c.link, now, hook_s), active, seed, acquainted
+                ),
+            )
+            for c in chosen
+        ]
 
     def acquainted(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Return which of these pairs (smaller id first) already share a link, in one read."""

@@ -37,19 +37,21 @@ def revival_batch(
 ) -> CandidatesBatch:
     """Return the candidates of each consultant, in the order given, at time now: at most
     `dormant` dormant then `cooling` cooling, best first; unknown ids and readers that could
-    not be answered apart. A failed read of the graph raises, for the whole batch."""
+    not be answered apart. A failed read of the graph raises, for the whole batch.
+
+    Each reader is ranked once; then one read of the graph tells which of the people an
+    introduction could name already know each other, and the chosen people's gestures are
+    chosen again knowing it (a gesture does not change the ranking)."""
     inputs = reader.ranking_inputs(consultant_ids, now=now)
     seed = week_of(now)
-    answers, failed = [], []
-    known = reader.acquainted(
-        _introductions(reader, inputs, now=now, seed=seed, limits=(dormant, cooling, rested))
-    )
+    ranked: dict[str, list[Candidate]] = {}
+    failed = []
     for consultant_id in consultant_ids:
         if consultant_id not in inputs:
             continue
         props, links = inputs[consultant_id]
         try:
-            chosen = reader.best_candidates(
+            ranked[consultant_id] = reader.best_candidates(
                 props,
                 links,
                 now=now,
@@ -57,52 +59,60 @@ def revival_batch(
                 dormant=dormant,
                 cooling=cooling,
                 rested=rested,
-                acquainted=lambda a, b: (min(a, b), max(a, b)) in known,
                 dropped=_dropped_card(consultant_id),
             )
-            answers.append(_answer(consultant_id, now, props, chosen))
         except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
-            reason = reason_of(exc)
-            failed.append(FailedReader(consultant_id=consultant_id, reason=reason))
-            CANDIDATES_FAILED.labels(type(exc).__name__).inc()
-            # The reason and where it was raised, not the traceback: a validation error's
-            # would print the values refused (a note, a name) into the logs.
-            log.error(
-                "candidates not answered: %s (%s)",
-                reason,
-                _raised_at(exc),
-                extra={"consultant_id": consultant_id},
+            failed.append(_failed(consultant_id, exc))
+    known = reader.acquainted(_introductions(inputs, ranked))
+    answers = []
+    for consultant_id, chosen in ranked.items():
+        props, links = inputs[consultant_id]
+        try:
+            regestured = reader.with_gestures(
+                props,
+                links,
+                chosen,
+                now=now,
+                seed=seed,
+                acquainted=lambda a, b: (min(a, b), max(a, b)) in known,
             )
+            answers.append(_answer(consultant_id, now, props, regestured))
+        except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
+            failed.append(_failed(consultant_id, exc))
+    order = {c: n for n, c in enumerate(consultant_ids)}
     return CandidatesBatch(
         at=_dt(now),
-        answers=answers,
+        answers=sorted(answers, key=lambda a: order[a.consultant_id]),
         unknown=[c for c in consultant_ids if c not in inputs],
-        failed=failed,
+        failed=sorted(failed, key=lambda f: order[f.consultant_id]),
     )
 
 
+def _failed(consultant_id: str, exc: Exception) -> FailedReader:
+    """Count and log a reader whose candidates could not be answered; return its entry."""
+    reason = reason_of(exc)
+    CANDIDATES_FAILED.labels(type(exc).__name__).inc()
+    # The reason and where it was raised, not the traceback: a validation error's would
+    # print the values refused (a note, a name) into the logs.
+    log.error(
+        "candidates not answered: %s (%s)",
+        reason,
+        _raised_at(exc),
+        extra={"consultant_id": consultant_id},
+    )
+    return FailedReader(consultant_id=consultant_id, reason=reason)
+
+
 def _introductions(
-    reader: GraphReader,
     inputs: dict[str, tuple[dict[str, Any], list[LinkFacts]]],
-    *,
-    now: float,
-    seed: str,
-    limits: tuple[int, int, bool],
+    ranked: dict[str, list[Candidate]],
 ) -> set[tuple[str, str]]:
     """Return every (introducer, person) pair an introduction could name in this batch: for
     each reader's chosen people, whoever of the reader's active network shares a tag with
-    them. Gestures do not change the ranking, so the people chosen stay the same once the
-    acquaintances are known; a reader whose ranking fails here is answered (or listed
-    failed) by the pass that follows."""
-    dormant, cooling, rested = limits
+    them (smaller id first)."""
     pairs: set[tuple[str, str]] = set()
-    for props, links in inputs.values():
-        try:
-            chosen = reader.best_candidates(
-                props, links, now=now, seed=seed, dormant=dormant, cooling=cooling, rested=rested
-            )
-        except Exception:  # noqa: BLE001, S112 - the next pass reports it, reader by reader
-            continue
+    for consultant_id, chosen in ranked.items():
+        _props, links = inputs[consultant_id]
         active = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
         for candidate in chosen:
             other = candidate.link.other
