@@ -18,9 +18,11 @@ routes. One reader's failure costs that reader only: a batch answers every reade
 and lists in `failed`, with the reason, those whose candidates could not be ranked or
 written; the single route answers them 500 with the same reason. (`failed` came after the
 first v3 answers: it defaults to empty, so a notifier reads a graph that does not send it;
-deploy the notifier first.) v3 replaced v2 (withdrawn) when the facts got their time: v2's
-`was_strong` counted the pair's exchanges of all time beside the peak's month, which let
-digests state counts that never happened in that month.
+deploy the notifier first. So came the `junction` reason and the invite's `occasion`,
+with the firm's occasions: deploy the notifier first for them too.) v3 replaced v2
+(withdrawn) when the facts got their time: v2's `was_strong` counted the pair's exchanges
+of all time beside the peak's month, which let digests state counts that never happened in
+that month.
 
 How many people a digest proposes is the notifier's rule, and lives in its settings
 (`max_dormant`, `max_cooling`). The notifier passes those numbers to the graph as the
@@ -156,8 +158,36 @@ class NoveltyReason(Contract):
     params: TopicsParams
 
 
+class OccasionFact(Contract):
+    """A real upcoming occasion of the firm, as its events calendar says (`occasion.scheduled`).
+
+    Times are UTC; the notifier words them in the firm's time zone.
+    """
+
+    occasion_id: str = Field(description="The occasion's id.")
+    title: str = Field(min_length=1, description="Its title, as entered.")
+    starts_at: UtcDateTime = Field(description="When it starts.")
+    ends_at: UtcDateTime = Field(description="When it ends.")
+    place: str | None = Field(default=None, description="The venue or address, as entered.")
+    city: str | None = Field(default=None, description="Its city; null when online.")
+    online: bool = Field(default=False, description="Held online.")
+
+
+class JunctionParams(Contract):
+    """An upcoming occasion both people are registered for."""
+
+    occasion: OccasionFact
+
+
+class JunctionReason(Contract):
+    """Both will be at the same occasion soon: the *point de jonction*, the best reason."""
+
+    code: Literal["junction"] = "junction"
+    params: JunctionParams
+
+
 Reason = Annotated[
-    WasStrongReason | LastSeenReason | SharedReason | HookReason | NoveltyReason,
+    WasStrongReason | LastSeenReason | SharedReason | HookReason | NoveltyReason | JunctionReason,
     Field(discriminator="code"),
 ]
 
@@ -221,13 +251,16 @@ class AskNewsGesture(Contract):
 
 
 class InviteParams(Contract):
-    """Where the reader could invite: the city both live in, or none (a call, then).
-
-    Only what the reader can arrange alone: no event of the firm is named until the firm's
-    events are known.
+    """What the reader could invite to: a real upcoming occasion of the firm both can attend
+    (in a city both live in, or online), or else what the reader arranges alone: a coffee in
+    the city both live in, or a call. No occasion is ever named that the firm's calendar does
+    not hold.
     """
 
     city: str | None = Field(default=None, description="The city both live in, if any.")
+    occasion: OccasionFact | None = Field(
+        default=None, description="The firm's occasion to invite to, if one fits."
+    )
 
 
 class InviteGesture(Contract):

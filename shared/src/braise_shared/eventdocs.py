@@ -21,6 +21,10 @@ from braise_shared.events import (
     Envelope,
     InteractionRecorded,
     InteractionRecordedV1,
+    OccasionScheduled,
+    OccasionScheduledV1,
+    OccasionWithdrawn,
+    OccasionWithdrawnV1,
     PreferencesChanged,
     PreferencesChangedV1,
     PreferencesChangedV2,
@@ -123,6 +127,25 @@ def examples() -> list[Envelope]:
             **(_envelope(9) | {"producer": "notifier"}),
             data=SuggestionFeedbackWithUndo(
                 consultant_id=CAMILLE, other_id=KARIM, action="undo_never", period="2026-W14"
+            ),
+        ),
+        OccasionScheduledV1(
+            **(_envelope(10) | {"producer": "profiles"}),
+            data=OccasionScheduled(
+                occasion_id=uuid.UUID("0c0ffee0-0000-4000-8000-00000000000a"),
+                revision=2,
+                title="Petit-déjeuner du cabinet",
+                starts_at=datetime(2026, 12, 17, 7, 30, tzinfo=UTC),
+                ends_at=datetime(2026, 12, 17, 9, 0, tzinfo=UTC),
+                place="Café Pouchkine, 16 place de la Madeleine",
+                city="Paris",
+                attendees=[CAMILLE, KARIM],
+            ),
+        ),
+        OccasionWithdrawnV1(
+            **(_envelope(11) | {"producer": "profiles"}),
+            data=OccasionWithdrawn(
+                occasion_id=uuid.UUID("0c0ffee0-0000-4000-8000-00000000000a"), revision=3
             ),
         ),
     ]

@@ -181,6 +181,59 @@ class SuggestionFeedbackWithUndo(Payload):
     )
 
 
+class OccasionScheduled(Payload):
+    """An occasion of the firm (a breakfast, an afterwork, a training), as its calendar says.
+
+    Only the firm's own events calendar produces occasions; a consultant's private calendar
+    never does (its meetings become interactions, without title or place).
+    """
+
+    occasion_id: uuid.UUID = Field(
+        description="Stable id of one occurrence: the same calendar event (UID, and "
+        "RECURRENCE-ID for one occurrence of a series) always has the same id."
+    )
+    revision: int = Field(
+        ge=1,
+        description="Grows by one at each change of the occasion: apply it only if its "
+        "revision is above the one you hold.",
+    )
+    title: SingleLine = Field(min_length=1, max_length=200, description="Its title, as entered.")
+    starts_at: UtcDateTime = Field(description="When it starts.")
+    ends_at: UtcDateTime = Field(description="When it ends (after it starts).")
+    place: SingleLine | None = Field(
+        None, max_length=300, description="Where: the venue or address, as entered."
+    )
+    city: SingleLine | None = Field(
+        None, max_length=120, description="The city it takes place in; null when online."
+    )
+    online: bool = Field(False, description="Held online (a video call), anyone may attend.")
+    attendees: list[uuid.UUID] = Field(
+        [],
+        description="The consultants registered or invited (attendees who declined are not "
+        "listed; people who are not consultants never are).",
+    )
+
+    @field_validator("attendees")
+    @classmethod
+    def _attendees_are_distinct(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+        if len(set(value)) != len(value):
+            raise ValueError("attendees must be distinct")
+        return value
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "OccasionScheduled":
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class OccasionWithdrawn(Payload):
+    """An occasion was cancelled or removed from the firm's calendar."""
+
+    occasion_id: uuid.UUID = Field(description="The occasion's id.")
+    revision: int = Field(ge=1, description="As for `occasion.scheduled`: the occasion's last.")
+
+
 class Envelope(BaseModel):
     """The fields every event carries around its payload."""
 
@@ -264,6 +317,22 @@ class SuggestionFeedbackV2(Envelope):
     data: SuggestionFeedbackWithUndo
 
 
+class OccasionScheduledV1(Envelope):
+    """`occasion.scheduled` v1: an occasion of the firm was scheduled, moved or changed."""
+
+    type: Literal["occasion.scheduled"] = "occasion.scheduled"
+    version: Literal[1] = 1
+    data: OccasionScheduled
+
+
+class OccasionWithdrawnV1(Envelope):
+    """`occasion.withdrawn` v1: an occasion of the firm was cancelled or removed."""
+
+    type: Literal["occasion.withdrawn"] = "occasion.withdrawn"
+    version: Literal[1] = 1
+    data: OccasionWithdrawn
+
+
 EVENT_MODELS: tuple[type[Envelope], ...] = (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
@@ -274,6 +343,8 @@ EVENT_MODELS: tuple[type[Envelope], ...] = (
     DigestSentV1,
     SuggestionFeedbackV1,
     SuggestionFeedbackV2,
+    OccasionScheduledV1,
+    OccasionWithdrawnV1,
 )
 
 
@@ -299,7 +370,9 @@ Event = Annotated[
     | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))]
     | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))]
     | Annotated[SuggestionFeedbackV1, Tag(_type_and_version(SuggestionFeedbackV1))]
-    | Annotated[SuggestionFeedbackV2, Tag(_type_and_version(SuggestionFeedbackV2))],
+    | Annotated[SuggestionFeedbackV2, Tag(_type_and_version(SuggestionFeedbackV2))]
+    | Annotated[OccasionScheduledV1, Tag(_type_and_version(OccasionScheduledV1))]
+    | Annotated[OccasionWithdrawnV1, Tag(_type_and_version(OccasionWithdrawnV1))],
     Discriminator(
         _discriminate,
         custom_error_type="unknown_event",
