@@ -60,6 +60,7 @@ lint: $(SYNCED) ## ruff (lint and format check) and mypy --strict
 	$(RUN) ruff check .
 	$(RUN) ruff format --check .
 	$(RUN) mypy
+	$(RUN) lint-imports --no-cache
 
 fmt: $(SYNCED) ## Format the code and fix what ruff can
 	$(RUN) ruff check --fix .
