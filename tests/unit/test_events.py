@@ -105,4 +105,50 @@ def test_every_model_has_a_distinct_type_and_version() -> None:
     keys = [
         (m.model_fields["type"].default, m.model_fields["version"].default) for m in EVENT_MODELS
     ]
-    assert len(set(keys)) == len(keys) == 9
+    assert len(set(keys)) == len(keys) == 11
+
+
+def _occasion(**changes: object) -> dict[str, object]:
+    base: dict[str, object] = {
+        "occasion_id": str(uuid.uuid4()),
+        "revision": 1,
+        "title": "Petit-déjeuner du cabinet",
+        "starts_at": "2026-12-17T07:30:00+01:00",
+        "ends_at": "2026-12-17T09:00:00+01:00",
+        "city": "Lyon",
+        "attendees": [str(uuid.uuid4()), str(uuid.uuid4())],
+    }
+    return base | changes
+
+
+def _occasion_event(data: dict[str, object]) -> bytes:
+    return orjson.dumps(
+        {
+            "type": "occasion.scheduled",
+            "version": 1,
+            "occurred_at": "2026-12-01T10:00:00Z",
+            "producer": "profiles",
+            "data": data,
+        }
+    )
+
+
+def test_an_occasion_is_read_in_utc() -> None:
+    event = parse_event(_occasion_event(_occasion()))
+    assert event.type == "occasion.scheduled"
+    assert event.data.starts_at == datetime(2026, 12, 17, 6, 30, tzinfo=UTC)  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"ends_at": "2026-12-17T07:30:00+01:00"}, "ends_at must be after starts_at"),
+        ({"attendees": ["0c0ffee0-0000-4000-8000-000000000001"] * 2}, "attendees must be distinct"),
+        ({"title": ""}, "title"),
+        ({"revision": 0}, "revision"),
+        ({"place": "Café\r\nBcc: x@y.z"}, "place"),
+    ],
+)
+def test_an_occasion_that_cannot_be_is_refused(changes: dict[str, object], message: str) -> None:
+    with pytest.raises(EventParseError, match=message):
+        parse_event(_occasion_event(_occasion(**changes)))
