@@ -5,6 +5,9 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, Field, StringConstraints, TypeAdapter, ValidationError
 
 DEFAULT_KINDS_FILE = Path(__file__).with_name("interaction_kinds.toml")
 KINDS_FILE_VARIABLE = "BRAISE_INTERACTION_KINDS_FILE"
@@ -52,18 +55,34 @@ class InteractionKinds:
         return sorted(self.kinds)
 
 
+class _KindSpec(BaseModel):
+    """One `[kinds.<name>]` table as the file writes it."""
+
+    weight: Annotated[float, Field(gt=0, strict=True)]
+    label_fr: Annotated[str, StringConstraints(min_length=1)]
+    label_en: Annotated[str, StringConstraints(min_length=1)]
+
+
+class _KindsFile(BaseModel):
+    kinds: dict[str, _KindSpec] = {}
+
+
+_ADAPTER = TypeAdapter(_KindsFile)
+
+
 def parse_kinds(text: str, source: str) -> InteractionKinds:
     """Parse a kinds file; every kind needs a positive weight and both labels."""
-    document = tomllib.loads(text)
-    kinds: dict[str, InteractionKind] = {}
-    for name, spec in document.get("kinds", {}).items():
-        weight = spec.get("weight")
-        if not isinstance(weight, int | float) or weight <= 0:
-            raise ValueError(f"{source}: kinds.{name}.weight must be a positive number")
-        for field in ("label_fr", "label_en"):
-            if not isinstance(spec.get(field), str) or not spec[field]:
-                raise ValueError(f"{source}: kinds.{name}.{field} must be a non-empty string")
-        kinds[name] = InteractionKind(name, float(weight), spec["label_fr"], spec["label_en"])
+    try:
+        document = _ADAPTER.validate_python(tomllib.loads(text))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        where = ".".join(str(part) for part in error["loc"])
+        what = "a positive number" if error["loc"][-1] == "weight" else "a non-empty string"
+        raise ValueError(f"{source}: {where} must be {what}") from None
+    kinds = {
+        name: InteractionKind(name, spec.weight, spec.label_fr, spec.label_en)
+        for name, spec in document.kinds.items()
+    }
     if not kinds:
         raise ValueError(f"{source}: no [kinds.*] table")
     return InteractionKinds(kinds)

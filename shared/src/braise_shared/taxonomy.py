@@ -12,6 +12,10 @@ import tomllib
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, StringConstraints, ValidationError
+from pydantic_core import ErrorDetails
 
 from braise_shared.tags import Tag, tag_key
 
@@ -47,36 +51,52 @@ class Taxonomy:
         return words.label if words else tag.label
 
 
-def _string(value: object, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise TaxonomyError(f"{where} must be a non-empty string")
-    return value
+NonEmpty = Annotated[str, StringConstraints(strip_whitespace=False, min_length=1, pattern=r"\S")]
 
 
-def _words(spec: object, where: str) -> TagWords:
-    if not isinstance(spec, dict) or not set(spec) <= {"label", "text"}:
-        raise TaxonomyError(f"{where} must be a table with `label` and, optionally, `text`")
-    label = _string(spec.get("label"), f"{where}.label")
-    return TagWords(label, _string(spec.get("text", label), f"{where}.text"))
+class _WordsSpec(BaseModel):
+    """One language of one tag, as the file writes it."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: NonEmpty
+    text: NonEmpty | None = None
+
+
+class _TaxonomyFile(BaseModel):
+    """The file: `[tags.<key>]` tables of languages."""
+
+    tags: dict[str, dict[str, _WordsSpec]]
+
+
+def _explain(error: ErrorDetails, source: str) -> str:
+    if len(error["loc"]) == 1:
+        return f"{source}: no [tags.*] table"
+    where = ".".join(repr(part) if i == 1 else str(part) for i, part in enumerate(error["loc"]))
+    if error["type"] in {"missing", "string_too_short", "string_pattern_mismatch", "string_type"}:
+        return f"{source}: {where} must be a non-empty string"
+    table = ".".join(repr(p) if i == 1 else str(p) for i, p in enumerate(error["loc"][:3]))
+    return f"{source}: {table} must be a table with `label` and, optionally, `text`"
 
 
 def parse_taxonomy(text: str, source: str) -> Taxonomy:
     """Parse a taxonomy file; every key must be a tag key, every language a label."""
     try:
-        document = tomllib.loads(text)
+        document = _TaxonomyFile.model_validate(tomllib.loads(text))
     except tomllib.TOMLDecodeError as exc:
         raise TaxonomyError(f"{source}: {exc}") from exc
-    tags = document.get("tags")
-    if not isinstance(tags, dict) or not tags:
+    except ValidationError as exc:
+        raise TaxonomyError(_explain(exc.errors()[0], source)) from None
+    if not document.tags:
         raise TaxonomyError(f"{source}: no [tags.*] table")
     words: dict[str, dict[str, TagWords]] = {}
-    for key, locales in tags.items():
+    for key, locales in document.tags.items():
         if tag_key(key) != key:
             raise TaxonomyError(f"{source}: tags.{key!r} is not a tag key (use {tag_key(key)!r})")
-        if not isinstance(locales, dict) or not locales:
+        if not locales:
             raise TaxonomyError(f"{source}: tags.{key!r} names no language")
         words[key] = {
-            locale: _words(spec, f"{source}: tags.{key!r}.{locale}")
+            locale: TagWords(spec.label, spec.text or spec.label)
             for locale, spec in locales.items()
         }
     return Taxonomy(words)
