@@ -136,7 +136,7 @@ def _occasion_event(data: dict[str, object]) -> bytes:
 def test_an_occasion_is_read_in_utc() -> None:
     event = parse_event(_occasion_event(_occasion()))
     assert event.type == "occasion.scheduled"
-    assert event.data.starts_at == datetime(2026, 12, 17, 6, 30, tzinfo=UTC)  # type: ignore[union-attr]
+    assert event.data.starts_at == datetime(2026, 12, 17, 6, 30, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(

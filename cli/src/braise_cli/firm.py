@@ -6,10 +6,11 @@ links go dormant), some quieten lately (cooling), and some people join later.
 """
 
 import random
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from braise_shared.text import fold_accents
 
 FIRST_NAMES = [
     "Camille",
@@ -381,4 +382,4 @@ def _pairs(keys: list[int]) -> list[tuple[int, int]]:
 
 
 def _ascii(text: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if c.isascii() and c.isalnum())
+    return "".join(c for c in fold_accents(text) if c.isascii() and c.isalnum())

@@ -1,11 +1,15 @@
 """Affinity tags (skills, sectors, interests): one key however people spell them."""
 
 import re
-import unicodedata
 
 from pydantic import BaseModel, ConfigDict
 
-from braise_shared.text import ForbiddenCharacterError, SingleLine, check_single_line
+from braise_shared.text import (
+    ForbiddenCharacterError,
+    SingleLine,
+    check_single_line,
+    fold_accents,
+)
 
 MAX_TAG_LENGTH = 60
 _SEPARATORS = re.compile(r"[\s\-_/.]+")
@@ -40,9 +44,7 @@ def tag_key(raw: str) -> str:
     "Data Science", "data science " and "data-science" share the key "data science";
     "Économie" and "economie" share "economie". "+" and "#" stay ("C++", "C#").
     """
-    decomposed = unicodedata.normalize("NFKD", raw.casefold())
-    without_accents = "".join(c for c in decomposed if not unicodedata.combining(c))
-    folded = _SEPARATORS.sub(" ", without_accents)
+    folded = _SEPARATORS.sub(" ", fold_accents(raw))
     return " ".join(_ALLOWED.sub("", folded).split())
 
 

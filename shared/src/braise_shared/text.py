@@ -15,6 +15,7 @@ zero-width characters (which reorder or hide what a reader sees).
 """
 
 import re
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -123,3 +124,10 @@ LINES = TextRule(check_multi_line, MULTI_LINE_PATTERN)
 PERSON_NAME = TextRule(check_name, NAME_PATTERN)
 SingleLine = Annotated[str, ONE_LINE]
 MultiLine = Annotated[str, LINES]
+
+
+def fold_accents(text: str) -> str:
+    """Return text in lower case without its accents ("Économie" → "economie"): the one
+    folding every comparison of words uses (tag keys, the tone guard, demo addresses)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))

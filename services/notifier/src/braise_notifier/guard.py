@@ -17,10 +17,11 @@ and pass. The rules read folded text: lower case, no accents, plain apostrophes 
 """
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
+
+from braise_shared.text import fold_accents
 
 Category = Literal["ask", "tally", "pressure", "resource"]
 
@@ -36,9 +37,7 @@ class ToneError(ValueError):
 
 
 def _fold(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c))
-    plain = re.sub(r"[’`´ʼ]", "'", plain)
+    plain = re.sub(r"[’`´ʼ]", "'", fold_accents(text))
     return re.sub(r"\s+", " ", plain)
 
 
