@@ -13,9 +13,12 @@ DEFAULT_KINDS_FILE = Path(__file__).with_name("interaction_kinds.toml")
 KINDS_FILE_VARIABLE = "BRAISE_INTERACTION_KINDS_FILE"
 
 # The kinds the code itself names: a mission together, whose note is news of each participant
-# and a name a digest may cite, and a digest suggestion acted upon ("done").
+# and a name a digest may cite; a digest suggestion acted upon ("done"); an occasion of the
+# firm its attendees went to. Every kinds file must define them (its weights, its labels).
 MISSION_TOGETHER = "mission_together"
 REKINDLED = "rekindled"
+EVENT = "event"
+NAMED_BY_CODE = (MISSION_TOGETHER, REKINDLED, EVENT)
 
 
 class UnknownKindError(ValueError):
@@ -85,6 +88,10 @@ def parse_kinds(text: str, source: str) -> InteractionKinds:
     }
     if not kinds:
         raise ValueError(f"{source}: no [kinds.*] table")
+    missing = [name for name in NAMED_BY_CODE if name not in kinds]
+    if missing:
+        tables = ", ".join(f"[kinds.{name}]" for name in missing)
+        raise ValueError(f"{source}: {tables} missing: Braise records these kinds itself")
     return InteractionKinds(kinds)
 
 

@@ -4,7 +4,8 @@
 
 kept as (s_ref, t_ref): an event at t ≥ t_ref decays the stored value to t and adds w; a late
 event (t < t_ref) adds its weight decayed to t_ref. Both give the same s(t) for any order.
-`links.fold_link` folds each link with them; the store only writes what it returns.
+`links.fold_link` is the fold of a link, as a reference; the store folds in Neo4j
+(`cypher.APPLY_LINKS`), and a property test holds the two equal.
 """
 
 import math
