@@ -1,0 +1,54 @@
+"""What staff see of the whole network: counts and an anonymous shape (/v1, staff only)."""
+
+import random
+import time
+from typing import Annotated, Any
+
+import redis
+from fastapi import APIRouter, Query
+
+from braise_graph.routes.deps import GraphDep, Neo4j, Reader, Redis, as_datetime, errors
+from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
+from braise_shared.bearer import Staff
+from braise_shared.shape import NetworkShape
+from braise_shared.stream import EVENTS_STREAM
+from braise_shared.stream_lag import group_backlogs
+
+router = APIRouter()
+
+
+@router.get("/v1/stats", responses=errors(401, 403))
+def stats(_staff: Staff, graph: GraphDep, reader: Reader, client: Redis) -> dict[str, Any]:
+    """Count consultants, links by stage, events applied, and the consumer's lag."""
+    figures = reader.stats()
+    figures["consumer_lag"] = _lag(client, graph.settings.consumer_group)
+    return figures
+
+
+@router.get("/v1/shape", response_model=NetworkShape, responses=errors(401, 403))
+def shape(
+    _staff: Staff,
+    reader: Reader,
+    driver: Neo4j,
+    max_nodes: Annotated[
+        int, Query(ge=1, le=MAX_NODES, description="Draw at most this many people.")
+    ] = 2000,
+) -> NetworkShape:
+    """Return the network's shape for a picture: anonymous nodes by sector, living links."""
+    now = time.time()
+    return anonymous_shape(
+        sectors_of(driver),
+        reader.staged_links(now=now),
+        at=as_datetime(now),
+        max_nodes=max_nodes,
+        rng=random.SystemRandom(),
+    )
+
+
+def _lag(client: "redis.Redis", group_name: str) -> int | None:
+    """Return the entries the group has not processed (`stream_lag`), None if unknown."""
+    try:
+        backlog = group_backlogs(client, EVENTS_STREAM).get(group_name)
+    except redis.RedisError:
+        return None
+    return None if backlog is None else backlog.unprocessed
