@@ -14,7 +14,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from braise_shared.auth import InvalidTokenError, Principal, verify_token
 
-_SCHEME = HTTPBearer(auto_error=False, description="A signed JWT: admin, service or consultant.")
+SCHEME = HTTPBearer(auto_error=False, description="A signed JWT: admin, service or consultant.")
 _AUTHORIZATION = ["header", "Authorization"]
 
 
@@ -49,7 +49,7 @@ def principal_of(secret: str, credentials: HTTPAuthorizationCredentials | None) 
 
 def _caller(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_SCHEME)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(SCHEME)],
 ) -> Principal:
     secret: str = request.app.state.jwt_secret
     return principal_of(secret, credentials)

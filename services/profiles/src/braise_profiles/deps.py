@@ -10,23 +10,23 @@ from dataclasses import dataclass
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import Depends, Header, Request, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.security import HTTPAuthorizationCredentials
 from pydantic import BaseModel, StringConstraints
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_profiles.bootstrap import Profiles
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.errors import ForbiddenError, ItemLoc, UnauthorizedError, bulk_item
+from braise_profiles.errors import ForbiddenError, ItemLoc, bulk_item
 from braise_profiles.fields import BulkIn
 from braise_profiles.idempotency import MAX_KEY_LENGTH, request_fingerprint, run_once
 from braise_profiles.limits import check_bulk_size
-from braise_shared.auth import InvalidTokenError, Principal, verify_token
+from braise_shared.auth import Principal
+from braise_shared.bearer import SCHEME, principal_of
 from braise_shared.text import ONE_LINE
 
 IdempotencyKey = Annotated[
     str, StringConstraints(min_length=1, max_length=MAX_KEY_LENGTH), ONE_LINE
 ]
-_bearer = HTTPBearer(auto_error=False, description="A signed JWT: admin, service or consultant.")
 
 
 def _profiles(request: Request) -> Profiles:
@@ -44,16 +44,9 @@ def _factory(request: Request) -> sessionmaker[Session]:
 
 def _principal(
     request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(SCHEME)],
 ) -> Principal:
-    if credentials is None:
-        raise UnauthorizedError("missing bearer token")
-    try:
-        return verify_token(
-            _settings(request).jwt_secret.get_secret_value(), credentials.credentials
-        )
-    except InvalidTokenError as exc:
-        raise UnauthorizedError(str(exc)) from exc
+    return principal_of(_settings(request).jwt_secret.get_secret_value(), credentials)
 
 
 Settings = Annotated[ProfilesSettings, Depends(_settings)]

@@ -58,17 +58,6 @@ class ForbiddenError(ProfilesError, status_code=403, error_type="forbidden"):
     """The caller may not do this."""
 
 
-class UnauthorizedError(ProfilesError, status_code=401, error_type="unauthorized"):
-    """No valid bearer token: missing, expired, forged or malformed."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(("header", "Authorization"), message)
-
-    def headers(self) -> dict[str, str] | None:
-        """Tell the client which scheme to authenticate with."""
-        return {"WWW-Authenticate": "Bearer"}
-
-
 class RateLimitedError(ProfilesError, status_code=429, error_type="rate_limited"):
     """The caller wrote more than its rate allows; it may write again after retry_after."""
 
