@@ -24,7 +24,6 @@ from braise_notifier.db import (
 )
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.service import DigestService, RetryLaterError
-from braise_notifier.spread import week_of
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import (
     CandidateStage,
@@ -33,6 +32,7 @@ from braise_shared.candidates import (
     RevivalCandidate,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.periods import week_period as week_of
 from tests.support.digests import candidate
 from tests.support.spread import FakeSpread
 

@@ -20,6 +20,7 @@ from braise_shared.candidates import (
     RevivalCandidates,
 )
 from braise_shared.metrics import CANDIDATES_FAILED, CARDS_DROPPED
+from braise_shared.periods import week_period
 
 log = logging.getLogger(__name__)
 
@@ -161,8 +162,7 @@ def _raised_at(exc: Exception) -> str:
 
 def week_of(now: float) -> str:
     """Return the ranking's seed: the ISO week of now (the same all week)."""
-    when = _dt(now).isocalendar()
-    return f"{when.year}-W{when.week:02d}"
+    return week_period(_dt(now))
 
 
 def _dt(t: float) -> datetime:

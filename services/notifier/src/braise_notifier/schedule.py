@@ -8,6 +8,11 @@ from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
 
+# The period keys are braise_shared.periods'; the schedule only says which one is due.
+from braise_shared.periods import PERIOD_FORMAT, month_period, parse_period, week_period
+
+__all__ = ["PERIOD_FORMAT", "parse_period", "week_period"]
+
 DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 # Hourly: planning is idempotent thanks to the ledger, and each run re-enqueues lost tasks.
@@ -16,12 +21,6 @@ BEAT_SCHEDULE = {
     "plan-due-digests": {"task": "braise.plan_due", "schedule": crontab(minute=0)},
     "record-link-week": {"task": "braise.record_link_week", "schedule": crontab(minute=30)},
 }
-
-
-def week_period(day: date) -> str:
-    """Return the weekly period key of a day: its ISO week, e.g. `2026-W48`."""
-    year, week, _ = day.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def paused_on(today: date, resume_on: date | None) -> bool:
@@ -47,27 +46,8 @@ def current_period(
     if frequency == "biweekly":
         return week_period(today) if today.isocalendar().week % 2 == 0 else None
     if frequency == "monthly":
-        return f"{today.year}-{today.month:02d}" if today.day <= 7 else None
+        return month_period(today) if today.day <= 7 else None
     raise ValueError(f"unknown frequency {frequency!r}")
-
-
-PERIOD_FORMAT = "an ISO week (2026-W48) or a month (2026-11)"
-
-
-def parse_period(label: str) -> str:
-    """Return the period key if it names a real ISO week or month, else raise ValueError."""
-    try:
-        if len(label) == 8 and label[4:6] == "-W":
-            year, week = int(label[:4]), int(label[6:])
-            # date.fromisocalendar refuses week 53 of a year that has only 52.
-            date.fromisocalendar(year, week, 1)
-            return label
-        if len(label) == 7 and label[4] == "-":
-            date(int(label[:4]), int(label[5:]), 1)
-            return label
-    except ValueError:
-        pass
-    raise ValueError(f"{label!r} is not {PERIOD_FORMAT}")
 
 
 def local_today(now: datetime, timezone: str) -> date:

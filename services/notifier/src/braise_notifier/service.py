@@ -33,11 +33,12 @@ from braise_notifier.readers import addresses, previous_variants
 from braise_notifier.render import build_email
 from braise_notifier.schedule import local_today, paused_on
 from braise_notifier.sent_event import digest_sent
-from braise_notifier.spread import reserve_best, week_of
+from braise_notifier.spread import reserve_best
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import MAX_PER_STAGE, FailedReader, RevivalCandidate
 from braise_shared.events import dump_event
 from braise_shared.interactions import InteractionKinds
+from braise_shared.periods import week_period
 from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
@@ -168,7 +169,7 @@ class DigestService:
                     outcomes[key] = FAILED
                 else:
                     # The week of the spread cap: fixed at planning, the same for every attempt.
-                    due.append((key, week_of(row.created_at)))
+                    due.append((key, week_period(row.created_at)))
         return due
 
     def _claim(self, period: str, consultant_id: str, now: datetime) -> bool:

@@ -9,7 +9,6 @@ suggestion dropped while composing, gives its places back. Sets expire after two
 """
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import LiteralString
 
 import redis
@@ -32,12 +31,6 @@ redis.call('SADD', KEYS[1], ARGV[1])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
 return 1
 """
-
-
-def week_of(moment: datetime) -> str:
-    """Return the ISO week of a moment, as `2026-W48`."""
-    year, week, _day = moment.isocalendar()
-    return f"{year}-W{week:02d}"
 
 
 def reserve_best(
