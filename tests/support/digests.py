@@ -10,7 +10,6 @@ from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
-    CandidateStage,
     CongratulateGesture,
     CongratulateParams,
     Gesture,
@@ -28,6 +27,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.stages import CandidateStage
 from braise_shared.tags import make_tag, make_tags
 from braise_shared.taxonomy import load_taxonomy
 

@@ -10,7 +10,6 @@ from braise_notifier.compose import VARIANTS, Digest, Reader, compose, pick_vari
 from braise_notifier.guard import tone_faults
 from braise_notifier.typography import NBSP
 from braise_shared.candidates import (
-    CandidateStage,
     CongratulateGesture,
     CongratulateParams,
     Gesture,
@@ -27,6 +26,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.stages import CandidateStage
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy
 from tests.support.truth import PLURAL_OPENING, SINGULAR_OPENING

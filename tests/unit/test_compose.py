@@ -15,7 +15,6 @@ from braise_notifier.typography import NBSP
 from braise_shared.candidates import (
     AskNewsGesture,
     AskNewsParams,
-    CandidateStage,
     CongratulateGesture,
     CongratulateParams,
     Gesture,
@@ -35,6 +34,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.stages import CandidateStage
 from braise_shared.tags import make_tag, make_tags
 from braise_shared.taxonomy import load_taxonomy
 

@@ -26,13 +26,13 @@ from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.service import DigestService, RetryLaterError
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import (
-    CandidateStage,
     FailedReader,
     InviteGesture,
     RevivalCandidate,
 )
 from braise_shared.interactions import load_kinds
 from braise_shared.periods import week_period as week_of
+from braise_shared.stages import CandidateStage
 from tests.support.digests import candidate
 from tests.support.spread import FakeSpread
 

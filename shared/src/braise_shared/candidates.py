@@ -38,12 +38,12 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from braise_shared.events import Locale, UtcDateTime
+from braise_shared.stages import CandidateStage
 from braise_shared.tags import Tag
 
 MAX_PER_STAGE = 50
 MAX_BATCH = 200  # consultants in one batch request, at most
 
-CandidateStage = Literal["dormant", "cooling"]
 NewsKind = Literal["skill", "sector", "city", "mission"]
 
 

@@ -9,14 +9,11 @@ Served by the graph at `GET /v1/shape` (staff or service token); the notifier pa
 the firm's view and to `/v1/dashboard` as it is.
 """
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from braise_shared.events import UtcDateTime
+from braise_shared.stages import LivingStage
 from braise_shared.tags import Tag
-
-LivingStage = Literal["nascent", "growing", "active", "cooling", "dormant"]
 
 
 class ShapeModel(BaseModel):

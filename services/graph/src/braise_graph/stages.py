@@ -1,12 +1,11 @@
 """The stages of a link, derived at read time from its strength, peak and history."""
 
 from dataclasses import dataclass
-from typing import Literal
 
 from braise_graph.config import DAY_S, GraphSettings
+from braise_shared.stages import STAGES, Stage
 
-Stage = Literal["nascent", "growing", "active", "cooling", "dormant", "faded"]
-STAGES: tuple[Stage, ...] = ("nascent", "growing", "active", "cooling", "dormant", "faded")
+__all__ = ["STAGES", "Stage", "StageRules", "stage_of"]
 
 
 @dataclass(frozen=True)

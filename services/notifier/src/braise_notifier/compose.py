@@ -19,7 +19,6 @@ from braise_notifier.catalogs import MissingMessageError, Texts
 from braise_notifier.guard import ToneError, check_all, check_tone
 from braise_notifier.wording import Said, Words
 from braise_shared.candidates import (
-    CandidateStage,
     CongratulateGesture,
     HookReason,
     LastSeenReason,
@@ -29,6 +28,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import InteractionKinds
+from braise_shared.stages import CandidateStage
 from braise_shared.taxonomy import Taxonomy
 
 log = logging.getLogger(__name__)

@@ -17,7 +17,6 @@ from braise_notifier.guard import ToneError, check_tone
 from braise_notifier.typography import elides
 from braise_shared.candidates import (
     AskNewsGesture,
-    CandidateStage,
     CongratulateGesture,
     Gesture,
     HookReason,
@@ -34,6 +33,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import MISSION_TOGETHER, InteractionKinds
+from braise_shared.stages import CandidateStage
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import Taxonomy
 
