@@ -25,6 +25,7 @@ from celery.signals import (
     worker_ready,
     worker_shutdown,
 )
+from celery.utils.time import get_exponential_backoff_interval
 from kombu.exceptions import OperationalError
 from prometheus_client import multiprocess
 
@@ -105,8 +106,15 @@ def _configure(sender: Celery, **_kwargs: object) -> None:
 
 
 def _backoff(retries: int) -> float:
+    """Celery's own exponential back-off (what `retry_backoff` uses), from our settings."""
     s = settings()
-    return float(min(s.retry_backoff_max_s, s.retry_backoff_s * 2**retries))
+    return float(
+        get_exponential_backoff_interval(
+            factor=s.retry_backoff_s,  # type: ignore[arg-type]  # typed int, computes floats
+            retries=retries,
+            maximum=s.retry_backoff_max_s,  # type: ignore[arg-type]
+        )
+    )
 
 
 @app.task(name="braise.plan_due", bind=True)
