@@ -9,6 +9,7 @@ own, keeps trying to take it back with back-off, and plans again once it has it.
 came due meanwhile is sent then (`LeasedScheduler`).
 """
 
+import contextlib
 import logging
 import os
 import socket
@@ -18,18 +19,11 @@ from typing import Any
 
 import redis
 from celery.beat import PersistentScheduler, ScheduleEntry, SchedulingError
+from redis.exceptions import LockError
 
 log = logging.getLogger(__name__)
 
 BEAT_LOCK_KEY = "braise:beat:lease"
-
-# Renew the lease if we still hold it; a Lua script makes check-and-renew one step.
-_RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
-end
-return 0
-"""
 
 # First wait after a failed call to Redis; it doubles up to a third of the time to live.
 FIRST_BACKOFF_S = 1.0
@@ -41,14 +35,19 @@ class LeaseHeldError(RuntimeError):
 
 class Lease:
     """A lease on a Redis key, renewed by a daemon thread every third of its time to live,
-    and taken back by that thread whenever it was lost."""
+    and taken back by that thread whenever it was lost.
+
+    The key is redis-py's `Lock` (its token: this host and process), whose `reacquire`
+    renews it only while the token is still ours; this class adds the renewing thread, the
+    knowledge of until when the lease is surely ours, and the back-off while Redis is away.
+    """
 
     def __init__(self, client: "redis.Redis", key: str, *, ttl_s: float = 60.0) -> None:
         self.client = client
         self.key = key
         self.ttl_s = ttl_s
         self.holder = f"{socket.gethostname()}:{os.getpid()}"
-        self._renew_script = client.register_script(_RENEW)
+        self._lock = client.lock(key, timeout=ttl_s, thread_local=False)
         self._stop = threading.Event()
         self._held_until = 0.0  # time.monotonic() until which the key is surely ours
         self._failures = 0
@@ -84,7 +83,7 @@ class Lease:
         had_it = self.holds()
         try:
             started = time.monotonic()
-            renewed = bool(self._renew_script(keys=[self.key], args=[self.holder, self._ttl_ms]))
+            renewed = self._renew()
             retaken = not renewed and self._take(started)
             ours = renewed or retaken
             holder = None if ours else self.client.get(self.key)
@@ -111,16 +110,20 @@ class Lease:
         """Stop renewing and give the lease back if still ours."""
         self._stop.set()
         self._held_until = 0.0
-        if self.client.get(self.key) == self.holder.encode():
-            self.client.delete(self.key)
+        # Not ours any more (expired, or taken by another beat): nothing to give back.
+        with contextlib.suppress(LockError):
+            self._lock.release()
 
-    @property
-    def _ttl_ms(self) -> int:
-        return int(self.ttl_s * 1000)
+    def _renew(self) -> bool:
+        try:
+            self._lock.reacquire()
+        except LockError:  # LockNotOwnedError: expired, or another beat holds it
+            return False
+        return True
 
     def _take(self, started: float | None = None) -> bool:
         started = time.monotonic() if started is None else started
-        if not self.client.set(self.key, self.holder, nx=True, px=self._ttl_ms):
+        if not self._lock.acquire(blocking=False, token=self.holder):
             return False
         self._held_until = started + self.ttl_s
         self._failures = 0
