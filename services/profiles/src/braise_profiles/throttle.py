@@ -9,6 +9,13 @@ in bursts on purpose, and those tokens already have every right.
 Redis is not needed to record a write (the outbox is SQL), so the limiter fails open: when
 Redis does not answer within its short timeout, the write goes through and a warning is
 logged. A Redis outage degrades the rate limit, never the service.
+
+Why not the `limits` library's Redis moving window: it stamps each write with the clock of
+the process that took it (`time.time()` in `limits.storage.redis`, 5.8), where this bucket
+reads the Redis server's `TIME`, so profiles processes whose clocks drift still share one
+limit; its windows are whole seconds of one size (no burst apart from the rate); and a
+refusal takes a second round trip (`get_window_stats`) to learn `Retry-After`, where one
+`EVAL` here answers both.
 """
 
 import logging
