@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import shutil
+import signal
 import smtplib
 import subprocess
 import sys
@@ -83,6 +84,22 @@ def _tree_cpu(pid: int) -> float:
     return cpu_seconds(pid) + sum(_tree_cpu(child) for child in children)
 
 
+def _spy_on(pid: int, out: Path) -> list[subprocess.Popen[bytes]]:
+    """Start py-spy on the worker and its pool's processes, writing collapsed stacks."""
+    spy = Path(sys.executable).with_name("py-spy")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--rate", "200"]
+    command += ["--format", "raw", "-o", str(out)]
+    return [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+
+def _stop_spies(spies: list[subprocess.Popen[bytes]]) -> None:
+    for spy in spies:
+        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then exits
+    for spy in spies:
+        spy.wait(120)
+
+
 def main() -> None:
     """Run the benchmark and print its figures."""
     parser = argparse.ArgumentParser(
@@ -92,6 +109,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4, help="Celery processes (or threads)")
     parser.add_argument("--pool", choices=("prefork", "threads"), default="prefork")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="Record the worker's processes with py-spy while digests go out: the collapsed "
+        "stacks at this path, which `python -m bench.profile_top` reads",
+    )
     args = parser.parse_args()
 
     work = BENCH_DIR / "digests"
@@ -171,6 +194,7 @@ def main() -> None:
             neo4j = neo4j_pid(stack)
             cpu_before = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
             started = time.perf_counter()
+            spies = _spy_on(worker.pid, args.profile) if args.profile else []
             celery.send_task("braise.plan_period", args=["2026-W48"])
             with factory() as session:
                 while True:
@@ -184,6 +208,7 @@ def main() -> None:
                     time.sleep(0.2)
                     session.expire_all()
             pipeline_s = time.perf_counter() - started
+            _stop_spies(spies)
             cpu_after = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
             cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
             with factory() as session:
