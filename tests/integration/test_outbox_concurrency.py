@@ -20,7 +20,6 @@ from braise_shared.events import (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
     InteractionRecordedV1,
-    PreferencesChangedV1,
     PreferencesChangedV2,
     parse_event,
 )
@@ -135,7 +134,6 @@ def test_concurrent_writes_reach_the_stream_once_each_person_in_revision_order(
             e,
             ConsultantRegisteredV1
             | ConsultantUpdatedV1
-            | PreferencesChangedV1
             | PreferencesChangedV2,
         ):
             revisions[str(e.data.consultant_id)].append(e.data.revision)
