@@ -190,7 +190,7 @@ def _summary(model: type[Envelope]) -> str:
 
 
 def _upcast_note(model: type[Envelope]) -> str:
-    doc = (getattr(model, "upcast").__doc__ or "").strip()
+    doc = (model.__dict__["upcast"].__doc__ or "").strip()
     return doc[:1].lower() + doc[1:]
 
 

@@ -30,10 +30,7 @@ def apply_events(factory: sessionmaker[Session], events: Sequence[Event]) -> Non
 def _apply(session: Session, event: Event) -> None:
     if not isinstance(
         event,
-        ConsultantRegisteredV1
-        | ConsultantUpdatedV1
-        | PreferencesChangedV2
-        | ConsultantErasedV1,
+        ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV2 | ConsultantErasedV1,
     ):
         return
     cid = str(event.data.consultant_id)
