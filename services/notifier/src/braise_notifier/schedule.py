@@ -3,7 +3,7 @@
 Every rule of the digest schedule lives here; the Celery tasks and the planner only ask.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
@@ -22,6 +22,16 @@ def week_period(day: date) -> str:
     """Return the weekly period key of a day: its ISO week, e.g. `2026-W48`."""
     year, week, _ = day.isocalendar()
     return f"{year}-W{week:02d}"
+
+
+def week_began(day: date, timezone: str) -> datetime:
+    """Return when the ISO week of a local day began: its Monday at midnight, the firm's time.
+
+    A reader gets at most one digest a week whatever their rhythm: a digest planned since then
+    (any period, any outcome) is this week's, and a change of rhythm waits for the next week.
+    """
+    monday = day - timedelta(days=day.weekday())
+    return datetime.combine(monday, time(0), tzinfo=ZoneInfo(timezone))
 
 
 def paused_on(today: date, resume_on: date | None) -> bool:
