@@ -14,7 +14,6 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from neo4j import Driver
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
-from pydantic import BaseModel
 
 from braise_graph.bootstrap import build
 from braise_graph.config import GraphSettings
@@ -35,6 +34,7 @@ from braise_shared.candidates import (
     RevivalCandidates,
 )
 from braise_shared.events import UtcDateTime
+from braise_shared.network import ConsultantLink as LinkOut
 from braise_shared.observability import observe
 from braise_shared.shape import NetworkShape
 from braise_shared.stream import EVENTS_STREAM
@@ -98,24 +98,6 @@ _NEO4J_DOWN: dict[int | str, dict[str, Any]] = {
 def _neo4j_down() -> HTTPException:
     reason = {"loc": ["neo4j"], "msg": "the graph store does not answer", "type": "unavailable"}
     return HTTPException(503, detail=[reason], headers={"Retry-After": str(RETRY_AFTER_S)})
-
-
-class LinkOut(BaseModel):
-    """One link of a consultant."""
-
-    other_id: str
-    other_name: str
-    strength: float
-    stage: Stage
-    peak: float
-    peak_at: datetime
-    first_at: datetime
-    last_at: datetime
-    count: int
-    counts_by_kind: dict[str, int]
-    initiated_by_me: int
-    initiated_by_other: int
-    reciprocity: float
 
 
 def _dt(t: float) -> datetime:
