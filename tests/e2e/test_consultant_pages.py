@@ -44,6 +44,7 @@ from tests.support.browser import (
 )
 from tests.support.disposable import free_port
 from tests.support.mail import raw_mails
+from tests.support.overflow import assert_no_horizontal_overflow
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers, stack_settings_for
@@ -239,6 +240,7 @@ def _accessible(driver: webdriver.Chrome) -> None:
     and no serious or critical axe-core violation."""
     assert basic_accessibility_faults(driver) == [], driver.current_url
     assert_accessible(driver)
+    assert_no_horizontal_overflow(driver)
 
 
 def _open(driver: webdriver.Chrome, url: str) -> None:
