@@ -44,6 +44,7 @@ from tests.support.browser import (
 )
 from tests.support.disposable import free_port
 from tests.support.mail import raw_mails
+from tests.support.overflow import assert_no_horizontal_overflow
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers, stack_settings_for
@@ -68,13 +69,13 @@ class Reader:
     """Who acts at one width, and the two people their digest proposes."""
 
     key: str
-    done_with: str  # marked done on "my network" (the link is then active: off the page)
+    not_now_with: str  # "not now" on "my network"
     never: str  # said never to, undone on the preferences page, then met over lunch
 
 
 READERS = {
-    PHONE: Reader("camille", done_with="karim", never="ines"),
-    DESKTOP: Reader("hugo", done_with="zoe", never="marc"),
+    PHONE: Reader("camille", not_now_with="karim", never="ines"),
+    DESKTOP: Reader("hugo", not_now_with="zoe", never="marc"),
 }
 
 
@@ -239,6 +240,7 @@ def _accessible(driver: webdriver.Chrome) -> None:
     and no serious or critical axe-core violation."""
     assert basic_accessibility_faults(driver) == [], driver.current_url
     assert_accessible(driver)
+    assert_no_horizontal_overflow(driver)
 
 
 def _open(driver: webdriver.Chrome, url: str) -> None:
@@ -263,7 +265,11 @@ def _wait_for(driver: webdriver.Chrome, css: str) -> WebElement:
 
 
 def _card(driver: webdriver.Chrome, name: str) -> WebElement:
-    return driver.find_element(By.XPATH, f"//section[h3[normalize-space()='{name}']]")
+    card = driver.find_element(By.XPATH, f"//section[h3[normalize-space()='{name}']]")
+    folded = card.find_elements(By.XPATH, "ancestor::details[not(@open)]/summary")
+    for summary in folded:  # a faded link's card: open its group as a reader would
+        _click(driver, summary)
+    return card
 
 
 def _shot(driver: webdriver.Chrome, name: str, width: int) -> None:
@@ -304,28 +310,35 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
     assert (stored["frequency"], stored["locale"]) == (rhythm, "en")
 
 
-def test_done_on_my_network_reaches_the_stream(
+def _answer(card: WebElement, action: str) -> WebElement:
+    """Return the button of a card's answer form (not now, never, undo)."""
+    return card.find_element(
+        By.XPATH, f".//form[input[@name='action' and @value='{action}']]//button"
+    )
+
+
+def test_not_now_on_my_network_reaches_the_stream(
     chromium: webdriver.Chrome, firm: Firm, width: int
 ) -> None:
     reader = READERS[width]
     _open_network(chromium, firm, reader)
     if width == PHONE:
         _shot(chromium, "network", width)
-    other = PEOPLE[reader.done_with][1]
-    card = _card(chromium, other)
-    _click(chromium, card.find_element(By.CSS_SELECTOR, "form[action^='/l/'] button:not(.quiet)"))
-    _wait_for(chromium, "p.message")
-    assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang")
+    other = PEOPLE[reader.not_now_with][1]
+    _click(chromium, _answer(_card(chromium, other), "not_now"))
+    notice = _wait_for(chromium, "p.notice[role='status']")
+    assert other in notice.text
+    _accessible(chromium)
 
     def arrived() -> bool:
         return any(
-            e["data"]["action"] == "done"
+            e["data"]["action"] == "not_now"
             and e["data"]["consultant_id"] == firm.ids[reader.key]
-            and e["data"]["other_id"] == firm.ids[reader.done_with]
+            and e["data"]["other_id"] == firm.ids[reader.not_now_with]
             for e in firm.events("suggestion.feedback")
         )
 
-    wait_until(arrived, timeout_s=WAIT_S, what="suggestion.feedback done on the stream")
+    wait_until(arrived, timeout_s=WAIT_S, what="suggestion.feedback not now on the stream")
 
 
 def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
@@ -334,12 +347,9 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     reader = READERS[width]
     other = PEOPLE[reader.never][1]
     _open_network(chromium, firm, reader)
-    card = _card(chromium, other)
-    _click(
-        chromium,
-        card.find_element(By.CSS_SELECTOR, ".actions form[action^='/l/']:last-child button"),
-    )
-    _wait_for(chromium, "p.message")
+    _click(chromium, _answer(_card(chromium, other), "never"))
+    _wait_for(chromium, "p.notice[role='status']")
+    assert _answer(_card(chromium, other), "undo_never").is_displayed()  # the undo, at once
     wait_until(
         lambda: firm.declined_by(reader.key) == [other],
         timeout_s=WAIT_S,

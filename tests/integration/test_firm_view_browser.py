@@ -38,6 +38,7 @@ from tests.support.browser import headless_chromium
 from tests.support.disposable import free_port
 from tests.support.firmview import NAMES, graph_of_a_small_firm, notifier_history
 from tests.support.mail import raw_mails
+from tests.support.overflow import assert_no_horizontal_overflow
 from tests.support.processes import wait_until
 from tests.support.servers import SessionServers
 
@@ -162,6 +163,7 @@ def _sign_in_link(site: Site) -> str:
 def _request_link(driver: webdriver.Chrome, site: Site) -> None:
     driver.get(f"{site.url}/pages/staff")
     assert_accessible(driver)
+    assert_no_horizontal_overflow(driver)
     field = driver.find_element(By.ID, "email")
     field.send_keys(STAFF)
     driver.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
@@ -169,6 +171,7 @@ def _request_link(driver: webdriver.Chrome, site: Site) -> None:
         lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice[role=status]")
     )
     assert_accessible(driver)
+    assert_no_horizontal_overflow(driver)
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
@@ -197,6 +200,7 @@ def test_staff_sign_in_by_the_emailed_link_and_see_the_network_drawn_and_the_rev
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     chromium.save_screenshot(str(SCREENSHOTS / f"firm-view-{width}px.png"))
     assert_accessible(chromium)
+    assert_no_horizontal_overflow(chromium)
 
 
 def test_an_expired_staff_link_is_refused_with_a_readable_page(
@@ -228,6 +232,7 @@ def _assert_refused(driver: webdriver.Chrome, site: Site) -> None:
     heading = driver.find_element(By.TAG_NAME, "h1").text
     assert heading == texts("fr").get("page.invalid")
     assert_accessible(driver)
+    assert_no_horizontal_overflow(driver)
     driver.get(f"{site.url}/pages/firm")  # no session was opened
     assert driver.find_element(By.TAG_NAME, "h1").text == texts("fr").get("pages.no_session")
     assert not driver.find_elements(By.ID, "network")

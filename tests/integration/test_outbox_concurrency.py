@@ -20,7 +20,6 @@ from braise_shared.events import (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
     InteractionRecordedV1,
-    PreferencesChangedV1,
     PreferencesChangedV2,
     parse_event,
 )
@@ -133,10 +132,7 @@ def test_concurrent_writes_reach_the_stream_once_each_person_in_revision_order(
     for e in events:
         if isinstance(
             e,
-            ConsultantRegisteredV1
-            | ConsultantUpdatedV1
-            | PreferencesChangedV1
-            | PreferencesChangedV2,
+            ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV2,
         ):
             revisions[str(e.data.consultant_id)].append(e.data.revision)
     assert revisions == {p: list(range(1, 2 + changes[p])) for p in people}

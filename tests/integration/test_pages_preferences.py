@@ -146,7 +146,8 @@ def test_a_break_chosen_on_the_page_holds_back_every_digest_until_its_day_then_e
     mondays = [
         today + timedelta(days=n) for n in range(35) if (today + timedelta(days=n)).weekday() == 0
     ]
-    due = {day: due_today(pages.notifier.factory, day) for day in mondays}
+    tz = pages.notifier.settings.timezone
+    due = {day: due_today(pages.notifier.factory, day, timezone=tz) for day in mondays}
     assert all(due[day] == [] for day in mondays if day < ends)
     assert all(due[day] == [(week_period(day), ana["id"])] for day in mondays if day >= ends)
     period = week_period(today)

@@ -13,13 +13,9 @@ from braise_shared.events import (
     DigestSentV1,
     InteractionRecorded,
     InteractionRecordedV1,
-    PreferencesChanged,
-    PreferencesChangedV1,
     PreferencesChangedV2,
     PreferencesWithResume,
     SuggestedLink,
-    SuggestionFeedback,
-    SuggestionFeedbackV1,
     SuggestionFeedbackV2,
     SuggestionFeedbackWithUndo,
 )
@@ -102,9 +98,9 @@ def erased(n: int, t: float = 1_700_000_000.0) -> ConsultantErasedV1:
 
 def preferences(
     n: int, revision: int, *, suggestable: bool, locale: str = "fr"
-) -> PreferencesChangedV1:
-    """Return preferences.changed for consultant n."""
-    data = PreferencesChanged.model_validate(
+) -> PreferencesChangedV2:
+    """Return preferences.changed (v2, as profiles publishes it) for consultant n."""
+    data = PreferencesWithResume.model_validate(
         {
             "consultant_id": cid(n),
             "revision": revision,
@@ -112,9 +108,10 @@ def preferences(
             "day_of_week": "monday",
             "locale": locale,
             "suggestable": suggestable,
+            "resume_on": None,
         }
     )
-    return PreferencesChangedV1(occurred_at=at(1_650_000_000.0), producer="test", data=data)
+    return PreferencesChangedV2(occurred_at=at(1_650_000_000.0), producer="test", data=data)
 
 
 def digest_sent(
@@ -131,9 +128,9 @@ def digest_sent(
     return DigestSentV1(occurred_at=at(t), producer="test", data=data)
 
 
-def feedback(reader: int, other: int, action: str, t: float) -> SuggestionFeedbackV1:
-    """Return suggestion.feedback: reader clicked done, not_now or never about other."""
-    data = SuggestionFeedback.model_validate(
+def feedback(reader: int, other: int, action: str, t: float) -> SuggestionFeedbackV2:
+    """Return suggestion.feedback (v2, as the notifier publishes it): reader clicked about other."""
+    data = SuggestionFeedbackWithUndo.model_validate(
         {
             "consultant_id": cid(reader),
             "other_id": cid(other),
@@ -141,7 +138,7 @@ def feedback(reader: int, other: int, action: str, t: float) -> SuggestionFeedba
             "period": "2026-W48",
         }
     )
-    return SuggestionFeedbackV1(occurred_at=at(t), producer="test", data=data)
+    return SuggestionFeedbackV2(occurred_at=at(t), producer="test", data=data)
 
 
 def break_until(n: int, revision: int, resume_on: date | None) -> PreferencesChangedV2:

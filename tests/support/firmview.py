@@ -15,7 +15,7 @@ from braise_notifier.db import DigestRow, unit_of_work
 from braise_notifier.history import record_week
 from braise_notifier.pages.feedback import record_feedback
 from braise_notifier.pages.loop import record_meetings
-from braise_shared.events import Event, SuggestionFeedback, SuggestionFeedbackV1
+from braise_shared.events import Event, SuggestionFeedbackV2, SuggestionFeedbackWithUndo
 from tests.support import events as ev
 from tests.support.graph import graph_settings, new_store
 from tests.support.pages import serving
@@ -108,8 +108,8 @@ def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
         )
 
 
-def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeedbackV1:
-    data = SuggestionFeedback.model_validate(
+def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeedbackV2:
+    data = SuggestionFeedbackWithUndo.model_validate(
         {
             "consultant_id": ev.cid(reader),
             "other_id": ev.cid(other),
@@ -117,4 +117,4 @@ def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeed
             "period": HISTORY_PERIOD,
         }
     )
-    return SuggestionFeedbackV1(id=uuid.uuid4(), occurred_at=at, producer="test", data=data)
+    return SuggestionFeedbackV2(id=uuid.uuid4(), occurred_at=at, producer="test", data=data)

@@ -37,6 +37,8 @@ COMMON = {
     "month": "mars 2026",
     "kind": "un appel",
     "names": "« Refonte SI »",
+    "email": "camille.martin@example.org",
+    "who": "Camille Martin",
 }
 
 

@@ -47,19 +47,22 @@ def test_a_suggestion_whose_window_is_still_open_is_not_counted_yet() -> None:
     assert revival_rates([recent], {}, now=NOW) == {"gesture": [], "stage": [], "reason": []}
 
 
-def test_a_suggestion_counts_once_under_each_reason_the_digest_gave() -> None:
-    meetings = {pair("r", "a"): [T0 + timedelta(weeks=1)]}
+def test_a_suggestion_counts_once_under_the_reason_that_set_it_apart() -> None:
+    meetings = {pair("r", "a"): [T0 + timedelta(weeks=1)], pair("r", "d"): [T0 + timedelta(days=3)]}
+    common = ("was_strong", "last_seen", "shared")
     sent = [
-        Sent("r", "a", "dormant", "invite", T0, ("was_strong", "hook.skill", "was_strong")),
-        Sent("r", "b", "dormant", "invite", T0, ("was_strong", "shared")),
+        Sent("r", "a", "dormant", "invite", T0, (*common, "hook.skill")),
+        Sent("r", "b", "dormant", "invite", T0, common),
+        Sent("r", "d", "dormant", "invite", T0, ("was_strong", "last_seen")),
         Sent("r", "c", "cooling", "share", T0),  # a digest sent before reasons were kept
     ]
     rates = revival_rates(sent, meetings, now=NOW)
     assert rates["reason"] == [
         Rate("hook.skill", 1, 1),
         Rate("shared", 1, 0),
-        Rate("was_strong", 2, 1),
+        Rate("was_strong", 1, 1),
     ]
+    assert sum(r.suggestions for r in rates["reason"]) == 3  # one count per suggestion
 
 
 def test_meetings_come_from_interaction_events_per_pair_and_a_replay_adds_nothing(

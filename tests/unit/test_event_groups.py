@@ -18,8 +18,8 @@ from braise_shared.events import (
     Envelope,
     Event,
     InteractionRecordedV1,
-    PreferencesChangedV1,
-    SuggestionFeedbackV1,
+    PreferencesChangedV2,
+    SuggestionFeedbackV2,
 )
 from tests.support import events as ev
 
@@ -95,9 +95,9 @@ def test_grouping_puts_every_event_in_its_group_in_batch_order(
 ) -> None:
     batch = [BUILDERS[b](n) for b, n in picks]
     groups = group_events(batch)
-    node_types = ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV1
+    node_types = ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV2
     nodes = [e for e in batch if isinstance(e, node_types)]
-    feedback = [e for e in batch if isinstance(e, SuggestionFeedbackV1)]
+    feedback = [e for e in batch if isinstance(e, SuggestionFeedbackV2)]
     assert [(c.consultant_id, c.event_type) for c in groups.nodes] == [
         (str(e.data.consultant_id), e.type) for e in nodes
     ]

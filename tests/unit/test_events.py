@@ -14,6 +14,12 @@ from braise_shared.events import (
     EventParseError,
     InteractionRecorded,
     InteractionRecordedV1,
+    PreferencesChanged,
+    PreferencesChangedV1,
+    PreferencesChangedV2,
+    SuggestionFeedback,
+    SuggestionFeedbackV1,
+    SuggestionFeedbackV2,
     dump_event,
     parse_event,
 )
@@ -105,7 +111,50 @@ def test_every_model_has_a_distinct_type_and_version() -> None:
     keys = [
         (m.model_fields["type"].default, m.model_fields["version"].default) for m in EVENT_MODELS
     ]
-    assert len(set(keys)) == len(keys) == 11
+    assert len(set(keys)) == len(keys) == 9  # the current version of each type
+
+
+def test_each_type_has_one_current_model() -> None:
+    types = [m.model_fields["type"].default for m in EVENT_MODELS]
+    assert len(set(types)) == len(types)
+
+
+def test_feedback_v1_is_read_as_v2_with_the_same_envelope_and_answer() -> None:
+    data = SuggestionFeedback(consultant_id=A, other_id=B, action="never", period="2026-W11")
+    old = SuggestionFeedbackV1(occurred_at=WHEN, producer="notifier", data=data)
+    read = parse_event(dump_event(old))
+    assert isinstance(read, SuggestionFeedbackV2)
+    assert (read.id, read.occurred_at, read.recorded_at, read.producer) == (
+        old.id,
+        WHEN,
+        old.recorded_at,
+        "notifier",
+    )
+    assert read.data.model_dump() == data.model_dump()
+
+
+def test_preferences_v1_is_read_as_v2_without_a_pause() -> None:
+    data = PreferencesChanged(
+        consultant_id=A,
+        revision=3,
+        frequency="monthly",
+        day_of_week="friday",
+        locale="en",
+        suggestable=False,
+    )
+    old = PreferencesChangedV1(occurred_at=WHEN, producer="profiles", data=data)
+    read = parse_event(dump_event(old))
+    assert isinstance(read, PreferencesChangedV2)
+    assert read.id == old.id
+    assert read.data.model_dump() == data.model_dump() | {"resume_on": None}
+
+
+def test_a_bad_v1_is_refused_naming_the_field() -> None:
+    wire = orjson.loads(dump_event(_interaction()))
+    wire |= {"type": "suggestion.feedback", "version": 1}
+    wire["data"] = {"consultant_id": str(A), "other_id": str(B), "action": "undo_never"}
+    with pytest.raises(EventParseError, match="action"):
+        parse_event(orjson.dumps(wire))
 
 
 def _occasion(**changes: object) -> dict[str, object]:

@@ -13,7 +13,7 @@ from braise_notifier.history import record_week, weekly_history
 from braise_notifier.pages.dashboard import LinkWeek
 from braise_notifier.pages.feedback import Answers, feedback_by_gesture, record_feedback
 from braise_notifier.pages.picture import OTHER, PALETTE, drawing, sector_colours, weekly_chart
-from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1
+from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo
 from braise_shared.shape import NetworkShape, ShapeLink, ShapeNode
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import load_taxonomy
@@ -26,8 +26,8 @@ def _factory(tmp_path: Path) -> sessionmaker[Session]:
     return session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
 
 
-def _answer(reader: int, other: int, action: str, period: str = "2026-W37") -> SuggestionFeedbackV1:
-    data = SuggestionFeedback.model_validate(
+def _answer(reader: int, other: int, action: str, period: str = "2026-W37") -> SuggestionFeedbackV2:
+    data = SuggestionFeedbackWithUndo.model_validate(
         {
             "consultant_id": ev.cid(reader),
             "other_id": ev.cid(other),
@@ -35,7 +35,7 @@ def _answer(reader: int, other: int, action: str, period: str = "2026-W37") -> S
             "period": period,
         }
     )
-    return SuggestionFeedbackV1(id=uuid.uuid4(), occurred_at=T0, producer="test", data=data)
+    return SuggestionFeedbackV2(id=uuid.uuid4(), occurred_at=T0, producer="test", data=data)
 
 
 def _digest(factory: sessionmaker[Session], reader: int, proposed: dict[int, str]) -> None:

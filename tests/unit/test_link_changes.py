@@ -16,7 +16,7 @@ from braise_graph.links import (
     link_changes,
 )
 from braise_graph.model import strength_at
-from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV1
+from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV2
 from braise_shared.interactions import REKINDLED, load_kinds
 from tests.support import events as ev
 from tests.support.oracle import DAY_S, WEIGHTS, OracleInteraction, strengths
@@ -85,7 +85,7 @@ def test_erased_people_are_left_out_and_the_share_stays_that_of_the_whole_group(
 @st.composite
 def histories(
     draw: st.DrawFn,
-) -> tuple[list[InteractionRecordedV1], list[SuggestionFeedbackV1], frozenset[str], list[int]]:
+) -> tuple[list[InteractionRecordedV1], list[SuggestionFeedbackV2], frozenset[str], list[int]]:
     """Draw interactions and `done` clicks among a few people, some erased, and batch cuts."""
     people = draw(st.integers(2, 6))
     interactions = []
@@ -105,7 +105,7 @@ def histories(
 
 
 def _as_oracle(
-    interactions: list[InteractionRecordedV1], clicks: list[SuggestionFeedbackV1]
+    interactions: list[InteractionRecordedV1], clicks: list[SuggestionFeedbackV2]
 ) -> list[OracleInteraction]:
     oracle = [
         OracleInteraction(
@@ -127,19 +127,19 @@ def _as_oracle(
 @settings(max_examples=150)
 def test_events_fold_to_the_oracle_strengths_in_any_order_and_batching(
     history: tuple[
-        list[InteractionRecordedV1], list[SuggestionFeedbackV1], frozenset[str], list[int]
+        list[InteractionRecordedV1], list[SuggestionFeedbackV2], frozenset[str], list[int]
     ],
     rnd: random.Random,
 ) -> None:
     interactions, clicks, erased, cuts = history
-    delivered: list[InteractionRecordedV1 | SuggestionFeedbackV1] = [*interactions, *clicks]
+    delivered: list[InteractionRecordedV1 | SuggestionFeedbackV2] = [*interactions, *clicks]
     rnd.shuffle(delivered)
     links: dict[tuple[str, str], LinkState] = {}
     for i, j in zip([0, *cuts], [*cuts, len(delivered)], strict=True):
         batch = delivered[i:j]
         changes = link_changes(
             [e for e in batch if isinstance(e, InteractionRecordedV1)],
-            [e for e in batch if isinstance(e, SuggestionFeedbackV1)],
+            [e for e in batch if isinstance(e, SuggestionFeedbackV2)],
             kinds=KINDS,
             erased=erased,
         )

@@ -33,7 +33,7 @@ from braise_notifier.compose import reason_code
 from braise_notifier.db import SENT, DigestRow, make_engine, session_factory, unit_of_work
 from braise_notifier.schedule import week_period
 from braise_shared.candidates import RevivalCandidates
-from braise_shared.events import SuggestionFeedback, SuggestionFeedbackV1, dump_event
+from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo, dump_event
 from braise_shared.publisher import EventPublisher
 
 PAST_WEEKS = (16, 14, 12, 10)
@@ -154,12 +154,12 @@ def _met(reader: str, other: str, when: datetime, rnd: random.Random) -> dict[st
 
 def _answer(
     reader: str, other: str, action: str, period: str, when: datetime
-) -> SuggestionFeedbackV1:
-    return SuggestionFeedbackV1(
+) -> SuggestionFeedbackV2:
+    return SuggestionFeedbackV2(
         id=uuid.uuid5(FEEDBACK_IDS, f"{action}:{reader}:{other}:{period}"),
         occurred_at=when,
         producer="demo",
-        data=SuggestionFeedback.model_validate(
+        data=SuggestionFeedbackWithUndo.model_validate(
             {"consultant_id": reader, "other_id": other, "action": action, "period": period}
         ),
     )

@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from braise_shared.events import (
-    EVENT_MODELS,
+    SUPERSEDED,
     ConsultantErased,
     ConsultantErasedV1,
     ConsultantProfile,
@@ -70,7 +70,7 @@ def _profile(revision: int) -> ConsultantProfile:
 
 
 def examples() -> list[Envelope]:
-    """Return one example of each event, in the order of EVENT_MODELS."""
+    """Return one example of each version read, every type's versions together."""
     return [
         ConsultantRegisteredV1(**_envelope(1), data=_profile(1)),
         ConsultantUpdatedV1(**_envelope(2), data=_profile(2)),
@@ -189,6 +189,11 @@ def _summary(model: type[Envelope]) -> str:
     return text[:1].upper() + text[1:]
 
 
+def _upcast_note(model: type[Envelope]) -> str:
+    doc = (model.__dict__["upcast"].__doc__ or "").strip()
+    return doc[:1].lower() + doc[1:]
+
+
 def render() -> str:
     """Return the whole Markdown document."""
     lines = [
@@ -216,19 +221,21 @@ def render() -> str:
         "| `data` | the payload, described below for each type and version |",
         "",
         "A consumer that meets a `(type, version)` it does not know dead-letters the entry.",
+        "An older version of a type is read as its latest (`braise_shared.versions`): every",
+        "consumer handles one version of each type, and producers publish only the latest.",
         "Payloads refuse unknown fields. A `Tag` is `{key, label}`: `key` is the normalized",
         "form used for matching (lower case, no accents, one space between words), `label` the",
         "spelling shown to people.",
         "",
     ]
-    for model, example in zip(EVENT_MODELS, examples(), strict=True):
+    for example in examples():
+        model = type(example)
         name = model.model_fields["type"].default
         version = model.model_fields["version"].default
+        lines += [f"## `{name}` v{version}", "", _summary(model), ""]
+        if model in SUPERSEDED:
+            lines += [f"Still read, never published: {_upcast_note(model)}", ""]
         lines += [
-            f"## `{name}` v{version}",
-            "",
-            _summary(model),
-            "",
             *_fields_table(model),
             "",
             "```json",

@@ -1,23 +1,20 @@
 """The event contract: one envelope, typed payloads, one adapter that parses any event.
 
 Events are facts, named in the past tense, immutable. A breaking change to a payload is a
-new `version` of its type; a consumer that meets a (type, version) it does not know sends
-the entry to the dead-letter stream instead of crashing.
+new `version` of its type; an older version is read as the latest (`upcast`, see
+`braise_shared.versions`), so consumers handle one class per type; a consumer that meets a
+(type, version) it does not know sends the entry to the dead-letter stream instead of crashing.
 """
 
 import uuid
 from datetime import UTC, date, datetime
-from typing import Annotated, Any, Literal
+from typing import Literal, get_args
 
 import orjson
 from pydantic import (
-    AfterValidator,
-    AwareDatetime,
     BaseModel,
     ConfigDict,
-    Discriminator,
     Field,
-    Tag,
     TypeAdapter,
     field_validator,
     model_validator,
@@ -26,23 +23,10 @@ from pydantic import (
 from braise_shared.tags import Tag as AffinityTag
 from braise_shared.text import MultiLine, SingleLine
 
-# Nothing Braise records happened before the Unix epoch (the graph keeps times as Unix
-# seconds); a year-1 date is a typo or a probe, not history.
-EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _to_utc(value: datetime) -> datetime:
-    try:
-        utc = value.astimezone(UTC)
-    except OverflowError as exc:  # e.g. 0001-01-01T00:00:00+01:00 has no UTC form
-        raise ValueError("is out of range") from exc
-    if utc < EARLIEST:
-        raise ValueError(f"must not be before {EARLIEST.isoformat()}")
-    return utc
-
-
-# Every time on the wire is aware, in UTC whatever offset the producer was given, from 1970 on.
-UtcDateTime = Annotated[AwareDatetime, AfterValidator(_to_utc)]
+# Re-exported: profiles, the graph and the shared models read them from here.
+from braise_shared.utc import EARLIEST as EARLIEST
+from braise_shared.utc import UtcDateTime as UtcDateTime
+from braise_shared.versions import reading_union
 
 Locale = Literal["fr", "en"]
 Frequency = Literal["weekly", "biweekly", "monthly", "paused"]
@@ -269,14 +253,6 @@ class ConsultantErasedV1(Envelope):
     data: ConsultantErased
 
 
-class PreferencesChangedV1(Envelope):
-    """`preferences.changed` v1: digest preferences or consent changed."""
-
-    type: Literal["preferences.changed"] = "preferences.changed"
-    version: Literal[1] = 1
-    data: PreferencesChanged
-
-
 class PreferencesChangedV2(Envelope):
     """`preferences.changed` v2: digest preferences, consent or a pause's end changed."""
 
@@ -299,14 +275,6 @@ class DigestSentV1(Envelope):
     type: Literal["digest.sent"] = "digest.sent"
     version: Literal[1] = 1
     data: DigestSent
-
-
-class SuggestionFeedbackV1(Envelope):
-    """`suggestion.feedback` v1: a reader acted on a suggestion (done, not now, never)."""
-
-    type: Literal["suggestion.feedback"] = "suggestion.feedback"
-    version: Literal[1] = 1
-    data: SuggestionFeedback
 
 
 class SuggestionFeedbackV2(Envelope):
@@ -333,59 +301,59 @@ class OccasionWithdrawnV1(Envelope):
     data: OccasionWithdrawn
 
 
-EVENT_MODELS: tuple[type[Envelope], ...] = (
-    ConsultantRegisteredV1,
-    ConsultantUpdatedV1,
-    ConsultantErasedV1,
+_ENVELOPE = set(Envelope.model_fields)
+
+
+class PreferencesChangedV1(Envelope):
+    """`preferences.changed` v1: digest preferences or consent changed."""
+
+    type: Literal["preferences.changed"] = "preferences.changed"
+    version: Literal[1] = 1
+    data: PreferencesChanged
+
+    def upcast(self) -> PreferencesChangedV2:
+        """Read as v2, `resume_on` null: v1 knew no pause of a set length."""
+        data = PreferencesWithResume(**self.data.model_dump(), resume_on=None)
+        return PreferencesChangedV2(**self.model_dump(include=_ENVELOPE), data=data)
+
+
+class SuggestionFeedbackV1(Envelope):
+    """`suggestion.feedback` v1: a reader acted on a suggestion (done, not now, never)."""
+
+    type: Literal["suggestion.feedback"] = "suggestion.feedback"
+    version: Literal[1] = 1
+    data: SuggestionFeedback
+
+    def upcast(self) -> SuggestionFeedbackV2:
+        """Read as v2: the same fields, v1's actions being a subset of v2's."""
+        data = SuggestionFeedbackWithUndo(**self.data.model_dump())
+        return SuggestionFeedbackV2(**self.model_dump(include=_ENVELOPE), data=data)
+
+
+# What consumers handle: the latest version of each type, one class each.
+Event = (
+    ConsultantRegisteredV1
+    | ConsultantUpdatedV1
+    | ConsultantErasedV1
+    | PreferencesChangedV2
+    | InteractionRecordedV1
+    | DigestSentV1
+    | SuggestionFeedbackV2
+    | OccasionScheduledV1
+    | OccasionWithdrawnV1
+)
+EVENT_MODELS: tuple[type[Envelope], ...] = get_args(Event)
+
+# Older versions still read from the stream, each lifted to its next version by `upcast` (as
+# eventsourcing's upcasting does) until it is the latest: a consumer never meets them.
+SUPERSEDED: tuple[type[PreferencesChangedV1 | SuggestionFeedbackV1], ...] = (
     PreferencesChangedV1,
-    PreferencesChangedV2,
-    InteractionRecordedV1,
-    DigestSentV1,
     SuggestionFeedbackV1,
-    SuggestionFeedbackV2,
-    OccasionScheduledV1,
-    OccasionWithdrawnV1,
 )
 
 
-def _type_and_version(model: type[Envelope]) -> str:
-    fields = model.model_fields
-    return f"{fields['type'].default}@{fields['version'].default}"
-
-
-def _discriminate(value: Any) -> str | None:
-    if isinstance(value, dict):
-        return f"{value.get('type')}@{value.get('version')}"
-    if isinstance(value, Envelope):
-        return f"{getattr(value, 'type', None)}@{getattr(value, 'version', None)}"
-    return None
-
-
-Event = Annotated[
-    Annotated[ConsultantRegisteredV1, Tag(_type_and_version(ConsultantRegisteredV1))]
-    | Annotated[ConsultantUpdatedV1, Tag(_type_and_version(ConsultantUpdatedV1))]
-    | Annotated[ConsultantErasedV1, Tag(_type_and_version(ConsultantErasedV1))]
-    | Annotated[PreferencesChangedV1, Tag(_type_and_version(PreferencesChangedV1))]
-    | Annotated[PreferencesChangedV2, Tag(_type_and_version(PreferencesChangedV2))]
-    | Annotated[InteractionRecordedV1, Tag(_type_and_version(InteractionRecordedV1))]
-    | Annotated[DigestSentV1, Tag(_type_and_version(DigestSentV1))]
-    | Annotated[SuggestionFeedbackV1, Tag(_type_and_version(SuggestionFeedbackV1))]
-    | Annotated[SuggestionFeedbackV2, Tag(_type_and_version(SuggestionFeedbackV2))]
-    | Annotated[OccasionScheduledV1, Tag(_type_and_version(OccasionScheduledV1))]
-    | Annotated[OccasionWithdrawnV1, Tag(_type_and_version(OccasionWithdrawnV1))],
-    Discriminator(
-        _discriminate,
-        custom_error_type="unknown_event",
-        custom_error_message="unknown event type or version",
-        custom_error_context={"discriminator": "type@version"},
-    ),
-]
-
-EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
-
-# Every version of a type, for consumers that treat them alike.
-AnyPreferencesChanged = PreferencesChangedV1 | PreferencesChangedV2
-AnySuggestionFeedback = SuggestionFeedbackV1 | SuggestionFeedbackV2
+# The one adapter that parses any event on the wire, answering its latest version.
+EVENT_ADAPTER: TypeAdapter[Event] = TypeAdapter(reading_union(EVENT_MODELS, SUPERSEDED))
 
 
 class EventParseError(ValueError):

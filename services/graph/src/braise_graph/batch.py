@@ -11,7 +11,6 @@ from functools import partial, singledispatch
 from braise_graph.model import epoch_s
 from braise_graph.people import NodeState, apply_preferences, apply_profile
 from braise_shared.events import (
-    AnySuggestionFeedback,
     ConsultantErasedV1,
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
@@ -19,9 +18,7 @@ from braise_shared.events import (
     Envelope,
     Event,
     InteractionRecordedV1,
-    PreferencesChangedV1,
     PreferencesChangedV2,
-    SuggestionFeedbackV1,
     SuggestionFeedbackV2,
 )
 
@@ -42,9 +39,9 @@ class EventGroups:
     nodes: list[NodeChange] = field(default_factory=list)
     erasures: set[str] = field(default_factory=set)
     interactions: list[InteractionRecordedV1] = field(default_factory=list)
-    rekindled: list[AnySuggestionFeedback] = field(default_factory=list)  # `done`: interactions
+    rekindled: list[SuggestionFeedbackV2] = field(default_factory=list)  # `done`: interactions
     # `not_now`, `never`, `undo_never`
-    feedback: list[AnySuggestionFeedback] = field(default_factory=list)
+    feedback: list[SuggestionFeedbackV2] = field(default_factory=list)
     digests: list[DigestSentV1] = field(default_factory=list)
 
 
@@ -70,7 +67,7 @@ def _profile(event: ConsultantRegisteredV1 | ConsultantUpdatedV1, groups: EventG
 
 
 @route.register
-def _preferences(event: PreferencesChangedV1 | PreferencesChangedV2, groups: EventGroups) -> None:
+def _preferences(event: PreferencesChangedV2, groups: EventGroups) -> None:
     cid = str(event.data.consultant_id)
     groups.nodes.append(NodeChange(cid, event.type, partial(apply_preferences, prefs=event.data)))
 
@@ -91,7 +88,7 @@ def _digest(event: DigestSentV1, groups: EventGroups) -> None:
 
 
 @route.register
-def _feedback(event: SuggestionFeedbackV1 | SuggestionFeedbackV2, groups: EventGroups) -> None:
+def _feedback(event: SuggestionFeedbackV2, groups: EventGroups) -> None:
     # A suggestion acted upon is an interaction (links.REKINDLED); the others mark suggestions.
     if event.data.action == "done":
         groups.rekindled.append(event)

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from braise_graph.model import Strength, add_interaction, epoch_s, pair_weights
-from braise_shared.events import AnySuggestionFeedback, InteractionRecordedV1
+from braise_shared.events import InteractionRecordedV1, SuggestionFeedbackV2
 from braise_shared.interactions import MISSION_TOGETHER, REKINDLED, InteractionKinds
 
 log = logging.getLogger(__name__)
@@ -272,7 +272,7 @@ def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
 
 def link_changes(
     interactions: Iterable[InteractionRecordedV1],
-    rekindled: Iterable[AnySuggestionFeedback],
+    rekindled: Iterable[SuggestionFeedbackV2],
     *,
     kinds: InteractionKinds,
     erased: Set[str],

@@ -25,7 +25,7 @@ from braise_graph.partition import (
     pair_slot,
     slot_of,
 )
-from braise_shared.events import AnySuggestionFeedback, DigestSentV1, Event
+from braise_shared.events import DigestSentV1, Event, SuggestionFeedbackV2
 from braise_shared.interactions import InteractionKinds
 
 
@@ -166,7 +166,7 @@ def _suggestions(
 
 
 def _feedback(
-    feedback: list[AnySuggestionFeedback], marks: Watermarks, erased: Set[str]
+    feedback: list[SuggestionFeedbackV2], marks: Watermarks, erased: Set[str]
 ) -> list[Feedback]:
     latest: dict[tuple[str, str], dict[str, float]] = {}
     for event in feedback:

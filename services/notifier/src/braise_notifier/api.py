@@ -4,7 +4,6 @@ import secrets
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Query, Request
@@ -16,14 +15,14 @@ from fastapi.exception_handlers import (
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import AfterValidator
 from sqlalchemy import func, select
 
 from braise_notifier.bootstrap import Notifier
-from braise_notifier.catalogs import texts
+from braise_notifier.catalogs import Texts, texts
 from braise_notifier.db import DigestRow, RecipientRow, erased_among, unit_of_work
 from braise_notifier.feedback import publish_feedback
+from braise_notifier.pages.message import Button, message_page, reader_links
 from braise_notifier.pages.routes import include_pages
 from braise_notifier.planning import EnqueueError, everyone_for, plan
 from braise_notifier.render import render_parts
@@ -35,9 +34,6 @@ from braise_shared.auth import InvalidTokenError, Principal, verify_token
 from braise_shared.observability import observe
 from braise_shared.sql import ping_sql
 
-_pages = Environment(
-    loader=FileSystemLoader(Path(__file__).with_name("templates")), autoescape=select_autoescape()
-)
 _bearer = HTTPBearer(auto_error=False)
 _WHY = {
     401: "No valid staff bearer token (missing, expired, forged).",
@@ -58,13 +54,9 @@ def _errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
     return error_responses(_WHY, *statuses)
 
 
-def _page(
-    locale: str, message: str, *, button: str | None = None, action: str = "", status: int = 200
-) -> HTMLResponse:
-    html = _pages.get_template("page.html").render(
-        locale=locale, message=message, button=button, action=action
-    )
-    return HTMLResponse(html, status_code=status)
+def _invalid_link() -> HTMLResponse:
+    t = texts("fr")
+    return message_page(t, t.get("page.invalid"), status=400)
 
 
 # The links of one suggested person (an unsubscribe link is not one).
@@ -140,7 +132,7 @@ def create_app(
             request.url.path.startswith(("/l/", "/v1/unsubscribe", "/v1/feedback"))
             and exc.status_code == 400
         ):
-            return _page("fr", texts("fr").get("page.invalid"), status=400)
+            return _invalid_link()
 
         return await http_exception_handler(request, exc)
 
@@ -148,17 +140,22 @@ def create_app(
     async def _invalid_request(request: Request, exc: RequestValidationError) -> Any:
         # A short link's code that is not even base64url: the page of a link that does not verify.
         if request.url.path.startswith("/l/"):
-            return _page("fr", texts("fr").get("page.invalid"), status=400)
+            return _invalid_link()
         return await request_validation_exception_handler(request, exc)
+
+    def back(consultant_id: str, t: Texts, *, resubscribe: bool = False) -> list[tuple[str, str]]:
+        return reader_links(notifier.signer, consultant_id, t, resubscribe=resubscribe)
 
     def confirm_unsubscribe(token: str, action: str) -> HTMLResponse:
         claims = verify("unsubscribe", token)
         t = texts(locale_of(claims.consultant_id))
-        return _page(
-            t.locale,
+        button = Button(action, t.get("page.unsubscribe.button"), one_click=True)
+        return message_page(
+            t,
             t.get("page.unsubscribe.question"),
-            button=t.get("page.unsubscribe.button"),
-            action=action,
+            detail=t.get("page.unsubscribe.detail"),
+            buttons=[button],
+            links=back(claims.consultant_id, t),
         )
 
     def do_unsubscribe(token: str) -> HTMLResponse:
@@ -169,7 +166,8 @@ def create_app(
                 row.unsubscribed = True
         enqueue_unsubscribe_sync(claims.consultant_id, f"{claims.period}-{token[-12:]}")
         t = texts(locale_of(claims.consultant_id))
-        return _page(t.locale, t.get("page.unsubscribe.done"))
+        links = back(claims.consultant_id, t, resubscribe=True)
+        return message_page(t, t.get("page.unsubscribe.done"), links=links)
 
     def other_name(other_id: str | None) -> str:
         with notifier.factory() as session:
@@ -179,15 +177,21 @@ def create_app(
     def confirm_feedback(purpose: SuggestionPurpose, token: str, action: str) -> HTMLResponse:
         claims = verify(purpose, token)
         t = texts(locale_of(claims.consultant_id))
-        return _page(
-            t.locale,
+        return message_page(
+            t,
             t.get(f"page.feedback.{purpose}.question", name=other_name(claims.other_id)),
-            button=t.get("page.feedback.button"),
-            action=action,
+            buttons=[Button(action, t.get("page.feedback.button"))],
+            links=back(claims.consultant_id, t),
         )
 
-    def record_feedback(purpose: SuggestionPurpose, token: str) -> HTMLResponse:
-        claims = verify(purpose, token)
+    def record_feedback(
+        purpose: SuggestionPurpose | Literal["undo_never"],
+        token: str,
+        *,
+        undo: str | None = None,
+    ) -> HTMLResponse:
+        """Publish the answer; say what happened, offer its undo (`undo`: where it posts)."""
+        claims = verify("never" if purpose == "undo_never" else purpose, token)
         if claims.other_id is None or claims.period is None:
             raise HTTPException(
                 400, detail=[{"loc": ["query", "token"], "msg": "invalid link", "type": "token"}]
@@ -196,7 +200,16 @@ def create_app(
             notifier.publisher, claims.consultant_id, claims.other_id, purpose, claims.period
         )
         t = texts(locale_of(claims.consultant_id))
-        return _page(t.locale, t.get("page.feedback.thanks"))
+        name = other_name(claims.other_id)
+        buttons = []
+        if undo is not None and purpose == "never":
+            buttons = [Button(undo, t.get("page.feedback.undo_never", name=name), quiet=True)]
+        return message_page(
+            t,
+            t.get(f"page.feedback.{purpose}.thanks", name=name),
+            buttons=buttons,
+            links=back(claims.consultant_id, t),
+        )
 
     def purpose_of(code: str) -> AnyPurpose:
         try:
@@ -226,8 +239,15 @@ def create_app(
         if purpose == "unsubscribe":
             return do_unsubscribe(code)
         if purpose in SUGGESTION_PURPOSES:
-            return record_feedback(purpose, code)
+            return record_feedback(purpose, code, undo=f"/l/{code}/undo")
         raise HTTPException(400, detail="this link records nothing")
+
+    @app.post("/l/{code}/undo", response_class=HTMLResponse, responses=_BAD_LINK)
+    def short_link_undo(code: LinkCode) -> HTMLResponse:
+        """Undo a "never" given by this digest link: the person may be suggested again."""
+        if purpose_of(code) != "never":
+            raise HTTPException(400, detail="only a never can be undone here")
+        return record_feedback("undo_never", code, undo=None)
 
     # The long-token routes of digests sent before the short codes (accepted one TTL more).
     @app.get("/v1/unsubscribe", response_class=HTMLResponse, responses=_BAD_LINK)

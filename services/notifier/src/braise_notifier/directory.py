@@ -13,7 +13,6 @@ from braise_shared.events import (
     ConsultantRegisteredV1,
     ConsultantUpdatedV1,
     Event,
-    PreferencesChangedV1,
     PreferencesChangedV2,
 )
 from braise_shared.sql import checkpoint_after_commit
@@ -31,11 +30,7 @@ def apply_events(factory: sessionmaker[Session], events: Sequence[Event]) -> Non
 def _apply(session: Session, event: Event) -> None:
     if not isinstance(
         event,
-        ConsultantRegisteredV1
-        | ConsultantUpdatedV1
-        | PreferencesChangedV1
-        | PreferencesChangedV2
-        | ConsultantErasedV1,
+        ConsultantRegisteredV1 | ConsultantUpdatedV1 | PreferencesChangedV2 | ConsultantErasedV1,
     ):
         return
     cid = str(event.data.consultant_id)
@@ -46,12 +41,12 @@ def _apply(session: Session, event: Event) -> None:
         _erase(session, cid)
         return
     row = session.get(RecipientRow, cid)
-    if isinstance(event, PreferencesChangedV1 | PreferencesChangedV2):
+    if isinstance(event, PreferencesChangedV2):
         prefs = event.data
         if row is None:
             log.warning("preferences of unknown consultant %s: waiting for their profile", cid)
             return
-        if isinstance(event, PreferencesChangedV2) and event.data.revision > row.resume_revision:
+        if event.data.revision > row.resume_revision:
             row.resume_on, row.resume_revision = event.data.resume_on, event.data.revision
         if prefs.revision > row.prefs_revision:
             row.frequency, row.day_of_week = prefs.frequency, prefs.day_of_week

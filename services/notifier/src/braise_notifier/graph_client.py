@@ -5,7 +5,7 @@ from collections.abc import Mapping
 from typing import TypeVar
 
 import httpx
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from braise_shared.auth import issue_token
 from braise_shared.candidates import (
@@ -19,6 +19,7 @@ from braise_shared.candidates import (
     RevivalCandidates,
 )
 from braise_shared.metrics import GRAPH_CALL_SECONDS
+from braise_shared.network import ConsultantLink
 from braise_shared.shape import NetworkShape
 
 
@@ -27,6 +28,11 @@ class GraphStats(BaseModel):
 
     consultants: int
     links_by_stage: dict[str, int]
+
+
+# The most links the graph lists for one consultant (its route's own limit).
+MAX_LINKS = 1000
+_LINKS = TypeAdapter(list[ConsultantLink])
 
 
 class GraphUnavailableError(RuntimeError):
@@ -116,6 +122,25 @@ class GraphClient:
             return DeclinedPeople.model_validate_json(response.content).people
         except ValidationError as exc:
             raise GraphContractError(f"graph's declined people do not parse: {exc}") from exc
+
+    def links(self, consultant_id: str) -> list[ConsultantLink]:
+        """Return every link of the consultant, strongest first (none if the graph does not
+        know them)."""
+        try:
+            response = self.http.get(
+                f"/v1/consultants/{consultant_id}/links", params={"limit": MAX_LINKS}
+            )
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return []
+        if response.status_code >= 500:
+            raise GraphUnavailableError(f"graph answered {response.status_code}")
+        response.raise_for_status()
+        try:
+            return _LINKS.validate_json(response.content)
+        except ValidationError as exc:
+            raise GraphContractError(f"graph's links do not parse: {exc}") from exc
 
     def stats(self) -> GraphStats:
         """Return the graph's counts (consultants, links per stage), or raise GraphUnavailable."""

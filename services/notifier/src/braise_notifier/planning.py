@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import PLANNED, SENDING, DigestRow, RecipientRow, unit_of_work
-from braise_notifier.schedule import current_period, paused_on
+from braise_notifier.schedule import current_period, paused_on, week_began
 
 
 class EnqueueError(RuntimeError):
@@ -20,7 +20,9 @@ class EnqueueError(RuntimeError):
         self.planned = planned
 
 
-def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[tuple[str, str]]:
+def plan(
+    factory: sessionmaker[Session], wanted: list[tuple[str, str]], *, now: datetime | None = None
+) -> list[tuple[str, str]]:
     """Record (period, consultant) digests not yet in the ledger; return those to enqueue.
 
     Rows still planned, or sending with an expired lease, are returned again: their task may
@@ -28,7 +30,7 @@ def plan(factory: sessionmaker[Session], wanted: list[tuple[str, str]]) -> list[
     """
     if not wanted:
         return []
-    now = datetime.now(UTC)
+    now = now or datetime.now(UTC)
     with unit_of_work(factory) as session:
         existing = {
             (r.period, r.consultant_id): r
@@ -79,12 +81,25 @@ def unfinished(
     return sorted(out)
 
 
-def due_today(factory: sessionmaker[Session], today: date) -> list[tuple[str, str]]:
-    """Return (period, consultant) for every subscribed consultant due a digest today."""
+def due_today(
+    factory: sessionmaker[Session], today: date, *, timezone: str
+) -> list[tuple[str, str]]:
+    """Return (period, consultant) for every subscribed consultant due a digest today and
+    planned none yet this week (`schedule.week_began`), whatever period it was of."""
+    began = week_began(today, timezone)
     with factory() as session:
+        served = set(
+            session.scalars(
+                select(DigestRow.consultant_id).where(
+                    DigestRow.created_at >= began, DigestRow.created_at < began + timedelta(days=7)
+                )
+            )
+        )
         rows = session.scalars(select(RecipientRow).where(RecipientRow.receives_digests))
         wanted = []
         for row in rows:
+            if row.id in served:
+                continue
             period = current_period(
                 today, frequency=row.frequency, day_of_week=row.day_of_week, resume_on=row.resume_on
             )

@@ -3,7 +3,7 @@
 Every rule of the digest schedule lives here; the Celery tasks and the planner only ask.
 """
 
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from celery.schedules import crontab
@@ -21,6 +21,16 @@ BEAT_SCHEDULE = {
     "plan-due-digests": {"task": "braise.plan_due", "schedule": crontab(minute=0)},
     "record-link-week": {"task": "braise.record_link_week", "schedule": crontab(minute=30)},
 }
+
+
+def week_began(day: date, timezone: str) -> datetime:
+    """Return when the ISO week of a local day began: its Monday at midnight, the firm's time.
+
+    A reader gets at most one digest a week whatever their rhythm: a digest planned since then
+    (any period, any outcome) is this week's, and a change of rhythm waits for the next week.
+    """
+    monday = day - timedelta(days=day.weekday())
+    return datetime.combine(monday, time(0), tzinfo=ZoneInfo(timezone))
 
 
 def paused_on(today: date, resume_on: date | None) -> bool:

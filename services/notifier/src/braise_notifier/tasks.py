@@ -126,7 +126,11 @@ def plan_due(self: Task, today: str | None = None) -> int:  # type: ignore[type-
         day: date | None = date.fromisoformat(today)
     else:
         day = planning_day(datetime.now(UTC), timezone=s.timezone, send_hour=s.send_hour)
-    planned = [] if day is None else plan(notifier().factory, due_today(notifier().factory, day))
+    planned = (
+        []
+        if day is None
+        else plan(notifier().factory, due_today(notifier().factory, day, timezone=s.timezone))
+    )
     with _retried_if_the_broker_fails(self):
         return _enqueue(planned, retry_policy=PLANNING_PUBLISH_RETRY) + _enqueue_unfinished(
             skip=set(planned), retry_policy=PLANNING_PUBLISH_RETRY

@@ -7,6 +7,7 @@ import logging
 import signal
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import redis
@@ -67,7 +68,7 @@ def run_relay(
         retry=retry_if_exception_type((redis.ConnectionError, redis.TimeoutError)),
         wait=wait_exponential(multiplier=0.5, min=0.5, max=10.0),
         stop=stop_when_event_set(stop),
-        sleep=lambda seconds: None if stop.wait(seconds) else None,  # wakes up on stop
+        sleep=_sleeper(stop),
         before_sleep=_log_outage,
         reraise=True,
     )
@@ -78,6 +79,15 @@ def run_relay(
             return  # stopped while Redis was down: the events wait in the outbox
         if moved < relay.batch_size:
             stop.wait(poll_s)
+
+
+def _sleeper(stop: threading.Event) -> Callable[[float], None]:
+    """Sleep between tries, waking up as soon as the relay is asked to stop."""
+
+    def sleep(seconds: float) -> None:
+        stop.wait(seconds)
+
+    return sleep
 
 
 def _log_outage(state: RetryCallState) -> None:

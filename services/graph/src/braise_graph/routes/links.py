@@ -1,12 +1,10 @@
 """A consultant's links and the people they declined (/v1)."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Query
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
-from pydantic import BaseModel
 
 from braise_graph.ranking import reciprocity
 from braise_graph.reads import LinkView, UnknownConsultantError
@@ -23,26 +21,9 @@ from braise_graph.stages import Stage
 from braise_shared.bearer import Caller, acting_for
 from braise_shared.candidates import DeclinedPeople, DeclinedPerson
 from braise_shared.events import UtcDateTime
+from braise_shared.network import ConsultantLink as LinkOut
 
 router = APIRouter()
-
-
-class LinkOut(BaseModel):
-    """One link of a consultant."""
-
-    other_id: str
-    other_name: str
-    strength: float
-    stage: Stage
-    peak: float
-    peak_at: datetime
-    first_at: datetime
-    last_at: datetime
-    count: int
-    counts_by_kind: dict[str, int]
-    initiated_by_me: int
-    initiated_by_other: int
-    reciprocity: float
 
 
 def _link_out(view: LinkView) -> LinkOut:

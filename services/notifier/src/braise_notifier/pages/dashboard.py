@@ -40,8 +40,8 @@ class Revival(BaseModel):
     gesture: list[RevivalFigure]
     stage: list[RevivalFigure]
     reason: list[RevivalFigure] = Field(
-        description="A suggestion counts once under each reason its digest gave (a hook with "
-        "its news kind, e.g. `hook.skill`)."
+        description="A suggestion counts once, under the reason that set it apart: a hook "
+        "with its news kind (e.g. `hook.skill`), else novelty, shared, was_strong, last_seen."
     )
 
 

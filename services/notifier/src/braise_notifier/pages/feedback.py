@@ -14,9 +14,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import SENT, DigestRow, FeedbackRow, erased_among, unit_of_work
 from braise_notifier.pages.loop import insert_new
-from braise_shared.events import ConsultantErasedV1, Event, SuggestionFeedbackV1
+from braise_shared.events import ConsultantErasedV1, Event, SuggestionFeedbackV2
 
-ACTIONS = ("done", "not_now", "never")
+ACTIONS = ("done", "not_now", "never", "undo_never")
 UNKNOWN_GESTURE = "?"  # an answer about a suggestion the ledger no longer holds
 
 
@@ -37,7 +37,7 @@ def record_feedback(factory: sessionmaker[Session], events: Sequence[Event]) -> 
     for event in events:
         if isinstance(event, ConsultantErasedV1):
             erasures.append(str(event.data.consultant_id))
-        elif isinstance(event, SuggestionFeedbackV1):
+        elif isinstance(event, SuggestionFeedbackV2):
             data = event.data
             rows.append(
                 {

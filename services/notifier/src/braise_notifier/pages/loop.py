@@ -92,6 +92,22 @@ class Rate:
         return self.revived / self.suggestions if self.suggestions else 0.0
 
 
+# From the most particular to the most common: a fresh piece of news (a hook) sets a suggestion
+# apart, then a novelty, then shared affinities; "was strong" and "last seen" come with most.
+_DISTINCTION = ("hook.", "novelty", "shared", "was_strong", "last_seen")
+
+
+def distinguishing_reason(reasons: Iterable[str]) -> str | None:
+    """Return the reason that set a suggestion apart: the most particular it carries, the
+    first given among equals (None: a digest sent before reasons were kept)."""
+    given = list(reasons)
+    for prefix in _DISTINCTION:
+        for reason in given:
+            if reason.startswith(prefix):
+                return reason
+    return given[0] if given else None
+
+
 def revival_rates(
     sent: Iterable[Sent], meetings: dict[tuple[str, str], list[datetime]], *, now: datetime
 ) -> dict[str, list[Rate]]:
@@ -99,7 +115,8 @@ def revival_rates(
     of the digest.
 
     Only suggestions whose window has closed count, so a recent digest does not lower a rate.
-    A suggestion counts once under each reason the digest gave for it.
+    A suggestion counts once, under the reason that distinguished it (`distinguishing_reason`):
+    reasons every suggestion carries would make every row alike.
     """
     tallies: dict[str, dict[str, list[int]]] = {
         by: defaultdict(lambda: [0, 0]) for by in ("gesture", "stage", "reason")
@@ -110,7 +127,9 @@ def revival_rates(
         times = meetings.get(pair(s.reader, s.other), [])
         revived = any(s.at < t <= s.at + WINDOW for t in times)
         keys = [("gesture", s.gesture), ("stage", s.stage)]
-        keys.extend(("reason", reason) for reason in dict.fromkeys(s.reasons))
+        reason = distinguishing_reason(s.reasons)
+        if reason is not None:
+            keys.append(("reason", reason))
         for by, key in keys:
             tallies[by][key][0] += 1
             tallies[by][key][1] += int(revived)

@@ -1,19 +1,31 @@
-"""My network: the links cooling or dormant, worded as in the digest, and a "we met" form."""
+"""My network: everyone the reader has a link with, by stage, the digest's words where the
+graph ranks them, "we met" for anyone, "not now" and "never" with its undo."""
 
+import uuid
 from datetime import UTC, date, datetime, time
-from typing import Annotated
+from typing import Annotated, Literal
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Form, HTTPException
+from fastapi import APIRouter, Form, HTTPException, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import Digest, Reader, compose
 from braise_notifier.db import RecipientRow
-from braise_notifier.graph_client import GraphUnavailableError
+from braise_notifier.feedback import publish_feedback
+from braise_notifier.graph_client import GraphContractError, GraphUnavailableError
+from braise_notifier.pages import people
 from braise_notifier.pages.as_consultant import AccountGoneError, ProfilesRefusedError
-from braise_notifier.pages.web import ConsultantSession, NotifierDep, ProfilesAs, SessionsDep, page
-from braise_notifier.render import links_for
+from braise_notifier.pages.message import message_page, session_links
+from braise_notifier.pages.web import (
+    ConsultantSession,
+    NotifierDep,
+    ProfilesAs,
+    SessionsDep,
+    page,
+    refused_form,
+)
 from braise_notifier.schedule import local_today, week_period
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -47,40 +59,88 @@ def network_of(notifier: Notifier, consultant_id: str, today: date) -> Digest:
     )
 
 
+Answer = Literal["done", "not_now", "never", "undo_never"]
+
+
+def _declined(notifier: Notifier, consultant_id: str) -> set[str]:
+    try:
+        return {p.other_id for p in notifier.graph.declined(consultant_id)}
+    except GraphContractError:
+        return set()
+
+
 @router.get("/pages/network", response_class=HTMLResponse)
 def network_page(
-    notifier: NotifierDep, sessions: SessionsDep, session: ConsultantSession, met: bool = False
+    notifier: NotifierDep,
+    sessions: SessionsDep,
+    session: ConsultantSession,
+    q: Annotated[str, Query(max_length=120)] = "",
+    met: str | None = None,
+    day: date | None = None,
+    answered: Answer | None = None,
+    who: str | None = None,
 ) -> Response:
-    """Show the links worth a sign, with done / not now / never, and the "we met" form."""
+    """Show the reader's whole network by stage, each person with their last exchange and
+    "we met", "not now", "never" (and its undo); a search box past 30 people."""
     today = local_today(datetime.now(UTC), notifier.settings.timezone)
     digest = network_of(notifier, session.subject, today)
     t = texts(digest.reader.locale)
+    try:
+        links = notifier.graph.links(session.subject)
+        declined = _declined(notifier, session.subject)
+    except GraphUnavailableError as exc:
+        raise HTTPException(503, detail=str(exc)) from exc
+    # What this page just did shows at once; the graph applies it a moment later.
+    if who is not None and answered == "never":
+        declined.add(who)
+    if who is not None and answered == "undo_never":
+        declined.discard(who)
+    cards = people.network(
+        links,
+        {s.other_id: s for s in digest.suggestions},
+        declined,
+        met=(met, day) if met is not None and day is not None else None,
+        query=q,
+    )
+    names = {link.other_id: link.other_name for link in links}
     kinds = notifier.digests.kinds
-    labels = {
-        s.other_id: {
-            "done": t.get("action.done"),
-            "not_now": t.get("action.not_now"),
-            "never": t.get("action.never", name=s.name),
-        }
-        for s in digest.suggestions
-    }
     return page(
         "network.html",
         t,
-        digest=digest,
-        sections=[
-            (t.get(f"section.{stage}"), items)
-            for stage, items in (("dormant", digest.dormant), ("cooling", digest.cooling))
-        ],
-        links=links_for(digest, notifier.signer, ""),
-        labels=labels,
+        network=cards,
+        groups=[(g, cards.groups[g]) for g in people.GROUPS],
+        folded=people.FOLDED,
         idea=t.get("idea"),
         colon=t.get("punct.colon"),
         kinds=[(name, kinds.get(name).label(t.locale)) for name in kinds.names()],
         today=today.isoformat(),
         csrf=sessions.csrf(session),
-        met=met,
+        met=met is not None,
+        answered=answered,
+        who=who,
+        who_name=names.get(who or "", ""),
+        choose=who if who in names else None,
     )
+
+
+@router.post("/pages/network/answer", response_class=HTMLResponse)
+def answer(
+    notifier: NotifierDep,
+    sessions: SessionsDep,
+    session: ConsultantSession,
+    csrf: Annotated[str, Form()],
+    other_id: Annotated[uuid.UUID, Form()],
+    action: Annotated[Answer, Form()],
+) -> Response:
+    """Publish the reader's answer about one person (as a digest's link does), then show the
+    page again saying what happened, with the undo of a "never"."""
+    if not sessions.check_csrf(session, csrf):
+        return refused_form(texts(_locale(notifier, session.subject)))
+    today = local_today(datetime.now(UTC), notifier.settings.timezone)
+    other = str(other_id)
+    publish_feedback(notifier.publisher, session.subject, other, action, week_period(today))
+    query = urlencode({"answered": action, "who": other})
+    return RedirectResponse(f"/pages/network?{query}#who-{other}", status_code=303)
 
 
 @router.post("/pages/network/met", response_class=HTMLResponse)
@@ -105,8 +165,11 @@ def we_met(
         except ProfilesRefusedError as exc:
             t = texts(_locale(notifier, session.subject))
             status = 422 if exc.status < 500 else 503
-            return page("message.html", t, status=status, message_key="pages.network.refused")
-    return RedirectResponse("/pages/network?met=1", status_code=303)
+            return message_page(
+                t, t.get("pages.network.refused"), status=status, links=session_links(t)
+            )
+    query = urlencode({"met": other_id, "day": min(day, now.date()).isoformat()})
+    return RedirectResponse(f"/pages/network?{query}#who-{other_id}", status_code=303)
 
 
 def _locale(notifier: Notifier, consultant_id: str) -> str:

@@ -51,6 +51,13 @@ def _today(notifier: Notifier) -> date:
     return local_today(datetime.now(UTC), notifier.settings.timezone)
 
 
+def _signed_in(notifier: Notifier, consultant_id: str) -> tuple[str, str] | None:
+    """Return the name and address of the consultant whose page this is."""
+    with notifier.factory() as session:
+        row = session.get(RecipientRow, consultant_id)
+    return (row.name, row.email) if row else None
+
+
 def _declined(notifier: Notifier, consultant_id: str) -> list[DeclinedPerson] | None:
     """Return the people the consultant said never to; None when the graph cannot tell."""
     try:
@@ -97,6 +104,7 @@ def _form(
         pauses=pauses,
         paused_until=t.day(paused_until) if paused_until else None,
         declined=_declined(notifier, session.subject),
+        signed_in=_signed_in(notifier, session.subject),
         **context,
     )
 
