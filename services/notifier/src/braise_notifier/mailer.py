@@ -6,15 +6,15 @@ import os
 import smtplib
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import parseaddr
 from pathlib import Path
 
-import dkim
-from dkim.crypto import UnparsableKeyError, parse_pem_private_key
+from cryptography.exceptions import UnsupportedAlgorithm
 
+from braise_notifier.dkim_rsa import RsaSigner
 from braise_shared.metrics import SMTP_SECONDS
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ SIGNED_HEADERS = (
     "List-Unsubscribe-Post",
     "Auto-Submitted",
 )
+_SIGNED_LOWER = tuple(name.lower().encode() for name in SIGNED_HEADERS)
 
 
 def sender_domain(mail_from: str) -> str:
@@ -71,29 +72,31 @@ class DkimKey:
 
     selector: str
     domain: str
-    private_pem: bytes
+    private_pem: bytes = field(repr=False)
+    _signer: RsaSigner = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            signer = RsaSigner.from_pem(self.selector, self.domain, self.private_pem)
+        except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+            raise DkimKeyError(f"DKIM key for {self.domain}: {exc}") from exc
+        object.__setattr__(self, "_signer", signer)
 
     @classmethod
     def load(cls, *, selector: str, domain: str, path: Path) -> "DkimKey":
         """Read and check a PEM private key (PKCS#1 or PKCS#8), or raise DkimKeyError."""
         try:
             pem = path.read_bytes()
-            parse_pem_private_key(pem)
-        except (OSError, UnparsableKeyError) as exc:
+        except OSError as exc:
             raise DkimKeyError(f"DKIM key {path}: {exc}") from exc
-        return cls(selector, domain, pem)
+        try:
+            return cls(selector, domain, pem)
+        except DkimKeyError as exc:
+            raise DkimKeyError(f"DKIM key {path}: {exc.__cause__}") from exc
 
     def sign(self, raw: bytes) -> bytes:
         """Return the message with its DKIM-Signature header on top (relaxed/relaxed)."""
-        header = dkim.sign(
-            raw,
-            self.selector.encode(),
-            self.domain.encode(),
-            self.private_pem,
-            canonicalize=(b"relaxed", b"relaxed"),
-            include_headers=[h.lower().encode() for h in SIGNED_HEADERS],
-        )
-        return bytes(header) + raw
+        return self._signer.header(raw, _SIGNED_LOWER) + raw
 
 
 def wire_bytes(message: EmailMessage, dkim_key: DkimKey | None = None) -> bytes:
