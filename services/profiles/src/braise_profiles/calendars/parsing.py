@@ -126,7 +126,9 @@ def _online_and_place(event: icalendar.Event) -> tuple[bool, str | None]:
     return (conference and location is None), location
 
 
-def _occurrence(event: icalendar.Event, zone: tzinfo, default_city: str | None) -> Occurrence | str:
+def _occurrence(
+    event: icalendar.Event, zone: tzinfo, default_city: str | None, series: set[str]
+) -> Occurrence | str:
     """Return the occurrence an expanded VEVENT stands for, or why it is set aside."""
     uid = one_line(event.get("UID", ""), 255)
     if not uid:
@@ -143,7 +145,9 @@ def _occurrence(event: icalendar.Event, zone: tzinfo, default_city: str | None) 
     if ends_at <= starts_at:
         return "no_duration"
     recurrence = ""
-    if "RECURRENCE-ID" in event:
+    # The expansion gives every occurrence a RECURRENCE-ID, a single event's too (its start):
+    # only a series' is kept, so moving a single event keeps its key.
+    if uid in series and "RECURRENCE-ID" in event:
         recurrence = _as_utc(event.decoded("RECURRENCE-ID"), zone).isoformat()
     attendees: set[str] = set()
     declined: set[str] = set()
@@ -197,16 +201,20 @@ def parse_calendar(
     """Return the occurrences of a document that overlap the window, expanded and keyed."""
     calendar = read_calendar(data)
     parsed = ParsedCalendar()
+    series: set[str] = set()
     for event in calendar.walk("VEVENT"):
-        if not one_line(event.get("UID", ""), 255):
+        uid = one_line(event.get("UID", ""), 255)
+        if not uid:
             parsed.skipped["no_uid"] += 1
+        elif any(name in event for name in ("RRULE", "RDATE", "RECURRENCE-ID")):
+            series.add(uid)
     try:
         expanded = recurring_ical_events.of(calendar).between(window_start, window_end)
     except Exception as exc:
         raise MalformedCalendarError(f"its recurrences cannot be expanded: {exc}") from exc
     seen: set[tuple[str, str]] = set()
     for event in expanded:
-        found = _occurrence(event, zone, default_city)
+        found = _occurrence(event, zone, default_city, series)
         if isinstance(found, str):
             if found != "no_uid":  # counted once per event above, not per occurrence
                 parsed.skipped[found] += 1

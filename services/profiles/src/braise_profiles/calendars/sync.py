@@ -9,7 +9,6 @@ anywhere is simply done again, with the same result.
 
 import logging
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -108,13 +107,14 @@ def _snapshot(factory: sessionmaker[Session], calendar_id: uuid.UUID) -> _Snapsh
         row = session.get(CalendarRow, calendar_id)
         if row is None:
             return None
-        etags = dict(
-            session.execute(
+        etags = {
+            href: etag
+            for href, etag in session.execute(
                 select(CalendarResourceRow.href, CalendarResourceRow.etag).where(
                     CalendarResourceRow.calendar_id == calendar_id
                 )
-            ).tuples()
-        )
+            )
+        }
         return _Snapshot(
             row.source, row.secret, row.document, row.sync_token, row.full_synced_at, etags
         )
@@ -252,7 +252,10 @@ def sync_calendar(
 def calendar_ids(factory: sessionmaker[Session]) -> list[uuid.UUID]:
     """Return every calendar to sync, the firm's first."""
     with factory() as session:
-        rows: Iterable[tuple[uuid.UUID, uuid.UUID | None]] = session.execute(
-            select(CalendarRow.id, CalendarRow.owner_id).order_by(CalendarRow.created_at)
-        ).tuples()
+        rows = [
+            (cid, owner)
+            for cid, owner in session.execute(
+                select(CalendarRow.id, CalendarRow.owner_id).order_by(CalendarRow.created_at)
+            )
+        ]
         return [cid for cid, owner in sorted(rows, key=lambda r: r[1] is not None)]
