@@ -120,11 +120,13 @@ def test_import_publishes_each_occasion_once_and_ended_ones_become_one_interacti
     assert (first["scheduled"], first["withdrawn"], first["interactions"]) == (3, 0, 1)
     status = first["calendar"]
     assert (status["occurrences"], status["upcoming"], status["recorded"]) == (3, 2, 1)
-    assert status["host"] == "127.0.0.1" and status["last_error"] is None
+    assert status["host"] == "127.0.0.1"
+    assert status["last_error"] is None
 
     occasions = {e["data"]["title"]: e["data"] for e in _events(profiles, "occasion.scheduled")}
     breakfast = occasions["Petit-déjeuner du cabinet"]
-    assert breakfast["city"] == "Paris" and breakfast["online"] is False
+    assert breakfast["city"] == "Paris"
+    assert breakfast["online"] is False
     assert breakfast["place"] == "Café Pouchkine, 16 place de la Madeleine, 75008 Paris"
     assert sorted(breakfast["attendees"]) == sorted([ids["alice"], ids["bruno"]])
     assert breakfast["starts_at"] == breakfast_at.isoformat().replace("+00:00", "Z")
@@ -143,7 +145,8 @@ def test_import_publishes_each_occasion_once_and_ended_ones_become_one_interacti
         dump = repr(
             [list(r) for r in connection.exec_driver_sql("SELECT * FROM calendar_occurrences")]
         )
-    assert OUTSIDER not in dump and "confidentiel" not in dump
+    assert OUTSIDER not in dump
+    assert "confidentiel" not in dump
 
 
 def test_a_moved_event_gets_a_new_revision_and_a_cancelled_or_deleted_one_is_withdrawn(
@@ -248,7 +251,8 @@ def test_a_series_is_expanded_without_its_exdate_with_its_override_moved_and_one
     [withdrawn] = _events(profiles, "occasion.withdrawn")
     assert withdrawn["data"]["occasion_id"] == scheduled[when[4]]["occasion_id"]
     ids = Counter(e["data"]["occasion_id"] for e in _events(profiles, "occasion.scheduled"))
-    assert len(ids) == 5 and set(ids.values()) == {1}
+    assert len(ids) == 5
+    assert set(ids.values()) == {1}
 
 
 def test_two_calendars_holding_one_ended_event_record_one_interaction(

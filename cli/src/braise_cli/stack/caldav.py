@@ -6,11 +6,13 @@ wrong password is answered 401 as any CalDAV server would; each user sees only t
 collections (`owner_only`).
 """
 
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from cryptography.fernet import Fernet
 from passlib.hash import sha512_crypt  # type: ignore[import-untyped]
 
 from braise_cli.stack.process import ManagedProcess
@@ -109,3 +111,15 @@ class RadicaleServer(Server):
         if response.status_code != 207:
             raise StackError(f"PROPFIND {account.home} answered {response.status_code}")
         return f"PROPFIND ok, {account.url} (user {account.user})"
+
+
+def ensure_calendar_key(path: Path) -> str:
+    """Return the local stack's calendar key (BRAISE_PROFILES_CALENDAR_KEY), made once."""
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        staging = path.with_name(f".{path.name}.partial")
+        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(Fernet.generate_key().decode())
+        os.replace(staging, path)  # two starts at once: one key wins, whole
+    return path.read_text().strip()

@@ -66,6 +66,7 @@ class StackSettings(BaseSettings):
     notifier_consumer_metrics_port: int = Field(default=9103, ge=1, le=65535)
     worker_metrics_port: int = Field(default=9104, ge=1, le=65535)
     beat_metrics_port: int = Field(default=9105, ge=1, le=65535)
+    calendar_sync_metrics_port: int = Field(default=9106, ge=1, le=65535)
 
     def metrics_targets(self) -> dict[str, int]:
         """Return every Braise process Prometheus scrapes, by job name, with its port."""

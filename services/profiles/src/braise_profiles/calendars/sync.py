@@ -107,14 +107,12 @@ def _snapshot(factory: sessionmaker[Session], calendar_id: uuid.UUID) -> _Snapsh
         row = session.get(CalendarRow, calendar_id)
         if row is None:
             return None
-        etags = {
-            href: etag
-            for href, etag in session.execute(
-                select(CalendarResourceRow.href, CalendarResourceRow.etag).where(
-                    CalendarResourceRow.calendar_id == calendar_id
-                )
+        rows = session.execute(
+            select(CalendarResourceRow.href, CalendarResourceRow.etag).where(
+                CalendarResourceRow.calendar_id == calendar_id
             )
-        }
+        ).all()
+        etags = {href: etag for href, etag in rows}  # noqa: C416 - a Result is no mapping
         return _Snapshot(
             row.source, row.secret, row.document, row.sync_token, row.full_synced_at, etags
         )
