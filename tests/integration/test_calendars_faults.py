@@ -146,8 +146,8 @@ class _Flaky(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
-    do_REPORT = do_GET  # a CalDAV client's sync-collection
-    do_PROPFIND = do_GET
+    do_REPORT = do_GET  # noqa: N815 - a CalDAV client's sync-collection
+    do_PROPFIND = do_GET  # noqa: N815 - http.server names handlers so
 
     def log_message(self, *_args: object) -> None:
         pass
