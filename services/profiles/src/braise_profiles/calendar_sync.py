@@ -23,7 +23,6 @@ from braise_shared.metrics import GaugeCollector, serve_metrics
 log = logging.getLogger(__name__)
 
 LOCK_NAME = "braise:profiles:calendar-sync"
-LOCK_TTL_S = 120.0  # renewed before each calendar: a dead holder frees it within this time
 
 
 def sync_round(profiles: Profiles, lock: "redis.lock.Lock | None" = None) -> int:
@@ -31,7 +30,11 @@ def sync_round(profiles: Profiles, lock: "redis.lock.Lock | None" = None) -> int
     failed = 0
     for calendar_id in calendar_ids(profiles.session_factory):
         if lock is not None:
-            lock.extend(LOCK_TTL_S, replace_ttl=True)
+            try:
+                lock.extend(profiles.settings.calendar_sync_lock_s, replace_ttl=True)
+            except LockError:  # another instance may hold it now: leave the rest to it
+                log.warning("the sync lock expired during a round; the round stops here")
+                break
         report = sync_calendar(profiles.session_factory, profiles.settings, calendar_id)
         failed += report.error is not None
         log.info(
@@ -51,7 +54,7 @@ def run_sync(
     profiles: Profiles, client: "redis.Redis", *, every_s: float, stop: threading.Event
 ) -> None:
     """Sync all calendars every every_s seconds, under the lock, until stop is set."""
-    lock = client.lock(LOCK_NAME, timeout=LOCK_TTL_S, blocking=False)
+    lock = client.lock(LOCK_NAME, timeout=profiles.settings.calendar_sync_lock_s, blocking=False)
     while not stop.is_set():
         started = time.monotonic()
         try:

@@ -66,6 +66,12 @@ class ProfilesSettings(ServiceSettings):
         default=5 * 1024 * 1024, gt=0, description="The largest calendar document read."
     )
     calendar_timeout_s: float = Field(default=20.0, gt=0, description="Per request to a server.")
+    calendar_sync_lock_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="The sync's lock lasts this long unless renewed: a killed sync's is free "
+        "again after it. Longer than the slowest calendar's sync.",
+    )
     calendar_sync_metrics_port: int = Field(default=0, ge=0, le=65535, description="0: none.")
 
     @field_validator("calendar_key")
