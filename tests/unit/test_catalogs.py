@@ -37,6 +37,9 @@ COMMON = {
     "month": "mars 2026",
     "kind": "un appel",
     "names": "« Refonte SI »",
+    "host": "calendrier.example.org",
+    "error": "calendrier.example.org answered 500: try again later",
+    "reason": "url: must be an http:// or https:// address",
 }
 
 
