@@ -3,6 +3,7 @@ every occasion is published once, every ended event recorded once (exactly-once 
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import orjson
@@ -25,6 +26,10 @@ def _synced(database: Path, since: datetime) -> int:
     with sqlite3.connect(database) as connection:
         rows = connection.execute("SELECT last_synced_at FROM calendars").fetchall()
     return sum(1 for (at,) in rows if at and datetime.fromisoformat(at).replace(tzinfo=UTC) > since)
+
+
+def _at_least(database: Path, since: datetime, count: int) -> bool:
+    return _synced(database, since) >= count
 
 
 def test_sync_killed_mid_run_and_restarted_publishes_each_occasion_once(
@@ -84,7 +89,7 @@ def test_sync_killed_mid_run_and_restarted_publishes_each_occasion_once(
         for after in (1, 3, 5):
             with service_process("braise_profiles.calendar_sync", env, log) as proc:
                 wait_until(
-                    lambda a=after: _synced(database, filled) >= a,
+                    partial(_at_least, database, filled, after),
                     timeout_s=120,
                     what=f"{after} calendars synced",
                 )

@@ -186,13 +186,13 @@ def test_credentials_are_sealed_and_a_changed_key_cannot_read_them() -> None:
 def test_production_refuses_a_missing_or_published_calendar_key() -> None:
     strong = "a-Strong-jwt-secret-0123456789-abcdefghij"
     with pytest.raises(ValueError, match="BRAISE_PROFILES_CALENDAR_KEY must be set"):
-        ProfilesSettings(environment="production", BRAISE_JWT_SECRET=strong)  # type: ignore[call-arg]
+        ProfilesSettings(environment="production", BRAISE_JWT_SECRET=strong)
     with pytest.raises(ValueError, match="development key"):
         ProfilesSettings(
             environment="production",
             BRAISE_JWT_SECRET=strong,
             calendar_key="YnJhaXNlLWRldi1jYWxlbmRhci1rZXktMDEyMzQ1Njc=",
-        )  # type: ignore[call-arg]
+        )
     with pytest.raises(ValueError, match="must be a Fernet key"):
-        ProfilesSettings(calendar_key="short")  # type: ignore[arg-type]
-    ProfilesSettings(environment="production", BRAISE_JWT_SECRET=strong, calendar_key=new_key())  # type: ignore[call-arg, arg-type]
+        ProfilesSettings(calendar_key="short")
+    ProfilesSettings(environment="production", BRAISE_JWT_SECRET=strong, calendar_key=new_key())

@@ -34,8 +34,13 @@ PLACES = {
 class DemoPerson(Protocol):
     """What the demo needs of a consultant (`braise_cli.firm.Consultant` has it)."""
 
-    email: str
-    city: str
+    @property
+    def email(self) -> str:
+        """The consultant's address, as profiles knows it."""
+
+    @property
+    def city(self) -> str:
+        """Where the consultant lives and works."""
 
 
 @dataclass
