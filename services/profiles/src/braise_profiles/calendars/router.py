@@ -28,7 +28,12 @@ events calendar (staff only). It is refused whole, nothing written, when it is l
 the problem). Events without a UID are set aside and counted (`skipped.no_uid`)."""
 
 
-@router.post("/v1/calendars", status_code=201, response_model=SyncOut, responses=STAFF_ERRORS)
+@router.post(
+    "/v1/calendars",
+    status_code=201,
+    response_model=SyncOut,
+    responses=responses(400, 401, 403, 422),
+)
 def register_calendar(
     body: FirmCalendarIn, caller: Caller, factory: Factory, settings: Settings
 ) -> SyncOut:
@@ -126,7 +131,7 @@ def own_calendar(
 @router.put(
     "/v1/consultants/{consultant_id:uuid}/calendar",
     response_model=SyncOut,
-    responses=responses(401, 403, 404, 422),
+    responses=responses(400, 401, 403, 404, 422),
 )
 def connect_own_calendar(
     consultant_id: uuid.UUID,
