@@ -9,6 +9,7 @@ import redis
 from hypothesis import settings
 from neo4j import Driver, GraphDatabase
 
+from braise_cli.stack.caldav import CaldavAccount
 from tests.support.servers import SessionServers, open_servers
 from tests.support.sql import empty_database
 
@@ -56,6 +57,13 @@ def maildir(servers: SessionServers) -> Path:
     shutil.rmtree(servers.maildir, ignore_errors=True)
     servers.maildir.mkdir(parents=True, exist_ok=True)
     return servers.maildir
+
+
+@pytest.fixture(scope="session")
+def caldav_account(servers: SessionServers) -> CaldavAccount:
+    """Return the session's Radicale: its URL and the account tests create calendars in."""
+    assert servers.caldav is not None, f"no Radicale among the {servers.origin} servers"
+    return servers.caldav
 
 
 @pytest.fixture(scope="session")

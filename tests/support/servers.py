@@ -22,6 +22,7 @@ from pydantic import Field, SecretStr
 from pydantic_settings import SettingsConfigDict
 
 from braise_cli.stack import StackSettings, build_servers
+from braise_cli.stack.caldav import CaldavAccount, RadicaleServer
 from braise_cli.stack.servers import MailSink
 from braise_shared.settings import ServerSettings
 from tests.support.disposable import free_port
@@ -54,6 +55,8 @@ class SessionStackSettings(StackSettings):
     postgres_port: int = Field(default=15432, ge=1, le=65535)
     postgres_password: SecretStr = SecretStr("braise-test-password")
     postgres_fsync: bool = False
+    caldav_port: int = Field(default=15232, ge=1, le=65535)
+    caldav_password: SecretStr = SecretStr("braise-test-caldav-password")
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class SessionServers:
     maildir: Path
     origin: str
     postgres_url: str | None = None  # a PostgreSQL database the tests may empty
+    caldav: CaldavAccount | None = None  # the session's Radicale (the project's own process)
 
 
 def _docker_answers() -> bool:
@@ -82,12 +86,27 @@ def _from_environment() -> Iterator[SessionServers]:
     maildir = os.environ.get("SMTP_MAILDIR")
     if not maildir:
         raise RuntimeError("SMTP_HOST is set: set SMTP_MAILDIR to the folder its messages land in")
-    yield SessionServers(
-        ServerSettings(),
-        Path(maildir),
-        origin="environment",
-        postgres_url=os.environ.get("POSTGRES_URL"),
-    )
+    with _radicale() as caldav:
+        yield SessionServers(
+            ServerSettings(),
+            Path(maildir),
+            origin="environment",
+            postgres_url=os.environ.get("POSTGRES_URL"),
+            caldav=caldav,
+        )
+
+
+@contextmanager
+def _radicale() -> Iterator[CaldavAccount]:
+    """Start the session's Radicale (a Python process of ours, like the mail sink)."""
+    server = RadicaleServer(SessionStackSettings())
+    was_running = server.process().pid() is not None
+    server.start()
+    try:
+        yield server.account
+    finally:
+        if not was_running and os.environ.get("BRAISE_TEST_KEEP_SERVERS") != "1":
+            server.stop()
 
 
 @contextmanager
@@ -103,6 +122,7 @@ def _from_containers() -> Iterator[SessionServers]:
             Neo4jContainer("neo4j:5.26-community", password=local.neo4j_password.get_secret_value())
         )
         postgres_c = stack.enter_context(PostgresContainer("postgres:15", driver="psycopg"))
+        caldav = stack.enter_context(_radicale())
         # The SMTP sink is the project's own (a Python process), so tests can read its files.
         sink = MailSink(local)
         sink.start()
@@ -120,6 +140,7 @@ def _from_containers() -> Iterator[SessionServers]:
             sink.maildir,
             origin="testcontainers",
             postgres_url=postgres_c.get_connection_url(),
+            caldav=caldav,
         )
 
 
@@ -135,11 +156,13 @@ def _from_local_stack() -> Iterator[SessionServers]:
             if not was_running:
                 started.append(server)
         sink = next(s for s in servers if isinstance(s, MailSink))
+        radicale = next(s for s in servers if isinstance(s, RadicaleServer))
         yield SessionServers(
             settings.server_settings(),
             sink.maildir,
             origin="local stack",
             postgres_url=ensure_database(settings.database_url("profiles")),
+            caldav=radicale.account,
         )
     finally:
         if os.environ.get("BRAISE_TEST_KEEP_SERVERS") != "1":

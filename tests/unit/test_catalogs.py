@@ -39,6 +39,9 @@ COMMON = {
     "names": "« Refonte SI »",
     "email": "camille.martin@example.org",
     "who": "Camille Martin",
+    "host": "calendrier.example.org",
+    "error": "calendrier.example.org answered 500: try again later",
+    "reason": "url: must be an http:// or https:// address",
 }
 
 

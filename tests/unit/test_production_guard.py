@@ -19,7 +19,9 @@ JWT = "hX3v-9QpL2mZr8Tc-Wy5nB7kDf4Gs6Ju"
 LINK = "L1nk-Zq9Vw3Rt7Yp5Mx2Kc8Hb4Nd6Fg0S"
 NEO4J = "n3o4j-Gq8Wz2Lp6Xv1Rk5Tb9Mh3Yd7Cs"
 SERVICES = [ProfilesSettings, GraphSettings, NotifierSettings]
+CALENDAR_KEY = "q3X9v0TtYc7mJpL2nW5sR8dF1gH4kZ6bN0aE3uI7oPs="
 VARIABLES = [
+    "BRAISE_PROFILES_CALENDAR_KEY",
     "BRAISE_ENV",
     "BRAISE_PROFILES_ENVIRONMENT",
     "BRAISE_GRAPH_ENVIRONMENT",
@@ -41,6 +43,8 @@ def _strong(settings: type[ServiceSettings], **secrets: str) -> dict[str, Any]:
     values: dict[str, Any] = {"BRAISE_JWT_SECRET": secrets.get("jwt", JWT)}
     if settings is GraphSettings:
         values["NEO4J_PASSWORD"] = secrets.get("neo4j", NEO4J)
+    if settings is ProfilesSettings:  # a Fernet key of its own (docs/calendars.md)
+        values["calendar_key"] = secrets.get("calendar", CALENDAR_KEY)
     if settings is NotifierSettings:
         values |= {
             "link_secret": secrets.get("link", LINK),

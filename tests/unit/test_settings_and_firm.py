@@ -3,6 +3,7 @@
 from datetime import UTC, datetime
 
 import pytest
+from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from braise_cli.firm import generate_firm
@@ -52,7 +53,11 @@ def test_production_refuses_a_short_link_secret() -> None:
 
 def test_production_starts_with_real_secrets() -> None:
     GraphSettings(environment="production", BRAISE_JWT_SECRET=STRONG, NEO4J_PASSWORD=STRONG + "-db")
-    ProfilesSettings(environment="production", BRAISE_JWT_SECRET=STRONG)
+    ProfilesSettings(
+        environment="production",
+        BRAISE_JWT_SECRET=STRONG,
+        calendar_key=Fernet.generate_key().decode(),  # calendar passwords are encrypted with it
+    )
     NotifierSettings(
         environment="production",
         BRAISE_JWT_SECRET=STRONG,

@@ -2,7 +2,7 @@
 
 import os
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
@@ -151,6 +151,48 @@ def import_csv(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False)
     typer.echo(f"{report['accepted']} rows imported, {len(report['rejected'])} rejected")
     for row in report["rejected"]:
         typer.echo(f"  line {row['line']}: {row['reason']}")
+
+
+@app.command("add-calendar")
+def add_calendar(
+    url: str,
+    name: Annotated[str, typer.Option(help="How staff call it.")] = "Événements du cabinet",
+    source: Annotated[str, typer.Option(help="caldav or ics_url.")] = "caldav",
+    user: Annotated[str | None, typer.Option(help="The CalDAV account.")] = None,
+    password: Annotated[
+        str | None, typer.Option(envvar="BRAISE_CALENDAR_PASSWORD", help="Its password.")
+    ] = None,
+) -> None:
+    """Register the firm's events calendar (CalDAV or an ICS address) and sync it once."""
+    try:
+        result = _braise().add_calendar(
+            name=name, source=source, url=url, user=user, password=password
+        )
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+    _print_calendar(result["calendar"])
+    if result["error"]:
+        raise _fail(OperatorError(f"first sync failed: {result['error']}"))
+
+
+@app.command("calendars")
+def calendars() -> None:
+    """Show every calendar: last sync, last error, occurrences and interactions recorded."""
+    try:
+        for calendar in _braise().calendars():
+            _print_calendar(calendar)
+    except (OperatorError, httpx.HTTPError) as exc:
+        raise _fail(exc) from exc
+
+
+def _print_calendar(c: dict[str, Any]) -> None:
+    owner = "firm" if c["owner_id"] is None else f"consultant {c['owner_id']}"
+    typer.echo(
+        f"{c['id']}  {c['name']} ({owner}, {c['source']} on {c['host'] or 'upload'}): "
+        f"{c['occurrences']} held, {c['upcoming']} upcoming, {c['recorded']} recorded, "
+        f"last sync {c['last_synced_at'] or 'never'}"
+        + (f", last error: {c['last_error']}" if c["last_error"] else "")
+    )
 
 
 @app.command()

@@ -131,6 +131,19 @@ class Braise:
             )
         return report
 
+    def add_calendar(
+        self, *, name: str, source: str, url: str, user: str | None, password: str | None
+    ) -> dict[str, Any]:
+        """Register the firm's events calendar (it is synced at once); return what it did."""
+        body = {"name": name, "source": source, "url": url, "user": user, "password": password}
+        result: dict[str, Any] = _ok(self.profiles.post("/v1/calendars", json=body))
+        return result
+
+    def calendars(self) -> list[dict[str, Any]]:
+        """Return every calendar with its last sync, last error and counts."""
+        found: list[dict[str, Any]] = _ok(self.profiles.get("/v1/calendars"))
+        return found
+
     def wait_caught_up(
         self, *, expected: int, stall_s: float, progress: Callable[[int, int, int], None]
     ) -> None:

@@ -306,7 +306,9 @@ class MailSink(Server):
 
 def build_servers(settings: StackSettings) -> list[Server]:
     """Return the servers in start order."""
-    from braise_cli.stack.postgres import sql_servers  # it builds on Server, defined here
+    # These build on Server, defined here.
+    from braise_cli.stack.caldav import RadicaleServer
+    from braise_cli.stack.postgres import sql_servers
 
     servers: list[Server] = [RedisServer(settings), Neo4jServer(settings), MailSink(settings)]
-    return servers + sql_servers(settings)
+    return servers + sql_servers(settings) + [RadicaleServer(settings)]

@@ -10,6 +10,7 @@ from pathlib import Path
 import httpx
 import redis
 
+from braise_cli.stack.caldav import ensure_calendar_key
 from braise_cli.stack.mailkey import dkim_key_files, ensure_dkim_key
 from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
@@ -46,6 +47,9 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         "SMTP_PORT": str(endpoints.smtp_port),
         "BRAISE_PROFILES_DATABASE_URL": settings.database_url("profiles"),
         "BRAISE_PROFILES_PORT": str(settings.profiles_port),
+        # Calendar passwords are encrypted with a key of this stack's, made once under var/.
+        "BRAISE_PROFILES_CALENDAR_KEY": ensure_calendar_key(root / "secrets" / "calendar.key"),
+        "BRAISE_PROFILES_CALENDAR_SYNC_METRICS_PORT": str(settings.calendar_sync_metrics_port),
         "BRAISE_GRAPH_PORT": str(settings.graph_port),
         "BRAISE_NOTIFIER_PORT": str(settings.notifier_port),
         "BRAISE_NOTIFIER_DATABASE_URL": settings.database_url("notifier"),
@@ -190,6 +194,14 @@ class ProfilesRelay(BackgroundProcess):
     metrics_setting = "relay_metrics_port"
 
 
+class CalendarSync(BackgroundProcess):
+    """The profiles calendar sync: every calendar, every few minutes."""
+
+    name = "calendar-sync"
+    module = "braise_profiles.calendar_sync"
+    metrics_setting = "calendar_sync_metrics_port"
+
+
 class GraphConsumer(StreamConsumerProcess):
     """One of the graph's stream consumers: partition 0 (`graph-consumer`, group `graph`),
     or partition i (`graph-consumer-<i>`, group `graph-<i>`)."""
@@ -326,6 +338,7 @@ def build_services(settings: StackSettings) -> list[Server]:
     return [
         ProfilesApi(settings),
         ProfilesRelay(settings),
+        CalendarSync(settings),
         *graph_consumers(settings),
         GraphApi(settings),
         NotifierConsumer(settings),

@@ -21,6 +21,10 @@ NEO4J_VERSION = "5.26.30"
 POSTGRES_USER = "braise"
 POSTGRES_DATABASES = ("braise_profiles", "braise_notifier")
 DEFAULT_POSTGRES_PASSWORD = "braise-dev-password"  # noqa: S105 - the local stack's only
+# The local Radicale's one account: it holds the firm's events calendar and the demo's others.
+DEFAULT_CALDAV_PORT = 5232
+DEFAULT_CALDAV_USER = "braise"
+DEFAULT_CALDAV_PASSWORD = "braise-dev-caldav-password"  # noqa: S105 - the local stack's only
 
 
 class StackSettings(BaseSettings):
@@ -48,6 +52,9 @@ class StackSettings(BaseSettings):
     postgres_port: int = Field(default=5432, ge=1, le=65535)
     postgres_password: SecretStr = SecretStr(DEFAULT_POSTGRES_PASSWORD)
     postgres_fsync: bool = Field(default=True, description="Off only for throw-away clusters.")
+    caldav_port: int = Field(default=DEFAULT_CALDAV_PORT, ge=1, le=65535)
+    caldav_user: str = DEFAULT_CALDAV_USER
+    caldav_password: SecretStr = SecretStr(DEFAULT_CALDAV_PASSWORD)
     profiles_port: int = Field(default=8001, ge=1, le=65535)
     graph_port: int = Field(default=8002, ge=1, le=65535)
     notifier_port: int = Field(default=8003, ge=1, le=65535)
@@ -59,6 +66,7 @@ class StackSettings(BaseSettings):
     notifier_consumer_metrics_port: int = Field(default=9103, ge=1, le=65535)
     worker_metrics_port: int = Field(default=9104, ge=1, le=65535)
     beat_metrics_port: int = Field(default=9105, ge=1, le=65535)
+    calendar_sync_metrics_port: int = Field(default=9106, ge=1, le=65535)
 
     def metrics_targets(self) -> dict[str, int]:
         """Return every Braise process Prometheus scrapes, by job name, with its port."""
@@ -87,6 +95,11 @@ class StackSettings(BaseSettings):
             f"postgresql+psycopg://{POSTGRES_USER}:{password}@127.0.0.1:{self.postgres_port}"
             f"/braise_{service}"
         )
+
+    @property
+    def caldav_url(self) -> str:
+        """Return the local Radicale's root URL (collections live under /<user>/)."""
+        return f"http://127.0.0.1:{self.caldav_port}/"
 
     def server_settings(self) -> ServerSettings:
         """Return the endpoints of this stack as every service reads them."""

@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException
 
 from braise_profiles import http_errors
 from braise_profiles.bootstrap import Profiles, bootstrap
+from braise_profiles.calendars.router import router as calendars
 from braise_profiles.config import ProfilesSettings
 from braise_profiles.consultants.router import router as consultants
 from braise_profiles.csv_import.router import router as csv_import
@@ -47,7 +48,7 @@ def create_app(settings: ProfilesSettings, *, engine: Engine | None = None) -> F
     profiles = app.state.profiles = bootstrap(settings, engine=engine)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     observe(app, service="profiles", checks={"sql": lambda: ping_sql(profiles.engine)})
-    for router in (consultants, preferences, interactions, csv_import):
+    for router in (consultants, preferences, interactions, csv_import, calendars):
         app.include_router(router)
     document_page_size(app, maximum=settings.page_size_max)
     return app

@@ -105,3 +105,71 @@ class IdempotencyRow(Base):
     status_code: Mapped[int] = mapped_column(Integer)
     body: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarRow(Base):
+    """A calendar Braise reads: the firm's events (no owner) or one consultant's (by consent).
+
+    Where it is read from (URL, user, password) is kept encrypted in `secret`; an uploaded
+    document of the firm's is kept in `document` and read again at each sync.
+    """
+
+    __tablename__ = "calendars"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("consultants.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    source: Mapped[str] = mapped_column(String(10))  # ics_file, ics_url or caldav
+    secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    document: Mapped[bytes | None] = mapped_column(LargeBinary)
+    sync_token: Mapped[str | None] = mapped_column(Text)
+    full_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    skipped: Mapped[str] = mapped_column(Text)  # JSON: events set aside at the last sync
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class CalendarResourceRow(Base):
+    """One document of a calendar as last read (a CalDAV object, or the ICS URL): its ETag."""
+
+    __tablename__ = "calendar_resources"
+
+    calendar_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("calendars.id", ondelete="CASCADE"), primary_key=True
+    )
+    href: Mapped[str] = mapped_column(String(1000), primary_key=True)
+    etag: Mapped[str] = mapped_column(String(300))
+
+
+class OccurrenceRow(Base):
+    """One occurrence of a calendar's event: times and consultant attendees.
+
+    The firm's occasions keep their title and place too; a consultant's meetings never do
+    (those columns stay empty). `id` is the occasion's id, uuid5 of (calendar, UID,
+    RECURRENCE-ID); `meeting_key`, uuid5 of (UID, RECURRENCE-ID) alone, is the id of the
+    interaction it becomes, the same from any calendar that holds the event.
+    """
+
+    __tablename__ = "calendar_occurrences"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    calendar_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("calendars.id", ondelete="CASCADE"), index=True
+    )
+    href: Mapped[str] = mapped_column(String(1000))
+    meeting_key: Mapped[uuid.UUID] = mapped_column(Uuid)
+    revision: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(40))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    title: Mapped[str | None] = mapped_column(String(200))
+    place: Mapped[str | None] = mapped_column(String(300))
+    city: Mapped[str | None] = mapped_column(String(120))
+    online: Mapped[bool] = mapped_column(Boolean)
+    attendees: Mapped[str] = mapped_column(Text)  # JSON list of consultant ids, sorted
+    withdrawn: Mapped[bool] = mapped_column(Boolean)
+    recorded: Mapped[bool] = mapped_column(Boolean)  # its interaction was recorded (or exists)

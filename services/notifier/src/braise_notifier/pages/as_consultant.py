@@ -71,6 +71,26 @@ class AsConsultant:
         _raise_for(response, own=True)
         return Preferences.model_validate_json(response.content)
 
+    def calendar(self) -> dict[str, Any] | None:
+        """Return the consultant's connected calendar's status, or None if none is."""
+        response = self.http.get(f"/v1/consultants/{self.consultant_id}/calendar")
+        _raise_for(response, own=True)
+        found: dict[str, Any] | None = response.json().get("calendar")
+        return found
+
+    def connect_calendar(self, connection: dict[str, str | None]) -> str | None:
+        """Connect the consultant's calendar; return why its first read failed, if it did."""
+        response = self.http.put(
+            f"/v1/consultants/{self.consultant_id}/calendar", json=connection, timeout=60.0
+        )
+        _raise_for(response, own=True)
+        error: str | None = response.json().get("error")
+        return error
+
+    def disconnect_calendar(self) -> None:
+        """Stop reading the consultant's calendar (profiles deletes its credentials)."""
+        _raise_for(self.http.delete(f"/v1/consultants/{self.consultant_id}/calendar"), own=True)
+
     def record_meeting(self, *, kind: str, other_id: str, occurred_at: datetime) -> None:
         """Record that the consultant met someone: they took part and reached out."""
         body = {

@@ -6,7 +6,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from braise_notifier.bootstrap import Notifier
-from braise_notifier.pages import firm, gone, links, network, preferences, web
+from braise_notifier.pages import calendar, firm, gone, links, network, preferences, web
 
 STATIC = Path(__file__).resolve().parent.parent / "static"
 
@@ -16,7 +16,14 @@ def include_pages(app: FastAPI, notifier: Notifier) -> None:
     web.install(app, notifier)
     firm.install(app, notifier)
     gone.install(app)
-    for router in (links.router, preferences.router, network.router, firm.router, firm.api):
+    for router in (
+        links.router,
+        preferences.router,
+        calendar.router,
+        network.router,
+        firm.router,
+        firm.api,
+    ):
         app.include_router(router)
     # The pages' scripts, and the libraries `make install` vendors from npm into static/vendor.
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from braise_profiles.calendars.service import forget_consultant_calendars
 from braise_profiles.consultants import repository
 from braise_profiles.consultants.repository import TagsByFacet
 from braise_profiles.consultants.schemas import ConsultantIn, ConsultantOut, ConsultantPatch
@@ -166,6 +167,7 @@ def update_consultant(
 def erase_consultant(*, session: Session, consultant_id: uuid.UUID) -> None:
     """Forget a consultant (GDPR) with their interactions, and stage `consultant.erased`."""
     row = repository.get_row(session, consultant_id)
+    forget_consultant_calendars(session, row.id)
     interactions.forget_participant(session, row.id)
     # Published events about them are not kept here either; unpublished ones still go out
     # (in order) so consumers learn of them before they learn of the erasure.

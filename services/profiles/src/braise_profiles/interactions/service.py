@@ -62,15 +62,53 @@ def record_interactions(
     repository.add_rows(session, recorded)
     out = [_to_out(row, list(participants)) for row, participants in recorded]
     for interaction in out:
-        data = InteractionRecorded(
-            interaction_id=interaction.id,
-            **interaction.model_dump(exclude={"id", "recorded_at"}),
-        )
-        event = InteractionRecordedV1(
-            occurred_at=interaction.occurred_at, recorded_at=now, producer=PRODUCER, data=data
-        )
-        stage_event(session, event, subject_id=None)
+        _stage_recorded(session, interaction)
     return out
+
+
+def _stage_recorded(session: Session, interaction: InteractionOut) -> None:
+    data = InteractionRecorded(
+        interaction_id=interaction.id,
+        **interaction.model_dump(exclude={"id", "recorded_at"}),
+    )
+    event = InteractionRecordedV1(
+        occurred_at=interaction.occurred_at,
+        recorded_at=interaction.recorded_at,
+        producer=PRODUCER,
+        data=data,
+    )
+    stage_event(session, event, subject_id=None)
+
+
+def record_once(
+    *,
+    session: Session,
+    interaction_id: uuid.UUID,
+    kind: str,
+    participants: Sequence[uuid.UUID],
+    occurred_at: datetime,
+    note: str | None,
+) -> bool:
+    """Record an interaction under a given id unless it exists; True if this call recorded it.
+
+    For what a calendar shows happened: the id comes from the event, so two syncs, or two
+    calendars holding the event, record it once (the id is the table's primary key).
+    """
+    if session.get(InteractionRow, interaction_id) is not None:
+        return False
+    now = datetime.now(UTC)
+    row = InteractionRow(
+        id=interaction_id,
+        kind=kind,
+        occurred_at=occurred_at,
+        initiator_id=None,
+        note=note,
+        recorded_at=now,
+    )
+    ordered = sorted(set(participants))
+    repository.add_rows(session, [(row, ordered)])
+    _stage_recorded(session, _to_out(row, ordered))
+    return True
 
 
 def get_interaction(*, session: Session, interaction_id: uuid.UUID) -> InteractionOut:

@@ -1,0 +1,1 @@
+"""Calendars: the firm's events and, by consent, consultants' own meetings (docs/calendars.md)."""

@@ -1,0 +1,199 @@
+"""Read a calendar's documents from where it lives: an ICS URL, or a CalDAV collection.
+
+What changed since the last read only: an ICS URL by its ETag (304: nothing to do), a CalDAV
+collection by its sync-token (RFC 6578) where the server gives one, else by each object's
+ETag. Every failure is a SourceError whose message says what happened, for the calendar's
+status; nothing is written by this module.
+"""
+
+import hashlib
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import caldav
+import httpx
+import requests
+from caldav.lib import error as caldav_error
+
+from braise_profiles.calendars.secrets import Connection
+
+log = logging.getLogger(__name__)
+
+
+class SourceError(RuntimeError):
+    """The calendar could not be read: its server refused, failed or did not answer."""
+
+
+class DocumentTooLargeError(SourceError):
+    """A document is larger than the limit: refused before it is parsed."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"the calendar is larger than {limit} bytes ({limit // (1024 * 1024)} MiB), the "
+            "limit: refused before reading it (BRAISE_PROFILES_CALENDAR_MAX_BYTES)"
+        )
+
+
+@dataclass
+class Fetched:
+    """What a read brought: documents by href, hrefs gone, and where the next read starts.
+
+    `full`: the documents are the whole calendar, so what is stored from any other href is
+    gone. Otherwise only the documents' and `deleted`'s hrefs changed.
+    """
+
+    full: bool
+    documents: dict[str, bytes] = field(default_factory=dict)
+    deleted: list[str] = field(default_factory=list)
+    etags: dict[str, str] = field(default_factory=dict)  # every href's ETag after this read
+    sync_token: str | None = None
+
+
+def content_tag(data: bytes) -> str:
+    """Return an ETag of our own for a document its server gave none for."""
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def fetch_ics_url(
+    connection: Connection, *, etag: str | None, max_bytes: int, timeout_s: float
+) -> Fetched:
+    """GET an ICS URL (If-None-Match its last ETag); refuse a body over max_bytes unread."""
+    auth = (connection.user, connection.password or "") if connection.user else None
+    headers = {"Accept": "text/calendar", **({"If-None-Match": etag} if etag else {})}
+    href = connection.url
+    try:
+        with httpx.stream(
+            "GET", href, headers=headers, auth=auth, timeout=timeout_s, follow_redirects=True
+        ) as response:
+            if response.status_code == 304 and etag:
+                return Fetched(full=False, etags={href: etag})
+            _raise_for_status(response.status_code, href)
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > max_bytes:
+                raise DocumentTooLargeError(max_bytes)
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise DocumentTooLargeError(max_bytes)
+            data = bytes(body)
+            tag = response.headers.get("ETag") or content_tag(data)
+    except httpx.TimeoutException as exc:
+        raise SourceError(f"{_host(href)} did not answer within {timeout_s:g} s") from exc
+    except httpx.HTTPError as exc:
+        raise SourceError(f"{_host(href)} could not be reached: {exc}") from exc
+    if etag == tag:
+        return Fetched(full=False, etags={href: tag})
+    return Fetched(full=True, documents={href: data}, etags={href: tag})
+
+
+def _host(url: str) -> str:
+    return httpx.URL(url).host or url
+
+
+def _raise_for_status(status: int, url: str) -> None:
+    if status in (401, 403):
+        raise SourceError(
+            f"{_host(url)} refused the credentials ({status}): check the user and the password"
+        )
+    if status == 404:
+        raise SourceError(f"{_host(url)} has no calendar at this address (404)")
+    if status >= 400:
+        raise SourceError(f"{_host(url)} answered {status}: try again later")
+
+
+def fetch_caldav(
+    connection: Connection,
+    *,
+    sync_token: str | None,
+    etags: Mapping[str, str],
+    max_bytes: int,
+    timeout_s: float,
+) -> Fetched:
+    """Read a CalDAV collection: what changed since sync_token, or everything by ETag."""
+    client = caldav.DAVClient(
+        url=connection.url,
+        username=connection.user,
+        password=connection.password,
+        timeout=int(max(1, timeout_s)),
+    )
+    calendar = client.calendar(url=connection.url)  # type: ignore[no-untyped-call]
+    try:
+        try:
+            return _by_sync_token(calendar, sync_token, etags, max_bytes)
+        except caldav_error.ReportError as exc:
+            if sync_token is not None:  # expired or unknown: start again from nothing
+                log.info("sync-token refused (%s); reading the whole collection", exc)
+                return _by_sync_token(calendar, None, etags, max_bytes)
+            log.info("no sync-collection (%s); reading the collection by ETag", exc)
+            return _by_etag(calendar, etags, max_bytes)
+    except caldav_error.AuthorizationError as exc:
+        raise SourceError(
+            f"{_host(connection.url)} refused the credentials (401): check the user and the "
+            "password"
+        ) from exc
+    except caldav_error.NotFoundError as exc:
+        raise SourceError(f"{_host(connection.url)} has no calendar at this address") from exc
+    except caldav_error.DAVError as exc:
+        raise SourceError(f"{_host(connection.url)} failed: {_short(exc)}") from exc
+    except requests.Timeout as exc:
+        raise SourceError(f"{_host(connection.url)} did not answer within {timeout_s:g} s") from exc
+    except requests.RequestException as exc:
+        raise SourceError(f"{_host(connection.url)} could not be reached: {_short(exc)}") from exc
+    finally:
+        client.session.close()
+
+
+def _short(exc: Exception) -> str:
+    return " ".join(str(exc).split())[:300]
+
+
+def _href(obj: caldav.CalendarObjectResource) -> str:
+    return str(obj.url.canonical()) if obj.url is not None else ""
+
+
+def _etag_of(obj: caldav.CalendarObjectResource, data: bytes) -> str:
+    props = getattr(obj, "props", {}) or {}
+    tag = props.get("{DAV:}getetag")
+    return str(tag) if tag else content_tag(data)
+
+
+def _by_sync_token(
+    calendar: caldav.Calendar, token: str | None, etags: Mapping[str, str], max_bytes: int
+) -> Fetched:
+    changes = calendar.objects_by_sync_token(sync_token=token, load_objects=True)
+    fetched = Fetched(full=token is None, sync_token=str(changes.sync_token or "") or None)
+    kept = dict(etags) if token is not None else {}
+    size = 0
+    for obj in changes:
+        href = _href(obj)
+        if obj.data is None:  # the object was deleted since the token
+            fetched.deleted.append(href)
+            kept.pop(href, None)
+            continue
+        data = obj.data.encode() if isinstance(obj.data, str) else bytes(obj.data)
+        size += len(data)
+        if size > max_bytes:
+            raise DocumentTooLargeError(max_bytes)
+        fetched.documents[href] = data
+        kept[href] = _etag_of(obj, data)
+    fetched.etags = kept
+    return fetched
+
+
+def _by_etag(calendar: caldav.Calendar, etags: Mapping[str, str], max_bytes: int) -> Fetched:
+    fetched = Fetched(full=False)
+    size = 0
+    for obj in calendar.events():
+        href = _href(obj)
+        data = obj.data.encode() if isinstance(obj.data, str) else bytes(obj.data or b"")
+        size += len(data)
+        if size > max_bytes:
+            raise DocumentTooLargeError(max_bytes)
+        tag = _etag_of(obj, data)
+        fetched.etags[href] = tag
+        if etags.get(href) != tag:
+            fetched.documents[href] = data
+    fetched.deleted = [href for href in etags if href not in fetched.etags]
+    return fetched
