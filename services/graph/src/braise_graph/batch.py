@@ -19,6 +19,8 @@ from braise_shared.events import (
     Envelope,
     Event,
     InteractionRecordedV1,
+    OccasionScheduledV1,
+    OccasionWithdrawnV1,
     PreferencesChangedV1,
     PreferencesChangedV2,
     SuggestionFeedbackV1,
@@ -46,6 +48,7 @@ class EventGroups:
     # `not_now`, `never`, `undo_never`
     feedback: list[AnySuggestionFeedback] = field(default_factory=list)
     digests: list[DigestSentV1] = field(default_factory=list)
+    occasions: list[OccasionScheduledV1 | OccasionWithdrawnV1] = field(default_factory=list)
 
 
 def group_events(events: Iterable[Event]) -> EventGroups:
@@ -97,3 +100,8 @@ def _feedback(event: SuggestionFeedbackV1 | SuggestionFeedbackV2, groups: EventG
         groups.rekindled.append(event)
     else:
         groups.feedback.append(event)
+
+
+@route.register
+def _occasion(event: OccasionScheduledV1 | OccasionWithdrawnV1, groups: EventGroups) -> None:
+    groups.occasions.append(event)
