@@ -37,6 +37,11 @@ COMMON = {
     "month": "mars 2026",
     "kind": "un appel",
     "names": "« Refonte SI »",
+    "title": "Petit-déjeuner du cabinet",
+    "place": "Café Pouchkine, Paris",
+    "day": "jeudi 17 décembre 2026",
+    "time": "08:30",
+    "file": "petit-dejeuner-du-cabinet.ics",
 }
 
 

@@ -105,4 +105,4 @@ def test_every_model_has_a_distinct_type_and_version() -> None:
     keys = [
         (m.model_fields["type"].default, m.model_fields["version"].default) for m in EVENT_MODELS
     ]
-    assert len(set(keys)) == len(keys) == 9
+    assert len(set(keys)) == len(keys) == 11

@@ -15,7 +15,8 @@ from braise_shared.candidates import (
 )
 from braise_shared.events import OccasionScheduledV1, OccasionWithdrawnV1
 from tests.support import events as ev
-from tests.unit.test_ranking_rules import DAY_S, NOW, RULES, _link, _person
+from tests.support.oracle import DAY_S
+from tests.unit.test_ranking_rules import NOW, RULES, _link, _person
 
 HORIZON = 42 * DAY_S
 ME = "me"

@@ -44,6 +44,7 @@ def network_of(notifier: Notifier, consultant_id: str, today: date) -> Digest:
         texts=texts(reader.locale),
         kinds=service.kinds,
         taxonomy=service.taxonomy,
+        timezone=notifier.settings.timezone,
     )
 
 
@@ -68,10 +69,7 @@ def network_page(
         "network.html",
         t,
         digest=digest,
-        sections=[
-            (t.get(f"section.{stage}"), items)
-            for stage, items in (("dormant", digest.dormant), ("cooling", digest.cooling))
-        ],
+        sections=[(t.get(f"section.{stage}"), items) for stage, items in digest.stages()],
         links=links_for(digest, notifier.signer, ""),
         labels=labels,
         idea=t.get("idea"),
