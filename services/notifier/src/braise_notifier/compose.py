@@ -108,13 +108,13 @@ class Digest:
 
     def stages(self) -> list[tuple[CandidateStage, list[Suggestion]]]:
         """Return the stages and their cards in the order the digest shows them: dormant then
-        cooling, except that a stage whose first card is a junction comes first, so that the
-        digest opens on the occasion both people attend."""
+        cooling, except that a stage holding a junction comes first, and within a stage the
+        junctions come first, so that the digest opens on the occasion both people attend."""
         order: list[tuple[CandidateStage, list[Suggestion]]] = [
-            ("dormant", self.dormant),
-            ("cooling", self.cooling),
+            ("dormant", sorted(self.dormant, key=lambda s: not s.junction)),
+            ("cooling", sorted(self.cooling, key=lambda s: not s.junction)),
         ]
-        return sorted(order, key=lambda item: not (item[1] and item[1][0].junction))
+        return sorted(order, key=lambda item: not any(s.junction for s in item[1]))
 
     @property
     def suggestions(self) -> list[Suggestion]:
