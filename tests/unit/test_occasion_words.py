@@ -41,14 +41,14 @@ def _plain(text: str) -> str:
 def test_the_junction_names_the_occasion_its_day_and_hour_in_the_firms_time_zone() -> None:
     reason = JunctionReason(params=JunctionParams(occasion=BREAKFAST))
     phrase = FR.reason(reason, "Karim")
-    text = _plain(FR.texts.get("reason.junction.1", **phrase.params))
+    text = _plain(FR.texts.get("reason.junction.1", contexts=(), **phrase.params))
     assert text == (
         "Karim et vous êtes attendus tous les deux à « Petit-déjeuner du cabinet », le jeudi "
         "17 décembre 2026 à 08:30, Café Pouchkine, 16 place de la Madeleine, Paris : "
         "l'occasion de prendre des nouvelles."
     )
     phrase = EN.reason(reason, "Karim")
-    assert _plain(EN.texts.get("reason.junction.1", **phrase.params)) == (
+    assert _plain(EN.texts.get("reason.junction.1", contexts=(), **phrase.params)) == (
         "Karim and you are both expected at “Petit-déjeuner du cabinet” on Thursday, December "
         "17, 2026 at 8:30 AM, Café Pouchkine, 16 place de la Madeleine, Paris: a chance to "
         "catch up."
