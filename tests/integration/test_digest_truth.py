@@ -31,7 +31,7 @@ SIZE = 300
 IDEA = {"fr": "Une idée", "en": "An idea"}
 
 
-def _occasions(ids: list[str], cities: dict[str, str | None]) -> list[Event]:
+def _occasions(ids: list[str], cities: dict[str, str]) -> list[Event]:
     """Return the firm's calendar as published: an upcoming breakfast in Paris that many
     attend, one in Lyon, an online workshop, one moved (a later revision, one attendee less),
     one withdrawn, one yesterday, one beyond the horizon."""
