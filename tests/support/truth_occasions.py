@@ -26,7 +26,7 @@ WEEKDAYS = {
 JUNCTION = {"fr": "attendus", "en": "expected"}
 AT_THE_JUNCTION = {
     "fr": ("l'y retrouver", "sur place", "l'y revoir"),
-    "en": ("see them there", "coffee there"),
+    "en": ("them there", "coffee there"),
 }
 ONLINE = {"fr": "en ligne", "en": "online"}
 
