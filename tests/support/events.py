@@ -170,6 +170,9 @@ def undo_never(reader: int, other: int, t: float) -> SuggestionFeedbackV2:
     return SuggestionFeedbackV2(occurred_at=at(t), producer="test", data=data)
 
 
+OccasionEvent = OccasionScheduledV1 | OccasionWithdrawnV1
+
+
 def oid(n: int) -> uuid.UUID:
     """Return a stable occasion id for a small number."""
     return uuid.UUID(int=(0x0CCA5 << 96) + n)

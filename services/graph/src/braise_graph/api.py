@@ -1,5 +1,5 @@
-"""The graph read API: links, stats and the network's shape (/v1), revival candidates (/v3,
-one or many)."""
+"""The graph read API: links, stats, the network's shape and the firm's upcoming occasions
+(/v1), revival candidates (/v3, one or many)."""
 
 import random
 import time
@@ -36,6 +36,7 @@ from braise_shared.candidates import (
 )
 from braise_shared.events import UtcDateTime
 from braise_shared.observability import observe
+from braise_shared.occasions import OccasionAttendance, UpcomingOccasions
 from braise_shared.shape import NetworkShape
 from braise_shared.stream import EVENTS_STREAM
 from braise_shared.stream_lag import group_backlogs
@@ -303,6 +304,22 @@ def create_app(settings: GraphSettings | None = None, driver: Driver | None = No
         figures = reader.stats()
         figures["consumer_lag"] = _lag(redis_client, settings.consumer_group)
         return figures
+
+    @app.get("/v1/occasions", response_model=UpcomingOccasions, responses=_errors(401, 403))
+    def occasions(caller: Caller) -> UpcomingOccasions:
+        """List the firm's upcoming occasions within the horizon, each with how many
+        consultants are expected (a count, never names); staff only."""
+        if not caller.is_admin:
+            raise HTTPException(403, detail=[_err(["header", "Authorization"], "staff only")])
+        now = time.time()
+        return UpcomingOccasions(
+            at=_dt(now),
+            horizon_days=settings.occasion_horizon_days,
+            occasions=[
+                OccasionAttendance(occasion=o.fact(), attendees=len(o.attendees))
+                for o in reader.upcoming_occasions(now=now)
+            ],
+        )
 
     @app.get("/v1/shape", response_model=NetworkShape, responses=_errors(401, 403))
     def shape(
