@@ -15,9 +15,12 @@ from braise_shared.candidates import (
     Gesture,
     InviteGesture,
     InviteParams,
+    JunctionParams,
+    JunctionReason,
     LastSeenParams,
     LastSeenReason,
     MissionFact,
+    OccasionFact,
     RevivalCandidate,
     SharedReason,
     ShareGesture,
@@ -67,6 +70,41 @@ def candidate(n: int, name: str, stage: CandidateStage, gesture: Gesture) -> Rev
     )
 
 
+BREAKFAST = OccasionFact(
+    occasion_id="0c0ffee0-0000-4000-8000-00000000000a",
+    title="Petit-déjeuner du cabinet",
+    starts_at=datetime(2026, 12, 17, 7, 30, tzinfo=UTC),
+    ends_at=datetime(2026, 12, 17, 9, 0, tzinfo=UTC),
+    place="Café Pouchkine, 16 place de la Madeleine",
+    city="Paris",
+)
+WEBINAR = OccasionFact(
+    occasion_id="0c0ffee0-0000-4000-8000-00000000000b",
+    title="Atelier « IA générative » en visio",
+    starts_at=datetime(2026, 12, 10, 17, 0, tzinfo=UTC),
+    ends_at=datetime(2026, 12, 10, 18, 0, tzinfo=UTC),
+    online=True,
+)
+
+
+def junction_candidate(n: int, name: str, stage: CandidateStage) -> RevivalCandidate:
+    """Return a candidate whose two people are both expected at the breakfast."""
+    usual = candidate(n, name, stage, InviteGesture())
+    junction = JunctionReason(params=JunctionParams(occasion=BREAKFAST))
+    gesture = InviteGesture(params=InviteParams(city="Paris", occasion=BREAKFAST))
+    return usual.model_copy(update={"reasons": [junction, *usual.reasons], "gesture": gesture})
+
+
+def occasion_people() -> list[RevivalCandidate]:
+    """Return a dormant person invited to an online workshop, then a cooling one both expect
+    at the breakfast (the graph's order: dormant first)."""
+    invited = InviteGesture(params=InviteParams(occasion=WEBINAR))
+    return [
+        candidate(6, "Sofia Haddad", "dormant", invited),
+        junction_candidate(7, "Élodie Lefèvre", "cooling"),
+    ]
+
+
 def sample_people() -> list[RevivalCandidate]:
     """Return the sample candidates: three dormant and two cooling people."""
     return _people()
@@ -103,6 +141,7 @@ def sample_digests() -> dict[str, Digest]:
         "full": people,
         "dormant-long-name": [people[1]],
         "cooling-only": people[3:],
+        "occasions": occasion_people(),
     }
     out = {}
     for locale in ("fr", "en"):
@@ -120,7 +159,10 @@ def sample_digests() -> dict[str, Digest]:
                 texts=texts(locale),
                 kinds=load_kinds(),
                 taxonomy=load_taxonomy(),
-                addresses={p.other_id: f"person{i}@example.org" for i, p in enumerate(people)},
+                addresses={
+                    p.other_id: f"person{i}@example.org"
+                    for i, p in enumerate(people + occasion_people())
+                },
             )
     return out
 

@@ -13,6 +13,10 @@ from braise_shared.events import (
     DigestSentV1,
     InteractionRecorded,
     InteractionRecordedV1,
+    OccasionScheduled,
+    OccasionScheduledV1,
+    OccasionWithdrawn,
+    OccasionWithdrawnV1,
     PreferencesChangedV2,
     PreferencesWithResume,
     SuggestedLink,
@@ -161,3 +165,47 @@ def undo_never(reader: int, other: int, t: float) -> SuggestionFeedbackV2:
         consultant_id=cid(reader), other_id=cid(other), action="undo_never", period="2026-W48"
     )
     return SuggestionFeedbackV2(occurred_at=at(t), producer="test", data=data)
+
+
+OccasionEvent = OccasionScheduledV1 | OccasionWithdrawnV1
+
+
+def oid(n: int) -> uuid.UUID:
+    """Return a stable occasion id for a small number."""
+    return uuid.UUID(int=(0x0CCA5 << 96) + n)
+
+
+def occasion(
+    n: int,
+    starts: float,
+    attendees: list[int],
+    *,
+    revision: int = 1,
+    title: str = "Petit-déjeuner du cabinet",
+    hours: float = 1.5,
+    place: str | None = "Café Pouchkine, 16 place de la Madeleine",
+    city: str | None = "Paris",
+    online: bool = False,
+    t: float | None = None,
+) -> OccasionScheduledV1:
+    """Return occasion.scheduled for occasion n, starting at epoch second `starts`, attended by
+    consultants (by number)."""
+    data = OccasionScheduled(
+        occasion_id=oid(n),
+        revision=revision,
+        title=title,
+        starts_at=at(starts),
+        ends_at=at(starts + hours * 3600),
+        place=place,
+        city=None if online else city,
+        online=online,
+        attendees=[cid(p) for p in attendees],
+    )
+    when = at(t if t is not None else starts - 30 * 86_400)
+    return OccasionScheduledV1(occurred_at=when, producer="test", data=data)
+
+
+def withdrawn(n: int, revision: int, t: float = 1_700_000_000.0) -> OccasionWithdrawnV1:
+    """Return occasion.withdrawn for occasion n."""
+    data = OccasionWithdrawn(occasion_id=oid(n), revision=revision)
+    return OccasionWithdrawnV1(occurred_at=at(t), producer="test", data=data)

@@ -10,109 +10,28 @@ news), or it is reported.
 import html
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 
 from tests.support.oracle import decayed
+from tests.support.truth_occasions import OccasionOracle
+from tests.support.truth_words import (
+    HIGH,
+    INTRODUCE,
+    KINDS,
+    LAST,
+    MONTHS,
+    NEW_MISSION,
+    NEWS_DAYS,
+    ONE,
+    OTHER_LINES,
+    PLURAL_OPENING,
+    QUOTED,
+    SINCE,
+    SINGULAR_OPENING,
+    UNNAMED_EVENTS,
+)
 
-MONTHS = {
-    "fr": "janvier février mars avril mai juin juillet août septembre octobre novembre décembre",
-    "en": "January February March April May June July August September October November December",
-}
-KINDS = {
-    "fr": {
-        "mission_together": ("une mission ensemble", "missions ensemble"),
-        "introduction": ("une mise en relation", "mises en relation"),
-        "help_given": ("un coup de main", "coups de main"),
-        "meeting": ("un rendez-vous", "rendez-vous"),
-        "lunch": ("un déjeuner", "déjeuners"),
-        "event": ("un événement du cabinet", "événements du cabinet"),
-        "call": ("un appel", "appels"),
-        "article_shared": ("un article partagé", "articles partagés"),
-        "message": ("un message", "messages"),
-        "rekindled": ("une reprise de contact", "reprises de contact"),
-    },
-    "en": {
-        "mission_together": ("a mission together", "missions together"),
-        "introduction": ("an introduction", "introductions"),
-        "help_given": ("a helping hand", "helping hands"),
-        "meeting": ("a meeting", "meetings"),
-        "lunch": ("a lunch", "lunches"),
-        "event": ("a firm event", "firm events"),
-        "call": ("a call", "calls"),
-        "article_shared": ("an article shared", "articles shared"),
-        "message": ("a message", "messages"),
-        "rekindled": ("a catch-up", "catch-ups"),
-    },
-}
-LAST = {"fr": ("dernier échange", "dernière fois"), "en": ("last exchange", "last crossed")}
-SINCE = {"fr": "depuis", "en": "since"}
-HIGH = {
-    "fr": ("au plus fort", "moment fort", "culminé"),
-    "en": ("strongest", "high point", "peaked"),
-}
-ONE = {"fr": ("moment partagé", "souvenir commun"), "en": ("moment you shared", "shared memory")}
-OTHER_LINES = {
-    "fr": (
-        "point commun",
-        "points communs",
-        "vous rapproche",
-        "intérêt pour",
-        "connaît",
-        "horizons",
-        "terrains",
-        "du nouveau",
-    ),
-    "en": (
-        "in common",
-        "brings you together",
-        "interest in",
-        "knows",
-        "horizons",
-        "ground",
-        "news:",
-    ),
-}
-# Words of an invitation to something nobody scheduled, or of asking for company.
-UNNAMED_EVENTS = {
-    "fr": ("afterwork", "petit-déjeuner", "événement du cabinet", "prochain", "accompagner"),
-    "en": ("afterwork", "breakfast", "firm's next", "firm event", "take along", "come along"),
-}
-PLURAL_OPENING = {
-    "fr": ("quelques", "personnes", "des liens", "des idées"),
-    "en": ("a few", "people", "ideas for"),
-}
-SINGULAR_OPENING = {
-    "fr": (
-        "une personne",
-        "un lien à",
-        "une idée",
-        "un geste simple pour",
-        "un signe à",
-        "en voici un ",
-    ),
-    "en": (
-        "one person",
-        "a link to",
-        "an idea",
-        "one simple gesture",
-        "someone",
-        "a sign to",
-        "here is one",
-    ),
-}
-QUOTED = {"fr": r"« (.+?) »", "en": r"“(.+?)”"}
-# An introduction names someone the other person has never met.
-INTRODUCE = {
-    "fr": (
-        r"Présentez \S+ à (.+?) ;",
-        r"en relation avec (.+?) ;",
-        r"se rencontrer \S+ et (.+?), qui",
-    ),
-    "en": (r"Introduce \S+ to (.+?);", r"in touch with (.+?);", r"bring \S+ and (.+?) together"),
-}
-NEW_MISSION = {"fr": "nouvelle mission", "en": "new mission"}
-NEWS_DAYS = 120  # how old a mission may be and still be news (docs/link-model.md, the hook)
 Month = tuple[int, int]
 
 
@@ -185,8 +104,15 @@ def html_cards(body: str) -> list[tuple[str, list[str], str]]:
 class Oracle:
     """The interaction log of a firm, and what it makes true of each pair."""
 
-    def __init__(self, acts: list[Act], names: dict[str, str], now: float) -> None:
+    def __init__(
+        self,
+        acts: list[Act],
+        names: dict[str, str],
+        now: float,
+        occasions: OccasionOracle | None = None,
+    ) -> None:
         self.now = now
+        self.occasions = occasions or OccasionOracle([], {}, now)
         self.acts = acts
         self.names = names  # id -> display name
         self.by_name = {name: cid for cid, name in names.items()}
@@ -248,10 +174,13 @@ class Oracle:
         everything = [*card.lines, card.gesture, *card.rest]
         if sum(line.count(card.name) for line in everything) != 0:
             verdict.false.append(f"{where}: the full name is said again under the title")
+        junction = False
         for line in card.lines:
             lower = line.lower()
             verdict.statements += 1
-            if any(w in lower for w in LAST[locale]):
+            if self.occasions.junction_line(locale, line, (reader_id, other), where, verdict.false):
+                junction = True
+            elif any(w in lower for w in LAST[locale]):
                 said_months += self._last(locale, line, log, where, verdict)
             elif lower.startswith(SINCE[locale]) or (
                 f" {SINCE[locale]}" in lower and not self._months(locale, line)
@@ -272,7 +201,12 @@ class Oracle:
         for month, n in Counter(said_months).items():
             if n > 1:
                 verdict.false.append(f"{where}: {month} said {n} times")
-        self._gesture(locale, card, log, where, verdict, (reader_id, first))
+        gesture = self.occasions.gesture(
+            locale, card.gesture, (reader_id, other), where, verdict.false, junction=junction
+        )
+        self._gesture(
+            locale, replace(card, gesture=gesture), log, where, verdict, (reader_id, first)
+        )
 
     def _months(self, locale: str, line: str) -> list[Month]:
         names = MONTHS[locale].split()

@@ -29,7 +29,7 @@ from braise_shared.interactions import load_kinds
 from braise_shared.stages import CandidateStage
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy
-from tests.support.truth import PLURAL_OPENING, SINGULAR_OPENING
+from tests.support.truth_words import PLURAL_OPENING, SINGULAR_OPENING
 
 READER_FR = Reader("r", "Camille Martin", "camille@example.org", "fr")
 READER_EN = Reader("r", "Camille Martin", "camille@example.org", "en")

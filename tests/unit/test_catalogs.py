@@ -42,6 +42,11 @@ COMMON = {
     "host": "calendrier.example.org",
     "error": "calendrier.example.org answered 500: try again later",
     "reason": "url: must be an http:// or https:// address",
+    "title": "Petit-déjeuner du cabinet",
+    "place": "Café Pouchkine, Paris",
+    "day": "jeudi 17 décembre 2026",
+    "time": "08:30",
+    "file": "petit-dejeuner-du-cabinet.ics",
 }
 
 

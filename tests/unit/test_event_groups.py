@@ -18,6 +18,8 @@ from braise_shared.events import (
     Envelope,
     Event,
     InteractionRecordedV1,
+    OccasionScheduledV1,
+    OccasionWithdrawnV1,
     PreferencesChangedV2,
     SuggestionFeedbackV2,
 )
@@ -86,6 +88,8 @@ BUILDERS: list[Callable[[int], Event]] = [
     lambda n: ev.digest_sent(n, [n + 1], T0),
     lambda n: ev.feedback(n, n + 1, "done", T0),
     lambda n: ev.feedback(n, n + 1, "not_now", T0),
+    lambda n: ev.occasion(n, T0 + 86_400 * n, [n, n + 1]),
+    lambda n: ev.withdrawn(n, 2),
 ]
 
 
@@ -108,3 +112,5 @@ def test_grouping_puts_every_event_in_its_group_in_batch_order(
     assert groups.digests == [e for e in batch if isinstance(e, DigestSentV1)]
     assert groups.rekindled == [e for e in feedback if e.data.action == "done"]
     assert groups.feedback == [e for e in feedback if e.data.action != "done"]
+    occasions = OccasionScheduledV1 | OccasionWithdrawnV1
+    assert groups.occasions == [e for e in batch if isinstance(e, occasions)]

@@ -21,6 +21,7 @@ DOCUMENTED = [
     "nascent_max_count",
     "fatigue_days",
     "hook_days",
+    "occasion_horizon_days",
     "batch_size",
     "partitions",
     "neo4j_retry_s",

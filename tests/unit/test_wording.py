@@ -240,7 +240,7 @@ def test_a_person_whose_gesture_finds_no_words_is_left_out_and_logged(
 ) -> None:
     missing = MissingMessageError("fr: no message 'gesture.invite'")
 
-    def no_words(self: Words, gesture: Gesture, name: str) -> Phrase:
+    def no_words(self: Words, gesture: Gesture, name: str, **_: object) -> Phrase:
         raise missing
 
     monkeypatch.setattr(Words, "gesture", no_words)

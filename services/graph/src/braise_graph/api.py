@@ -1,5 +1,6 @@
-"""The graph read API: links, stats and the network's shape (/v1), revival candidates (/v3,
-one or many). Routes live on the routers of `braise_graph.routes`."""
+"""The graph read API: links, stats, the network's shape and the firm's upcoming occasions
+(/v1), revival candidates (/v3, one or many). Routes live on the routers of
+`braise_graph.routes`."""
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager

@@ -18,6 +18,8 @@ from braise_shared.events import (
     Envelope,
     Event,
     InteractionRecordedV1,
+    OccasionScheduledV1,
+    OccasionWithdrawnV1,
     PreferencesChangedV2,
     SuggestionFeedbackV2,
 )
@@ -43,6 +45,7 @@ class EventGroups:
     # `not_now`, `never`, `undo_never`
     feedback: list[SuggestionFeedbackV2] = field(default_factory=list)
     digests: list[DigestSentV1] = field(default_factory=list)
+    occasions: list[OccasionScheduledV1 | OccasionWithdrawnV1] = field(default_factory=list)
 
 
 def group_events(events: Iterable[Event]) -> EventGroups:
@@ -94,3 +97,8 @@ def _feedback(event: SuggestionFeedbackV2, groups: EventGroups) -> None:
         groups.rekindled.append(event)
     else:
         groups.feedback.append(event)
+
+
+@route.register
+def _occasion(event: OccasionScheduledV1 | OccasionWithdrawnV1, groups: EventGroups) -> None:
+    groups.occasions.append(event)

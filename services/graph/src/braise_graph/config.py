@@ -46,6 +46,9 @@ class GraphSettings(ServiceSettings):
     nascent_max_count: int = Field(default=2, ge=1)
     fatigue_days: float = Field(default=28.0, ge=0, description="No repeat suggestion within.")
     hook_days: float = Field(default=120.0, gt=0, description="How long news stays a hook.")
+    occasion_horizon_days: float = Field(
+        default=42.0, gt=0, description="How far ahead an occasion may be proposed."
+    )
 
     # The consumer.
     consumer_group: str = "graph"

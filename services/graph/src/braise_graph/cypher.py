@@ -10,6 +10,8 @@ SCHEMA: tuple[LiteralString, ...] = (
     "CREATE CONSTRAINT consultant_id IF NOT EXISTS FOR (c:Consultant) REQUIRE c.id IS UNIQUE",
     "CREATE CONSTRAINT erased_id IF NOT EXISTS FOR (e:Erased) REQUIRE e.id IS UNIQUE",
     "CREATE CONSTRAINT watermark_slot IF NOT EXISTS FOR (w:Watermark) REQUIRE w.slot IS UNIQUE",
+    "CREATE CONSTRAINT occasion_id IF NOT EXISTS FOR (o:Occasion) REQUIRE o.id IS UNIQUE",
+    "CREATE INDEX occasion_starts_at IF NOT EXISTS FOR (o:Occasion) ON (o.starts_at)",
 )
 
 # One statement per batch for what most batches hold (interactions): lock the partition's
@@ -181,4 +183,39 @@ MATCH (e:AppliedEvent)
 WITH e LIMIT $limit
 DELETE e
 RETURN count(*) AS deleted
+"""
+
+# The newest revision of each occasion of the batch (`occasions.occasion_changes`): a row
+# whose revision is not above the one held changes nothing (a replay, an older event). A new
+# revision replaces the properties and the whole attendee set; a withdrawal keeps a tombstone
+# (id, revision, its times, when it changed) without title, place or attendees. Attendees
+# erased before are left out of the rows beforehand, and never brought back here either.
+APPLY_OCCASIONS: LiteralString = """
+UNWIND $rows AS row
+MERGE (o:Occasion {id: row.id})
+WITH o, row WHERE coalesce(o.revision, 0) < row.revision
+SET o.revision = row.revision, o.changed_at = row.at, o.withdrawn = row.withdrawn,
+    o.title = row.title, o.starts_at = coalesce(row.starts_at, o.starts_at),
+    o.ends_at = coalesce(row.ends_at, o.ends_at),
+    o.place = row.place, o.city = row.city, o.online = row.online
+WITH o, row
+CALL (o) {
+  MATCH (:Consultant)-[a:ATTENDS]->(o)
+  DELETE a
+}
+CALL (o, row) {
+  UNWIND row.attendees AS cid
+  WITH o, cid WHERE NOT EXISTS { MATCH (:Erased {id: cid}) }
+  MERGE (c:Consultant {id: cid})
+  ON CREATE SET c.placeholder = true, c.suggestable = true, c.locale = 'fr'
+  MERGE (c)-[:ATTENDS]->(o)
+}
+"""
+
+# Past occasions are never proposed: those that ended before $before go, with their
+# attendances (a tombstone of an occasion never seen scheduled: when it was withdrawn).
+PRUNE_OCCASIONS: LiteralString = """
+MATCH (o:Occasion)
+WHERE coalesce(o.ends_at, o.changed_at) < $before
+DETACH DELETE o
 """

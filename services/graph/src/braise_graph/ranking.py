@@ -5,11 +5,12 @@ Pure: the store reads the facts, this module decides. The formula is in docs/lin
 
 import hashlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
 from braise_graph.facts import day_of, last_seen, was_strong
+from braise_graph.occasions import Occasion, invitable, junction
 from braise_graph.stages import Stage
 from braise_shared.candidates import (
     AskNewsGesture,
@@ -23,6 +24,8 @@ from braise_shared.candidates import (
     IntroduceParams,
     InviteGesture,
     InviteParams,
+    JunctionParams,
+    JunctionReason,
     LastSeenReason,
     NewsKind,
     NoveltyReason,
@@ -122,6 +125,8 @@ class RankingRules:
     strong_peak: float
     # A cooling link is worth keeping warm only if it once was active, not a lone call.
     cooling_min_peak: float = 3.0
+    # How far ahead an occasion of the firm may be a junction or an invitation.
+    horizon_s: float = 42 * 86_400.0
 
 
 @dataclass(frozen=True)
@@ -232,8 +237,19 @@ def choose_gesture(
     active_people: list[Person],
     seed: str,
     acquainted: Acquainted = _strangers,
+    occasions: Sequence[Occasion] = (),
+    *,
+    now: float = 0.0,
+    horizon_s: float = 0.0,
 ) -> Gesture:
-    """Pick the give-first gesture: news to celebrate first, otherwise vary with the week."""
+    """Pick the give-first gesture: an invitation to the occasion both attend first (the
+    junction), then news to celebrate, otherwise vary with the week. An invitation names the
+    soonest upcoming occasion of the firm both can attend, if any (`occasions`, starting
+    after `now` and within `horizon_s`); otherwise what the reader offers alone."""
+    city = shared_city(me, link.other)
+    met = junction(me.id, link.other.id, occasions, now=now, horizon_s=horizon_s)
+    if met is not None:
+        return InviteGesture(params=InviteParams(city=city, occasion=met.fact()))
     if hook is not None:
         return CongratulateGesture(params=CongratulateParams(news_kind=hook.kind, news=hook.tag))
     options: list[Gesture] = []
@@ -253,15 +269,21 @@ def choose_gesture(
     project = one_line(link.last_mission_note or "")
     if project:
         options.append(AskNewsGesture(params=AskNewsParams(project=project)))
-    options.append(InviteGesture(params=InviteParams(city=shared_city(me, link.other))))
+    to = invitable(city, occasions, now=now, horizon_s=horizon_s)
+    invite = InviteParams(city=city, occasion=None if to is None else to.fact())
+    options.append(InviteGesture(params=invite))
     digest = hashlib.sha256(f"{seed}:{me.id}:{link.other.id}".encode()).digest()
     return options[digest[0] % len(options)]
 
 
-def _reasons(me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str]) -> list[Reason]:
-    """Return the facts a digest may word. Who reached out to whom weighs in the score
-    (`trust`) but is no reason: a digest never keeps score between colleagues."""
+def _reasons(
+    me: Person, link: LinkFacts, hook: News | None, novel_keys: list[str], met: Occasion | None
+) -> list[Reason]:
+    """Return the facts a digest may word, the junction first. Who reached out to whom weighs
+    in the score (`trust`) but is no reason: a digest never keeps score between colleagues."""
     reasons: list[Reason] = []
+    if met is not None:
+        reasons.append(JunctionReason(params=JunctionParams(occasion=met.fact())))
     window = was_strong(
         peak=link.peak, peak_at=link.peak_at, count=link.count, log=link.log, missions=link.missions
     )
@@ -296,9 +318,12 @@ def rank(
     rested: bool = True,
     acquainted: Acquainted = _strangers,
     dropped: DroppedCard | None = None,
+    occasions: Sequence[Occasion] = (),
 ) -> list[Candidate]:
     """Return the dormant and cooling links that may be proposed, best first (`rested`: as
-    `excluded` says; `acquainted`: who already knows whom, for introductions).
+    `excluded` says; `acquainted`: who already knows whom, for introductions; `occasions`:
+    the firm's upcoming ones). Dormant come before cooling; within each, a link whose two
+    people attend the same upcoming occasion (a junction) before every other, then by score.
 
     A link whose facts the contract refuses (a ValueError while writing its reasons or
     gesture) costs its own card only when `dropped` is given: it is told, and left out.
@@ -311,6 +336,7 @@ def rank(
         if excluded(link, now, rules, rested=rested) is not None:
             continue
         hook = fresh_hook(link, now, rules.hook_s)
+        met = junction(me.id, link.other.id, occasions, now=now, horizon_s=rules.horizon_s)
         novel, novel_keys = novelty(me, link.other, active_network)
         shared = len(me.keys() & link.other.keys())
         components = {
@@ -324,8 +350,18 @@ def rank(
         score = sum(WEIGHTS[k] * v for k, v in components.items()) - penalty
         components["fatigue_penalty"] = penalty
         try:
-            reasons = _reasons(me, link, hook, novel_keys)
-            gesture = choose_gesture(me, link, hook, active_people, seed, acquainted)
+            reasons = _reasons(me, link, hook, novel_keys, met)
+            gesture = choose_gesture(
+                me,
+                link,
+                hook,
+                active_people,
+                seed,
+                acquainted,
+                occasions,
+                now=now,
+                horizon_s=rules.horizon_s,
+            )
         except ValueError as exc:
             if dropped is None:
                 raise
@@ -340,8 +376,15 @@ def rank(
                 gesture=gesture,
             )
         )
-    candidates.sort(key=lambda c: (c.link.stage != "dormant", -c.score, c.link.other.id))
+    candidates.sort(
+        key=lambda c: (c.link.stage != "dormant", not has_junction(c), -c.score, c.link.other.id)
+    )
     return candidates
+
+
+def has_junction(candidate: Candidate) -> bool:
+    """Tell whether a candidate's two people attend the same upcoming occasion."""
+    return any(isinstance(r, JunctionReason) for r in candidate.reasons)
 
 
 def best_per_stage(ranked: list[Candidate], *, dormant: int, cooling: int) -> list[Candidate]:

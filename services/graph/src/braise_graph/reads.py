@@ -11,6 +11,7 @@ from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
 from braise_graph.config import DAY_S, GraphSettings
 from braise_graph.links import logged
 from braise_graph.model import Strength, strength_at
+from braise_graph.occasions import Occasion
 from braise_graph.people import NodeState
 from braise_graph.ranking import (
     ACTIVE_STAGES,
@@ -52,6 +53,16 @@ LINKED_PAIRS: LiteralString = """
 UNWIND $pairs AS pair
 MATCH (a:Consultant {id: pair[0]})-[:LINK]-(b:Consultant {id: pair[1]})
 RETURN DISTINCT a.id AS a, b.id AS b
+"""
+
+# The occasions that start after $now and by $until, with their attendees' ids, soonest first.
+UPCOMING_OCCASIONS: LiteralString = """
+MATCH (o:Occasion)
+WHERE o.starts_at > $now AND o.starts_at <= $until AND NOT coalesce(o.withdrawn, false)
+OPTIONAL MATCH (c:Consultant)-[:ATTENDS]->(o)
+WITH o, collect(c.id) AS attendees
+RETURN o {.*} AS props, attendees
+ORDER BY o.starts_at, o.id
 """
 
 PEOPLE: LiteralString = """
@@ -120,6 +131,7 @@ class GraphReader:
             hook_s=settings.hook_days * DAY_S,
             strong_peak=settings.strong_peak,
             cooling_min_peak=settings.active_min,
+            horizon_s=settings.occasion_horizon_days * DAY_S,
         )
 
     def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
@@ -253,11 +265,13 @@ class GraphReader:
         rested: bool = True,
         acquainted: Acquainted | None = None,
         dropped: DroppedCard | None = None,
+        occasions: tuple[Occasion, ...] = (),
     ) -> list[Candidate]:
         """Return a consultant's best candidates among their links at time now: at most
         `dormant` dormant ones, then at most `cooling` cooling ones (`acquainted`: who already
         knows whom, so that no introduction is proposed between them; `dropped`: told of each
-        card the facts could not make, which is left out, as `ranking.rank` says)."""
+        card the facts could not make, which is left out, as `ranking.rank` says; `occasions`:
+        the firm's upcoming ones, `upcoming_occasions`)."""
         ranked = rank(
             person_of(props),
             links,
@@ -267,6 +281,7 @@ class GraphReader:
             rested=rested,
             acquainted=acquainted or (lambda a, b: False),
             dropped=dropped,
+            occasions=occasions,
         )
         return best_per_stage(ranked, dormant=dormant, cooling=cooling)
 
@@ -279,21 +294,41 @@ class GraphReader:
         now: float,
         seed: str,
         acquainted: Acquainted,
+        occasions: tuple[Occasion, ...] = (),
     ) -> list[Candidate]:
         """Return the chosen candidates with their gestures chosen again, knowing who already
         knows whom (their ranking and reasons stay)."""
         me = person_of(props)
         active = [lk.other for lk in links if lk.stage in ACTIVE_STAGES]
-        hook_s = self.ranking_rules.hook_s
+        rules = self.ranking_rules
         return [
             replace(
                 c,
                 gesture=choose_gesture(
-                    me, c.link, fresh_hook(c.link, now, hook_s), active, seed, acquainted
+                    me,
+                    c.link,
+                    fresh_hook(c.link, now, rules.hook_s),
+                    active,
+                    seed,
+                    acquainted,
+                    occasions,
+                    now=now,
+                    horizon_s=rules.horizon_s,
                 ),
             )
             for c in chosen
         ]
+
+    def upcoming_occasions(self, *, now: float) -> tuple[Occasion, ...]:
+        """Return the firm's occasions that start after now and within the horizon, with
+        their attendees, soonest first: read once for a whole batch of readers."""
+        records, _, _ = self.driver.execute_query(
+            UPCOMING_OCCASIONS,
+            now=now,
+            until=now + self.ranking_rules.horizon_s,
+            routing_=RoutingControl.READ,
+        )
+        return tuple(Occasion.from_record(r["props"], r["attendees"]) for r in records)
 
     def acquainted(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Return which of these pairs (smaller id first) already share a link, in one read."""

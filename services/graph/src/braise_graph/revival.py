@@ -40,10 +40,12 @@ def revival_batch(
     `dormant` dormant then `cooling` cooling, best first; unknown ids and readers that could
     not be answered apart. A failed read of the graph raises, for the whole batch.
 
-    Each reader is ranked once; then one read of the graph tells which of the people an
-    introduction could name already know each other, and the chosen people's gestures are
-    chosen again knowing it (a gesture does not change the ranking)."""
+    The firm's upcoming occasions are read once for the batch. Each reader is ranked once;
+    then one read of the graph tells which of the people an introduction could name already
+    know each other, and the chosen people's gestures are chosen again knowing it (a gesture
+    does not change the ranking)."""
     inputs = reader.ranking_inputs(consultant_ids, now=now)
+    occasions = reader.upcoming_occasions(now=now) if inputs else ()
     seed = week_of(now)
     ranked: dict[str, list[Candidate]] = {}
     failed = []
@@ -61,6 +63,7 @@ def revival_batch(
                 cooling=cooling,
                 rested=rested,
                 dropped=_dropped_card(consultant_id),
+                occasions=occasions,
             )
         except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others
             failed.append(_failed(consultant_id, exc))
@@ -76,6 +79,7 @@ def revival_batch(
                 now=now,
                 seed=seed,
                 acquainted=lambda a, b: (min(a, b), max(a, b)) in known,
+                occasions=occasions,
             )
             answers.append(_answer(consultant_id, now, props, regestured))
         except Exception as exc:  # noqa: BLE001 - one reader's bad datum must not fail the others

@@ -2,11 +2,12 @@
 
 A batch is a run of stream entries. Each piece of an event falls in one slot (`partition`):
 a pair's update and a suggestion in the pair's slot, a node change and a mission in the
-consultant's slot. A piece is taken when the consumer owns its slot and, for pieces that add
-up (link updates, suggestion counts, the count of events applied), when its entry comes after
-the slot's watermark. Pieces that keep the newest value (profiles, consent, missions, feedback)
-and erasures give the same graph when applied again, so they need only the slot (erasures, not
-even that: every consumer applies them).
+consultant's slot, an occasion in its id's slot. A piece is taken when the consumer owns its
+slot and, for pieces that add up (link updates, suggestion counts, the count of events
+applied), when its entry comes after the slot's watermark. Pieces that keep the newest value
+(profiles, consent, missions, feedback, occasions by revision) and erasures give the same
+graph when applied again, so they need only the slot (erasures, not even that: every
+consumer applies them).
 """
 
 from collections.abc import Mapping, Sequence, Set
@@ -17,6 +18,7 @@ from typing import Any
 from braise_graph.batch import NodeChange, group_events
 from braise_graph.links import KeepPair, LinkDelta, Mission, link_changes, link_deltas
 from braise_graph.model import epoch_s
+from braise_graph.occasions import OccasionChange, occasion_changes
 from braise_graph.partition import (
     NOTHING_APPLIED,
     SLOTS,
@@ -73,6 +75,7 @@ class BatchShare:
     erasures: set[str] = field(default_factory=set)
     suggestions: list[Suggestion] = field(default_factory=list)
     feedback: list[Feedback] = field(default_factory=list)
+    occasions: list[OccasionChange] = field(default_factory=list)
     counted: list[int] = field(default_factory=lambda: [0] * SLOTS)  # new events, by id slot
 
     @cached_property
@@ -132,6 +135,9 @@ def share_of(
     share.nodes = [c for c in groups.nodes if marks.owns(slot_of(c.consultant_id))]
     share.suggestions = _suggestions(groups.digests, marks, entry_of, gone)
     share.feedback = _feedback(groups.feedback, marks, gone)
+    share.occasions = occasion_changes(
+        groups.occasions, owns=lambda key: marks.owns(slot_of(key)), erased=gone
+    )
     for event_id, entry in entry_of.items():
         slot = slot_of(event_id)
         if marks.fresh(slot, entry):

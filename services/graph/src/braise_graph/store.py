@@ -10,7 +10,8 @@ and changes nothing in that slot (docs/link-model.md, "Exactly once").
 """
 
 import logging
-from collections.abc import Sequence
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
@@ -19,11 +20,13 @@ from braise_graph.config import GraphSettings
 from braise_graph.cypher import (
     ALL_WATERMARKS,
     APPLY_LINKS,
+    APPLY_OCCASIONS,
     ERASE,
     ERASED,
     FED_BEFORE_WATERMARKS,
     FORGET_APPLIED_EVENTS,
     LOCK_AND_READ_CONSULTANTS,
+    PRUNE_OCCASIONS,
     READ_WATERMARKS,
     RECORD_FEEDBACK,
     RECORD_SUGGESTIONS,
@@ -42,6 +45,10 @@ log = logging.getLogger(__name__)
 
 # Above any entry id: the watermarks were read under this transaction's locks.
 UNGUARDED: EntryId = (2**62, 0)
+
+# Occasions that ended this long ago are pruned (more than the stream keeps: a replay of the
+# stream cannot bring back one that a tombstone no longer guards).
+OCCASIONS_KEPT_S = 8 * 86_400.0
 
 
 def open_driver(settings: GraphSettings) -> Driver:
@@ -91,8 +98,10 @@ class GraphStore:
         kinds: InteractionKinds,
         rate: float,
         partition: Partition | None = None,
+        clock: Callable[[], float] = time.time,
     ) -> None:
         self.driver = driver
+        self.clock = clock
         self.kinds = kinds
         self.rate = rate
         self.partition = partition or Partition()
@@ -205,6 +214,9 @@ class GraphStore:
         if not self._write_links(tx, share, fresh_from=fresh_from, last=last):
             return False
         self._apply_nodes(tx, share)
+        if share.occasions:
+            tx.run(APPLY_OCCASIONS, rows=[o.row() for o in share.occasions])
+            tx.run(PRUNE_OCCASIONS, before=self.clock() - OCCASIONS_KEPT_S)
         if share.erasures:
             tx.run(ERASE, ids=sorted(share.erasures))
         if share.suggestions:

@@ -11,12 +11,13 @@ import gettext
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import cache
 from io import BytesIO
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
+from babel.dates import format_date, format_time
 from babel.lists import format_list
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
@@ -122,6 +123,18 @@ class Texts:
     def day(self, day: date) -> str:
         """Return a date in this language ('13 avril 2026', 'April 13, 2026')."""
         return format_date(day, format="long", locale=self.locale)
+
+    def weekday(self, moment: datetime, timezone: str) -> str:
+        """Return the day of a moment in a time zone, with its weekday ('jeudi 17 décembre
+        2026', 'Thursday, December 17, 2026')."""
+        local = moment.astimezone(ZoneInfo(timezone))
+        return format_date(local, format="full", locale=self.locale)
+
+    def hour(self, moment: datetime, timezone: str) -> str:
+        """Return the time of day of a moment in a time zone ('08:30', '8:30 AM')."""
+        return format_time(
+            moment.astimezone(ZoneInfo(timezone)), format="short", locale=self.locale
+        )
 
     def join(self, items: list[str]) -> str:
         """Return 'a, b et c' or 'a, b, and c'."""

@@ -21,7 +21,10 @@ from braise_notifier.wording import Said, Words
 from braise_shared.candidates import (
     CongratulateGesture,
     HookReason,
+    InviteGesture,
+    JunctionReason,
     LastSeenReason,
+    OccasionFact,
     Reason,
     RevivalCandidate,
     WasStrongParams,
@@ -63,6 +66,14 @@ class Draft:
 
 
 @dataclass(frozen=True)
+class NamedOccasion:
+    """An occasion of the firm a card names, and its place as the card says it."""
+
+    fact: OccasionFact
+    place: str
+
+
+@dataclass(frozen=True)
 class Suggestion:
     """One person in the digest, with the words about them."""
 
@@ -77,6 +88,8 @@ class Suggestion:
     first_name: str = ""
     draft: Draft | None = None
     email: str | None = None  # where the draft goes; None: no "write to" link
+    junction: bool = False  # both are expected at an upcoming occasion (the first line)
+    occasions: tuple[NamedOccasion, ...] = ()  # the occasions the card names (calendar files)
 
 
 @dataclass(frozen=True)
@@ -93,10 +106,28 @@ class Digest:
     cooling: list[Suggestion] = field(default_factory=list)
     variant: int = 1  # the subject and opening used (`subject.N`, `intro.N`)
 
+    def stages(self) -> list[tuple[CandidateStage, list[Suggestion]]]:
+        """Return the stages and their cards in the order the digest shows them: dormant then
+        cooling, except that a stage holding a junction comes first, and within a stage the
+        junctions come first, so that the digest opens on the occasion both people attend."""
+        order: list[tuple[CandidateStage, list[Suggestion]]] = [
+            ("dormant", sorted(self.dormant, key=lambda s: not s.junction)),
+            ("cooling", sorted(self.cooling, key=lambda s: not s.junction)),
+        ]
+        return sorted(order, key=lambda item: not any(s.junction for s in item[1]))
+
     @property
     def suggestions(self) -> list[Suggestion]:
-        """Return every suggestion, dormant first."""
-        return self.dormant + self.cooling
+        """Return every suggestion, in the order the digest shows them (`stages`)."""
+        return [s for _, items in self.stages() for s in items]
+
+    def occasions(self) -> list[NamedOccasion]:
+        """Return each occasion the digest names, once, in the order it names them."""
+        named: dict[str, NamedOccasion] = {}
+        for s in self.suggestions:
+            for occasion in s.occasions:
+                named.setdefault(occasion.fact.occasion_id, occasion)
+        return list(named.values())
 
     def is_empty(self) -> bool:
         """Tell whether there is nothing worth sending."""
@@ -149,11 +180,13 @@ def _card_lines(
     return lines, codes
 
 
-def _draft(words: Words, candidate: RevivalCandidate, reader: Reader, first: str) -> Draft | None:
+def _draft(
+    words: Words, candidate: RevivalCandidate, reader: Reader, first: str, junction: bool
+) -> Draft | None:
     """Return the note the reader could send, or None if the guard refuses it."""
     texts = words.texts
     try:
-        phrase = words.draft(candidate.gesture, first)
+        phrase = words.draft(candidate.gesture, first, junction=junction)
         sentence = texts.get(
             texts.pick(phrase.prefix, "")[0], contexts=phrase.contexts, **phrase.params
         )
@@ -184,16 +217,25 @@ def _suggestion(
     email: str | None,
 ) -> Suggestion | None:
     first = first_name(candidate.other_name)
+    met = _junction(candidate)
+    before = (set(said.texts), set(said.keys))
+    # The reasons first: the gesture of a junction depends on whether its line was said.
+    reasons, codes = _card_lines(words, candidate, first, seed, said)
+    junction = met is not None and "junction" in codes
     try:
         gesture = words.say(
-            words.gesture(candidate.gesture, first), seed, said, guarded=True, name=first
+            words.gesture(candidate.gesture, first, junction=junction),
+            seed,
+            said,
+            guarded=True,
+            name=first,
         )
     except (MissingMessageError, KeyError) as exc:
         log.error("no words for gesture %s: %s", candidate.gesture, exc)
         gesture = None
     if gesture is None:
+        said.texts, said.keys = before  # a card left out says nothing
         return None
-    reasons, codes = _card_lines(words, candidate, first, seed, said)
     return Suggestion(
         candidate.other_id,
         candidate.other_name,
@@ -203,9 +245,37 @@ def _suggestion(
         gesture,
         tuple(codes),
         first_name=first,
-        draft=_draft(words, candidate, reader, first),
+        draft=_draft(words, candidate, reader, first, junction),
         email=email,
+        junction=junction,
+        occasions=tuple(NamedOccasion(o, words.place(o)) for o in _named(candidate, met, junction)),
     )
+
+
+def _junction(candidate: RevivalCandidate) -> OccasionFact | None:
+    """Return the occasion both people attend when the card opens on it and its invitation
+    is built on it, else None."""
+    first = candidate.reasons[0] if candidate.reasons else None
+    gesture = candidate.gesture
+    if (
+        isinstance(first, JunctionReason)
+        and isinstance(gesture, InviteGesture)
+        and gesture.params.occasion == first.params.occasion
+    ):
+        return first.params.occasion
+    return None
+
+
+def _named(
+    candidate: RevivalCandidate, met: OccasionFact | None, junction: bool
+) -> list[OccasionFact]:
+    """Return the occasions a card names: the junction's, or the invitation's."""
+    if met is not None:
+        return [met] if junction else []
+    gesture = candidate.gesture
+    if isinstance(gesture, InviteGesture) and gesture.params.occasion is not None:
+        return [gesture.params.occasion]
+    return []
 
 
 def reason_code(reason: Reason) -> str:
@@ -233,6 +303,7 @@ def compose(
     taxonomy: Taxonomy,
     previous_variant: int | None = None,
     addresses: Mapping[str, str] | None = None,
+    timezone: str = "Europe/Paris",
 ) -> Digest:
     """Write about the candidates, in the order given, dormant and cooling apart.
 
@@ -243,7 +314,7 @@ def compose(
     the reader may write to from the card.
     Raise ToneError if anything the digest says breaks the tone guard.
     """
-    words = Words(texts, kinds, taxonomy)
+    words = Words(texts, kinds, taxonomy, timezone)
     seed = f"{period}:{reader.id}"
     said = Said()
     chosen: dict[CandidateStage, list[Suggestion]] = {"dormant": [], "cooling": []}

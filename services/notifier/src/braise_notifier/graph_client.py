@@ -20,6 +20,7 @@ from braise_shared.candidates import (
 )
 from braise_shared.metrics import GRAPH_CALL_SECONDS
 from braise_shared.network import ConsultantLink
+from braise_shared.occasions import UpcomingOccasions
 from braise_shared.shape import NetworkShape
 
 
@@ -151,6 +152,11 @@ class GraphClient:
         return NetworkShape.model_validate_json(
             self._get("/v1/shape", params={"max_nodes": max_nodes}).content
         )
+
+    def occasions(self) -> UpcomingOccasions:
+        """Return the firm's upcoming occasions with their attendee counts, or raise
+        GraphUnavailableError."""
+        return UpcomingOccasions.model_validate_json(self._get("/v1/occasions").content)
 
     def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
         try:

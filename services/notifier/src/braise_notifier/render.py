@@ -11,6 +11,7 @@ from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from braise_notifier.calendar_file import CalendarFile, file_name, occasion_file
 from braise_notifier.catalogs import Texts
 from braise_notifier.compose import Digest, Draft
 from braise_notifier.mailer import MAIL_POLICY, sender_domain
@@ -77,15 +78,41 @@ def mailto(address: str, draft: Draft) -> str:
     return f"mailto:{quote(address, safe='@')}?{urlencode(fields, quote_via=quote)}"
 
 
+def attachment_names(digest: Digest) -> dict[str, str]:
+    """Return the file name of each occasion's calendar file, by occasion id: from its title,
+    numbered when two titles give the same name."""
+    names: dict[str, str] = {}
+    for occasion in digest.occasions():
+        name = file_name(occasion.fact.title)
+        stem, n = name.removesuffix(".ics"), 2
+        while name in names.values():
+            name, n = f"{stem}-{n}.ics", n + 1
+        names[occasion.fact.occasion_id] = name
+    return names
+
+
+def calendar_files(digest: Digest, *, domain: str, stamp: datetime) -> list[CalendarFile]:
+    """Return the calendar file of each occasion the digest names, once each."""
+    names = attachment_names(digest)
+    files = []
+    for occasion in digest.occasions():
+        made = occasion_file(occasion.fact, location=occasion.place, domain=domain, stamp=stamp)
+        files.append(CalendarFile(made.occasion_id, names[made.occasion_id], made.content))
+    return files
+
+
 def render_parts(
     digest: Digest, texts: Texts, signer: LinkSigner, public_url: str, *, preferences_url: str
 ) -> tuple[str, str]:
     """Return the HTML and plain-text bodies."""
-    sections = [
-        (texts.get(f"section.{stage}"), items)
-        for stage, items in (("dormant", digest.dormant), ("cooling", digest.cooling))
-        if items
-    ]
+    sections = [(texts.get(f"section.{stage}"), items) for stage, items in digest.stages() if items]
+    names = attachment_names(digest)
+    calendar = {
+        s.other_id: [
+            texts.get("calendar.attached", file=names[o.fact.occasion_id]) for o in s.occasions
+        ]
+        for s in digest.suggestions
+    }
     labels = {
         s.other_id: {
             "done": texts.get("action.done"),
@@ -107,6 +134,7 @@ def render_parts(
         "links": links_for(digest, signer, public_url),
         "labels": labels,
         "drafts": drafts,
+        "calendar": calendar,
         "idea": texts.get("idea"),
         "colon": texts.get("punct.colon"),
         "cooling_badge": texts.get("cooling.badge"),
@@ -157,7 +185,8 @@ def build_email(
     reply_to: str,
     now: datetime | None = None,
 ) -> EmailMessage:
-    """Return the multipart e-mail of a digest, with its unsubscribe headers."""
+    """Return the multipart e-mail of a digest, with its unsubscribe headers, and the
+    calendar file (`.ics`) of each occasion it names attached."""
     html, text = render_parts(digest, texts, signer, public_url, preferences_url=preferences_url)
     message = EmailMessage(policy=MAIL_POLICY)
     domain = sender_domain(mail_from)
@@ -178,6 +207,11 @@ def build_email(
     message["X-Braise-Period"] = digest.period
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    for made in calendar_files(digest, domain=domain, stamp=now or datetime.now(UTC)):
+        # "Add to my calendar": a calendar entry to publish, not a meeting request.
+        message.add_attachment(
+            made.content, subtype="calendar", filename=made.filename, params={"method": "PUBLISH"}
+        )
     # After the bodies: setting content moves or clears every Content-* header before it.
     message["Content-Language"] = texts.locale
     return message

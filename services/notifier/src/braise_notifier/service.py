@@ -231,6 +231,7 @@ class DigestService:
             taxonomy=self.taxonomy,
             previous_variant=previous_variant,
             addresses=addresses(self.factory, [c.other_id for c in candidates]),
+            timezone=self.timezone,
         )
 
     def _reserve(

@@ -22,10 +22,12 @@ from braise_shared.candidates import (
     HookReason,
     IntroduceGesture,
     InviteGesture,
+    JunctionReason,
     LastSeenParams,
     LastSeenReason,
     MissionFact,
     NoveltyReason,
+    OccasionFact,
     Reason,
     SharedReason,
     ShareGesture,
@@ -71,6 +73,7 @@ class Words:
     texts: Texts
     kinds: InteractionKinds
     taxonomy: Taxonomy
+    timezone: str = "Europe/Paris"  # the firm's: an occasion's day and hour are said in it
 
     def tags(self, tags: list[Tag]) -> tuple[str, bool]:
         """Return tags as they read in a sentence ("la voile et Python"), and whether the
@@ -145,6 +148,26 @@ class Words:
             return Phrase(f"last.{stage}_unknown", {"month": month})
         return Phrase(f"last.{stage}", {"month": month, "kind": self.one(params.kind)})
 
+    def occasion(self, occasion: OccasionFact) -> dict[str, object]:
+        """Return what a sentence says of an occasion: its title as entered, its day and hour
+        in the firm's time zone ("le jeudi 17 décembre 2026 à 08:30"), and its place (the
+        venue, then the city unless the venue names it; "en ligne" when online)."""
+        when = self.texts.get(
+            "occasion.when",
+            day=self.texts.weekday(occasion.starts_at, self.timezone),
+            time=self.texts.hour(occasion.starts_at, self.timezone),
+        )
+        return {"title": occasion.title, "when": when, "place": self.place(occasion)}
+
+    def place(self, occasion: OccasionFact) -> str:
+        """Return where an occasion takes place, as a sentence says it."""
+        if occasion.online:
+            return self.texts.get("occasion.online")
+        parts = [p for p in (occasion.place, occasion.city) if p]
+        if len(parts) == 2 and parts[1].casefold() in parts[0].casefold():
+            parts = parts[:1]
+        return ", ".join(parts) or self.texts.get("occasion.unplaced")
+
     def one(self, kind: str) -> str:
         """Return one interaction of a kind ("un appel", "a call")."""
         return self.together({kind: 1})
@@ -172,11 +195,14 @@ class Words:
                 topics, known = self.tags(p.topics)
                 params = {"name": name, "topics": topics}
                 return Phrase("reason.novelty", params, _as_entered(known))
+            case JunctionReason(params=p):
+                return Phrase("reason.junction", {**self.occasion(p.occasion), "name": name})
             case _:
                 assert_never(reason)
 
-    def gesture(self, gesture: Gesture, name: str) -> Phrase:
-        """Return the phrase of a give-first gesture."""
+    def gesture(self, gesture: Gesture, name: str, *, junction: bool = False) -> Phrase:
+        """Return the phrase of a give-first gesture (`junction`: the card's first reason
+        names the occasion the invitation is built on, which is not said again)."""
         contexts: tuple[str, ...] = (ELIDED,) if elides(name) else ()
         match gesture:
             case CongratulateGesture(params=p):
@@ -193,19 +219,24 @@ class Words:
             case AskNewsGesture(params=p):
                 return Phrase("gesture.ask_news", {"project": p.project}, contexts)
             case InviteGesture(params=p):
+                if p.occasion is not None and junction:
+                    return Phrase("gesture.invite.junction", {}, contexts)
+                if p.occasion is not None:
+                    return Phrase("gesture.invite.occasion", self.occasion(p.occasion), contexts)
                 if p.city:
                     return Phrase("gesture.invite.city", {"city": p.city}, contexts)
                 return Phrase("gesture.invite.call", {}, contexts)
             case _:
                 assert_never(gesture)
 
-    def draft(self, gesture: Gesture, name: str) -> Phrase:
+    def draft(self, gesture: Gesture, name: str, *, junction: bool = False) -> Phrase:
         """Return the phrase of the note that carries a gesture out (`draft.*`, one per
-        gesture's prefix)."""
-        phrase = self.gesture(gesture, name)
-        return Phrase(
-            "draft." + phrase.prefix.removeprefix("gesture."), phrase.params, phrase.contexts
-        )
+        gesture's prefix); a note stands alone, so it names the occasion even at a junction."""
+        phrase = self.gesture(gesture, name, junction=junction)
+        params = phrase.params
+        if junction and isinstance(gesture, InviteGesture) and gesture.params.occasion:
+            params = self.occasion(gesture.params.occasion)
+        return Phrase("draft." + phrase.prefix.removeprefix("gesture."), params, phrase.contexts)
 
     def say(
         self, phrase: Phrase, seed: str, said: Said, *, guarded: bool = False, **more: object

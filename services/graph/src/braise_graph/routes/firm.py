@@ -1,4 +1,5 @@
-"""What staff see of the whole network: counts and an anonymous shape (/v1, staff only)."""
+"""What staff see of the whole network: counts, an anonymous shape and the firm's upcoming
+occasions with attendee counts (/v1, staff only)."""
 
 import random
 import time
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Query
 from braise_graph.routes.deps import GraphDep, Neo4j, Reader, Redis, as_datetime, errors
 from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
 from braise_shared.bearer import Staff
+from braise_shared.occasions import OccasionAttendance, UpcomingOccasions
 from braise_shared.shape import NetworkShape
 from braise_shared.stream import EVENTS_STREAM
 from braise_shared.stream_lag import group_backlogs
@@ -42,6 +44,21 @@ def shape(
         at=as_datetime(now),
         max_nodes=max_nodes,
         rng=random.SystemRandom(),
+    )
+
+
+@router.get("/v1/occasions", response_model=UpcomingOccasions, responses=errors(401, 403))
+def occasions(_staff: Staff, graph: GraphDep, reader: Reader) -> UpcomingOccasions:
+    """List the firm's upcoming occasions within the horizon, each with how many consultants
+    are expected (a count, never names); staff only."""
+    now = time.time()
+    return UpcomingOccasions(
+        at=as_datetime(now),
+        horizon_days=graph.settings.occasion_horizon_days,
+        occasions=[
+            OccasionAttendance(occasion=o.fact(), attendees=len(o.attendees))
+            for o in reader.upcoming_occasions(now=now)
+        ],
     )
 
 

@@ -13,6 +13,7 @@ from kombu.exceptions import OperationalError
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import Texts, texts
 from braise_notifier.pages.dashboard import Dashboard, dashboard
+from braise_notifier.pages.occasions import upcoming_occasions
 from braise_notifier.pages.picture import drawing, sector_colours, weekly_chart
 from braise_notifier.pages.session import SessionsUnavailableError
 from braise_notifier.pages.web import (
@@ -139,6 +140,7 @@ def firm_page(notifier: NotifierDep, sessions: SessionsDep, staff: StaffSession)
         chart=weekly_chart(figures.history),
         word=lambda prefix, key: _word(t, prefix, key),
         csrf=sessions.csrf(staff),
+        occasions=upcoming_occasions(notifier, t),
     )
 
 

@@ -56,6 +56,7 @@ def network_of(notifier: Notifier, consultant_id: str, today: date) -> Digest:
         texts=texts(reader.locale),
         kinds=service.kinds,
         taxonomy=service.taxonomy,
+        timezone=notifier.settings.timezone,
     )
 
 
