@@ -18,9 +18,8 @@ import pytest
 import redis
 from neo4j import Driver
 
-from braise_cli.stack import StackSettings, build_services
+from braise_cli.stack import StackSettings
 from braise_cli.stack.mailkey import dkim_key_files
-from braise_cli.stack.servers import Server
 from braise_cli.trace import read_lines, trace_event
 from braise_notifier.catalogs import texts
 from braise_notifier.guard import tone_faults
@@ -38,11 +37,11 @@ from braise_shared.interactions import load_kinds
 from braise_shared.stream import EVENTS_STREAM
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy
-from tests.support.disposable import free_port
 from tests.support.mail import LIST_UNSUBSCRIBE, dkim_verifies, raw_headers, raw_mails
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
-from tests.support.servers import SessionServers, stack_settings_for
+from tests.support.servers import SessionServers
+from tests.support.stack import running_braise
 
 
 @pytest.fixture
@@ -53,24 +52,8 @@ def braise(
     neo4j_driver: Driver,
     maildir: Path,
 ) -> Iterator[StackSettings]:
-    settings = stack_settings_for(
-        servers,
-        tmp_path / "var",
-        profiles_port=free_port(),
-        graph_port=free_port(),
-        notifier_port=free_port(),
-    )
-    broker = servers.endpoints.redis_url.rsplit("/", 1)[0] + "/1"
-    redis.Redis.from_url(broker).flushdb()
-    started: list[Server] = []
-    try:
-        for service in build_services(settings):
-            service.start()
-            started.append(service)
+    with running_braise(servers, tmp_path / "var") as settings:
         yield settings
-    finally:
-        for service in reversed(started):
-            service.stop()
 
 
 def _iso(days_ago: float) -> str:

@@ -17,11 +17,13 @@ from rich.progress import Progress
 
 from braise_cli.firm import generate_firm
 from braise_cli.history import simulate_history
+from braise_cli.occasions_load import load_occasions
 from braise_cli.operator import Braise
 from braise_cli.stack import Server
 from braise_cli.stack.process import peak_memory_mib
 from braise_cli.stack.services import local_staff_emails
 from braise_notifier.schedule import week_period
+from braise_shared.stream import EVENTS_STREAM
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -91,6 +93,18 @@ def run_demo(
             f"Simulated past periods {', '.join(past.periods)}: {past.digests} digests, "
             f"{past.suggestions} suggestions, {past.acted} acted on, {past.answers} answers."
         )
+    with clock.stage("occasions"):
+        length = int(braise.redis().xlen(EVENTS_STREAM))
+        occasions = load_occasions(braise, firm, seed=seed, now=datetime.now(UTC))
+        braise.wait_caught_up(
+            expected=length + occasions.events, stall_s=180, progress=lambda *_: None
+        )
+    typer.echo(
+        f"Occasions: the firm's calendar ({occasions.firm_events} events in Radicale) and "
+        f"{occasions.own_calendars} consultants' own, synced: {occasions.scheduled} occasions "
+        f"scheduled, {occasions.withdrawn} withdrawn, {occasions.interactions} past ones "
+        "recorded as interactions."
+    )
     period = current_period()
     before = {p.name for p in maildir.glob("*.eml")}
     with clock.stage("period"), Progress() as progress:

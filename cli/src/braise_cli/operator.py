@@ -139,6 +139,33 @@ class Braise:
         result: dict[str, Any] = _ok(self.profiles.post("/v1/calendars", json=body))
         return result
 
+    def sync_calendar(self, calendar_id: str) -> dict[str, Any]:
+        """Sync one calendar now; return what the sync did."""
+        result: dict[str, Any] = _ok(self.profiles.post(f"/v1/calendars/{calendar_id}/sync"))
+        return result
+
+    def connect_calendar(
+        self, consultant_id: str, *, url: str, user: str, password: str
+    ) -> dict[str, Any]:
+        """Connect a consultant's own CalDAV calendar (as staff, for the demo) and sync it."""
+        body = {"source": "caldav", "url": url, "user": user, "password": password}
+        result: dict[str, Any] = _ok(
+            self.profiles.put(f"/v1/consultants/{consultant_id}/calendar", json=body)
+        )
+        return result
+
+    def consultant_ids(self, emails: set[str]) -> dict[str, str]:
+        """Return the ids of the consultants with these addresses (paging until all are found)."""
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while len(found) < len(emails):
+            page = self.consultants_page(cursor)
+            found |= {c["email"]: c["id"] for c in page["items"] if c["email"] in emails}
+            cursor = page.get("next_cursor")
+            if not cursor:
+                break
+        return found
+
     def calendars(self) -> list[dict[str, Any]]:
         """Return every calendar with its last sync, last error and counts."""
         found: list[dict[str, Any]] = _ok(self.profiles.get("/v1/calendars"))
