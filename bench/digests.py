@@ -38,7 +38,7 @@ from braise_graph.config import GraphSettings
 from braise_graph.store import GraphStore, create_schema
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import DigestRow, make_engine, session_factory
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.tasks import make_celery
 from braise_shared.events import Event
 from braise_shared.interactions import load_kinds
@@ -153,7 +153,7 @@ def main() -> None:
             broker_db=3,
         )
         factory = session_factory(make_engine(settings.database_url))
-        apply_events(factory, events[: args.consultants])
+        project(factory, events[: args.consultants])
         redis.Redis.from_url(settings.broker_url).flushdb()
 
         log = (work / "services.log").open("ab")

@@ -28,8 +28,8 @@ from braise_notifier.db import (
     session_factory,
     unit_of_work,
 )
-from braise_notifier.directory import apply_events
 from braise_notifier.planning import plan, unfinished
+from braise_notifier.projections import project
 from braise_notifier.service import DigestService
 from braise_notifier.tokens import LinkSigner
 from braise_shared.candidates import InviteGesture, RevivalCandidate
@@ -111,7 +111,7 @@ def mailer() -> GatedMailer:
 
 @pytest.fixture
 def service(factory: sessionmaker[Session], mailer: GatedMailer) -> DigestService:
-    apply_events(factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")])
+    project(factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")])
     plan(factory, [(PERIOD, READER)])
     return DigestService(
         factory=factory,

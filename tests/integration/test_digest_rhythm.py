@@ -14,8 +14,8 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import DigestRow, RecipientRow, make_engine, session_factory, unit_of_work
-from braise_notifier.directory import apply_events
 from braise_notifier.planning import due_today, plan
+from braise_notifier.projections import project
 from braise_notifier.schedule import DAYS
 from tests.support import events as ev
 
@@ -30,7 +30,7 @@ def factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[sessionmaker[S
     path: Path = tmp_path_factory.mktemp("rhythm") / "notifier.db"
     engine = make_engine(f"sqlite:///{path}")
     factory = session_factory(engine)
-    apply_events(factory, [ev.profile(1)])
+    project(factory, [ev.profile(1)])
     yield factory
     engine.dispose()
 

@@ -11,7 +11,7 @@ import redis
 from sqlalchemy import select
 
 from braise_notifier.db import DigestRow, ErasedRow, make_engine, session_factory, unit_of_work
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_profiles.db import IdempotencyRow, OutboxRow
 from tests.support import events as ev
 from tests.support.profiles import ProfilesUnderTest, admin_headers, profiles_under_test
@@ -96,7 +96,7 @@ def test_notifier_erasure_scrubs_other_readers_digests_and_zeroes_the_file(
     path = tmp_path / "n.db"
     factory = session_factory(make_engine(f"sqlite:///{path}"))
     person, reader = str(ev.cid(1)), str(ev.cid(2))
-    apply_events(
+    project(
         factory,
         [
             ev.profile(1, name="Zéphyrine Quillard"),
@@ -123,7 +123,7 @@ def test_notifier_erasure_scrubs_other_readers_digests_and_zeroes_the_file(
                 )
             )
 
-    apply_events(factory, [ev.erased(1)])
+    project(factory, [ev.erased(1)])
 
     with factory() as session:
         [left] = session.scalars(select(DigestRow)).all()

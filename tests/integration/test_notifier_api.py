@@ -19,7 +19,7 @@ from braise_notifier.catalogs import texts
 from braise_notifier.compose import Reader, compose
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import DigestRow, RecipientRow
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.render import build_email
 from braise_notifier.tasks import make_celery
 from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
@@ -53,9 +53,7 @@ def app(
             "braise.sync_unsubscribe", args=[c, link]
         ),
     )
-    apply_events(
-        notifier.factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")]
-    )
+    project(notifier.factory, [ev.profile(1, name="Camille Martin"), ev.profile(2, name="Karim")])
     with TestClient(application) as client:
         yield client, notifier, broker
     notifier.factory.kw["bind"].dispose()
@@ -187,7 +185,7 @@ def test_links_of_an_erased_reader_or_about_an_erased_person_open_and_record_not
 ) -> None:
     client, notifier, broker = app
     notifier.publisher.prepare()
-    apply_events(notifier.factory, [ev.profile(3, name="Léa"), ev.erased(2), ev.erased(3)])
+    project(notifier.factory, [ev.profile(3, name="Léa"), ev.erased(2), ev.erased(3)])
     urls = []
     for reader, other in [(1, 2), (3, 1)]:  # about someone erased; of a reader erased
         claims = (str(ev.cid(reader)), str(ev.cid(other)), "2026-W48")

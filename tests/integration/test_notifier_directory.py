@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 from sqlalchemy import select
 
 from braise_notifier.db import DigestRow, RecipientRow, make_engine, session_factory, unit_of_work
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from tests.support import events as ev
 
 
@@ -13,11 +13,11 @@ def test_revisions_decide_and_erasure_is_final(sql_url: str) -> None:
     engine = make_engine(sql_url)
     factory = session_factory(engine)
     cid = str(ev.cid(1))
-    apply_events(
+    project(
         factory,
         [ev.profile(1, name="Camille"), ev.preferences(1, 3, suggestable=True, locale="en")],
     )
-    apply_events(factory, [ev.profile(1, revision=2, name="Camille Martin", locale="fr")])
+    project(factory, [ev.profile(1, revision=2, name="Camille Martin", locale="fr")])
     with factory() as session:
         row = session.get(RecipientRow, cid)
         assert row is not None
@@ -34,8 +34,8 @@ def test_revisions_decide_and_erasure_is_final(sql_url: str) -> None:
                 event_published=True,
             )
         )
-    apply_events(factory, [ev.erased(1)])
-    apply_events(factory, [ev.profile(1, revision=9, name="Camille")])  # late: must not return
+    project(factory, [ev.erased(1)])
+    project(factory, [ev.profile(1, revision=9, name="Camille")])  # late: must not return
 
     with factory() as session:
         assert session.get(RecipientRow, cid) is None
@@ -57,14 +57,14 @@ def test_the_end_of_a_break_is_kept_from_preference_events_whatever_the_profile_
             assert row is not None
             return row.resume_on
 
-    apply_events(factory, [ev.profile(1, name="Camille"), ev.break_until(1, 2, until)])
+    project(factory, [ev.profile(1, name="Camille"), ev.break_until(1, 2, until)])
     assert resume_on() == until
     # A later profile (it does not carry the break) leaves it; a v1 change too.
-    apply_events(factory, [ev.profile(1, revision=3, name="Camille Martin")])
-    apply_events(factory, [ev.preferences(1, 4, suggestable=True)])
+    project(factory, [ev.profile(1, revision=3, name="Camille Martin")])
+    project(factory, [ev.preferences(1, 4, suggestable=True)])
     assert resume_on() == until
-    apply_events(factory, [ev.break_until(1, 2, None)])  # replayed or late: older, ignored
+    project(factory, [ev.break_until(1, 2, None)])  # replayed or late: older, ignored
     assert resume_on() == until
-    apply_events(factory, [ev.break_until(1, 5, None)])  # ended
+    project(factory, [ev.break_until(1, 5, None)])  # ended
     assert resume_on() is None
     engine.dispose()

@@ -8,7 +8,7 @@ import redis
 from sqlalchemy import select
 
 from braise_notifier.db import RecipientRow, make_engine, session_factory
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.spread import SpreadCap
 from braise_shared.events import dump_event, parse_event
 from braise_shared.publisher import EventPublisher
@@ -65,7 +65,7 @@ def test_entries_naming_an_erased_person_go_once_every_group_read_them(
     lagging = _ack_all(redis_client, "notifier")
     assert len(lagging) == len(published)
     factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
-    apply_events(factory, [parse_event(raw) for raw in lagging])
+    project(factory, [parse_event(raw) for raw in lagging])
     with factory() as session:
         assert sorted(session.scalars(select(RecipientRow.id))) == [
             str(ev.cid(2)),

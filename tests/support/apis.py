@@ -12,7 +12,7 @@ from braise_graph.api import create_app as create_graph_app
 from braise_notifier.api import create_app as create_notifier_app
 from braise_notifier.bootstrap import build
 from braise_notifier.config import NotifierSettings
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.tasks import make_celery
 from tests.support import events as ev
 from tests.support.graph import graph_settings, new_store
@@ -56,6 +56,6 @@ def notifier_api(tmp: Path, servers: SessionServers) -> Iterator[TestClient]:
             "braise.sync_unsubscribe", args=[c, link]
         ),
     )
-    apply_events(notifier.factory, [ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
+    project(notifier.factory, [ev.profile(1, name="Camille"), ev.profile(2, name="Karim")])
     with stack, TestClient(app, raise_server_exceptions=False) as client:
         yield client

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from braise_graph.api import create_app
 from braise_notifier.db import DigestRow, unit_of_work
 from braise_notifier.history import record_week
-from braise_notifier.pages.feedback import record_feedback
-from braise_notifier.pages.loop import record_meetings
+from braise_notifier.projections import project
 from braise_shared.events import Event, SuggestionFeedbackV2, SuggestionFeedbackWithUndo
 from tests.support import events as ev
 from tests.support.graph import graph_settings, new_store
@@ -93,8 +92,8 @@ def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
                 created_at=sent_at,
             )
         )
-    record_meetings(factory, [ev.interaction([1, 2], (sent_at + timedelta(weeks=3)).timestamp())])
-    record_feedback(
+    project(factory, [ev.interaction([1, 2], (sent_at + timedelta(weeks=3)).timestamp())])
+    project(
         factory,
         [answer(1, 2, "done", sent_at + timedelta(days=2)), answer(1, 3, "not_now", sent_at)],
     )

@@ -23,7 +23,7 @@ from braise_cli.stack.services import service_env
 from braise_graph.store import GraphStore
 from braise_notifier.config import NotifierSettings
 from braise_notifier.db import DigestRow, make_engine, session_factory
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.tasks import make_celery
 from braise_shared.events import ConsultantRegisteredV1, Event
 from tests.support import events as ev
@@ -52,7 +52,7 @@ class NotifierUnderTest:
 
     def know(self, events: list[Event]) -> None:
         """Feed consultants to the notifier's directory and the graph, as the consumers would."""
-        apply_events(self.factory, events)
+        project(self.factory, events)
         self.graph.apply(events)
 
     def plan_due(self, day: str) -> None:

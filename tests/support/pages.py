@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from braise_notifier.api import create_app
 from braise_notifier.bootstrap import Notifier, build
 from braise_notifier.config import NotifierSettings
-from braise_notifier.directory import apply_events
+from braise_notifier.projections import project
 from braise_notifier.staff_sign_in import issue_link
 from braise_notifier.tokens import LinkClaims, PagePurpose
 from braise_shared.events import parse_event
@@ -46,7 +46,7 @@ class PagesUnderTest:
         """Relay profiles' events and feed them to the notifier's directory, as its consumer."""
         self.profiles.drain()
         raw = [fields[b"event"] for _id, fields in entries(self.profiles.redis, EVENTS_STREAM)]
-        apply_events(self.notifier.factory, [parse_event(r) for r in raw])
+        project(self.notifier.factory, [parse_event(r) for r in raw])
 
     def csrf(self, html: str) -> str:
         """Return the CSRF token of the first form of a page."""

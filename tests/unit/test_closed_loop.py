@@ -10,10 +10,10 @@ from braise_notifier.pages.loop import (
     Sent,
     meetings_of,
     pair,
-    record_meetings,
     revival_rates,
     sent_suggestions,
 )
+from braise_notifier.projections import project
 from tests.support import events as ev
 
 T0 = datetime(2026, 1, 5, 8, tzinfo=UTC)
@@ -70,8 +70,8 @@ def test_meetings_come_from_interaction_events_per_pair_and_a_replay_adds_nothin
 ) -> None:
     factory = session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
     group = ev.interaction([1, 2, 3], 100.0)
-    record_meetings(factory, [group, group])
-    record_meetings(factory, [group])
+    project(factory, [group, group])
+    project(factory, [group])
     with factory() as session:
         seen = meetings_of(session)
     ids = sorted(str(ev.cid(n)) for n in (1, 2, 3))

@@ -114,3 +114,9 @@ def test_grouping_puts_every_event_in_its_group_in_batch_order(
     assert groups.feedback == [e for e in feedback if e.data.action != "done"]
     occasions = OccasionScheduledV1 | OccasionWithdrawnV1
     assert groups.occasions == [e for e in batch if isinstance(e, occasions)]
+
+
+def test_every_event_type_has_a_route_in_the_notifiers_projections() -> None:
+    from braise_notifier.projections import ROUTES
+
+    assert set(EVENT_MODELS) <= set(ROUTES)

@@ -11,8 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from braise_notifier.db import DigestRow, ErasedRow, make_engine, session_factory, unit_of_work
 from braise_notifier.history import record_week, weekly_history
 from braise_notifier.pages.dashboard import LinkWeek
-from braise_notifier.pages.feedback import Answers, feedback_by_gesture, record_feedback
+from braise_notifier.pages.feedback import Answers, feedback_by_gesture
 from braise_notifier.pages.picture import OTHER, PALETTE, drawing, sector_colours, weekly_chart
+from braise_notifier.projections import project
 from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo
 from braise_shared.shape import NetworkShape, ShapeLink, ShapeNode
 from braise_shared.tags import Tag
@@ -62,8 +63,8 @@ def test_answers_count_by_the_gesture_their_digest_proposed_and_a_replay_adds_no
     factory = _factory(tmp_path)
     _digest(factory, 1, {2: "invite", 3: "share", 4: "invite"})
     answers = [_answer(1, 2, "done"), _answer(1, 3, "never"), _answer(1, 4, "not_now")]
-    record_feedback(factory, answers)
-    record_feedback(factory, [*answers, _answer(1, 9, "done")])  # replayed, and one unknown
+    project(factory, answers)
+    project(factory, [*answers, _answer(1, 9, "done")])  # replayed, and one unknown
     with factory() as session:
         assert feedback_by_gesture(session) == [
             Answers("?", 1, 0, 0),
@@ -75,10 +76,10 @@ def test_answers_count_by_the_gesture_their_digest_proposed_and_a_replay_adds_no
 def test_an_erased_persons_answers_are_forgotten_and_never_recorded_again(tmp_path: Path) -> None:
     factory = _factory(tmp_path)
     _digest(factory, 1, {2: "invite", 3: "share"})
-    record_feedback(factory, [_answer(1, 2, "done"), _answer(1, 3, "done")])
+    project(factory, [_answer(1, 2, "done"), _answer(1, 3, "done")])
     with unit_of_work(factory) as session:  # the directory keeps erased ids
         session.add(ErasedRow(id=str(ev.cid(2))))
-    record_feedback(factory, [ev.erased(2), _answer(1, 2, "never", period="2026-W38")])
+    project(factory, [ev.erased(2), _answer(1, 2, "never", period="2026-W38")])
     with factory() as session:
         assert feedback_by_gesture(session) == [Answers("share", 1, 0, 0)]
 

@@ -302,13 +302,3 @@ class MailSink(Server):
         if code != 250:
             raise StackError(f"NOOP answered {code}")
         return f"NOOP ok, port {self.settings.smtp_port}, mail in {self.maildir}"
-
-
-def build_servers(settings: StackSettings) -> list[Server]:
-    """Return the servers in start order."""
-    # These build on Server, defined here.
-    from braise_cli.stack.caldav import RadicaleServer
-    from braise_cli.stack.postgres import sql_servers
-
-    servers: list[Server] = [RedisServer(settings), Neo4jServer(settings), MailSink(settings)]
-    return servers + sql_servers(settings) + [RadicaleServer(settings)]

@@ -12,9 +12,7 @@ import redis
 from sqlalchemy.exc import OperationalError
 
 from braise_notifier.bootstrap import Notifier, notifier
-from braise_notifier.directory import apply_events
-from braise_notifier.pages.feedback import record_feedback
-from braise_notifier.pages.loop import record_meetings
+from braise_notifier.projections import project
 from braise_notifier.spread import SpreadCap
 from braise_shared.events import ConsultantErasedV1
 from braise_shared.logs import configure_logging
@@ -25,15 +23,13 @@ log = logging.getLogger(__name__)
 
 
 def build_consumer(client: "redis.Redis", n: Notifier) -> StreamConsumer:
-    """Wire the consumer group `notifier` to the recipients table."""
+    """Wire the consumer group `notifier` to the notifier's projections."""
     settings = n.settings
 
     spread = SpreadCap(client, cap=settings.spread_cap)
 
     def handle(batch: Sequence[Delivered]) -> None:
-        apply_events(n.factory, [d.event for d in batch])
-        record_meetings(n.factory, [d.event for d in batch])  # the closed loop's data
-        record_feedback(n.factory, [d.event for d in batch])  # answers, by gesture kind
+        project(n.factory, [d.event for d in batch])
         # After the commit: if Redis fails here, the batch comes again and this is redone.
         for d in batch:
             if isinstance(d.event, ConsultantErasedV1):

@@ -7,6 +7,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Executable,
     Integer,
     LargeBinary,
     String,
@@ -15,6 +16,8 @@ from sqlalchemy import (
     and_,
     select,
 )
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -157,3 +160,10 @@ def make_engine(database_url: str) -> Engine:
     engine = open_engine(database_url)
     upgrade_to_head(engine)
     return engine
+
+
+def insert_new(session: Session, table: type[Base], rows: list[dict[str, object]]) -> Executable:
+    """Return an INSERT of these rows that skips the ones already there (a unique key)."""
+    dialect = session.get_bind().dialect.name
+    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    return insert(table).values(rows).on_conflict_do_nothing()

@@ -5,9 +5,9 @@ import logging
 from collections.abc import Sequence
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
-from braise_notifier.db import DigestRow, ErasedRow, RecipientRow, unit_of_work
+from braise_notifier.db import DigestRow, ErasedRow, RecipientRow
 from braise_shared.events import (
     ConsultantErasedV1,
     ConsultantRegisteredV1,
@@ -20,11 +20,11 @@ from braise_shared.sql import checkpoint_after_commit
 log = logging.getLogger(__name__)
 
 
-def apply_events(factory: sessionmaker[Session], events: Sequence[Event]) -> None:
-    """Apply a batch in one transaction; idempotent (revisions decide, erasure is final)."""
-    with unit_of_work(factory) as session:
-        for event in events:
-            _apply(session, event)
+def apply_to_recipients(session: Session, events: Sequence[Event]) -> None:
+    """Apply profile, preference and erasure events, in order; idempotent (revisions decide,
+    erasure is final). A projection of `projections.project`."""
+    for event in events:
+        _apply(session, event)
 
 
 def _apply(session: Session, event: Event) -> None:

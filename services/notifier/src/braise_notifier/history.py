@@ -10,8 +10,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import LinkWeekRow, unit_of_work
-from braise_notifier.pages.loop import insert_new
+from braise_notifier.db import LinkWeekRow, insert_new, unit_of_work
 
 WEEKS_SHOWN = 26
 

@@ -6,15 +6,13 @@ which gesture the digest of that period proposed for that person. The counting i
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import delete, or_, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from braise_notifier.db import SENT, DigestRow, FeedbackRow, erased_among, unit_of_work
-from braise_notifier.pages.loop import insert_new
-from braise_shared.events import ConsultantErasedV1, Event, SuggestionFeedbackV2
+from braise_notifier.db import SENT, DigestRow, FeedbackRow
 
 ACTIONS = ("done", "not_now", "never", "undo_never")
 UNKNOWN_GESTURE = "?"  # an answer about a suggestion the ledger no longer holds
@@ -28,40 +26,6 @@ class Answers:
     done: int
     not_now: int
     never: int
-
-
-def record_feedback(factory: sessionmaker[Session], events: Sequence[Event]) -> None:
-    """Keep every reader's answer once (a replay adds nothing); forget erased people's."""
-    rows: list[dict[str, object]] = []
-    erasures: list[str] = []
-    for event in events:
-        if isinstance(event, ConsultantErasedV1):
-            erasures.append(str(event.data.consultant_id))
-        elif isinstance(event, SuggestionFeedbackV2):
-            data = event.data
-            rows.append(
-                {
-                    "period": data.period,
-                    "consultant_id": str(data.consultant_id),
-                    "other_id": str(data.other_id),
-                    "action": data.action,
-                    "at": event.occurred_at,
-                }
-            )
-    if not rows and not erasures:
-        return
-    with unit_of_work(factory) as session:
-        people = {str(r[k]) for r in rows for k in ("consultant_id", "other_id")}
-        erased = set(erasures) | erased_among(session, people)
-        rows = [r for r in rows if r["consultant_id"] not in erased and r["other_id"] not in erased]
-        if rows:
-            session.execute(insert_new(session, FeedbackRow, rows))
-        if erasures:
-            session.execute(
-                delete(FeedbackRow).where(
-                    or_(FeedbackRow.consultant_id.in_(erasures), FeedbackRow.other_id.in_(erasures))
-                )
-            )
 
 
 def answers_by_gesture(

@@ -6,18 +6,14 @@ from `interaction.recorded`); the ledger keeps what each sent digest proposed. T
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from itertools import combinations
 
-from sqlalchemy import Executable, delete, or_, select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from braise_notifier.db import SENT, Base, DigestRow, MeetingRow, erased_among, unit_of_work
-from braise_shared.events import ConsultantErasedV1, Event, InteractionRecordedV1
+from braise_notifier.db import SENT, DigestRow, MeetingRow
 
 WINDOW = timedelta(weeks=8)
 
@@ -25,45 +21,6 @@ WINDOW = timedelta(weeks=8)
 def pair(x: str, y: str) -> tuple[str, str]:
     """Return an undirected pair, smaller id first."""
     return (x, y) if x < y else (y, x)
-
-
-def record_meetings(factory: sessionmaker[Session], events: Sequence[Event]) -> None:
-    """Keep the pairs and times of every interaction seen; a replay adds nothing.
-
-    One insert per batch that skips rows already there (the unique interaction and pair). An
-    erased person's meetings are deleted, and none is recorded for them afterwards.
-    """
-    rows: list[dict[str, object]] = []
-    erasures: list[str] = []
-    for event in events:
-        if isinstance(event, ConsultantErasedV1):
-            erasures.append(str(event.data.consultant_id))
-        elif isinstance(event, InteractionRecordedV1):
-            data = event.data
-            ids = sorted(str(p) for p in data.participants)
-            rows.extend(
-                {"interaction_id": str(data.interaction_id), "a": a, "b": b, "at": data.occurred_at}
-                for a, b in combinations(ids, 2)
-            )
-    with unit_of_work(factory) as session:
-        erased = set(erasures) | erased_among(session, {str(r[k]) for r in rows for k in "ab"})
-        rows = [r for r in rows if r["a"] not in erased and r["b"] not in erased]
-        # Chunks keep each statement under SQLite's limit of bound parameters.
-        for start in range(0, len(rows), 2000):
-            session.execute(insert_new(session, MeetingRow, rows[start : start + 2000]))
-        if erasures:
-            session.execute(
-                delete(MeetingRow).where(
-                    or_(MeetingRow.a.in_(erasures), MeetingRow.b.in_(erasures))
-                )
-            )
-
-
-def insert_new(session: Session, table: type[Base], rows: list[dict[str, object]]) -> Executable:
-    """Return an INSERT of these rows that skips the ones already there (a unique key)."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql_insert if dialect == "postgresql" else sqlite_insert
-    return insert(table).values(rows).on_conflict_do_nothing()
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from braise_profiles.calendars.sync import (
     write_sync,
 )
 from braise_profiles.config import ProfilesSettings
-from braise_profiles.consultants.repository import get_row as get_consultant
 from braise_profiles.db import CalendarRow, OccurrenceRow, unit_of_work
+from braise_profiles.directory import get_row as get_consultant
 from braise_profiles.errors import InvalidError, NotFoundError
 
 UPLOAD = "ics_file"

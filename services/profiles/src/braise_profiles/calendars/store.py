@@ -15,8 +15,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from braise_profiles.calendars.parsing import Occurrence
-from braise_profiles.consultants.repository import ids_by_email, known_consultants
 from braise_profiles.db import CalendarRow, OccurrenceRow
+from braise_profiles.directory import ids_by_email, known_consultants
 from braise_profiles.interactions.service import record_once
 from braise_profiles.outbox import PRODUCER, stage_event
 from braise_shared.events import (

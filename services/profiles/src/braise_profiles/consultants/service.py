@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from braise_profiles import directory as repository
 from braise_profiles.calendars.service import forget_consultant_calendars
-from braise_profiles.consultants import repository
-from braise_profiles.consultants.repository import TagsByFacet
 from braise_profiles.consultants.schemas import ConsultantIn, ConsultantOut, ConsultantPatch
 from braise_profiles.db import ConsultantRow
+from braise_profiles.directory import TagsByFacet
 from braise_profiles.errors import ConflictError, ItemLoc, single_item
 from braise_profiles.idempotency import forget_responses_about
 from braise_profiles.interactions import repository as interactions

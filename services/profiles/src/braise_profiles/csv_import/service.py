@@ -15,9 +15,9 @@ from datetime import UTC, date, datetime, time
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
-from braise_profiles.consultants.repository import ids_by_email, known_consultants
 from braise_profiles.csv_import.reader import BadRow, Row, read_rows
 from braise_profiles.csv_import.schemas import ImportReport, RejectedRow
+from braise_profiles.directory import ids_by_email, known_consultants
 from braise_profiles.errors import InvalidError
 from braise_profiles.interactions.schemas import InteractionIn
 from braise_profiles.interactions.service import record_interactions

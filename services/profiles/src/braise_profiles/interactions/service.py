@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from braise_profiles.consultants.repository import known_consultants
 from braise_profiles.db import InteractionRow
+from braise_profiles.directory import known_consultants
 from braise_profiles.errors import InvalidError, ItemLoc, single_item
 from braise_profiles.interactions import repository
 from braise_profiles.interactions.schemas import InteractionIn, InteractionOut

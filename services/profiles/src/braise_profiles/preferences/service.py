@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
-from braise_profiles.consultants import repository as consultants
+from braise_profiles import directory as consultants
 from braise_profiles.db import ConsultantRow
 from braise_profiles.outbox import PRODUCER, stage_event
 from braise_profiles.preferences.schemas import PreferencesIn, PreferencesOut

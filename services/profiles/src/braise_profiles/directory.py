@@ -1,4 +1,5 @@
-"""The SQL about consultants and their tags."""
+"""The consultants' rows and tags in SQL: read by every use case of profiles (the consultants'
+own, and interactions, preferences, calendars and imports that name consultants)."""
 
 import uuid
 from collections.abc import Iterable, Iterator, Mapping, Sequence
