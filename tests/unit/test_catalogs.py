@@ -39,6 +39,12 @@ COMMON = {
     "names": "« Refonte SI »",
     "email": "camille.martin@example.org",
     "who": "Camille Martin",
+    "a": "Banque",
+    "b": "Énergie",
+    "sector": "Santé",
+    "at": "2026-12-07 11:28 UTC",
+    "since": "2026-W40",
+    "until": "2026-W48",
 }
 
 
