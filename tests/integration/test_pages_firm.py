@@ -105,7 +105,7 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
         "Éteint",
     ]  # the graph's order of stages, whatever order the rows come back in
     assert "links-now" not in firm.text  # one count per stage: the weekly record, dated
-    assert history.count("<tr><td class=\"nowrap\">") == 3
+    assert history.count('<tr><td class="nowrap">') == 3
     assert re.search(r"<td>envoyés\s:\s1</td>", firm.text)
     for name in NAMES:
         assert name not in firm.text

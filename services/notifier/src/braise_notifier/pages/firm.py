@@ -151,7 +151,7 @@ def firm_page(notifier: NotifierDep, sessions: SessionsDep, staff: StaffSession)
         matrix=matrix,
         read_at=_when(figures.sectors.at) if figures.sectors is not None else None,
         shares=stage_shares(
-            [(w.week, _when(w.recorded_at), w.links_by_stage) for w in figures.history[-8:]]
+            [(w.week, f"{w.recorded_at:%Y-%m-%d}", w.links_by_stage) for w in figures.history[-8:]]
         ),
         thinning=thinning(sector_weeks),
         word=lambda prefix, key: _word(t, prefix, key),
