@@ -25,13 +25,13 @@ from braise_notifier.catalogs import texts
 from braise_notifier.config import DEFAULT_LINK_SECRET
 from braise_notifier.tokens import LinkClaims, LinkSigner
 from tests.support.axe import assert_accessible
-from tests.support.digest_links import digest_of, link_about, links_of
 from tests.support.browser import (
     basic_accessibility_faults,
     headless_chromium,
     save_full_page,
     set_width,
 )
+from tests.support.digest_links import digest_of, link_about, links_of
 from tests.support.overflow import assert_no_horizontal_overflow
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers, consultant_headers
