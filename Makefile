@@ -11,7 +11,7 @@ RUN := $(UV) run --frozen
 CYTOSCAPE := services/notifier/src/braise_notifier/static/vendor/cytoscape.min.js
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo -n)
 
-.PHONY: help install up down status demo test mutation lint fmt docs clean
+.PHONY: help install up down status demo test screenshots mutation lint fmt docs clean
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -52,6 +52,10 @@ demo: $(SYNCED) $(CYTOSCAPE) ## Run the main job end to end (SIZE=N consultants,
 
 test: $(SYNCED) $(CYTOSCAPE) ## Install what is missing, start the test servers, run every test
 	$(RUN) pytest
+
+screenshots: $(SYNCED) $(CYTOSCAPE) ## Take the pages' screenshots at 390 and 1280 px into docs/img/
+	$(RUN) pytest -q tests/e2e/test_consultant_pages.py tests/integration/test_firm_view_browser.py
+	$(RUN) python -m tests.support.page_screenshots
 
 mutation: $(SYNCED) ## Mutation testing of the rule modules (slow; CHILDREN=2; docs/testing.md)
 	$(RUN) python -m tests.mutation --children $(or $(CHILDREN),2)

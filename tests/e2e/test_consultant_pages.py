@@ -9,32 +9,21 @@ Every page passes `_accessible` (lang, labels, visible keyboard focus). Screensh
 are kept in var/screenshots/pages/ (the README's come from there).
 """
 
-import email
-import re
-import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import default as default_policy
 from pathlib import Path
-from typing import Any
 
 import httpx
-import orjson
 import pytest
-import redis
 from neo4j import Driver
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
 
-from braise_cli.stack import StackSettings, build_services
-from braise_cli.stack.servers import Server
+from braise_notifier.catalogs import texts
 from braise_notifier.config import DEFAULT_LINK_SECRET
 from braise_notifier.tokens import LinkClaims, LinkSigner
-from braise_shared.stream import EVENTS_STREAM
 from tests.support.axe import assert_accessible
 from tests.support.browser import (
     basic_accessibility_faults,
@@ -42,113 +31,23 @@ from tests.support.browser import (
     save_full_page,
     set_width,
 )
-from tests.support.disposable import free_port
-from tests.support.mail import raw_mails
+from tests.support.digest_links import digest_of, link_about, links_of
 from tests.support.overflow import assert_no_horizontal_overflow
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers, consultant_headers
-from tests.support.servers import SessionServers, stack_settings_for
-from tests.support.streams import entries
+from tests.support.reader_firm import (
+    DESKTOP,
+    PEOPLE,
+    PHONE,
+    READERS,
+    WAIT_S,
+    Firm,
+    Reader,
+    firm_with_digests,
+)
+from tests.support.servers import SessionServers
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots" / "pages"
-PHONE, DESKTOP = 390, 1280
-WAIT_S = 60  # the longest any of these waits on a process: a relay, a consumer, a worker
-PEOPLE = {
-    "camille": ("camille.martin@example.org", "Camille Martin"),
-    "karim": ("karim.benali@example.org", "Karim Benali"),
-    "ines": ("ines.garnier@example.org", "Inès Garnier"),
-    "hugo": ("hugo.perrin@example.org", "Hugo Perrin"),
-    "zoe": ("zoe.masson@example.org", "Zoé Masson"),
-    "marc": ("marc.lambert@example.org", "Marc Lambert"),
-    "lea": ("lea.dubois@example.org", "Léa Dubois"),
-}
-
-
-@dataclass(frozen=True)
-class Reader:
-    """Who acts at one width, and the two people their digest proposes."""
-
-    key: str
-    not_now_with: str  # "not now" on "my network"
-    never: str  # said never to, undone on the preferences page, then met over lunch
-
-
-READERS = {
-    PHONE: Reader("camille", not_now_with="karim", never="ines"),
-    DESKTOP: Reader("hugo", not_now_with="zoe", never="marc"),
-}
-
-
-@dataclass(frozen=True)
-class Firm:
-    """The running stack and the firm it holds."""
-
-    settings: StackSettings
-    ids: dict[str, str]
-    maildir: Path
-    redis: "redis.Redis"
-
-    def url(self, service: str) -> str:
-        """Return a service's base URL."""
-        return f"http://127.0.0.1:{getattr(self.settings, f'{service}_port')}"
-
-    def mail_of(self, key: str) -> EmailMessage:
-        """Return the digest the sink holds for a person."""
-        address = PEOPLE[key][0]
-        for raw in raw_mails(self.maildir):
-            message = email.message_from_bytes(raw, policy=default_policy)
-            assert isinstance(message, EmailMessage)
-            if address in str(message["To"]):
-                return message
-        raise AssertionError(f"no digest for {address} in {self.maildir}")
-
-    def preferences_link(self, key: str) -> str:
-        """Return the preferences link of a person's digest, as its plain text says it."""
-        part = self.mail_of(key).get_body(preferencelist=("plain",))
-        assert part is not None
-        text = part.get_content()
-        [link] = re.findall(r"https?://\S+/pages/open/preferences\?token=\S+", text)
-        return str(link)
-
-    def events(self, kind: str) -> list[dict[str, Any]]:
-        """Return the stream's events of one type, oldest first."""
-        found = [orjson.loads(f[b"event"]) for _id, f in entries(self.redis, EVENTS_STREAM)]
-        return [e for e in found if e["type"] == kind]
-
-    def declined_by(self, key: str) -> list[str]:
-        """Return who the graph says a person said never to."""
-        response = httpx.get(
-            f"{self.url('graph')}/v1/consultants/{self.ids[key]}/declined",
-            headers=consultant_headers(self.ids[key]),
-        )
-        response.raise_for_status()
-        return [p["other_name"] for p in response.json()["people"]]
-
-    def caught_up(self, published: int = 0) -> bool:
-        """Tell whether at least `published` events reached the stream (the relay publishes
-        in batches of its own) and the graph and the notifier applied every one of them."""
-        if self.redis.xlen(EVENTS_STREAM) < published:
-            return False
-        groups = {g["name"]: g for g in self.redis.xinfo_groups(EVENTS_STREAM)}
-        return all(
-            groups.get(name) is not None
-            and groups[name]["lag"] == 0
-            and not groups[name]["pending"]
-            for name in (b"graph", b"notifier")
-        )
-
-
-def _ago(days: float) -> str:
-    return (datetime.now(UTC) - timedelta(days=days)).isoformat()
-
-
-def _dormant(a: str, b: str, days: float) -> list[dict[str, Any]]:
-    """A strong mission long ago, two lunches after it, then silence."""
-    return [
-        {"kind": "mission_together", "participants": [a, b], "occurred_at": _ago(days)},
-        {"kind": "lunch", "participants": [a, b], "occurred_at": _ago(days - 40), "initiator": a},
-        {"kind": "lunch", "participants": [a, b], "occurred_at": _ago(days - 90), "initiator": b},
-    ]
 
 
 @pytest.fixture(scope="module")
@@ -157,68 +56,10 @@ def firm(
     servers: SessionServers,
     neo4j_session_driver: Driver,
 ) -> Iterator[Firm]:
-    client = redis.Redis.from_url(servers.endpoints.redis_url)
-    client.flushdb()
-    redis.Redis.from_url(servers.endpoints.redis_url.rsplit("/", 1)[0] + "/1").flushdb()
-    neo4j_session_driver.execute_query("MATCH (n) DETACH DELETE n")
-    shutil.rmtree(servers.maildir, ignore_errors=True)
-    servers.maildir.mkdir(parents=True, exist_ok=True)
-    settings = stack_settings_for(
-        servers,
-        tmp_path_factory.mktemp("stack") / "var",
-        profiles_port=free_port(),
-        graph_port=free_port(),
-        notifier_port=free_port(),
-    )
-    started: list[Server] = []
-    try:
-        for service in build_services(settings):
-            service.start()
-            started.append(service)
-        yield _load_and_send(settings, client, servers.maildir)
-    finally:
-        for service in reversed(started):
-            service.stop()
-        client.close()
-
-
-def _load_and_send(settings: StackSettings, client: "redis.Redis", maildir: Path) -> Firm:
-    profiles = httpx.Client(
-        base_url=f"http://127.0.0.1:{settings.profiles_port}", headers=admin_headers()
-    )
-    items = [{"email": e, "display_name": n} for e, n in PEOPLE.values()]
-    response = profiles.post("/v1/consultants/bulk", json={"items": items})
-    assert response.status_code == 201, response.text
-    ids = {key: body["id"] for key, body in zip(PEOPLE, response.json(), strict=True)}
-    history = [
-        *_dormant(ids["camille"], ids["karim"], 700),
-        *_dormant(ids["camille"], ids["ines"], 650),
-        *_dormant(ids["hugo"], ids["zoe"], 700),
-        *_dormant(ids["hugo"], ids["marc"], 650),
-        {"kind": "lunch", "participants": [ids["camille"], ids["lea"]], "occurred_at": _ago(3)},
-    ]
-    recorded = profiles.post("/v1/interactions/bulk", json={"items": history})
-    assert recorded.status_code == 201, recorded.text
-    found = Firm(settings, ids, maildir, client)
-    wait_until(
-        lambda: found.caught_up(published=len(PEOPLE) + len(history)),
-        timeout_s=WAIT_S,
-        what="the relay, the graph and the notifier",
-    )
-    notifier = httpx.Client(base_url=found.url("notifier"), headers=admin_headers())
-    assert notifier.post("/v1/admin/periods/2026-W48/run").json()["enqueued"] == len(PEOPLE)
-
-    def outcomes() -> dict[str, int]:
-        by_state: dict[str, int] = notifier.get("/v1/admin/periods/2026-W48").json()["by_state"]
-        return by_state
-
-    wait_until(
-        lambda: sum(outcomes().get(s, 0) for s in ("sent", "empty")) == len(PEOPLE),
-        timeout_s=WAIT_S,
-        what="the period's digests",
-    )
-    assert outcomes() == {"sent": 6, "empty": 1}  # Léa has only an active link
-    return found
+    with firm_with_digests(
+        tmp_path_factory.mktemp("stack") / "var", servers, neo4j_session_driver
+    ) as found:
+        yield found
 
 
 @pytest.fixture(scope="module")
@@ -291,8 +132,7 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
     _open(chromium, firm.preferences_link(reader.key))
     assert chromium.current_url.endswith("/pages/preferences")  # the token left the address bar
     assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
-    if width == PHONE:
-        _shot(chromium, "preferences", width)
+    _shot(chromium, "preferences", width)
     rhythm = "monthly" if width == PHONE else "biweekly"
     _click(chromium, chromium.find_element(By.CSS_SELECTOR, f"input[value='{rhythm}']"))
     _click(chromium, chromium.find_element(By.CSS_SELECTOR, "input[name='locale'][value='en']"))
@@ -322,8 +162,7 @@ def test_not_now_on_my_network_reaches_the_stream(
 ) -> None:
     reader = READERS[width]
     _open_network(chromium, firm, reader)
-    if width == PHONE:
-        _shot(chromium, "network", width)
+    _shot(chromium, "network", width)
     other = PEOPLE[reader.not_now_with][1]
     _click(chromium, _answer(_card(chromium, other), "not_now"))
     notice = _wait_for(chromium, "p.notice[role='status']")
@@ -359,8 +198,7 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     _open(chromium, firm.preferences_link(reader.key))
     listed = chromium.find_elements(By.CSS_SELECTOR, "ul.declined li")
     assert [li.find_element(By.TAG_NAME, "span").text for li in listed] == [other]
-    if width == PHONE:
-        _shot(chromium, "preferences-declined", width)
+    _shot(chromium, "preferences-declined", width)
     _click(chromium, listed[0].find_element(By.TAG_NAME, "button"))
     notice = _wait_for(chromium, "p.notice[role='status']")
     assert other in notice.text
@@ -390,6 +228,10 @@ def test_we_met_records_a_lunch_through_profiles_as_the_reader(
     )
     _wait_for(chromium, "p.notice[role='status']")
     _accessible(chromium)
+    _shot(chromium, "network-met", width)
+    # The card says the meeting at once (the reader chose English in the first test).
+    met = texts("en").get("pages.network.met_on", when="\0").split("\0")[0]
+    assert met in _card(chromium, PEOPLE[reader.never][1]).text
 
     pair = sorted([firm.ids[reader.key], firm.ids[reader.never]])
 
@@ -449,3 +291,32 @@ def test_a_paused_reader_is_left_out_of_a_period_run(firm: Firm) -> None:
     assert run["enqueued"] == len(PEOPLE) - 1
     preview = notifier.get(f"/v1/admin/preview/{camille}")
     assert preview.status_code == 404  # nothing would be sent to her now
+
+
+def test_a_digests_answer_and_unsubscribe_links_open_readable_pages_with_a_way_back(
+    chromium: webdriver.Chrome, firm: Firm, width: int
+) -> None:
+    # Someone who acts nowhere else in this module: Karim on the phone, Zoé on the desktop.
+    key, about = ("karim", "camille") if width == PHONE else ("zoe", "hugo")
+    digest = digest_of(firm.maildir, PEOPLE[key][0])
+    _open(chromium, link_about(digest, "never", firm.ids[about]))
+    _shot(chromium, "confirm", width)
+    assert PEOPLE[about][1] in chromium.find_element(By.TAG_NAME, "h1").text
+    _click(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    _wait_for(chromium, "ul.back")
+    _accessible(chromium)
+    _shot(chromium, "thanks", width)
+    undo = chromium.find_element(By.CSS_SELECTOR, "form[action$='/undo'] button")
+    assert PEOPLE[about][1] in undo.text  # the never's undo, on the thank-you page
+    back = [a.get_attribute("href") for a in chromium.find_elements(By.CSS_SELECTOR, "ul.back a")]
+    assert any("/pages/open/network?token=" in str(h) for h in back), back
+
+    [unsubscribe] = [link.url for link in links_of(digest) if link.purpose == "unsubscribe"]
+    _open(chromium, unsubscribe)
+    _shot(chromium, "unsubscribe", width)
+    _click(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    _wait_for(chromium, "ul.back")
+    _accessible(chromium)
+    _shot(chromium, "unsubscribed", width)
+    back = [a.get_attribute("href") for a in chromium.find_elements(By.CSS_SELECTOR, "ul.back a")]
+    assert any(str(h).endswith("#resubscribe") for h in back), back

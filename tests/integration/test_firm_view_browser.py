@@ -1,7 +1,8 @@
 """The firm's view in a real browser (Debian's headless Chromium, Selenium), on a phone and on a
-desktop: a staff member signs in by the link the real SMTP sink received, sees the network drawn
-by the vendored cytoscape and the revival table; refused links get a readable page; every page
-passes the accessibility check (axe-core, lang, keyboard focus).
+desktop: a staff member signs in by the link the real SMTP sink received, sees the live links
+between sectors, the share of each stage week after week, where the network thins and the
+revival table; refused links get a readable page; every page passes the accessibility check
+(axe-core, lang, keyboard focus) and the overflow check, and no header breaks inside a word.
 
 The notifier runs over real HTTP in this process, in front of the graph API on the real Neo4j.
 Screenshots are kept under var/screenshots/ as test artefacts.
@@ -34,7 +35,7 @@ from braise_notifier.config import NotifierSettings
 from braise_notifier.mailer import Mailer
 from braise_notifier.staff_sign_in import mail_sign_in_link
 from tests.support.axe import assert_accessible
-from tests.support.browser import headless_chromium
+from tests.support.browser import headless_chromium, save_full_page
 from tests.support.disposable import free_port
 from tests.support.firmview import NAMES, graph_of_a_small_firm, notifier_history
 from tests.support.mail import raw_mails
@@ -47,15 +48,21 @@ PHONE, DESKTOP = 390, 1280
 STAFF = "equipe@firm.example"
 DEADLINE_S = 60
 
-# How many pixels the network's canvases painted (cytoscape draws on several layers).
-_PAINTED = """
-let painted = 0;
-for (const c of document.querySelectorAll('#network canvas')) {
-  if (!c.width || !c.height) continue;
-  const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+# Table headers whose words were broken across lines: a word's letters on two lines.
+_BROKEN_HEADERS = """
+const broken = [];
+for (const th of document.querySelectorAll('th')) {
+  for (const word of th.textContent.split(/\\s+/).filter(w => w.length > 1)) {
+    const range = document.createRange();
+    const text = [...th.querySelectorAll('*'), th].flatMap(e => [...e.childNodes])
+      .find(n => n.nodeType === 3 && n.textContent.includes(word));
+    if (!text) continue;
+    const at = text.textContent.indexOf(word);
+    range.setStart(text, at); range.setEnd(text, at + word.length);
+    if (range.getClientRects().length > 1) broken.push(word);
+  }
 }
-return painted;
+return broken;
 """
 
 # What sticks out on the right (a table's own scrolling region excepted), to say why it fails.
@@ -175,18 +182,19 @@ def _request_link(driver: webdriver.Chrome, site: Site) -> None:
 
 
 @pytest.mark.parametrize("width", [PHONE, DESKTOP])
-def test_staff_sign_in_by_the_emailed_link_and_see_the_network_drawn_and_the_revival_table(
+def test_staff_sign_in_by_the_emailed_link_and_see_the_firms_figures_at_a_glance(
     chromium: webdriver.Chrome, site: Site, width: int
 ) -> None:
     _viewport(chromium, width)
     _request_link(chromium, site)
     chromium.get(_sign_in_link(site))
     assert chromium.current_url == f"{site.url}/pages/firm"
-    drawn = WebDriverWait(chromium, DEADLINE_S).until(
-        lambda d: d.find_element(By.ID, "network").get_attribute("data-drawn")
-    )
-    assert int(str(drawn)) == len(NAMES)
-    assert chromium.execute_script(_PAINTED) > 500
+    matrix = chromium.find_elements(By.CSS_SELECTOR, "#sector-matrix tbody tr")
+    assert matrix[0].find_element(By.TAG_NAME, "th").text == "1. Banque (5)"
+    thinning = chromium.find_elements(By.CSS_SELECTOR, "#thinning-table tbody tr")
+    assert [row.text for row in thinning] == ["Banque 6 4 2"]
+    assert len(chromium.find_elements(By.CSS_SELECTOR, "#history tbody tr")) == 3
+    assert chromium.execute_script(_BROKEN_HEADERS) == []
     rows = [
         [cell.text for cell in row.find_elements(By.TAG_NAME, "td")]
         for row in chromium.find_elements(By.CSS_SELECTOR, "#revival-gesture tbody tr")
@@ -197,8 +205,7 @@ def test_staff_sign_in_by_the_emailed_link_and_see_the_network_drawn_and_the_rev
     assert chromium.execute_script("return document.documentElement.scrollWidth") <= width, overflow
     body = chromium.find_element(By.TAG_NAME, "body").text
     assert not [name for name in NAMES if name in body]
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    chromium.save_screenshot(str(SCREENSHOTS / f"firm-view-{width}px.png"))
+    save_full_page(chromium, SCREENSHOTS / f"firm-view-{width}px.png", width=width)
     assert_accessible(chromium)
     assert_no_horizontal_overflow(chromium)
 
@@ -235,4 +242,4 @@ def _assert_refused(driver: webdriver.Chrome, site: Site) -> None:
     assert_no_horizontal_overflow(driver)
     driver.get(f"{site.url}/pages/firm")  # no session was opened
     assert driver.find_element(By.TAG_NAME, "h1").text == texts("fr").get("pages.no_session")
-    assert not driver.find_elements(By.ID, "network")
+    assert not driver.find_elements(By.ID, "sector-matrix")

@@ -78,16 +78,25 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
         in revival
     )
     by_reason = firm.text[firm.text.index('id="revival-reason"') :]
-    assert _row("Un lien fort autrefois", 2, 1, 50) in by_reason
+    # Each suggestion under the reason that set it apart, not under "was strong" they share.
+    assert _row("Une nouvelle compétence", 1, 1, 100) in by_reason
+    assert _row("Des points communs", 1, 0, 0) in by_reason
+    assert "Un lien fort autrefois" not in by_reason[: by_reason.index("</table>")]
     answers = firm.text[firm.text.index('id="feedback"') :]
     assert _row("Inviter", 1, 0, 0) in answers
-    assert "/static/vendor/cytoscape.min.js" in firm.text
+    matrix = firm.text[firm.text.index('id="sector-matrix"') :]
+    assert "1. Banque (5)" in matrix  # the biggest sector first, with its people
+    assert "6 liens vivants" in firm.text  # dormant and faded links are not live
+    thinning = firm.text[firm.text.index('id="thinning-table"') :]
+    assert '<th scope="row">Banque</th><td class="n">6</td><td class="n">4</td>' in thinning
+    assert "Santé</th>" not in thinning  # it lost nothing
     history = firm.text[
         firm.text.index('id="history"') : firm.text.index(
             "</table>", firm.text.index('id="history"')
         )
     ]
     assert re.findall(r'<th scope="col" class="n">([^<]+)</th>', history) == [
+        "Non éteints",
         "Naissant",
         "Qui grandit",
         "Actif",
@@ -95,7 +104,8 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
         "Endormi",
         "Éteint",
     ]  # the graph's order of stages, whatever order the rows come back in
-    assert history.count("<tr><td>") == 3
+    assert "links-now" not in firm.text  # one count per stage: the weekly record, dated
+    assert history.count('<tr><td class="nowrap">') == 3
     assert re.search(r"<td>envoyés\s:\s1</td>", firm.text)
     for name in NAMES:
         assert name not in firm.text
@@ -105,13 +115,6 @@ def test_a_staff_member_signs_in_by_the_emailed_link_and_sees_the_revival_table(
 
 def _row(words: str, *figures: int) -> str:
     return f"<td>{words}</td>" + "".join(f'<td class="n">{n}</td>' for n in figures)
-
-
-def test_the_firms_view_serves_its_drawing_library_itself(pages: PagesUnderTest) -> None:
-    library = pages.client.get("/static/vendor/cytoscape.min.js")
-    assert library.status_code == 200
-    assert "cytoscape" in library.text[:2000]
-    assert pages.client.get("/static/firm.js").status_code == 200
 
 
 def test_the_staff_link_expires_and_a_consultant_session_opens_no_firm_view(
@@ -139,7 +142,6 @@ def test_the_dashboard_json_needs_a_staff_token_and_names_no_one(pages: PagesUnd
     assert figures["revival"]["reason"] == [
         {"key": "hook.skill", "suggestions": 1, "revived": 1, "rate": 1.0},
         {"key": "shared", "suggestions": 1, "revived": 0, "rate": 0.0},
-        {"key": "was_strong", "suggestions": 2, "revived": 1, "rate": 0.5},
     ]
     assert figures["feedback_by_gesture"] == [
         {"gesture": "invite", "done": 1, "not_now": 0, "never": 0},
@@ -150,10 +152,10 @@ def test_the_dashboard_json_needs_a_staff_token_and_names_no_one(pages: PagesUnd
     stages = figures["links_by_stage"]
     assert stages["faded"] == 1
     assert stages["dormant"] == 2
-    network = figures["network"]
-    assert len(network["nodes"]) == network["consultants"] == len(NAMES)
-    assert len(network["links"]) == sum(stages.values()) - stages["faded"]
-    assert {n["sector"]["label"] for n in network["nodes"]} == set(SECTORS)
+    sectors = figures["sectors"]
+    assert sum(p["links"] for p in sectors["pairs"]) == sum(stages.values()) - 3  # 2 dormant
+    assert {s["sector"]["label"] for s in sectors["sectors"]} == set(SECTORS)
+    assert [w["links_by_sector"]["banque"] for w in figures["sector_history"]] == [6, 4]
     for name in NAMES:
         assert name not in answer.text
     for n in range(1, len(NAMES) + 1):
@@ -175,7 +177,8 @@ def test_without_the_graph_the_firms_view_shows_what_the_notifier_knows(
         figures = running.client.get("/v1/dashboard", headers=admin_headers()).json()
     assert firm.status_code == 200
     assert "Les chiffres du réseau reviennent dans un instant." in firm.text
-    assert 'id="network"' not in firm.text
-    assert figures["network"] is None
+    assert 'id="sector-matrix"' not in firm.text
+    assert 'id="thinning-table"' in firm.text  # the notifier's own weekly records
+    assert figures["sectors"] is None
     assert figures["links_by_stage"] is None
     assert figures["revival"]["stage"][0]["key"] == "cooling"

@@ -38,8 +38,14 @@ return {key: key, visible: outlined || s.boxShadow !== 'none'};
 # A group of radio buttons is one Tab stop (the arrow keys move within it): the checked one,
 # or the first when none is.
 _FOCUSABLE = """
+// Chromium keeps boxes for the content of a closed <details> (content-visibility: hidden), which
+// the keyboard skips as the eye does: only its summary is a stop.
+const folded = e => {
+  const d = e.closest('details:not([open])');
+  return d !== null && !(e.closest('summary') && e.closest('summary').parentElement === d);
+};
 const all = [...document.querySelectorAll('a[href], button, input, select, textarea, [tabindex]')]
-  .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0);
+  .filter(e => e.tabIndex >= 0 && !e.disabled && e.getClientRects().length > 0 && !folded(e));
 const stop = e => {
   if (e.type !== 'radio' || !e.name) return true;
   const group = all.filter(o => o.type === 'radio' && o.name === e.name && o.form === e.form);

@@ -1,10 +1,10 @@
 """Screenshot the firm's view of a running stack, signed in as staff through its mail sink.
 
-    python -m tests.support.firm_screenshot http://127.0.0.1:8003 var/mail docs/img/firm-view.png
+    python -m tests.support.firm_screenshot http://127.0.0.1:8003 var/mail var/firm-view.png
 
 Asks for a sign-in link for the local stack's staff address, reads it from the sink's folder,
-opens it in Debian's headless Chromium at 1280 px, waits until the network is drawn, and saves
-a full-page PNG (how docs/img/firm-view.png was made, from `make demo`).
+opens it in Debian's headless Chromium at 1280 px, waits for the sector table, and saves a
+full-page PNG (of the demo firm after `make demo`; docs/img/ has the tests' small firm).
 """
 
 import re
@@ -52,15 +52,13 @@ def sign_in_link(url: str, maildir: Path, address: str, *, since: float) -> str:
 
 
 def main(url: str, maildir: str, out: str) -> None:
-    """Sign in, wait for the picture, save a full-page screenshot."""
+    """Sign in, wait for the firm's view, save a full-page screenshot."""
     link = sign_in_link(url.rstrip("/"), Path(maildir), LOCAL_STAFF_EMAIL, since=time.time() - 1)
     with tempfile.TemporaryDirectory() as profile, headless_chromium(Path(profile)) as driver:
         metrics = {"width": WIDTH, "height": 900, "deviceScaleFactor": 1, "mobile": False}
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics)
         driver.get(link)
-        WebDriverWait(driver, 120).until(
-            lambda d: d.find_element(By.ID, "network").get_attribute("data-drawn")
-        )
+        WebDriverWait(driver, 120).until(lambda d: d.find_elements(By.ID, "sectors"))
         height = int(driver.execute_script("return document.documentElement.scrollHeight"))
         driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", metrics | {"height": height})
         Path(out).parent.mkdir(parents=True, exist_ok=True)

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from braise_graph.api import create_app
 from braise_notifier.db import DigestRow, unit_of_work
-from braise_notifier.history import record_week
+from braise_notifier.history import record_sector_week, record_week
 from braise_notifier.projections import project
 from braise_shared.events import Event, SuggestionFeedbackV2, SuggestionFeedbackWithUndo
+from braise_shared.tags import tag_key
 from tests.support import events as ev
 from tests.support.graph import graph_settings, new_store
 from tests.support.pages import serving
@@ -65,7 +66,8 @@ def graph_of_a_small_firm(driver: Driver, servers: SessionServers) -> Iterator[s
 def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
     """Give the notifier a past: Camille's digest of ten weeks ago proposed Karim (dormant,
     an invitation) and Léa (cooling, something to share); she and Karim met three weeks after,
-    she answered "done" about Karim and "not now" about Léa; three weeks were recorded."""
+    she answered "done" about Karim and "not now" about Léa; three weeks of stages were recorded,
+    and two of sectors, eight weeks apart, Banque losing two live links between them."""
     sent_at = now - timedelta(weeks=10)
     proposed = [
         {
@@ -105,6 +107,7 @@ def notifier_history(factory: sessionmaker[Session], now: datetime) -> None:
             {"nascent": 1, "active": active, "cooling": 1, "dormant": 2, "faded": 1},
             at=now,
         )
+    sector_records(factory, now)
 
 
 def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeedbackV2:
@@ -117,3 +120,20 @@ def answer(reader: int, other: int, action: str, at: datetime) -> SuggestionFeed
         }
     )
     return SuggestionFeedbackV2(id=uuid.uuid4(), occurred_at=at, producer="test", data=data)
+
+
+def _week(at: datetime) -> str:
+    week = at.isocalendar()
+    return f"{week.year}-W{week.week:02d}"
+
+
+def sector_records(factory: sessionmaker[Session], now: datetime) -> None:
+    """Record the live links touching each sector eight weeks ago and this week."""
+    for weeks_ago, bank in ((8, 6), (0, 4)):
+        links = {"Banque": bank, "Énergie": 2, "Santé": 3, "Retail": 1}
+        record_sector_week(
+            factory,
+            _week(now - timedelta(weeks=weeks_ago)),
+            {tag_key(label): (label, n) for label, n in links.items()},
+            at=now - timedelta(weeks=weeks_ago),
+        )

@@ -47,6 +47,12 @@ COMMON = {
     "day": "jeudi 17 décembre 2026",
     "time": "08:30",
     "file": "petit-dejeuner-du-cabinet.ics",
+    "a": "Banque",
+    "b": "Énergie",
+    "sector": "Santé",
+    "at": "2026-12-07 11:28 UTC",
+    "since": "2026-W40",
+    "until": "2026-W48",
 }
 
 

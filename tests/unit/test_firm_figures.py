@@ -9,13 +9,23 @@ from pathlib import Path
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import DigestRow, ErasedRow, make_engine, session_factory, unit_of_work
-from braise_notifier.history import record_week, weekly_history
-from braise_notifier.pages.dashboard import LinkWeek
+from braise_notifier.history import (
+    record_sector_week,
+    record_week,
+    sector_history,
+    weekly_history,
+)
 from braise_notifier.pages.feedback import Answers, feedback_by_gesture
-from braise_notifier.pages.picture import OTHER, PALETTE, drawing, sector_colours, weekly_chart
+from braise_notifier.pages.picture import (
+    MAX_SECTORS,
+    SectorChange,
+    sector_matrix,
+    stage_shares,
+    thinning,
+)
 from braise_notifier.projections import project
 from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo
-from braise_shared.shape import NetworkShape, ShapeLink, ShapeNode
+from braise_shared.shape import SectorLinks, SectorPair, SectorPeople
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import load_taxonomy
 from tests.support import events as ev
@@ -92,49 +102,98 @@ def test_a_week_is_recorded_once_and_the_history_runs_oldest_first(tmp_path: Pat
     assert record_week(factory, "2026-W48", {"active": 4, "dormant": 0}, at=T0)
     with factory() as session:
         assert weekly_history(session) == [
-            ("2026-W45", {"active": 1, "dormant": 2}),
-            ("2026-W47", {"active": 3, "dormant": 1}),
-            ("2026-W48", {"active": 4, "dormant": 0}),
+            ("2026-W45", T0, {"active": 1, "dormant": 2}),
+            ("2026-W47", T0, {"active": 3, "dormant": 1}),
+            ("2026-W48", T0, {"active": 4, "dormant": 0}),
         ]
-        assert [w for w, _ in weekly_history(session, weeks=2)] == ["2026-W47", "2026-W48"]
+        assert [w for w, _, _ in weekly_history(session, weeks=2)] == ["2026-W47", "2026-W48"]
 
 
-def test_the_biggest_sectors_get_a_colour_each_and_the_rest_share_grey() -> None:
-    sectors = [Tag(key=f"s{i:02d}", label=f"S{i}") for i in range(len(PALETTE) + 2)]
-    nodes = [ShapeNode(id=f"n{i}", sector=s) for i, s in enumerate(sectors)]
-    nodes += [ShapeNode(id=f"n{len(nodes) + i}", sector=sectors[-1]) for i in range(3)]
-    nodes.append(ShapeNode(id=f"n{len(nodes)}", sector=None))
-    shape = NetworkShape(
+def test_sector_weeks_are_recorded_once_and_read_oldest_first(tmp_path: Path) -> None:
+    factory = _factory(tmp_path)
+    assert record_sector_week(factory, "2026-W47", {"banque": ("Banque", 5), "": ("", 1)}, at=T0)
+    assert not record_sector_week(factory, "2026-W47", {"banque": ("Banque", 99)}, at=T0)
+    assert not record_sector_week(factory, "2026-W48", {}, at=T0)  # nothing to keep
+    assert record_sector_week(factory, "2026-W40", {"banque": ("Banque", 7)}, at=T0)
+    with factory() as session:
+        assert sector_history(session) == [
+            ("2026-W40", {"banque": ("Banque", 7)}),
+            ("2026-W47", {"banque": ("Banque", 5), "": ("", 1)}),
+        ]
+
+
+def _sectors(
+    people: dict[str | None, int], pairs: list[tuple[str | None, str | None, int]]
+) -> SectorLinks:
+    return SectorLinks(
         at=T0,
-        consultants=len(nodes),
-        nodes=nodes,
-        links=[ShapeLink(a="n0", b="n1", stage="active")],
+        live_stages=["nascent", "growing", "active", "cooling"],
+        sectors=[
+            SectorPeople(sector=Tag(key=k, label=k.title()) if k else None, people=n)
+            for k, n in people.items()
+        ],
+        pairs=[SectorPair(a=a, b=b, links=n) for a, b, n in pairs],
     )
-    legend = sector_colours(shape, load_taxonomy(), locale="fr", other_label="Autres")
-    assert legend[0].key == sectors[-1].key
-    assert legend[0].people == 4
-    assert [s.colour for s in legend[:-1]] == list(PALETTE)
-    assert (legend[-1].key, legend[-1].colour, legend[-1].people) == (None, OTHER, 3)
-    drawn = drawing(shape, legend)
-    colour = {n["id"]: n["colour"] for n in drawn["nodes"]}
-    assert colour[f"n{len(sectors) - 1}"] == PALETTE[0]
-    assert colour[f"n{len(nodes) - 1}"] == OTHER
-    assert drawn["links"] == [{"a": "n0", "b": "n1", "stage": "active"}]
 
 
-def test_the_weekly_chart_puts_the_highest_count_at_the_top_and_time_left_to_right() -> None:
-    weeks = [
-        LinkWeek(week="2026-W46", links_by_stage={"active": 2, "dormant": 8, "faded": 500}),
-        LinkWeek(week="2026-W47", links_by_stage={"active": 4, "dormant": 6, "faded": 600}),
+def test_the_matrix_is_symmetric_counts_each_link_once_and_folds_the_small_sectors() -> None:
+    people: dict[str | None, int] = {f"s{i:02d}": 20 - i for i in range(MAX_SECTORS + 2)}
+    people[None] = 1
+    pairs: list[tuple[str | None, str | None, int]] = [
+        ("s00", "s00", 6),
+        ("s00", "s01", 4),
+        (None, "s11", 2),  # both folded: one square, within the others
+        ("s10", "s00", 3),  # a folded sector with a kept one
     ]
-    assert weekly_chart([]) is None
-    assert weekly_chart(weeks[:1]) is None  # one point makes no line
-    chart = weekly_chart(weeks)
-    assert chart is not None
-    assert chart.top == 8  # faded links are not on the chart
-    dormant = next(line for line in chart.lines if line.stage == "dormant")
-    (x0, y0), (x1, y1) = dormant.points
-    assert x0 < x1
-    assert y0 == chart.margin  # 8 of 8: the top
-    assert y1 > y0
-    assert (chart.first, chart.last) == ("2026-W46", "2026-W47")
+    matrix = sector_matrix(
+        _sectors(people, pairs), load_taxonomy(), locale="fr", others="Autres", none="Aucun"
+    )
+    assert len(matrix.labels) == MAX_SECTORS + 1
+    assert matrix.labels[0] == "S00"
+    assert matrix.labels[-1] == "Autres"
+    assert matrix.people[-1] == people["s10"] + people["s11"] + 1
+    counts = [[c.links for c in row] for row in matrix.rows]
+    assert counts[0][0] == 6
+    assert counts[0][1] == counts[1][0] == 4
+    assert counts[-1][-1] == 2
+    assert counts[0][-1] == counts[-1][0] == 3
+    assert matrix.total == 15  # each link once, though the matrix shows a crossing twice
+    assert matrix.strongest[:2] == [("S00", "S00", 6), ("S00", "S01", 4)]
+    assert matrix.rows[0][0].background != matrix.rows[0][2].background  # 6 and 0 differ
+    assert matrix.rows[0][2].background == "#ffffff"
+
+
+def test_profiles_without_a_sector_have_their_own_row_when_no_sector_is_folded() -> None:
+    matrix = sector_matrix(
+        _sectors({"banque": 3, None: 2}, [(None, "banque", 1)]),
+        load_taxonomy(),
+        locale="fr",
+        others="Autres",
+        none="Aucun",
+    )
+    assert matrix.labels[-1] == "Aucun"
+    assert [[c.links for c in row] for row in matrix.rows] == [[0, 1], [1, 0]]
+
+
+def test_stage_shares_leave_faded_links_apart_and_add_up_to_100() -> None:
+    [week] = stage_shares(
+        [("2026-W48", "2026-11-30", {"nascent": 1, "active": 1, "dormant": 1, "faded": 900})]
+    )
+    assert (week.living, week.faded) == (3, 900)
+    percents = {s.stage: s.percent for s in week.shares}
+    assert sum(percents.values()) == 100
+    assert sorted(percents.values()) == [0, 0, 33, 33, 34]
+    assert "faded" not in percents
+
+
+def test_thinning_names_the_sectors_that_lost_most_between_the_first_and_last_record() -> None:
+    weeks = [
+        ("2026-W40", {"a": ("A", 10), "b": ("B", 4), "c": ("C", 5)}),
+        ("2026-W44", {"a": ("A", 1), "b": ("B", 1), "c": ("C", 1)}),  # between: not compared
+        ("2026-W48", {"a": ("A", 7), "b": ("B", 4), "d": ("D", 9)}),
+    ]
+    found = thinning(weeks)
+    assert found is not None
+    assert (found.since, found.until) == ("2026-W40", "2026-W48")
+    assert found.sectors == [SectorChange("C", 5, 0), SectorChange("A", 10, 7)]
+    assert thinning(weeks[:1]) is None

@@ -5,6 +5,7 @@ cannot be lined up and no answer can be joined with anything that names people.
 """
 
 import random
+from collections import Counter
 from collections.abc import Iterable
 from datetime import datetime
 from typing import LiteralString
@@ -12,7 +13,15 @@ from typing import LiteralString
 from neo4j import READ_ACCESS, Driver
 
 from braise_graph.stages import Stage
-from braise_shared.shape import NetworkShape, ShapeLink, ShapeNode
+from braise_shared.shape import (
+    LIVE_STAGES,
+    NetworkShape,
+    SectorLinks,
+    SectorPair,
+    SectorPeople,
+    ShapeLink,
+    ShapeNode,
+)
 from braise_shared.tags import Tag
 
 SECTORS: LiteralString = """
@@ -61,3 +70,33 @@ def anonymous_shape(
         nodes=[ShapeNode(id=f"n{i}", sector=sectors[p]) for i, p in enumerate(drawn)],
         links=[ShapeLink(a=f"n{x}", b=f"n{y}", stage=stage) for x, y, stage in pairs],
     )
+
+
+def sector_links(
+    sectors: dict[str, Tag | None], links: Iterable[tuple[str, str, Stage]], *, at: datetime
+) -> SectorLinks:
+    """Count the live links between (and within) sectors, by each person's first sector."""
+    people = Counter(t.key if t else None for t in sectors.values())
+    tags = {t.key: t for t in sectors.values() if t}
+    pairs: Counter[tuple[str | None, str | None]] = Counter()
+    for a, b, stage in links:
+        if stage not in LIVE_STAGES or a not in sectors or b not in sectors:
+            continue
+        ends = sorted((_key(sectors[a]), _key(sectors[b])), key=lambda k: (k is not None, k or ""))
+        pairs[(ends[0], ends[1])] += 1
+    order = sorted(people, key=lambda k: (-people[k], k is None, k or ""))
+    return SectorLinks(
+        at=at,
+        live_stages=list(LIVE_STAGES),
+        sectors=[SectorPeople(sector=tags.get(k) if k else None, people=people[k]) for k in order],
+        pairs=[SectorPair(a=a, b=b, links=n) for (a, b), n in sorted(pairs.items(), key=_pair_key)],
+    )
+
+
+def _key(tag: Tag | None) -> str | None:
+    return tag.key if tag else None
+
+
+def _pair_key(item: tuple[tuple[str | None, str | None], int]) -> tuple[str, str]:
+    (a, b), _n = item
+    return (a or "", b or "")

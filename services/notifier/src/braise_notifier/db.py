@@ -155,6 +155,19 @@ class LinkWeekRow(Base):
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class SectorWeekRow(Base):
+    """How many live links touched one sector (by first sectors), as recorded once in an ISO
+    week; `sector` is the tag's key, "" for the profiles without a sector."""
+
+    __tablename__ = "sector_weeks"
+
+    week: Mapped[str] = mapped_column(String(8), primary_key=True)
+    sector: Mapped[str] = mapped_column(String(120), primary_key=True)
+    label: Mapped[str] = mapped_column(String(200))
+    links: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 def make_engine(database_url: str) -> Engine:
     """Open the database and bring its schema to the latest migration."""
     engine = open_engine(database_url)

@@ -21,7 +21,7 @@ from braise_shared.candidates import (
 from braise_shared.metrics import GRAPH_CALL_SECONDS
 from braise_shared.network import ConsultantLink
 from braise_shared.occasions import UpcomingOccasions
-from braise_shared.shape import NetworkShape
+from braise_shared.shape import NetworkShape, SectorLinks
 
 
 class GraphStats(BaseModel):
@@ -157,6 +157,10 @@ class GraphClient:
         """Return the firm's upcoming occasions with their attendee counts, or raise
         GraphUnavailableError."""
         return UpcomingOccasions.model_validate_json(self._get("/v1/occasions").content)
+
+    def sector_links(self) -> SectorLinks:
+        """Return the live links between sectors, or raise GraphUnavailableError."""
+        return SectorLinks.model_validate_json(self._get("/v1/sector-links").content)
 
     def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
         try:

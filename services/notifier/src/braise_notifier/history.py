@@ -1,4 +1,5 @@
-"""Network health over time: the graph's links per stage, kept once per ISO week.
+"""Network health over time: the graph's links per stage, and the live links touching each
+sector, kept once per ISO week.
 
 The beat asks every hour (`braise.record_link_week`); the first answer of a week is kept and
 the later ones change nothing, so a beat that was down a few hours still records its week.
@@ -10,9 +11,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import LinkWeekRow, insert_new, unit_of_work
+from braise_notifier.db import LinkWeekRow, SectorWeekRow, insert_new, unit_of_work
 
 WEEKS_SHOWN = 26
+# The sector records compared for thinning: the latest and up to 8 weeks before it.
+SECTOR_WEEKS = 9
+NO_SECTOR = ""  # the key kept for the profiles without a sector
 
 
 def week_recorded(factory: sessionmaker[Session], week: str) -> bool:
@@ -40,19 +44,72 @@ def record_week(
 
 def weekly_history(
     session: Session, *, weeks: int = WEEKS_SHOWN
-) -> list[tuple[str, dict[str, int]]]:
-    """Return the last weeks kept, oldest first, each with its links per stage."""
+) -> list[tuple[str, datetime, dict[str, int]]]:
+    """Return the last weeks kept, oldest first, each with when it was recorded and its links
+    per stage."""
     recent = list(
         session.scalars(
             select(LinkWeekRow.week).distinct().order_by(LinkWeekRow.week.desc()).limit(weeks)
         )
     )
     by_week: dict[str, dict[str, int]] = {week: {} for week in sorted(recent)}
+    recorded: dict[str, datetime] = {}
     rows = session.execute(
-        select(LinkWeekRow.week, LinkWeekRow.stage, LinkWeekRow.links).where(
-            LinkWeekRow.week.in_(recent)
+        select(
+            LinkWeekRow.week, LinkWeekRow.stage, LinkWeekRow.links, LinkWeekRow.recorded_at
+        ).where(LinkWeekRow.week.in_(recent))
+    )
+    for week, stage, links, at in rows:
+        by_week[week][stage] = links
+        recorded[week] = min(at, recorded.get(week, at))
+    return [(week, recorded[week], stages) for week, stages in by_week.items()]
+
+
+def sector_week_recorded(factory: sessionmaker[Session], week: str) -> bool:
+    """Tell whether the live links per sector of week are kept already."""
+    with factory() as session:
+        found = session.scalar(
+            select(SectorWeekRow.week).where(SectorWeekRow.week == week).limit(1)
+        )
+    return found is not None
+
+
+def record_sector_week(
+    factory: sessionmaker[Session],
+    week: str,
+    links_by_sector: Mapping[str, tuple[str, int]],
+    *,
+    at: datetime,
+) -> bool:
+    """Keep the live links touching each sector (key: (label, links)) unless that week is kept
+    already; tell if it was new."""
+    if sector_week_recorded(factory, week) or not links_by_sector:
+        return False
+    with unit_of_work(factory) as session:
+        rows: list[dict[str, object]] = [
+            {"week": week, "sector": key, "label": label, "links": int(n), "recorded_at": at}
+            for key, (label, n) in links_by_sector.items()
+        ]
+        session.execute(insert_new(session, SectorWeekRow, rows))
+    return True
+
+
+def sector_history(
+    session: Session, *, weeks: int = SECTOR_WEEKS
+) -> list[tuple[str, dict[str, tuple[str, int]]]]:
+    """Return the last weeks of sector records, oldest first: per sector key, its label and
+    the live links touching it."""
+    recent = list(
+        session.scalars(
+            select(SectorWeekRow.week).distinct().order_by(SectorWeekRow.week.desc()).limit(weeks)
         )
     )
-    for week, stage, links in rows:
-        by_week[week][stage] = links
+    by_week: dict[str, dict[str, tuple[str, int]]] = {week: {} for week in sorted(recent)}
+    rows = session.execute(
+        select(
+            SectorWeekRow.week, SectorWeekRow.sector, SectorWeekRow.label, SectorWeekRow.links
+        ).where(SectorWeekRow.week.in_(recent))
+    )
+    for week, sector, label, links in rows:
+        by_week[week][sector] = (label, links)
     return list(by_week.items())

@@ -32,7 +32,13 @@ from prometheus_client import multiprocess
 from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
 from braise_notifier.graph_client import GraphUnavailableError
-from braise_notifier.history import record_week, week_recorded
+from braise_notifier.history import (
+    NO_SECTOR,
+    record_sector_week,
+    record_week,
+    sector_week_recorded,
+    week_recorded,
+)
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.planning import EnqueueError, due_today, everyone_for, plan, unfinished
 from braise_notifier.profiles_client import ProfilesUnavailableError
@@ -42,6 +48,7 @@ from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeasedScheduler, Lea
 from braise_notifier.staff_sign_in import MAIL_TASK, mail_sign_in_link
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import DIGESTS, serve_metrics
+from braise_shared.shape import SectorLinks
 
 # A sign-in link lasts 15 minutes: its mail is retried within them (10, 20, 40, 80 s).
 SIGN_IN_RETRIES = 4
@@ -308,19 +315,46 @@ def send_digest(self: Task, period: str, consultant_id: str) -> str:  # type: ig
 
 @app.task(name="braise.record_link_week")
 def record_link_week() -> bool:
-    """Keep this week's links per stage from the graph, once per ISO week; tell if it did."""
+    """Keep this week's links per stage and live links per sector from the graph, once per ISO
+    week; tell if it recorded the stages."""
     now = datetime.now(UTC)
     week = week_period(local_today(now, settings().timezone))
-    if week_recorded(notifier().factory, week):
+    factory = notifier().factory
+    stages_due, sectors_due = (
+        not week_recorded(factory, week),
+        not sector_week_recorded(factory, week),
+    )
+    if not (stages_due or sectors_due):
         return False
     try:
-        stats = notifier().graph.stats()
+        stats = notifier().graph.stats() if stages_due else None
+        sectors = notifier().graph.sector_links() if sectors_due else None
     except GraphUnavailableError as exc:
         log.warning("links of %s not recorded: %s; the next hour asks again", week, exc)
         return False
-    if not any(stats.links_by_stage.values()):
-        return False  # a graph still empty (a stack before its firm is loaded) says nothing
-    return record_week(notifier().factory, week, stats.links_by_stage, at=now)
+    if (
+        sectors is not None and sectors.pairs
+    ):  # a graph without a live link (a stack before its firm) says nothing
+        record_sector_week(
+            factory,
+            week,
+            {
+                key or NO_SECTOR: (_sector_label(sectors, key), n)
+                for key, n in sectors.touching().items()
+            },
+            at=now,
+        )
+    if stats is None or not any(stats.links_by_stage.values()):
+        return False  # kept already, or a graph still empty
+    return record_week(factory, week, stats.links_by_stage, at=now)
+
+
+def _sector_label(sectors: SectorLinks, key: str | None) -> str:
+    """Return the label the graph gives a sector key ("" for the profiles without one)."""
+    for s in sectors.sectors:
+        if s.sector is not None and s.sector.key == key:
+            return s.sector.label
+    return ""
 
 
 @app.task(name="braise.sync_unsubscribe", bind=True, max_retries=20)

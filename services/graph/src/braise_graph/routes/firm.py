@@ -1,5 +1,5 @@
-"""What staff see of the whole network: counts, an anonymous shape and the firm's upcoming
-occasions with attendee counts (/v1, staff only)."""
+"""What staff see of the whole network: counts, live links between sectors, an anonymous
+shape and the firm's upcoming occasions with attendee counts (/v1, staff only)."""
 
 import random
 import time
@@ -9,10 +9,10 @@ import redis
 from fastapi import APIRouter, Query
 
 from braise_graph.routes.deps import GraphDep, Neo4j, Reader, Redis, as_datetime, errors
-from braise_graph.shape import MAX_NODES, anonymous_shape, sectors_of
+from braise_graph.shape import MAX_NODES, anonymous_shape, sector_links, sectors_of
 from braise_shared.bearer import Staff
 from braise_shared.occasions import OccasionAttendance, UpcomingOccasions
-from braise_shared.shape import NetworkShape
+from braise_shared.shape import NetworkShape, SectorLinks
 from braise_shared.stream import EVENTS_STREAM
 from braise_shared.stream_lag import group_backlogs
 
@@ -60,6 +60,14 @@ def occasions(_staff: Staff, graph: GraphDep, reader: Reader) -> UpcomingOccasio
             for o in reader.upcoming_occasions(now=now)
         ],
     )
+
+
+@router.get("/v1/sector-links", response_model=SectorLinks, responses=errors(401, 403))
+def live_links_between_sectors(_staff: Staff, reader: Reader, driver: Neo4j) -> SectorLinks:
+    """Count the live links (nascent, growing, active, cooling) between and within sectors, by
+    each person's first sector: counts only, no person."""
+    now = time.time()
+    return sector_links(sectors_of(driver), reader.staged_links(now=now), at=as_datetime(now))
 
 
 def _lag(client: "redis.Redis", group_name: str) -> int | None:

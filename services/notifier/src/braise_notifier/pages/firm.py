@@ -14,7 +14,7 @@ from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import Texts, texts
 from braise_notifier.pages.dashboard import Dashboard, dashboard
 from braise_notifier.pages.occasions import upcoming_occasions
-from braise_notifier.pages.picture import drawing, sector_colours, weekly_chart
+from braise_notifier.pages.picture import sector_matrix, stage_shares, thinning
 from braise_notifier.pages.session import SessionsUnavailableError
 from braise_notifier.pages.web import (
     NotifierDep,
@@ -26,7 +26,8 @@ from braise_notifier.pages.web import (
 from braise_notifier.staff_sign_in import MAIL_TASK, EnqueueSignIn, SignInLimits, consume_link
 from braise_notifier.tasks import make_celery
 from braise_shared.auth import InvalidTokenError, verify_token
-from braise_shared.taxonomy import load_taxonomy
+from braise_shared.tags import Tag
+from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 api = APIRouter(tags=["dashboard"])
@@ -118,30 +119,58 @@ def sign_out(
 
 @router.get("/pages/firm", response_class=HTMLResponse)
 def firm_page(notifier: NotifierDep, sessions: SessionsDep, staff: StaffSession) -> Response:
-    """Show the firm's network (picture and health), digests, answers and the closed loop."""
+    """Show the firm's network at a glance (live links between sectors, the share of each stage
+    week after week, where it thins), then digests, answers and the closed loop."""
     t = texts("fr")
+    taxonomy = load_taxonomy()
     figures = dashboard(notifier, now=datetime.now(UTC))
-    legend = (
-        sector_colours(
-            figures.network,
-            load_taxonomy(),
+    matrix = (
+        sector_matrix(
+            figures.sectors,
+            taxonomy,
             locale=t.locale,
-            other_label=t.get("pages.firm.no_sector"),
+            others=t.get("pages.firm.no_sector"),
+            none=t.get("pages.firm.without_sector"),
         )
-        if figures.network
-        else []
+        if figures.sectors is not None
+        else None
     )
+    sector_weeks = [
+        (
+            w.week,
+            {
+                key: (_sector_label(t, taxonomy, key, w.labels.get(key, key)), n)
+                for key, n in w.links_by_sector.items()
+            },
+        )
+        for w in figures.sector_history
+    ]
     return page(
         "firm.html",
         t,
         figures=figures,
-        legend=legend,
-        drawing=drawing(figures.network, legend) if figures.network else None,
-        chart=weekly_chart(figures.history),
+        matrix=matrix,
+        read_at=_when(figures.sectors.at) if figures.sectors is not None else None,
+        shares=stage_shares(
+            [(w.week, f"{w.recorded_at:%Y-%m-%d}", w.links_by_stage) for w in figures.history[-8:]]
+        ),
+        thinning=thinning(sector_weeks),
         word=lambda prefix, key: _word(t, prefix, key),
         csrf=sessions.csrf(staff),
         occasions=upcoming_occasions(notifier, t),
     )
+
+
+def _when(at: datetime) -> str:
+    """Return a time as staff read it on the page: the day and the hour, in UTC."""
+    return at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _sector_label(t: Texts, taxonomy: Taxonomy, key: str, label: str) -> str:
+    """Return a recorded sector's words in the page's language ("" is no sector)."""
+    if not key:
+        return t.get("pages.firm.without_sector")
+    return taxonomy.label(Tag(key=key, label=label or key), t.locale)
 
 
 def _word(t: Texts, prefix: str, key: str) -> str:

@@ -1,120 +1,183 @@
-"""What the firm's view draws: the network's colours by sector, and the weekly chart.
+"""What the firm's view shows at a glance, computed once for the page's template to place.
 
-Pure: the page's template and `static/firm.js` only place what these functions computed.
+Pure: the live links between sectors as a heat table, the share of each stage week after week,
+and the sectors whose live links fell most between two weekly records.
 """
 
-from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
-from braise_notifier.pages.dashboard import LinkWeek
-from braise_shared.shape import NetworkShape
+from braise_shared.shape import SectorLinks
+from braise_shared.stages import STAGES
 from braise_shared.taxonomy import Taxonomy
 
-# Distinct for most colour blindness (Okabe and Ito's eight, then three more), on white.
-PALETTE = (
-    "#0072B2",
-    "#E69F00",
-    "#009E73",
-    "#D55E00",
-    "#CC79A7",
-    "#56B4E9",
-    "#F0E442",
-    "#000000",
-    "#8C564B",
-    "#7F7F00",
-    "#9467BD",
+MAX_SECTORS = 10  # the matrix's rows and columns; the smaller sectors share one
+OTHERS = "*others*"  # the key of that shared row (no tag key has asterisks)
+# The heat table's shades, lightest first, each with a text colour that reads on it (WCAG AA).
+SHADES = (
+    ("#ffffff", "#2b2b2b"),
+    ("#fbe3d4", "#2b2b2b"),
+    ("#f5bfa0", "#2b2b2b"),
+    ("#e08a5c", "#1a1a1a"),
+    ("#a3400f", "#ffffff"),
 )
-OTHER = "#B0B0B0"
-# The stages the chart draws, each with its colour; faded links are in the table only.
-CHART_STAGES = {
-    "active": "#2E7D32",
-    "growing": "#0072B2",
+# The stages whose share the weekly bars show: every one but faded (most links, saying little).
+SHARE_STAGES = tuple(s for s in STAGES if s != "faded")
+STAGE_COLOURS = {
     "nascent": "#56B4E9",
+    "growing": "#0072B2",
+    "active": "#2E7D32",
     "cooling": "#E69F00",
     "dormant": "#7A2E0E",
 }
-CHART_W, CHART_H, MARGIN = 640, 220, 36
 
 
 @dataclass(frozen=True)
-class SectorColour:
-    """One entry of the legend: a sector's words, its colour and how many people it has."""
+class Cell:
+    """One square of the heat table: its count and its shade."""
 
-    key: str | None
-    label: str
+    links: int
+    background: str
     colour: str
-    people: int
-
-
-def sector_colours(
-    shape: NetworkShape, taxonomy: Taxonomy, *, locale: str, other_label: str
-) -> list[SectorColour]:
-    """Give the most common sectors a colour each, biggest first; the rest share grey."""
-    people = Counter(n.sector.key if n.sector else None for n in shape.nodes)
-    tags = {n.sector.key: n.sector for n in shape.nodes if n.sector}
-    named = sorted((k for k in people if k is not None), key=lambda k: (-people[k], k))
-    legend = [
-        SectorColour(key, taxonomy.label(tags[key], locale), colour, people[key])
-        for key, colour in zip(named, PALETTE, strict=False)
-    ]
-    rest = sum(people.values()) - sum(s.people for s in legend)
-    if rest:
-        legend.append(SectorColour(None, other_label, OTHER, rest))
-    return legend
-
-
-def drawing(shape: NetworkShape, legend: list[SectorColour]) -> dict[str, Any]:
-    """Return what `static/firm.js` draws: nodes with their colour, links with their stage."""
-    colour: dict[str | None, str] = {s.key: s.colour for s in legend if s.key is not None}
-    return {
-        "nodes": [
-            {"id": n.id, "colour": colour.get(n.sector.key if n.sector else None, OTHER)}
-            for n in shape.nodes
-        ],
-        "links": [{"a": link.a, "b": link.b, "stage": link.stage} for link in shape.links],
-    }
 
 
 @dataclass(frozen=True)
-class Line:
-    """One stage's line on the weekly chart: its points as SVG coordinates."""
+class Matrix:
+    """Live links between sectors: rows and columns in the same order, biggest sectors first."""
+
+    labels: list[str]
+    people: list[int]
+    rows: list[list[Cell]]
+    total: int
+    strongest: list[tuple[str, str, int]]  # the pairs of sectors with most live links
+
+
+def sector_matrix(
+    found: SectorLinks, taxonomy: Taxonomy, *, locale: str, others: str, none: str
+) -> Matrix:
+    """Return the heat table of live links: the MAX_SECTORS biggest sectors, the rest in one."""
+    keys = [s.sector.key if s.sector else None for s in found.sectors]
+    kept = [k for k in keys if k is not None][:MAX_SECTORS]
+    rest = [k for k in keys if k not in kept]
+    order: list[str | None] = [*kept, OTHERS] if rest else list(kept)
+    tags = {s.sector.key: s.sector for s in found.sectors if s.sector}
+    labels = [taxonomy.label(tags[k], locale) for k in kept]
+    if rest:
+        labels.append(none if rest == [None] else others)
+
+    def row_of(key: str | None) -> str | None:
+        return key if key in kept else OTHERS
+
+    people = [0] * len(order)
+    for s in found.sectors:
+        people[order.index(row_of(s.sector.key if s.sector else None))] += s.people
+    counts = [[0] * len(order) for _ in order]
+    for p in found.pairs:
+        i, j = order.index(row_of(p.a)), order.index(row_of(p.b))
+        counts[i][j] += p.links
+        if i != j:
+            counts[j][i] += p.links
+    top = max((n for row in counts for n in row), default=0)
+    rows = [[_cell(n, top) for n in row] for row in counts]
+    pairs = sorted(
+        (
+            (counts[i][j], labels[i], labels[j])
+            for i in range(len(order))
+            for j in range(i, len(order))
+        ),
+        key=lambda x: (-x[0], x[1], x[2]),
+    )
+    strongest = [(a, b, n) for n, a, b in pairs[:5] if n > 0]
+    return Matrix(labels, people, rows, sum(p.links for p in found.pairs), strongest)
+
+
+def _cell(n: int, top: int) -> Cell:
+    shade = 0 if n == 0 else 1 + min(len(SHADES) - 2, (len(SHADES) - 1) * (n - 1) // max(top, 1))
+    background, colour = SHADES[shade]
+    return Cell(n, background, colour)
+
+
+@dataclass(frozen=True)
+class Share:
+    """One stage's part of a week's links that have not faded."""
 
     stage: str
+    links: int
+    percent: int
     colour: str
-    points: list[tuple[float, float]]
 
 
 @dataclass(frozen=True)
-class Chart:
-    """The weekly chart: one line per stage, the y axis's top value, the weeks at each end."""
+class WeekShares:
+    """A week's record: links not faded, each stage's share, and the faded links beside."""
 
-    lines: list[Line]
-    top: int
-    first: str
-    last: str
-    width: int = CHART_W
-    height: int = CHART_H
-    margin: int = MARGIN
+    week: str
+    recorded_on: str
+    living: int
+    faded: int
+    shares: list[Share]
 
 
-def weekly_chart(history: list[LinkWeek]) -> Chart | None:
-    """Place the links per stage of each week on a chart; None before a second week (a line
-    needs two points: the table shows the first week alone)."""
-    if len(history) < 2:
+def stage_shares(weeks: list[tuple[str, str, dict[str, int]]]) -> list[WeekShares]:
+    """Return each week's (week, day recorded, links per stage) as shares of the links that
+    have not faded; percentages are rounded so that each week's add up to 100."""
+    out = []
+    for week, day, stages in weeks:
+        living = sum(stages.get(s, 0) for s in SHARE_STAGES)
+        percents = _round_to_100([stages.get(s, 0) for s in SHARE_STAGES], living)
+        shares = [
+            Share(s, stages.get(s, 0), p, STAGE_COLOURS[s])
+            for s, p in zip(SHARE_STAGES, percents, strict=True)
+        ]
+        out.append(WeekShares(week, day, living, stages.get("faded", 0), shares))
+    return out
+
+
+def _round_to_100(counts: list[int], total: int) -> list[int]:
+    """Round shares to whole percents that add up to 100 (largest remainders first)."""
+    if total == 0:
+        return [0] * len(counts)
+    exact = [100 * n / total for n in counts]
+    floors = [int(x) for x in exact]
+    by_remainder = sorted(range(len(counts)), key=lambda i: floors[i] - exact[i])
+    for i in by_remainder[: 100 - sum(floors)]:
+        floors[i] += 1
+    return floors
+
+
+@dataclass(frozen=True)
+class SectorChange:
+    """A sector's live links in two weekly records."""
+
+    label: str
+    before: int
+    after: int
+
+    @property
+    def fall(self) -> int:
+        """Return how many live links the sector lost (negative: gained)."""
+        return self.before - self.after
+
+
+@dataclass(frozen=True)
+class Thinning:
+    """The sectors whose live links fell most from one weekly record to a later one."""
+
+    since: str
+    until: str
+    sectors: list[SectorChange]
+
+
+def thinning(
+    weeks: list[tuple[str, dict[str, tuple[str, int]]]], *, shown: int = 5
+) -> Thinning | None:
+    """Compare the latest sector record with the oldest one given (up to 8 weeks before);
+    return the sectors that lost live links, most lost first. None before two records."""
+    if len(weeks) < 2:
         return None
-    top = max((w.links_by_stage.get(s, 0) for w in history for s in CHART_STAGES), default=0) or 1
-    span = len(history) - 1
-    plot_w, plot_h = CHART_W - 2 * MARGIN, CHART_H - 2 * MARGIN
-
-    def point(i: int, n: int) -> tuple[float, float]:
-        x = MARGIN + plot_w * i / span
-        return round(x, 1), round(MARGIN + plot_h * (1 - n / top), 1)
-
-    lines = [
-        Line(
-            stage, colour, [point(i, w.links_by_stage.get(stage, 0)) for i, w in enumerate(history)]
-        )
-        for stage, colour in CHART_STAGES.items()
+    (since, before), (until, after) = weeks[0], weeks[-1]
+    changes = [
+        SectorChange((after.get(key) or before[key])[0], before[key][1], after.get(key, ("", 0))[1])
+        for key in before
     ]
-    return Chart(lines, top, history[0].week, history[-1].week)
+    fell = sorted((c for c in changes if c.fall > 0), key=lambda c: (-c.fall, c.label))
+    return Thinning(since, until, fell[:shown])
