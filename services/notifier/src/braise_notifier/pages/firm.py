@@ -5,9 +5,8 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 import redis
-from fastapi import APIRouter, Cookie, Depends, FastAPI, Form, HTTPException, Request
+from fastapi import APIRouter, Cookie, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from kombu.exceptions import OperationalError
 
 from braise_notifier.bootstrap import Notifier
@@ -25,13 +24,12 @@ from braise_notifier.pages.web import (
 )
 from braise_notifier.staff_sign_in import MAIL_TASK, EnqueueSignIn, SignInLimits, consume_link
 from braise_notifier.tasks import make_celery
-from braise_shared.auth import InvalidTokenError, verify_token
+from braise_shared.bearer import Staff
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 api = APIRouter(tags=["dashboard"])
-_bearer = HTTPBearer(auto_error=False)
 log = logging.getLogger(__name__)
 
 
@@ -178,31 +176,14 @@ def _word(t: Texts, prefix: str, key: str) -> str:
     return t.get(f"{prefix}.{key}") if t.has(f"{prefix}.{key}") else key
 
 
-def _staff_token(
-    notifier: NotifierDep,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> None:
-    if credentials is None:
-        raise HTTPException(401, detail="missing bearer token")
-    try:
-        principal = verify_token(
-            notifier.settings.jwt_secret.get_secret_value(), credentials.credentials
-        )
-    except InvalidTokenError as exc:
-        raise HTTPException(401, detail=str(exc)) from exc
-    if not principal.is_admin:
-        raise HTTPException(403, detail="staff only")
-
-
 @api.get(
     "/v1/dashboard",
-    dependencies=[Depends(_staff_token)],
     response_model=Dashboard,
     responses={
         401: {"description": "No valid staff bearer token (missing, expired, forged)."},
         403: {"description": "The token is not a staff or service token."},
     },
 )
-def dashboard_json(notifier: NotifierDep) -> Dashboard:
+def dashboard_json(notifier: NotifierDep, _staff: Staff) -> Dashboard:
     """The firm's view as JSON, for scripts (staff token): aggregates only, no names."""
     return dashboard(notifier, now=datetime.now(UTC))

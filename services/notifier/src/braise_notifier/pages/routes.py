@@ -13,6 +13,7 @@ STATIC = Path(__file__).resolve().parent.parent / "static"
 
 def include_pages(app: FastAPI, notifier: Notifier) -> None:
     """Add the pages' routes, their session machinery and their refusal pages to app."""
+    app.state.jwt_secret = notifier.settings.jwt_secret.get_secret_value()  # braise_shared.bearer
     web.install(app, notifier)
     firm.install(app, notifier)
     gone.install(app)
