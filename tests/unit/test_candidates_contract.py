@@ -12,7 +12,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
-from braise_notifier.catalogs import LOCALES, texts
+from braise_notifier.catalogs import texts
 from braise_notifier.db import RecipientRow, make_engine, session_factory, unit_of_work
 from braise_notifier.graph_client import GraphClient, GraphContractError, GraphUnavailableError
 from braise_notifier.service import DigestService
@@ -37,6 +37,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.locales import LOCALES
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from braise_notifier.catalogs import LOCALES, texts
+from braise_notifier.catalogs import texts
 from braise_notifier.compose import VARIANTS, Digest, Reader, compose, pick_variant
 from braise_notifier.guard import tone_faults
 from braise_notifier.typography import NBSP
@@ -26,6 +26,7 @@ from braise_shared.candidates import (
     WasStrongReason,
 )
 from braise_shared.interactions import load_kinds
+from braise_shared.locales import LOCALES
 from braise_shared.stages import CandidateStage
 from braise_shared.tags import make_tag
 from braise_shared.taxonomy import load_taxonomy

@@ -4,10 +4,11 @@ import re
 
 import pytest
 
-from braise_notifier.catalogs import LOCALES, all_message_ids, all_messages, texts
+from braise_notifier.catalogs import all_message_ids, all_messages, texts
 from braise_notifier.guard import tone_faults
 from braise_notifier.typography import NARROW_NBSP, NBSP, elides, french
 from braise_shared.interactions import load_kinds
+from braise_shared.locales import LOCALES
 
 # What the composer fills in, as it reads in each language: tags known to the taxonomy (with
 # their article in French) and tags quoted as entered.

@@ -37,7 +37,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from braise_shared.events import Locale, UtcDateTime
+from braise_shared.events import UtcDateTime
+from braise_shared.locales import Locale
 from braise_shared.stages import CandidateStage
 from braise_shared.tags import Tag
 

@@ -20,6 +20,7 @@ from pydantic import (
     model_validator,
 )
 
+from braise_shared.locales import DEFAULT_LOCALE, Locale
 from braise_shared.tags import Tag as AffinityTag
 from braise_shared.text import MultiLine, SingleLine
 
@@ -28,7 +29,6 @@ from braise_shared.utc import EARLIEST as EARLIEST
 from braise_shared.utc import UtcDateTime as UtcDateTime
 from braise_shared.versions import reading_union
 
-Locale = Literal["fr", "en"]
 Frequency = Literal["weekly", "biweekly", "monthly", "paused"]
 DayOfWeek = Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
 
@@ -53,7 +53,7 @@ class ConsultantProfile(Payload):
     )
     email: SingleLine = Field(description="Where digests go (lower case).")
     city: SingleLine | None = Field(None, description="City the consultant works from.")
-    locale: Locale = Field("fr", description="Language of their digests.")
+    locale: Locale = Field(DEFAULT_LOCALE, description="Language of their digests.")
     skills: list[AffinityTag] = Field([], description="Skills: `key` matches, `label` is shown.")
     sectors: list[AffinityTag] = Field([], description="Sectors, as skills.")
     interests: list[AffinityTag] = Field([], description="Interests, as skills.")

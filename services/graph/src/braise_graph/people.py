@@ -4,6 +4,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from braise_shared.events import ConsultantProfile, PreferencesChanged
+from braise_shared.locales import DEFAULT_LOCALE
 
 MAX_NEWS = 10
 FACETS = (("skill", "skills"), ("sector", "sectors"), ("interest", "interests"))
@@ -16,7 +17,7 @@ class NodeState:
     id: str
     name: str | None = None
     city: str | None = None
-    locale: str = "fr"
+    locale: str = DEFAULT_LOCALE
     suggestable: bool = True
     profile_revision: int = 0
     consent_revision: int = 0
@@ -64,7 +65,7 @@ class NodeState:
             id=props["id"],
             name=props.get("name"),
             city=props.get("city"),
-            locale=props.get("locale") or "fr",
+            locale=props.get("locale") or DEFAULT_LOCALE,
             suggestable=props.get("suggestable", True),
             profile_revision=props.get("profile_revision") or 0,
             consent_revision=props.get("consent_revision") or 0,

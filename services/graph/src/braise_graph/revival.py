@@ -19,6 +19,7 @@ from braise_shared.candidates import (
     RevivalCandidate,
     RevivalCandidates,
 )
+from braise_shared.locales import DEFAULT_LOCALE
 from braise_shared.metrics import CANDIDATES_FAILED, CARDS_DROPPED
 from braise_shared.periods import week_period
 
@@ -179,7 +180,7 @@ def _answer(
     return RevivalCandidates(
         consultant_id=consultant_id,
         at=_dt(now),
-        locale=props.get("locale") or "fr",
+        locale=props.get("locale") or DEFAULT_LOCALE,
         candidates=[_candidate_out(c) for c in chosen],
     )
 

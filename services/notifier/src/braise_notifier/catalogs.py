@@ -24,9 +24,9 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
 from braise_notifier.typography import french
+from braise_shared.locales import DEFAULT_LOCALE, LOCALES
 
 LOCALES_DIR = Path(__file__).with_name("locales")
-LOCALES = ("fr", "en")
 
 
 class MissingMessageError(KeyError):
@@ -143,7 +143,7 @@ class Texts:
 
 def texts(locale: str) -> Texts:
     """Return the catalog of a language, French when the language is unknown."""
-    return Texts(locale if locale in LOCALES else "fr")
+    return Texts(locale if locale in LOCALES else DEFAULT_LOCALE)
 
 
 def all_message_ids(locale: str) -> list[str]:

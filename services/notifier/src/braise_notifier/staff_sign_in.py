@@ -21,6 +21,7 @@ from braise_notifier.config import NotifierSettings
 from braise_notifier.mailer import MAIL_POLICY, sender_domain
 from braise_notifier.ports import MailSender
 from braise_notifier.tokens import LinkClaims, LinkSigner, TokenError
+from braise_shared.locales import DEFAULT_LOCALE
 
 LINK_MAX_AGE_S = 15 * 60
 MAIL_TASK = "braise.mail_staff_sign_in"
@@ -96,7 +97,7 @@ def is_staff(settings: NotifierSettings, address: str) -> bool:
 
 def sign_in_mail(settings: NotifierSettings, address: str, token: str) -> EmailMessage:
     """Return the mail that carries a staff member's sign-in link."""
-    t = texts("fr")
+    t = texts(DEFAULT_LOCALE)
     message = EmailMessage(policy=MAIL_POLICY)
     message["Message-ID"] = make_msgid("staff-sign-in", domain=sender_domain(settings.sender))
     message["Date"] = format_datetime(datetime.now(UTC))
@@ -106,7 +107,7 @@ def sign_in_mail(settings: NotifierSettings, address: str, token: str) -> EmailM
     message["Auto-Submitted"] = "auto-generated"
     link = f"{settings.public_url.rstrip('/')}/pages/staff/open?{urlencode({'token': token})}"
     message.set_content(f"{t.get('pages.staff.mail_body')}\n{link}\n")
-    message["Content-Language"] = "fr"  # after the body: set_content clears Content-*
+    message["Content-Language"] = DEFAULT_LOCALE  # after the body: set_content clears Content-*
     return message
 
 

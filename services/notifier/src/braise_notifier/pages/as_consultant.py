@@ -7,7 +7,8 @@ import httpx
 from pydantic import BaseModel
 
 from braise_shared.auth import issue_token
-from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.events import DayOfWeek, Frequency
+from braise_shared.locales import Locale
 
 
 class ProfilesRefusedError(ValueError):

@@ -25,6 +25,7 @@ from braise_notifier.pages.web import (
 from braise_notifier.staff_sign_in import MAIL_TASK, EnqueueSignIn, SignInLimits, consume_link
 from braise_notifier.tasks import make_celery
 from braise_shared.bearer import Staff
+from braise_shared.locales import DEFAULT_LOCALE
 from braise_shared.tags import Tag
 from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
@@ -55,7 +56,9 @@ FormCookie = Annotated[str | None, Cookie(alias="braise_form")]
 def sign_in_page(sessions: SessionsDep, braise_form: FormCookie = None) -> Response:
     """Ask a staff member for their address (a form with its CSRF token)."""
     cookie = braise_form or sessions.new_form_cookie()
-    answer = page("staff_sign_in.html", texts("fr"), sent=False, csrf=sessions.form_csrf(cookie))
+    answer = page(
+        "staff_sign_in.html", texts(DEFAULT_LOCALE), sent=False, csrf=sessions.form_csrf(cookie)
+    )
     sessions.keep_form_cookie(answer, cookie)
     return answer
 
@@ -72,7 +75,7 @@ def send_sign_in_link(
 ) -> Response:
     """Hand any address to the worker, which mails a link only to staff: the same answer and
     the same work here whoever asks; past a limit, nothing is enqueued."""
-    t = texts("fr")
+    t = texts(DEFAULT_LOCALE)
     if not sessions.check_form_csrf(braise_form, csrf):
         return refused_form(t)
     client = request.client.host if request.client else "unknown"
@@ -107,7 +110,7 @@ def sign_out(
     sessions: SessionsDep, session: StaffSession, csrf: Annotated[str, Form()] = ""
 ) -> Response:
     """Close the staff session: revoked on the server until it expires, its cookie cleared."""
-    t = texts("fr")
+    t = texts(DEFAULT_LOCALE)
     if not sessions.check_csrf(session, csrf):
         return refused_form(t)
     answer = page("message.html", t, message_key="pages.staff.signed_out")
@@ -119,7 +122,7 @@ def sign_out(
 def firm_page(notifier: NotifierDep, sessions: SessionsDep, staff: StaffSession) -> Response:
     """Show the firm's network at a glance (live links between sectors, the share of each stage
     week after week, where it thins), then digests, answers and the closed loop."""
-    t = texts("fr")
+    t = texts(DEFAULT_LOCALE)
     taxonomy = load_taxonomy()
     figures = dashboard(notifier, now=datetime.now(UTC))
     matrix = (

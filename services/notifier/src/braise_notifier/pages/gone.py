@@ -9,6 +9,7 @@ from braise_notifier.db import erased_among
 from braise_notifier.pages.as_consultant import AccountGoneError
 from braise_notifier.pages.session import COOKIE
 from braise_notifier.pages.web import page
+from braise_shared.locales import DEFAULT_LOCALE
 
 
 def is_erased(notifier: Notifier, consultant_id: str) -> bool:
@@ -21,7 +22,9 @@ def account_gone(*, end_session: bool) -> HTMLResponse:
     """Answer 410 with a page saying the account no longer exists; end_session drops the cookie
     of the session that was theirs."""
     # French: whoever erased the account took its language with it.
-    response = page("message.html", texts("fr"), status=410, message_key="pages.account_gone")
+    response = page(
+        "message.html", texts(DEFAULT_LOCALE), status=410, message_key="pages.account_gone"
+    )
     if end_session:
         response.delete_cookie(COOKIE, path="/")
     return response

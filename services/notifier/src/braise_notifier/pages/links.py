@@ -21,6 +21,7 @@ from braise_notifier.pages.web import NotifierDep, SessionsDep, page
 from braise_notifier.tokens import LinkClaims
 from braise_notifier.typography import elides
 from braise_notifier.wording import ELIDED
+from braise_shared.locales import DEFAULT_LOCALE
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -114,7 +115,7 @@ def _ask_before_switching(
     """Ask, in the current reader's language, whether to leave their session for the link's."""
     me = _recipient(notifier, current.subject) if current.role == "consultant" else None
     other = _recipient(notifier, claims.consultant_id)
-    t = texts(me.locale if me else "fr")
+    t = texts(me.locale if me else DEFAULT_LOCALE)
     my_name = me.name if me else current.subject  # staff: their address
     their_name = other.name if other else t.get("pages.switch.someone")
     response = page(

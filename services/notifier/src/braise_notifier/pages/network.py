@@ -27,6 +27,7 @@ from braise_notifier.pages.web import (
     refused_form,
 )
 from braise_notifier.schedule import local_today, week_period
+from braise_shared.locales import DEFAULT_LOCALE
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -176,4 +177,4 @@ def we_met(
 def _locale(notifier: Notifier, consultant_id: str) -> str:
     with notifier.factory() as session:
         row = session.get(RecipientRow, consultant_id)
-    return row.locale if row else "fr"
+    return row.locale if row else DEFAULT_LOCALE

@@ -18,7 +18,8 @@ from braise_notifier.pages.session import PageSession, Sessions
 from braise_notifier.pages.web import ConsultantSession, NotifierDep, ProfilesAs, SessionsDep, page
 from braise_notifier.schedule import local_today, paused_on, week_period
 from braise_shared.candidates import DeclinedPerson
-from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.events import DayOfWeek, Frequency
+from braise_shared.locales import LOCALES, Locale
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
@@ -32,7 +33,6 @@ DAYS: tuple[DayOfWeek, ...] = (
     "saturday",
     "sunday",
 )
-LOCALES: tuple[Locale, ...] = ("fr", "en")
 # The breaks offered, in weeks; "keep" leaves a running one as it is, "none" ends it.
 PAUSE_WEEKS = (1, 2, 4, 8, 12)
 Pause = Literal["keep", "none", "1", "2", "4", "8", "12"]

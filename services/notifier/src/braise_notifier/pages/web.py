@@ -20,6 +20,7 @@ from braise_notifier.pages.session import (
     SessionsUnavailableError,
 )
 from braise_notifier.tokens import TokenError
+from braise_shared.locales import DEFAULT_LOCALE
 
 _env = Environment(
     loader=FileSystemLoader(Path(__file__).parent.parent / "templates" / "pages"),
@@ -94,15 +95,19 @@ def install(app: FastAPI, notifier: Notifier) -> None:
 
     @app.exception_handler(TokenError)
     async def _refused_link(_request: Request, _exc: TokenError) -> HTMLResponse:
-        return page("message.html", texts("fr"), status=400, message_key="page.invalid")
+        return page("message.html", texts(DEFAULT_LOCALE), status=400, message_key="page.invalid")
 
     @app.exception_handler(NoSessionError)
     async def _no_session(_request: Request, _exc: NoSessionError) -> HTMLResponse:
-        response = page("message.html", texts("fr"), status=401, message_key="pages.no_session")
+        response = page(
+            "message.html", texts(DEFAULT_LOCALE), status=401, message_key="pages.no_session"
+        )
         response.delete_cookie(COOKIE, path="/")
         return response
 
     @app.exception_handler(SessionsUnavailableError)
     async def _sessions_unavailable(_request: Request, _exc: SessionsUnavailableError) -> Any:
         # The cookie is kept: the session may be valid again once Redis answers.
-        return page("message.html", texts("fr"), status=503, message_key="pages.try_later")
+        return page(
+            "message.html", texts(DEFAULT_LOCALE), status=503, message_key="pages.try_later"
+        )

@@ -19,7 +19,8 @@ from braise_profiles.fields import (
     strict_with_example,
 )
 from braise_profiles.preferences.schemas import PreferencesOut
-from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.events import DayOfWeek, Frequency
+from braise_shared.locales import DEFAULT_LOCALE, Locale
 from braise_shared.tags import Tag
 
 
@@ -41,7 +42,7 @@ class ConsultantIn(Strict):
     email: Email
     display_name: PersonName
     city: Name | None = None
-    locale: Locale = "fr"
+    locale: Locale = DEFAULT_LOCALE
     skills: TagList = Field([])
     sectors: TagList = Field([])
     interests: TagList = Field([])

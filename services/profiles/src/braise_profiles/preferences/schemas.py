@@ -7,7 +7,8 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from braise_profiles.fields import Strict
-from braise_shared.events import DayOfWeek, Frequency, Locale
+from braise_shared.events import DayOfWeek, Frequency
+from braise_shared.locales import Locale
 
 # A pause longer than this is an unsubscribe, and the page says so.
 LONGEST_PAUSE = timedelta(weeks=52)
