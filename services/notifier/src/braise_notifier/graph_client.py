@@ -110,15 +110,9 @@ class GraphClient:
     def declined(self, consultant_id: str) -> list[DeclinedPerson]:
         """Return the people the consultant said "never" to, latest first; none if the graph
         does not know the consultant."""
-        try:
-            response = self.http.get(f"/v1/consultants/{consultant_id}/declined")
-        except httpx.TransportError as exc:
-            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
-        if response.status_code == 404:
+        response = self._get_known(f"/v1/consultants/{consultant_id}/declined")
+        if response is None:
             return []
-        if response.status_code >= 500:
-            raise GraphUnavailableError(f"graph answered {response.status_code}")
-        response.raise_for_status()
         try:
             return DeclinedPeople.model_validate_json(response.content).people
         except ValidationError as exc:
@@ -127,17 +121,11 @@ class GraphClient:
     def links(self, consultant_id: str) -> list[ConsultantLink]:
         """Return every link of the consultant, strongest first (none if the graph does not
         know them)."""
-        try:
-            response = self.http.get(
-                f"/v1/consultants/{consultant_id}/links", params={"limit": MAX_LINKS}
-            )
-        except httpx.TransportError as exc:
-            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
-        if response.status_code == 404:
+        response = self._get_known(
+            f"/v1/consultants/{consultant_id}/links", params={"limit": MAX_LINKS}
+        )
+        if response is None:
             return []
-        if response.status_code >= 500:
-            raise GraphUnavailableError(f"graph answered {response.status_code}")
-        response.raise_for_status()
         try:
             return _LINKS.validate_json(response.content)
         except ValidationError as exc:
@@ -169,6 +157,19 @@ class GraphClient:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
         if response.status_code >= 400:
             raise GraphUnavailableError(f"graph answered {response.status_code} to {path}")
+        return response
+
+    def _get_known(self, path: str, params: dict[str, int] | None = None) -> httpx.Response | None:
+        """GET a consultant's resource: None when the graph does not know them (404)."""
+        try:
+            response = self.http.get(path, params=params)
+        except httpx.TransportError as exc:
+            raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
+        if response.status_code == 404:
+            return None
+        if response.status_code >= 500:
+            raise GraphUnavailableError(f"graph answered {response.status_code}")
+        response.raise_for_status()
         return response
 
     def close(self) -> None:
