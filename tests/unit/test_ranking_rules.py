@@ -23,13 +23,15 @@ from braise_graph.ranking import (
     reciprocity,
 )
 from braise_shared.tags import Tag, make_tags
-from tests.support.oracle import DAY_S, FATIGUE_DAYS, HOOK_DAYS, STRONG_PEAK
+from tests.support.oracle import ACTIVE_MIN, DAY_S, FATIGUE_DAYS, HOOK_DAYS, STRONG_PEAK
 
 NOW = 1_000 * DAY_S
 RULES = RankingRules(
     fatigue_s=FATIGUE_DAYS * DAY_S,
     hook_s=HOOK_DAYS * DAY_S,
     strong_peak=STRONG_PEAK,
+    cooling_min_peak=ACTIVE_MIN,
+    horizon_s=42 * DAY_S,
 )
 
 

@@ -85,7 +85,13 @@ def _link(other: Person, **overrides: object) -> LinkFacts:
     return LinkFacts(**values)  # type: ignore[arg-type]
 
 
-RANK_RULES = RankingRules(fatigue_s=28 * DAY_S, hook_s=120 * DAY_S, strong_peak=8.0)
+RANK_RULES = RankingRules(
+    fatigue_s=28 * DAY_S,
+    hook_s=120 * DAY_S,
+    strong_peak=8.0,
+    cooling_min_peak=3.0,
+    horizon_s=42 * DAY_S,
+)
 ME = _person("me", "Moi", skill=["Python"], sector=["Banque"], interest=["Voile"])
 
 

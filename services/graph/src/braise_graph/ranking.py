@@ -123,10 +123,11 @@ class RankingRules:
     fatigue_s: float
     hook_s: float
     strong_peak: float
-    # A cooling link is worth keeping warm only if it once was active, not a lone call.
-    cooling_min_peak: float = 3.0
+    # A cooling link is worth keeping warm only if it once was active, not a lone call: its
+    # peak reached the stages' active threshold (`active_min`, read from the settings).
+    cooling_min_peak: float
     # How far ahead an occasion of the firm may be a junction or an invitation.
-    horizon_s: float = 42 * 86_400.0
+    horizon_s: float
 
 
 @dataclass(frozen=True)
