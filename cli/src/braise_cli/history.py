@@ -18,7 +18,6 @@ Everything is seeded and keyed (the ledger's period and reader, the interactions
 key, the events' ids), so running the demo again adds nothing.
 """
 
-import json
 import random
 import uuid
 from collections.abc import Iterator
@@ -26,11 +25,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from braise_cli.operator import Braise
 from braise_notifier.compose import reason_code
-from braise_notifier.db import SENT, DigestRow, make_engine, session_factory, unit_of_work
+from braise_notifier.db import make_engine, session_factory
+from braise_notifier.ledger import PastDigest, period_has_digests, record_past_period
 from braise_notifier.schedule import week_period
 from braise_shared.candidates import RevivalCandidates
 from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo, dump_event
@@ -69,9 +67,8 @@ def simulate_history(braise: Braise, *, seed: int, now: datetime | None = None) 
     for weeks in PAST_WEEKS:
         day = datetime.combine(today - timedelta(weeks=weeks), time(9), tzinfo=UTC)
         period = week_period(day.date())
-        with factory() as session:
-            if session.scalar(select(DigestRow.period).where(DigestRow.period == period).limit(1)):
-                continue
+        if period_has_digests(factory, period):
+            continue
         history.periods.append(period)
         readers = rnd.sample(ids, round(len(ids) * READERS_SHARE))
         rows, interactions, answers = [], [], []
@@ -79,7 +76,7 @@ def simulate_history(braise: Braise, *, seed: int, now: datetime | None = None) 
             proposed = _candidates(braise, reader, day)
             if not proposed:
                 continue
-            rows.append(_sent(period, reader, day, proposed))
+            rows.append(PastDigest(reader, day, proposed))
             for c in proposed:
                 chance = ACTS.get(c["gesture"], 0.2)
                 chance *= DORMANT_FACTOR if c["stage"] == "dormant" else 1
@@ -94,12 +91,11 @@ def simulate_history(braise: Braise, *, seed: int, now: datetime | None = None) 
                     action = "never" if r < SAYS_NEVER else "not_now" if r < SAYS_NOT_NOW else None
                     if action:
                         answers.append(_answer(reader, c["consultant_id"], action, period, day))
-        with unit_of_work(factory) as session:
-            session.add_all(rows)
+        record_past_period(factory, period, rows)
         braise.record_interactions(interactions, key=f"demo-history-{seed}-{period}")
         publisher.publish_many([(str(a.id), dump_event(a)) for a in answers])
         history.digests += len(rows)
-        history.suggestions += sum(len(json.loads(r.suggestions or "[]")) for r in rows)
+        history.suggestions += sum(len(r.proposed) for r in rows)
         history.answers += len(answers)
         history.interactions += len(interactions)
     return history
@@ -127,19 +123,6 @@ def _candidates(braise: Braise, reader: str, day: datetime) -> list[dict[str, An
         }
         for c in body.candidates
     ]
-
-
-def _sent(period: str, reader: str, day: datetime, proposed: list[dict[str, Any]]) -> DigestRow:
-    return DigestRow(
-        period=period,
-        consultant_id=reader,
-        state=SENT,
-        attempts=1,
-        sent_at=day,
-        suggestions=json.dumps(proposed),
-        event_published=True,  # simulated: no digest.sent goes out for a digest never sent
-        created_at=day,
-    )
 
 
 def _met(reader: str, other: str, when: datetime, rnd: random.Random) -> dict[str, Any]:
