@@ -192,7 +192,14 @@ def test_an_occasion_is_read_in_utc() -> None:
     ("changes", "message"),
     [
         ({"ends_at": "2026-12-17T07:30:00+01:00"}, "ends_at must be after starts_at"),
-        ({"attendees": ["0c0ffee0-0000-4000-8000-000000000001"] * 2}, "attendees must be distinct"),
+        ({"attendees": ["0c0ffee0-0000-4000-8000-000000000001"] * 2}, "must each be distinct"),
+        (
+            {
+                "attendees": ["0c0ffee0-0000-4000-8000-000000000001"],
+                "declined": ["0c0ffee0-0000-4000-8000-000000000001"],
+            },
+            "both attends and declined",
+        ),
         ({"title": ""}, "title"),
         ({"revision": 0}, "revision"),
         ({"place": "Café\r\nBcc: x@y.z"}, "place"),

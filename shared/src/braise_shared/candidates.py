@@ -172,10 +172,14 @@ class OccasionFact(Contract):
     place: str | None = Field(default=None, description="The venue or address, as entered.")
     city: str | None = Field(default=None, description="Its city; null when online.")
     online: bool = Field(default=False, description="Held online.")
+    all_day: bool = Field(default=False, description="Whole days: its day is said, never an hour.")
+    revision: int = Field(
+        default=1, ge=1, description="The occasion's revision (a calendar file's SEQUENCE)."
+    )
 
 
 class JunctionParams(Contract):
-    """An upcoming occasion both people are registered for."""
+    """An upcoming occasion both people accepted (registered for)."""
 
     occasion: OccasionFact
 

@@ -191,23 +191,34 @@ class OccasionScheduled(Payload):
         None, max_length=120, description="The city it takes place in; null when online."
     )
     online: bool = Field(False, description="Held online (a video call), anyone may attend.")
+    all_day: bool = Field(
+        False,
+        description="It takes whole days: `starts_at` and `ends_at` are midnights in the firm's "
+        "time zone, and no hour is ever said of it.",
+    )
     attendees: list[uuid.UUID] = Field(
         [],
-        description="The consultants registered or invited (attendees who declined are not "
-        "listed; people who are not consultants never are).",
+        description="The consultants who accepted (registered). Invitees who have not answered, "
+        "or answered maybe, are not listed; people who are not consultants never are.",
+    )
+    declined: list[uuid.UUID] = Field(
+        [],
+        description="The consultants invited who declined: a digest never invites them to it.",
     )
 
-    @field_validator("attendees")
+    @field_validator("attendees", "declined")
     @classmethod
-    def _attendees_are_distinct(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
+    def _people_are_distinct(cls, value: list[uuid.UUID]) -> list[uuid.UUID]:
         if len(set(value)) != len(value):
-            raise ValueError("attendees must be distinct")
+            raise ValueError("attendees and declined must each be distinct")
         return value
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "OccasionScheduled":
         if self.ends_at <= self.starts_at:
             raise ValueError("ends_at must be after starts_at")
+        if set(self.attendees) & set(self.declined):
+            raise ValueError("no one both attends and declined")
         return self
 
 
