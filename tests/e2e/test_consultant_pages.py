@@ -154,10 +154,10 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
 def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     chromium: webdriver.Chrome, firm: Firm, size: int
 ) -> None:
-    # Léa, who acts nowhere else in this module, takes a break at each width and resumes.
+    # Karim, whose preferences nothing else here touches, takes a break and resumes.
     chromium.delete_all_cookies()
     set_width(chromium, size)
-    _open(chromium, firm.preferences_link("lea"))
+    _open(chromium, firm.preferences_link("karim"))
     assert chromium.find_elements(By.ID, "resume") == []
     Select(chromium.find_element(By.ID, "pause")).select_by_value("4")
     _click(
@@ -166,8 +166,8 @@ def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     words = _wait_for(chromium, "#paused-until")
     _accessible(chromium)  # the sentence and "resume now" fit at this width too
     _shot(chromium, "preferences-break", size)
-    url = f"{firm.url('profiles')}/v1/consultants/{firm.ids['lea']}/preferences"
-    mine = consultant_headers(firm.ids["lea"])
+    url = f"{firm.url('profiles')}/v1/consultants/{firm.ids['karim']}/preferences"
+    mine = consultant_headers(firm.ids["karim"])
     stored = httpx.get(url, headers=mine).json()
     assert stored["frequency"] == "weekly"
     resume = datetime.fromisoformat(stored["resume_on"]).date()
