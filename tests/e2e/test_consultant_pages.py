@@ -150,6 +150,39 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
     assert (stored["frequency"], stored["locale"]) == (rhythm, "en")
 
 
+@pytest.mark.parametrize("size", [320, PHONE, DESKTOP], ids=["320px", "390px", "1280px"])
+def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
+    chromium: webdriver.Chrome, firm: Firm, size: int
+) -> None:
+    # Karim, whose preferences nothing else here touches, takes a break and resumes.
+    chromium.delete_all_cookies()
+    set_width(chromium, size)
+    _open(chromium, firm.preferences_link("karim"))
+    assert chromium.find_elements(By.ID, "resume") == []
+    Select(chromium.find_element(By.ID, "pause")).select_by_value("4")
+    _click(
+        chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/preferences'] button")
+    )
+    words = _wait_for(chromium, "#paused-until")
+    _accessible(chromium)  # the sentence and "resume now" fit at this width too
+    _shot(chromium, "preferences-break", size)
+    url = f"{firm.url('profiles')}/v1/consultants/{firm.ids['karim']}/preferences"
+    mine = consultant_headers(firm.ids["karim"])
+    stored = httpx.get(url, headers=mine).json()
+    assert stored["frequency"] == "weekly"
+    resume = datetime.fromisoformat(stored["resume_on"]).date()
+    t, today = texts("fr"), resume - timedelta(weeks=4)
+    last = t.near_day(resume - timedelta(days=1), today)
+    assert words.text.startswith(f"Pas de message jusqu'au {last}"), words.text
+
+    _click(chromium, chromium.find_element(By.ID, "resume"))
+    _wait_for(chromium, "p.notice[role='status']")
+    _accessible(chromium)
+    assert chromium.find_elements(By.ID, "paused-until") == []
+    stored = httpx.get(url, headers=mine).json()
+    assert (stored["frequency"], stored["resume_on"]) == ("weekly", None)
+
+
 def _answer(card: WebElement, action: str) -> WebElement:
     """Return the button of a card's answer form (not now, never, undo)."""
     return card.find_element(

@@ -18,6 +18,7 @@ WIDTHS = (390, 1280)
 # What docs/pages.md shows: (the test's file under var/screenshots/, the name in docs/img/).
 PAGES = (
     ("pages/preferences", "pages-preferences"),
+    ("pages/preferences-break", "pages-preferences-break"),
     ("pages/preferences-declined", "pages-preferences-declined"),
     ("pages/network", "pages-network"),
     ("pages/network-met", "pages-network-met"),

@@ -75,9 +75,10 @@ def pages_under_test(tmp_path: Path, redis_url: str, **settings: Any) -> Iterato
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """Serve an ASGI app over real HTTP on a free local port, in a thread; yield its URL."""
-    port = free_port()
+def serving(app: Any, port: int | None = None) -> Iterator[str]:
+    """Serve an ASGI app over real HTTP on a local port (a free one unless given), in a thread;
+    yield its URL."""
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

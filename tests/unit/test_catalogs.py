@@ -54,6 +54,7 @@ COMMON = {
     "at": "2026-12-07 11:28 UTC",
     "since": "2026-W40",
     "until": "2026-W48",
+    "resume": "21 décembre",
 }
 
 

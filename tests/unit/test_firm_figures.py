@@ -3,7 +3,7 @@ and what the page draws from them."""
 
 import json
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -15,7 +15,7 @@ from braise_notifier.history import (
     sector_history,
     weekly_history,
 )
-from braise_notifier.pages.feedback import Answers, feedback_by_gesture
+from braise_notifier.pages.feedback import Answers, answers_by_gesture, feedback_by_gesture
 from braise_notifier.pages.picture import (
     MAX_SECTORS,
     SectorChange,
@@ -37,7 +37,9 @@ def _factory(tmp_path: Path) -> sessionmaker[Session]:
     return session_factory(make_engine(f"sqlite:///{tmp_path / 'n.db'}"))
 
 
-def _answer(reader: int, other: int, action: str, period: str = "2026-W37") -> SuggestionFeedbackV2:
+def _answer(
+    reader: int, other: int, action: str, period: str = "2026-W37", at: datetime = T0
+) -> SuggestionFeedbackV2:
     data = SuggestionFeedbackWithUndo.model_validate(
         {
             "consultant_id": ev.cid(reader),
@@ -46,7 +48,7 @@ def _answer(reader: int, other: int, action: str, period: str = "2026-W37") -> S
             "period": period,
         }
     )
-    return SuggestionFeedbackV2(id=uuid.uuid4(), occurred_at=T0, producer="test", data=data)
+    return SuggestionFeedbackV2(id=uuid.uuid4(), occurred_at=at, producer="test", data=data)
 
 
 def _digest(factory: sessionmaker[Session], reader: int, proposed: dict[int, str]) -> None:
@@ -81,6 +83,46 @@ def test_answers_count_by_the_gesture_their_digest_proposed_and_a_replay_adds_no
             Answers("invite", 1, 1, 0),
             Answers("share", 0, 0, 1),
         ]
+
+
+def test_a_never_counts_only_while_it_stands_the_latest_of_never_and_undo_decides(
+    tmp_path: Path,
+) -> None:
+    factory = _factory(tmp_path)
+    _digest(factory, 1, {2: "share", 3: "share", 4: "invite"})
+    day = timedelta(days=1)
+    project(
+        factory,
+        [
+            _answer(1, 2, "never"),  # undone the next week: withdrawn
+            _answer(1, 2, "undo_never", period="2026-W38", at=T0 + 7 * day),
+            _answer(1, 3, "never"),  # undone, then said again: stands once
+            _answer(1, 3, "undo_never", period="2026-W38", at=T0 + 7 * day),
+            _answer(1, 3, "never", period="2026-W39", at=T0 + 14 * day),
+            _answer(1, 4, "never"),  # never undone
+        ],
+    )
+    with factory() as session:
+        assert feedback_by_gesture(session) == [
+            Answers("?", 0, 0, 1),  # the W39 never: no digest of W39 proposed person 3
+            Answers("invite", 0, 0, 1),
+        ]
+
+
+def test_the_standing_answer_is_the_latest_whatever_order_the_rows_come_in() -> None:
+    gestures = {("W1", "r", "a"): "share", ("W1", "r", "b"): "share"}
+    later = T0 + timedelta(hours=1)
+    rows = [
+        ("W2", "r", "a", "undo_never", later),
+        ("W1", "r", "a", "never", T0),
+        ("W1", "r", "b", "never", later),
+        ("W1", "r", "b", "undo_never", T0),
+        ("W1", "r", "a", "done", T0),
+    ]
+    assert answers_by_gesture(rows, gestures) == [Answers("share", 1, 0, 1)]
+    assert answers_by_gesture(list(reversed(rows)), gestures) == [Answers("share", 1, 0, 1)]
+    tie = [("W1", "r", "a", "never", T0), ("W1", "r", "a", "undo_never", T0)]
+    assert answers_by_gesture(tie, gestures) == []  # an undo at the same moment withdraws it
 
 
 def test_an_erased_persons_answers_are_forgotten_and_never_recorded_again(tmp_path: Path) -> None:

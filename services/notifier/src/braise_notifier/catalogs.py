@@ -11,13 +11,13 @@ import gettext
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from functools import cache
 from io import BytesIO
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_skeleton, format_time
 from babel.lists import format_list
 from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
@@ -123,6 +123,15 @@ class Texts:
     def day(self, day: date) -> str:
         """Return a date in this language ('13 avril 2026', 'April 13, 2026')."""
         return format_date(day, format="long", locale=self.locale)
+
+    def near_day(self, day: date, today: date) -> str:
+        """Return a date within the coming months without its year ('21 décembre', '1er
+        janvier', 'December 21'); a date further off, or past, keeps it."""
+        if not today <= day < today + timedelta(days=183):
+            return self.day(day)
+        if self.locale == "fr" and day.day == 1:
+            return "1er " + self.month_name(day)
+        return format_skeleton("MMMMd", day, locale=self.locale)
 
     def weekday(self, moment: datetime, timezone: str) -> str:
         """Return the day of a moment in a time zone, with its weekday ('jeudi 17 décembre

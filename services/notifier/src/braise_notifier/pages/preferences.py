@@ -1,5 +1,11 @@
-"""My preferences: frequency, day, language, a break, consent, and the people I said never to;
-every change through profiles or the stream, as from the API and the digest's links."""
+"""My preferences: a rhythm, a break apart from it, day, language, consent, and the people I
+said never to; every change through profiles or the stream, as from the API and the digest's
+links.
+
+One idea of a break: the rhythm is weekly, every two weeks or monthly; a break runs until a day
+(`resume_on`: from that day the rhythm applies again by itself) or, with no end, until the
+reader resumes (frequency `paused`). "Resume now" ends either, at the rhythm the form shows.
+"""
 
 import uuid
 from datetime import UTC, date, datetime, timedelta
@@ -9,7 +15,7 @@ from fastapi import APIRouter, Form, HTTPException
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from braise_notifier.bootstrap import Notifier
-from braise_notifier.catalogs import texts
+from braise_notifier.catalogs import Texts, texts
 from braise_notifier.db import RecipientRow, unit_of_work
 from braise_notifier.feedback import publish_feedback
 from braise_notifier.graph_client import GraphContractError, GraphUnavailableError
@@ -23,7 +29,8 @@ from braise_shared.locales import LOCALES, Locale
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
 
-FREQUENCIES: tuple[Frequency, ...] = ("weekly", "biweekly", "monthly", "paused")
+# The rhythms offered; `paused` is the break with no end, chosen among the breaks.
+RHYTHMS: tuple[Frequency, ...] = ("weekly", "biweekly", "monthly")
 DAYS: tuple[DayOfWeek, ...] = (
     "monday",
     "tuesday",
@@ -33,18 +40,33 @@ DAYS: tuple[DayOfWeek, ...] = (
     "saturday",
     "sunday",
 )
-# The breaks offered, in weeks; "keep" leaves a running one as it is, "none" ends it.
+# The breaks offered: until the day N weeks ahead, or "open" (until the reader resumes);
+# "keep" leaves a running one as it is, "none" ends it.
 PAUSE_WEEKS = (1, 2, 4, 8, 12)
-Pause = Literal["keep", "none", "1", "2", "4", "8", "12"]
+Pause = Literal["keep", "none", "open", "1", "2", "4", "8", "12"]
 
 
 def resume_day(pause: Pause, today: date) -> date | Literal["keep"] | None:
-    """Return the day digests resume after the break chosen on the form (None: no break)."""
+    """Return the day digests resume after the break chosen on the form (None: no dated break)."""
     if pause == "keep":
         return "keep"
-    if pause == "none":
+    if pause in ("none", "open"):
         return None
     return today + timedelta(weeks=int(pause))
+
+
+def _break_words(t: Texts, prefs: Preferences, today: date) -> str | None:
+    """Say until when nothing is sent, or None when digests follow the rhythm."""
+    if prefs.frequency == "paused":
+        return t.get("pages.preferences.paused_open")
+    if prefs.resume_on is not None and paused_on(today, prefs.resume_on):
+        last = prefs.resume_on - timedelta(days=1)
+        return t.get(
+            "pages.preferences.paused_until",
+            last=t.near_day(last, today),
+            resume=t.near_day(prefs.resume_on, today),
+        )
+    return None
 
 
 def _today(notifier: Notifier) -> date:
@@ -77,19 +99,26 @@ def _form(
 ) -> HTMLResponse:
     t = texts(prefs.locale)
     today = _today(notifier)
-    paused_until = prefs.resume_on if paused_on(today, prefs.resume_on) else None
-    if paused_until:
-        pauses = [
-            ("keep", t.get("pages.preferences.pause_keep", when=t.day(paused_until))),
-            ("none", t.get("pages.preferences.pause_resume")),
-        ]
-    else:
-        pauses = [("none", t.get("pages.preferences.pause_none"))]
-    pauses += [(str(n), t.get("pages.preferences.pause_weeks", count=n)) for n in PAUSE_WEEKS]
-    context: dict[str, Any] = {"saved": False, "error": None, "undone": None} | notices
     unsubscribed = _unsubscribed(notifier, session.subject)
-    if unsubscribed and prefs.frequency == "paused":
-        # The rhythm shown is the one a re-subscription would take.
+    # An unsubscribed reader's `paused` is no break: the page says they unsubscribed instead.
+    on_break = None if unsubscribed else _break_words(t, prefs, today)
+    first = ("keep", t.get("pages.preferences.pause_keep")) if on_break else None
+    pauses = [first or ("none", t.get("pages.preferences.pause_none"))]
+    pauses += [
+        (
+            str(n),
+            t.get(
+                "pages.preferences.pause_until",
+                when=t.near_day(today + timedelta(weeks=n) - timedelta(days=1), today),
+            ),
+        )
+        for n in PAUSE_WEEKS
+    ]
+    if not (on_break and prefs.frequency == "paused"):
+        pauses.append(("open", t.get("pages.preferences.pause_open")))
+    context: dict[str, Any] = {"saved": False, "error": None, "undone": None} | notices
+    if prefs.frequency == "paused":
+        # The rhythm shown is the one a re-subscription, or the end of the break, would take.
         prefs = prefs.model_copy(update={"frequency": "weekly"})
     return page(
         "preferences.html",
@@ -98,11 +127,11 @@ def _form(
         prefs=prefs,
         csrf=sessions.csrf(session),
         unsubscribed=unsubscribed,
-        frequencies=[f for f in FREQUENCIES if not (unsubscribed and f == "paused")],
+        frequencies=RHYTHMS,
         days=DAYS,
         locales=LOCALES,
         pauses=pauses,
-        paused_until=t.day(paused_until) if paused_until else None,
+        on_break=on_break,
         declined=_declined(notifier, session.subject),
         signed_in=_signed_in(notifier, session.subject),
         **context,
@@ -158,22 +187,29 @@ def change_preferences(
     locale: Annotated[Locale, Form()],
     suggestable: Annotated[bool, Form()] = False,
     pause: Annotated[Pause, Form()] = "keep",
+    resume: Annotated[bool, Form()] = False,
     resubscribe: Annotated[bool, Form()] = False,
 ) -> Response:
     """Change the preferences through profiles, then show them again (post, redirect, get).
 
     A consultant who unsubscribed stays so (frequency paused) unless they tick "resubscribe".
+    "Resume now" (`resume`) ends a break, dated or not, at the rhythm the form shows; a break
+    kept as it is keeps an open one open (frequency paused), whatever rhythm the form shows.
     """
     if not sessions.check_csrf(session, csrf):
         raise HTTPException(403, detail="invalid form: reload the page")
+    pause = "none" if resume else pause
     coming_back = False
-    if _unsubscribed(notifier, session.subject):
-        if resubscribe and frequency == "paused":
+    unsubscribed = _unsubscribed(notifier, session.subject)
+    if unsubscribed:
+        if resubscribe and (frequency == "paused" or pause == "open"):
             with profiles_as(session.subject) as profiles:
                 current = profiles.preferences()
             return _form(notifier, sessions, session, current, status=422, error="frequency")
         coming_back = resubscribe
         frequency = frequency if resubscribe else "paused"
+    elif pause == "open":
+        frequency = "paused"
     changes: dict[str, Any] = {
         "frequency": frequency,
         "day_of_week": day_of_week,
@@ -185,6 +221,12 @@ def change_preferences(
         changes["resume_on"] = resume_on.isoformat() if resume_on else None
     with profiles_as(session.subject) as profiles:
         try:
+            if (
+                pause == "keep"
+                and not unsubscribed
+                and profiles.preferences().frequency == "paused"
+            ):
+                changes["frequency"] = "paused"  # an open break, kept
             profiles.change_preferences(changes)
         except ProfilesRefusedError as exc:
             status = 422 if exc.status < 500 else 503
