@@ -23,7 +23,6 @@ from braise_cli.stack import Server
 from braise_cli.stack.process import peak_memory_mib
 from braise_cli.stack.services import local_staff_emails
 from braise_notifier.schedule import week_period
-from braise_shared.stream import EVENTS_STREAM
 
 
 def current_period(now: datetime | None = None) -> str:
@@ -94,11 +93,11 @@ def run_demo(
             f"{past.suggestions} suggestions, {past.acted} acted on, {past.answers} answers."
         )
     with clock.stage("occasions"):
-        length = int(braise.redis().xlen(EVENTS_STREAM))
         occasions = load_occasions(braise, firm, seed=seed, now=datetime.now(UTC))
-        braise.wait_caught_up(
-            expected=length + occasions.events, stall_s=180, progress=lambda *_: None
-        )
+        # Each sync committed its events with the calendar: once the relay has put them all
+        # on the stream, wait for both groups to have read it to the end.
+        braise.wait_outbox_empty(timeout_s=120)
+        braise.wait_caught_up(expected=0, stall_s=180, progress=lambda *_: None)
     typer.echo(
         f"Occasions: the firm's calendar ({occasions.firm_events} events in Radicale) and "
         f"{occasions.own_calendars} consultants' own, synced: {occasions.scheduled} occasions "

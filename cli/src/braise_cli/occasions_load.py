@@ -22,11 +22,6 @@ class OccasionsLoaded:
     withdrawn: int
     interactions: int
 
-    @property
-    def events(self) -> int:
-        """Events the syncs put on the stream."""
-        return self.scheduled + self.withdrawn + self.interactions
-
 
 def load_occasions(braise: Braise, firm: Firm, *, seed: int, now: datetime) -> OccasionsLoaded:
     """Fill the stack's Radicale, then register the firm's calendar and connect the

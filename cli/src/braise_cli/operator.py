@@ -1,6 +1,7 @@
 """What an operator does by hand, over the services' HTTP APIs: load a firm, import a CSV,
 wait for the pipeline, run a period, preview a digest."""
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -200,6 +201,19 @@ class Braise:
                     f"the consumers made no progress for {stall_s:.0f}s ({behind} events to apply)"
                 )
             time.sleep(0.4)
+
+    def wait_outbox_empty(self, *, timeout_s: float) -> None:
+        """Wait until the relay has put every committed event on the stream (its
+        `braise_outbox_backlog` gauge reads 0); fail after timeout_s."""
+        url = f"http://127.0.0.1:{self.settings.relay_metrics_port}/metrics"
+        deadline = time.monotonic() + timeout_s
+        while True:
+            found = re.search(r"^braise_outbox_backlog ([0-9.e+]+)$", httpx.get(url).text, re.M)
+            if found and float(found[1]) == 0:
+                return
+            if time.monotonic() > deadline:
+                raise OperatorError(f"the outbox did not empty in {timeout_s:.0f}s")
+            time.sleep(0.3)
 
     def wait_period(
         self, period: str, enqueued: int, *, stall_s: float, progress: Progress | None
