@@ -122,10 +122,15 @@ def fetch_caldav(
     try:
         try:
             return _by_sync_token(calendar, sync_token, etags, max_bytes)
-        except caldav_error.ReportError as exc:
-            if sync_token is not None:  # expired or unknown: start again from nothing
-                log.info("sync-token refused (%s); reading the whole collection", exc)
+        except (caldav_error.ReportError, caldav_error.AuthorizationError) as exc:
+            # A server that forgot the token (the collection was made again, or it expired)
+            # answers 403 DAV:valid-sync-token (RFC 6578, 3.2), which caldav reports as an
+            # authorization error: start again from nothing; a real refusal comes back then.
+            if sync_token is not None:
+                log.info("sync-token refused (%s); reading the whole collection", _short(exc))
                 return _by_sync_token(calendar, None, etags, max_bytes)
+            if isinstance(exc, caldav_error.AuthorizationError):
+                raise
             log.info("no sync-collection (%s); reading the collection by ETag", exc)
             return _by_etag(calendar, etags, max_bytes)
     except caldav_error.AuthorizationError as exc:
