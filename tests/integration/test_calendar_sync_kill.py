@@ -81,6 +81,7 @@ def test_sync_killed_mid_run_and_restarted_publishes_each_occasion_once(
             "BRAISE_PROFILES_DATABASE_URL": profiles.settings.database_url,
             "REDIS_URL": servers.endpoints.redis_url,
             "BRAISE_PROFILES_CALENDAR_SYNC_MINUTES": "0.02",
+            "BRAISE_PROFILES_CALENDAR_ALLOW_PRIVATE_HOSTS": "true",
             "BRAISE_PROFILES_CALENDAR_SYNC_LOCK_S": "3",
         }
         database = tmp_path / "profiles.db"

@@ -1,9 +1,12 @@
 """Calendars for tests: events written with icalendar, collections made in the real Radicale."""
 
+import threading
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import icalendar
@@ -13,10 +16,11 @@ from braise_cli.stack.caldav import CaldavAccount
 PRODID = "-//Braise tests//calendars//FR"
 
 
-def attendee(email: str, partstat: str = "ACCEPTED") -> icalendar.vCalAddress:
-    """Return an ATTENDEE value, as a calendar application writes it."""
+def attendee(email: str, partstat: str | None = "ACCEPTED") -> icalendar.vCalAddress:
+    """Return an ATTENDEE value, as a calendar application writes it (None: no PARTSTAT)."""
     value = icalendar.vCalAddress(f"mailto:{email}")
-    value.params["PARTSTAT"] = partstat
+    if partstat is not None:
+        value.params["PARTSTAT"] = partstat
     value.params["ROLE"] = "REQ-PARTICIPANT"
     return value
 
@@ -30,6 +34,7 @@ def event(
     location: str | None = None,
     attendees: Sequence[str] = (),
     declined: Sequence[str] = (),
+    invited: Sequence[tuple[str, str | None]] = (),
     organizer: str | None = None,
     rrule: dict[str, object] | None = None,
     exdates: Iterable[datetime] = (),
@@ -56,6 +61,8 @@ def event(
         vevent.add("attendee", attendee(email))
     for email in declined:
         vevent.add("attendee", attendee(email, "DECLINED"))
+    for email, partstat in invited:
+        vevent.add("attendee", attendee(email, partstat))
     if rrule is not None:
         vevent.add("rrule", rrule)
     for day in exdates:
@@ -125,3 +132,47 @@ def new_collection(account: CaldavAccount, prefix: str = "test") -> RadicaleCale
     )
     assert response.status_code == 201, response.text
     return RadicaleCalendar(account, url)
+
+
+class IcsServer:
+    """A real HTTP server on 127.0.0.1 answering each path as told: (status, headers, body)."""
+
+    def __init__(self) -> None:
+        self.answers: dict[str, tuple[int, dict[str, str], bytes]] = {}
+        answers = self.answers
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                status, headers, body = answers.get(self.path, (404, {}, b"none"))
+                self.send_response(status)
+                for name, value in {"Content-Length": str(len(body)), **headers}.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *_args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = int(self.server.server_address[1])
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def url(self, path: str, host: str = "127.0.0.1") -> str:
+        """Return the address of a path on this server."""
+        return f"http://{host}:{self.port}{path}"
+
+    def serve(self, path: str, data: bytes, status: int = 200, **headers: str) -> None:
+        """Answer path with data from now on."""
+        self.answers[path] = (status, {"Content-Type": "text/calendar", **headers}, data)
+
+
+@contextmanager
+def ics_server() -> Iterator[IcsServer]:
+    """Yield a running IcsServer, stopped after."""
+    running = IcsServer()
+    running.thread.start()
+    try:
+        yield running
+    finally:
+        running.server.shutdown()
+        running.server.server_close()

@@ -77,6 +77,8 @@ def profiles_under_test(
         f"sqlite:///{database / 'profiles.db'}" if isinstance(database, Path) else database
     )
     settings.setdefault("relay_batch_size", 50)
+    # The test calendars (Radicale, local HTTP servers) listen on 127.0.0.1.
+    settings.setdefault("calendar_allow_private_hosts", True)
     config = ProfilesSettings(database_url=database_url, redis_url=redis_url, **settings)
     client = redis.Redis.from_url(redis_url)
     relay = bootstrap_relay(config, redis_client=client)

@@ -50,6 +50,8 @@ def service_env(settings: StackSettings) -> dict[str, str]:
         # Calendar passwords are encrypted with a key of this stack's, made once under var/.
         "BRAISE_PROFILES_CALENDAR_KEY": ensure_calendar_key(root / "secrets" / "calendar.key"),
         "BRAISE_PROFILES_CALENDAR_SYNC_METRICS_PORT": str(settings.calendar_sync_metrics_port),
+        # The local Radicale listens on 127.0.0.1: a private address, read on this stack only.
+        "BRAISE_PROFILES_CALENDAR_ALLOW_PRIVATE_HOSTS": "true",
         "BRAISE_GRAPH_PORT": str(settings.graph_port),
         "BRAISE_NOTIFIER_PORT": str(settings.notifier_port),
         "BRAISE_NOTIFIER_DATABASE_URL": settings.database_url("notifier"),

@@ -66,6 +66,11 @@ class ProfilesSettings(ServiceSettings):
         default=5 * 1024 * 1024, gt=0, description="The largest calendar document read."
     )
     calendar_timeout_s: float = Field(default=20.0, gt=0, description="Per request to a server.")
+    calendar_allow_private_hosts: bool = Field(
+        default=False,
+        description="Read calendars from loopback, private or link-local addresses too (the "
+        "local stack's Radicale); off, only public addresses are read.",
+    )
     calendar_sync_lock_s: float = Field(
         default=120.0,
         gt=0,

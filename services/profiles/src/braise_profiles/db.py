@@ -3,7 +3,18 @@
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    Uuid,
+    false,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from braise_shared.sql import UTCDateTime, make_engine, make_session_factory, unit_of_work
@@ -170,6 +181,8 @@ class OccurrenceRow(Base):
     place: Mapped[str | None] = mapped_column(String(300))
     city: Mapped[str | None] = mapped_column(String(120))
     online: Mapped[bool] = mapped_column(Boolean)
-    attendees: Mapped[str] = mapped_column(Text)  # JSON list of consultant ids, sorted
+    all_day: Mapped[bool] = mapped_column(Boolean, server_default=false())  # a day, no hour
+    attendees: Mapped[str] = mapped_column(Text)  # JSON: consultants who accepted, sorted
+    declined: Mapped[str] = mapped_column(Text, server_default="[]")  # JSON: who declined
     withdrawn: Mapped[bool] = mapped_column(Boolean)
     recorded: Mapped[bool] = mapped_column(Boolean)  # its interaction was recorded (or exists)

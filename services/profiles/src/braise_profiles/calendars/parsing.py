@@ -3,8 +3,11 @@
 Each VEVENT is expanded over a window (RRULE, RDATE, EXDATE and overridden occurrences, by
 `recurring-ical-events`). An occurrence is keyed by its UID and, for one occurrence of a
 series, its RECURRENCE-ID (the start it had in the series, so a moved occurrence keeps its
-key). Attendees are lower-cased addresses, `mailto:` stripped, those who declined left out;
-matching them to consultants is the caller's business.
+key). Attendees are lower-cased addresses, `mailto:` stripped: those who accepted
+(PARTSTAT=ACCEPTED) apart from those who declined; an invitee who has not answered
+(NEEDS-ACTION, the RFC's default), answered maybe (TENTATIVE) or DELEGATED is neither.
+Matching them to consultants is the caller's business. An event whose DTSTART is a day (not a
+time) is all-day: its times are the firm's midnights.
 """
 
 import re
@@ -48,10 +51,11 @@ class Occurrence:
     city: str | None
     online: bool
     cancelled: bool
-    attendees: tuple[str, ...]  # lower-case addresses, sorted; who declined is left out
+    attendees: tuple[str, ...]  # lower-case addresses that accepted, sorted
     organizer: str | None
-    declined: tuple[str, ...]  # the addresses that declined, to leave their owner out too
+    declined: tuple[str, ...]  # the addresses that declined, sorted
     lunch: bool  # the title names a lunch (a breakfast is not one)
+    all_day: bool = False  # DTSTART is a day: no hour is ever said of it
 
 
 @dataclass
@@ -155,8 +159,11 @@ def _occurrence(
         found = address(value)
         if found is None:
             continue
-        partstat = str(getattr(value, "params", {}).get("PARTSTAT", "")).upper()
-        (declined if partstat == "DECLINED" else attendees).add(found)
+        partstat = str(getattr(value, "params", {}).get("PARTSTAT", "NEEDS-ACTION")).upper()
+        if partstat == "ACCEPTED":
+            attendees.add(found)
+        elif partstat == "DECLINED":
+            declined.add(found)
     organizer = address(event["ORGANIZER"]) if "ORGANIZER" in event else None
     title = one_line(event.get("SUMMARY", ""), 200)
     online, place = _online_and_place(event)
@@ -174,7 +181,30 @@ def _occurrence(
         organizer=organizer,
         declined=tuple(sorted(declined)),
         lunch=bool(_LUNCH.search(title)) and not _BREAKFAST.search(title),
+        all_day=not isinstance(event.decoded("DTSTART"), datetime),
     )
+
+
+def without_person(data: bytes, email: str) -> bytes | None:
+    """Return a document without the ATTENDEE and ORGANIZER properties of one address.
+
+    None when it has none of theirs. Used at erasure: the document is parsed and written
+    again, everything else in it as it was.
+    """
+    needle = email.strip().lower()
+    calendar = icalendar.Calendar.from_ical(data)
+    changed = False
+    for component in calendar.walk():
+        for name in ("ATTENDEE", "ORGANIZER"):
+            values = _calendar_addresses(component.get(name))
+            kept = [v for v in values if address(v) != needle]
+            if len(kept) == len(values):
+                continue
+            changed = True
+            del component[name]
+            for value in kept:
+                component.add(name, value)
+    return bytes(calendar.to_ical()) if changed else None
 
 
 def read_calendar(data: bytes) -> icalendar.Calendar:

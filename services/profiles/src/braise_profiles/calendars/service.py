@@ -2,13 +2,19 @@
 
 import uuid
 from datetime import datetime
+from typing import Any
 
 import httpx
 import orjson
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_profiles.calendars.parsing import MalformedCalendarError
+from braise_profiles.calendars.addresses import (
+    AddressError,
+    UnresolvableHostError,
+    check_url,
+)
+from braise_profiles.calendars.parsing import MalformedCalendarError, without_person
 from braise_profiles.calendars.schemas import CalendarOut, ConnectionIn, SyncOut
 from braise_profiles.calendars.secrets import Connection, seal, unseal
 from braise_profiles.calendars.sources import Fetched
@@ -98,10 +104,16 @@ def _sync_out(
         )
 
 
-def _connection(body: ConnectionIn) -> Connection:
+def _connection(body: ConnectionIn, settings: ProfilesSettings) -> Connection:
     if body.source == "caldav" and (body.user is None or body.password is None):
         field = "user" if body.user is None else "password"
         raise InvalidError(("body", field), "a CalDAV calendar needs a user and a password")
+    try:
+        check_url(body.url, allow_private=settings.calendar_allow_private_hosts)
+    except UnresolvableHostError:
+        pass  # perhaps for a moment: the sync says so as the calendar's last error
+    except AddressError as exc:
+        raise InvalidError(("body", "url"), str(exc)) from exc
     return Connection(url=body.url, user=body.user, password=body.password)
 
 
@@ -109,7 +121,7 @@ def register_firm_calendar(
     factory: sessionmaker[Session], settings: ProfilesSettings, *, name: str, body: ConnectionIn
 ) -> SyncOut:
     """Register a firm's events calendar read from an address, and sync it a first time."""
-    connection = _connection(body)
+    connection = _connection(body, settings)
     with unit_of_work(factory) as session:
         row = _new_row(name, body.source, None, utc_now())
         row.secret = seal(connection, settings.calendar_fernet_key())
@@ -198,7 +210,7 @@ def connect_own_calendar(
     body: ConnectionIn,
 ) -> SyncOut:
     """Connect a consultant's calendar (replacing the one they had), and sync it a first time."""
-    connection = _connection(body)
+    connection = _connection(body, settings)
     with unit_of_work(factory) as session:
         get_consultant(session, consultant_id)
         _delete_own(session, consultant_id)
@@ -234,7 +246,32 @@ def disconnect_own_calendar(*, session: Session, consultant_id: uuid.UUID) -> bo
     return _delete_own(session, consultant_id)
 
 
-def forget_consultant_calendars(session: Session, consultant_id: uuid.UUID) -> None:
-    """On erasure: delete their calendar and all read from it, and their id from occasions."""
+def forget_consultant_calendars(session: Session, consultant_id: uuid.UUID, email: str) -> None:
+    """On erasure: delete their calendar and all read from it, and their id from occasions.
+
+    The firm's uploaded documents are written again without their ATTENDEE and ORGANIZER
+    lines (address and name), in the caller's transaction.
+    """
     _delete_own(session, consultant_id)
     forget_attendee(session, consultant_id)
+    for row in session.scalars(select(CalendarRow).where(CalendarRow.document.is_not(None))):
+        rewritten = without_person(row.document or b"", email)
+        if rewritten is not None:
+            row.document = rewritten
+
+
+def calendar_export(
+    session: Session, settings: ProfilesSettings, consultant_id: uuid.UUID
+) -> dict[str, Any] | None:
+    """Return what is held of a consultant's connected calendar, never its credentials."""
+    row = session.scalar(select(CalendarRow).where(CalendarRow.owner_id == consultant_id))
+    if row is None:
+        return None
+    return {
+        "source": row.source,
+        "host": _host(row, settings),
+        "connected_at": row.created_at.isoformat(),
+        "last_synced_at": row.last_synced_at.isoformat() if row.last_synced_at else None,
+        "last_error": row.last_error,
+        "last_error_at": row.last_error_at.isoformat() if row.last_error_at else None,
+    }

@@ -10,15 +10,19 @@ import hashlib
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import caldav
 import httpx
 import requests
+import requests.adapters
 from caldav.lib import error as caldav_error
 
+from braise_profiles.calendars.addresses import AddressError, check_url
 from braise_profiles.calendars.secrets import Connection
 
 log = logging.getLogger(__name__)
+MAX_REDIRECTS = 5
 
 
 class SourceError(RuntimeError):
@@ -55,30 +59,51 @@ def content_tag(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def checked(url: str, *, allow_private: bool) -> None:
+    """Raise SourceError unless url's host resolves to public addresses only (or allowed)."""
+    try:
+        check_url(url, allow_private=allow_private)
+    except AddressError as exc:
+        raise SourceError(f"url: {exc}") from exc
+
+
 def fetch_ics_url(
-    connection: Connection, *, etag: str | None, max_bytes: int, timeout_s: float
+    connection: Connection,
+    *,
+    etag: str | None,
+    max_bytes: int,
+    timeout_s: float,
+    allow_private: bool = False,
 ) -> Fetched:
-    """GET an ICS URL (If-None-Match its last ETag); refuse a body over max_bytes unread."""
-    auth = (connection.user, connection.password or "") if connection.user else None
+    """GET an ICS URL (If-None-Match its last ETag); refuse a body over max_bytes unread.
+
+    Redirects are followed here, at most MAX_REDIRECTS, each new address checked like the
+    first; credentials go only to the first address's host.
+    """
     headers = {"Accept": "text/calendar", **({"If-None-Match": etag} if etag else {})}
     href = connection.url
+    url = href
     try:
-        with httpx.stream(
-            "GET", href, headers=headers, auth=auth, timeout=timeout_s, follow_redirects=True
-        ) as response:
-            if response.status_code == 304 and etag:
-                return Fetched(full=False, etags={href: etag})
-            _raise_for_status(response.status_code, href)
-            declared = response.headers.get("Content-Length", "")
-            if declared.isdigit() and int(declared) > max_bytes:
-                raise DocumentTooLargeError(max_bytes)
-            body = bytearray()
-            for chunk in response.iter_bytes():
-                body += chunk
-                if len(body) > max_bytes:
-                    raise DocumentTooLargeError(max_bytes)
-            data = bytes(body)
-            tag = response.headers.get("ETag") or content_tag(data)
+        with httpx.Client(timeout=timeout_s, follow_redirects=False) as client:
+            for _hop in range(MAX_REDIRECTS + 1):
+                checked(url, allow_private=allow_private)
+                same_host = httpx.URL(url).host == httpx.URL(href).host
+                auth = (
+                    (connection.user, connection.password or "")
+                    if connection.user and same_host
+                    else None
+                )
+                with client.stream("GET", url, headers=headers, auth=auth) as response:
+                    if response.is_redirect and "Location" in response.headers:
+                        url = str(response.url.join(response.headers["Location"]))
+                        continue
+                    if response.status_code == 304 and etag:
+                        return Fetched(full=False, etags={href: etag})
+                    _raise_for_status(response.status_code, href)
+                    data, tag = _read_body(response, max_bytes)
+                    break
+            else:
+                raise SourceError(f"{_host(href)} redirected more than {MAX_REDIRECTS} times")
     except httpx.TimeoutException as exc:
         raise SourceError(f"{_host(href)} did not answer within {timeout_s:g} s") from exc
     except httpx.HTTPError as exc:
@@ -86,6 +111,19 @@ def fetch_ics_url(
     if etag == tag:
         return Fetched(full=False, etags={href: tag})
     return Fetched(full=True, documents={href: data}, etags={href: tag})
+
+
+def _read_body(response: httpx.Response, max_bytes: int) -> tuple[bytes, str]:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise DocumentTooLargeError(max_bytes)
+    body = bytearray()
+    for chunk in response.iter_bytes():
+        body += chunk
+        if len(body) > max_bytes:
+            raise DocumentTooLargeError(max_bytes)
+    data = bytes(body)
+    return data, response.headers.get("ETag") or content_tag(data)
 
 
 def _host(url: str) -> str:
@@ -103,6 +141,22 @@ def _raise_for_status(status: int, url: str) -> None:
         raise SourceError(f"{_host(url)} answered {status}: try again later")
 
 
+class _SameHostAdapter(requests.adapters.HTTPAdapter):
+    """Send a request only to the host that was checked: a redirect or an href elsewhere fails."""
+
+    def __init__(self, host: str) -> None:
+        super().__init__()
+        self.host = host
+
+    def send(self, request: requests.PreparedRequest, *args: Any, **kwargs: Any) -> Any:
+        """Refuse any other host than the checked one, then send as requests does."""
+        if httpx.URL(str(request.url)).host != self.host:
+            raise SourceError(
+                f"{self.host} sent Braise to another host, which Braise does not follow"
+            )
+        return super().send(request, *args, **kwargs)
+
+
 def fetch_caldav(
     connection: Connection,
     *,
@@ -110,14 +164,23 @@ def fetch_caldav(
     etags: Mapping[str, str],
     max_bytes: int,
     timeout_s: float,
+    allow_private: bool = False,
 ) -> Fetched:
-    """Read a CalDAV collection: what changed since sync_token, or everything by ETag."""
+    """Read a CalDAV collection: what changed since sync_token, or everything by ETag.
+
+    The URL is checked first; the client then talks to that host only (its redirects within
+    the host are followed, any request elsewhere fails).
+    """
+    checked(connection.url, allow_private=allow_private)
     client = caldav.DAVClient(
         url=connection.url,
         username=connection.user,
         password=connection.password,
         timeout=int(max(1, timeout_s)),
     )
+    adapter = _SameHostAdapter(_host(connection.url))
+    client.session.mount("http://", adapter)
+    client.session.mount("https://", adapter)
     calendar = client.calendar(url=connection.url)  # type: ignore[no-untyped-call]
     try:
         try:

@@ -55,11 +55,13 @@ class Wanted:
     place: str | None
     city: str | None
     online: bool
-    attendees: tuple[uuid.UUID, ...]
+    all_day: bool
+    attendees: tuple[uuid.UUID, ...]  # consultants who accepted, or organized it
+    declined: tuple[uuid.UUID, ...]  # consultants who declined
     cancelled: bool
 
 
-COMPARED = ("kind", "starts_at", "ends_at", "title", "place", "city", "online")
+COMPARED = ("kind", "starts_at", "ends_at", "title", "place", "city", "online", "all_day")
 
 
 @dataclass
@@ -78,12 +80,18 @@ def wanted_occurrences(
 ) -> tuple[dict[uuid.UUID, Wanted], int]:
     """Return the rows the occurrences should become, and how many untitled ones were dropped.
 
-    Attendees become consultant ids; anyone else is dropped here and never stored. A
-    consultant's calendar keeps only meetings with another consultant, and only their times,
-    participants and kind: the title is read for the kind (lunch or meeting), then let go.
+    Attendees become consultant ids; anyone else is dropped here and never stored. Those who
+    accepted attend, and the organizer (organizing counts as attending) unless they declined;
+    those who declined are kept apart; an invitee who has not answered, or answered maybe, is
+    neither. A consultant's calendar keeps only meetings its owner and at least one other
+    consultant attend, and only their times, participants and kind: the title is read for the
+    kind (lunch or meeting), then let go.
     """
     emails = {
-        a for occs in by_href.values() for o in occs for a in (*o.attendees, o.organizer or "")
+        a
+        for occs in by_href.values()
+        for o in occs
+        for a in (*o.attendees, *o.declined, o.organizer or "")
     }
     consultant_of = ids_by_email(session, {e for e in emails if e})
     wanted: dict[uuid.UUID, Wanted] = {}
@@ -91,15 +99,13 @@ def wanted_occurrences(
     owner = calendar.owner_id
     for href, occurrences in by_href.items():
         for o in occurrences:
+            declined = {consultant_of[a] for a in o.declined if a in consultant_of}
             present = {consultant_of[a] for a in o.attendees if a in consultant_of}
+            if o.organizer in consultant_of:
+                present.add(consultant_of[o.organizer])
+            present -= declined
             if owner is not None:
-                declined = {consultant_of[a] for a in o.declined if a in consultant_of}
-                if o.organizer in consultant_of and consultant_of[o.organizer] not in declined:
-                    present.add(consultant_of[o.organizer])
-                if owner in declined:
-                    continue
-                present.add(owner)
-                if len(present) < 2:
+                if owner not in present or len(present) < 2:
                     continue
             elif not o.title:
                 untitled += 1
@@ -116,7 +122,9 @@ def wanted_occurrences(
                 place=o.place if owner is None else None,
                 city=o.city if owner is None else None,
                 online=o.online if owner is None else False,
+                all_day=o.all_day,
                 attendees=tuple(sorted(present)),
+                declined=tuple(sorted(declined)),
                 cancelled=o.cancelled,
             )
     return wanted, untitled
@@ -126,19 +134,25 @@ def _attendees(row: OccurrenceRow) -> tuple[uuid.UUID, ...]:
     return tuple(uuid.UUID(a) for a in orjson.loads(row.attendees))
 
 
+def _declined(row: OccurrenceRow) -> tuple[uuid.UUID, ...]:
+    return tuple(uuid.UUID(a) for a in orjson.loads(row.declined))
+
+
 def _differs(row: OccurrenceRow, w: Wanted) -> bool:
     return (
         row.withdrawn
         or _attendees(row) != w.attendees
+        or _declined(row) != w.declined
         or any(getattr(row, name) != getattr(w, name) for name in COMPARED)
     )
 
 
 def _fill(row: OccurrenceRow, w: Wanted) -> None:
     for f in fields(Wanted):
-        if f.name not in ("id", "attendees", "cancelled"):
+        if f.name not in ("id", "attendees", "declined", "cancelled"):
             setattr(row, f.name, getattr(w, f.name))
     row.attendees = orjson.dumps([str(a) for a in w.attendees]).decode()
+    row.declined = orjson.dumps([str(a) for a in w.declined]).decode()
     row.withdrawn = False
 
 
@@ -152,7 +166,9 @@ def _publish_scheduled(session: Session, row: OccurrenceRow, now: datetime) -> N
         place=row.place,
         city=row.city,
         online=row.online,
+        all_day=row.all_day,
         attendees=list(_attendees(row)),
+        declined=list(_declined(row)),
     )
     event = OccasionScheduledV1(occurred_at=now, producer=PRODUCER, data=data)
     stage_event(session, event, subject_id=None)
@@ -219,7 +235,11 @@ def apply_occurrences(
 
 
 def record_ended(session: Session, calendar: CalendarRow, *, now: datetime) -> int:
-    """Record each ended occurrence with two consultants or more as one interaction, once."""
+    """Record each ended occurrence two consultants or more attended as one interaction, once.
+
+    Only those who accepted (or organized it) are its participants: an invitee who did not
+    answer, answered maybe or declined was not there as far as the calendar says.
+    """
     recorded = 0
     rows = session.scalars(
         select(OccurrenceRow).where(
@@ -260,14 +280,16 @@ def lock_calendar(session: Session, calendar_id: uuid.UUID) -> CalendarRow | Non
 
 
 def forget_attendee(session: Session, consultant_id: uuid.UUID) -> None:
-    """Take an erased consultant out of every stored occurrence's attendees."""
+    """Take an erased consultant out of every stored occurrence's attendees and declined."""
     needle = str(consultant_id)
     for row in session.scalars(
-        select(OccurrenceRow).where(OccurrenceRow.attendees.contains(needle))
+        select(OccurrenceRow).where(
+            OccurrenceRow.attendees.contains(needle) | OccurrenceRow.declined.contains(needle)
+        )
     ):
-        row.attendees = orjson.dumps(
-            [a for a in orjson.loads(row.attendees) if a != needle]
-        ).decode()
+        for name in ("attendees", "declined"):
+            kept = [a for a in orjson.loads(getattr(row, name)) if a != needle]
+            setattr(row, name, orjson.dumps(kept).decode())
 
 
 def utc_now() -> datetime:

@@ -33,6 +33,7 @@ from braise_profiles.db import CalendarResourceRow, CalendarRow, unit_of_work
 
 log = logging.getLogger(__name__)
 WRITE_TRIES = 3
+NOT_ICALENDAR = "the address did not answer an iCalendar document"
 
 
 @dataclass
@@ -125,10 +126,15 @@ def _fetch(snapshot: _Snapshot, settings: ProfilesSettings, *, full: bool) -> so
         raise sources.SourceError("the calendar has no address: connect it again")
     connection = unseal(snapshot.secret, settings.calendar_fernet_key())
     max_bytes, timeout_s = settings.calendar_max_bytes, settings.calendar_timeout_s
+    allow_private = settings.calendar_allow_private_hosts
     if snapshot.source == "ics_url":
         etag = None if full else snapshot.etags.get(connection.url)
         return sources.fetch_ics_url(
-            connection, etag=etag, max_bytes=max_bytes, timeout_s=timeout_s
+            connection,
+            etag=etag,
+            max_bytes=max_bytes,
+            timeout_s=timeout_s,
+            allow_private=allow_private,
         )
     return sources.fetch_caldav(
         connection,
@@ -136,6 +142,7 @@ def _fetch(snapshot: _Snapshot, settings: ProfilesSettings, *, full: bool) -> so
         etags={} if full else snapshot.etags,
         max_bytes=max_bytes,
         timeout_s=timeout_s,
+        allow_private=allow_private,
     )
 
 
@@ -225,7 +232,18 @@ def sync_calendar(
     try:
         fetched = _fetch(snapshot, settings, full=full)
         by_href, skipped = parse_documents(fetched.documents, window, settings)
-    except (sources.SourceError, MalformedCalendarError, UnreadableSecretError) as exc:
+    except MalformedCalendarError as exc:
+        message = str(exc)
+        if snapshot.source != "ics_file":
+            # What answered at a remote address is never repeated: it may not be a calendar
+            # at all (a page of an internal server). The reason stays in the debug log only.
+            log.debug("calendar %s: not iCalendar: %s", calendar_id, exc)
+            message = NOT_ICALENDAR
+        log.warning("calendar %s not synced: %s", calendar_id, message)
+        record_error(factory, calendar_id, message, now=now)
+        report.error = message
+        return report
+    except (sources.SourceError, UnreadableSecretError) as exc:
         log.warning("calendar %s not synced: %s", calendar_id, exc)
         record_error(factory, calendar_id, str(exc), now=now)
         report.error = str(exc)

@@ -110,8 +110,12 @@ def erase_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller)
 
 
 @router.get("/v1/consultants/{consultant_id:uuid}/export", responses=ONE_ERRORS)
-def export_consultant(consultant_id: uuid.UUID, factory: Factory, caller: Caller) -> dict[str, Any]:
+def export_consultant(
+    consultant_id: uuid.UUID, factory: Factory, settings: Settings, caller: Caller
+) -> dict[str, Any]:
     """Return everything held about one consultant, as JSON (GDPR)."""
     require_self(caller, consultant_id)
     with unit_of_work(factory) as session:
-        return service.export_consultant(session=session, consultant_id=consultant_id)
+        return service.export_consultant(
+            session=session, settings=settings, consultant_id=consultant_id
+        )

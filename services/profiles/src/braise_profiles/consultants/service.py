@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from braise_profiles import directory as repository
-from braise_profiles.calendars.service import forget_consultant_calendars
+from braise_profiles.calendars.service import calendar_export, forget_consultant_calendars
+from braise_profiles.config import ProfilesSettings
 from braise_profiles.consultants.schemas import ConsultantIn, ConsultantOut, ConsultantPatch
 from braise_profiles.db import ConsultantRow
 from braise_profiles.directory import TagsByFacet
@@ -167,7 +168,7 @@ def update_consultant(
 def erase_consultant(*, session: Session, consultant_id: uuid.UUID) -> None:
     """Forget a consultant (GDPR) with their interactions, and stage `consultant.erased`."""
     row = repository.get_row(session, consultant_id)
-    forget_consultant_calendars(session, row.id)
+    forget_consultant_calendars(session, row.id, row.email)
     interactions.forget_participant(session, row.id)
     # Published events about them are not kept here either; unpublished ones still go out
     # (in order) so consumers learn of them before they learn of the erasure.
@@ -184,8 +185,10 @@ def erase_consultant(*, session: Session, consultant_id: uuid.UUID) -> None:
     stage_event(session, event, subject_id=None)
 
 
-def export_consultant(*, session: Session, consultant_id: uuid.UUID) -> dict[str, Any]:
-    """Return everything held about one consultant."""
+def export_consultant(
+    *, session: Session, settings: ProfilesSettings, consultant_id: uuid.UUID
+) -> dict[str, Any]:
+    """Return everything held about one consultant: profile, interactions, their calendar."""
     consultant = get_consultant(session=session, consultant_id=consultant_id)
     row = repository.get_row(session, consultant_id)
     held = list_interactions(session=session, consultant_id=consultant_id, limit=None)
@@ -196,5 +199,7 @@ def export_consultant(*, session: Session, consultant_id: uuid.UUID) -> dict[str
             "updated_at": row.updated_at.isoformat(),
         },
         "interactions": [i.model_dump(mode="json") for i in held],
+        # Where their connected calendar is read from and how it went; never its credentials.
+        "calendar": calendar_export(session, settings, consultant_id),
         "exported_at": datetime.now(UTC).isoformat(),
     }
