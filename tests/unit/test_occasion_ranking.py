@@ -93,7 +93,7 @@ def test_no_invitation_to_what_either_declined_or_the_other_already_attends() ->
     found = invitable(ME, "b", "Paris", occasions, now=NOW, horizon_s=HORIZON)
     assert found is not None
     assert found.id == "i_attend"  # the reader may bring them along to what they attend
-    found = invitable(ME, "b", "Paris", occasions[:3] + [later], now=NOW, horizon_s=HORIZON)
+    found = invitable(ME, "b", "Paris", [*occasions[:3], later], now=NOW, horizon_s=HORIZON)
     assert found is not None
     assert found.id == "later"
     assert invitable(ME, "b", "Paris", occasions[:3], now=NOW, horizon_s=HORIZON) is None

@@ -89,8 +89,8 @@ def occasion_changes(
     events: Iterable[OccasionEvent], *, owns: Callable[[str], bool], erased: Set[str]
 ) -> list[OccasionChange]:
     """Return the newest change of each occasion the partition owns (`owns`, by occasion id),
-    sorted by id, leaving erased people out of the attendees and of who declined. Of two events with the same
-    revision, a withdrawal wins."""
+    sorted by id, leaving erased people out of the attendees and of who declined. Of two
+    events with the same revision, a withdrawal wins."""
     newest: dict[str, OccasionChange] = {}
     for event in events:
         change = _change(event, erased)
