@@ -15,6 +15,7 @@ from braise_notifier.calendar_file import file_name, occasion_file
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import compose
 from braise_notifier.mailer import DkimKey, wire_bytes
+from braise_notifier.pages.occasions import horizon_hint
 from braise_notifier.wording import Words
 from braise_shared.candidates import InviteGesture, InviteParams, JunctionParams, JunctionReason
 from braise_shared.interactions import load_kinds
@@ -249,3 +250,15 @@ def test_a_junction_whose_line_was_dropped_invites_without_the_occasion(locale: 
         assert BREAKFAST.title not in card.draft.body
         # The shared city's coffee instead (both live in Paris).
         assert "Paris" in card.gesture
+
+
+def test_the_firm_views_hint_says_the_graphs_horizon_in_weeks_or_days() -> None:
+    fr, en = texts("fr"), texts("en")
+    assert horizon_hint(fr, 42).startswith("Celles des 6 prochaines semaines,")
+    assert horizon_hint(en, 42).startswith("Those of the next 6 weeks,")
+    assert horizon_hint(fr, 10).startswith("Celles des 10 prochains jours,")
+    assert horizon_hint(en, 10).startswith("Those of the next 10 days,")
+    assert horizon_hint(fr, 7).startswith("Celles des 7 prochains jours,")
+    assert horizon_hint(fr, 1).startswith("Celles des prochaines 24 heures,")
+    assert horizon_hint(en, 2.5).startswith("Those of the next 2.5 days,")
+    assert _plain(horizon_hint(fr, 2.5)).startswith("Celles des 2,5 prochains jours,")
