@@ -263,7 +263,7 @@ def test_we_met_records_a_lunch_through_profiles_as_the_reader(
     _accessible(chromium)
     _shot(chromium, "network-met", width)
     # The card says the meeting at once (the reader chose English in the first test).
-    met = texts("en").get("pages.network.met_on", when="\0").split("\0")[0]
+    met = texts("en").get("pages.network.met_on_kind", kind="a lunch", when="\0").split("\0")[0]
     assert met in _card(chromium, PEOPLE[reader.never][1]).text
 
     pair = sorted([firm.ids[reader.key], firm.ids[reader.never]])

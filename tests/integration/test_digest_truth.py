@@ -2,6 +2,7 @@
 oracle that reads them as a consultant would (`tests.support.truth`, no notifier code)."""
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -23,7 +24,7 @@ from tests.support.oracle import WEIGHTS
 from tests.support.profiles import admin_headers
 from tests.support.servers import SessionServers
 from tests.support.truth import Act, Oracle, html_cards, text_cards
-from tests.support.truth_occasions import OccasionOracle
+from tests.support.truth_occasions import TIMEZONE, OccasionOracle
 
 NOW = datetime(2026, 12, 7, 7, tzinfo=UTC)
 PERIOD = "2026-W50"
@@ -31,10 +32,17 @@ SIZE = 300
 IDEA = {"fr": "Une idée", "en": "An idea"}
 
 
+def _local_midnight(moment: float) -> float:
+    """Return the midnight that begins this moment's day in the firm's time zone."""
+    local = datetime.fromtimestamp(moment, ZoneInfo(TIMEZONE))
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).timestamp()
+
+
 def _occasions(ids: list[str], cities: dict[str, str]) -> list[Event]:
     """Return the firm's calendar as published: an upcoming breakfast in Paris that many
-    attend, one in Lyon, an online workshop, one moved (a later revision, one attendee less),
-    one withdrawn, one yesterday, one beyond the horizon."""
+    attend, one in Lyon, an online workshop some declined, an online all-day forum some
+    declined, one moved (a later revision, one attendee less), one withdrawn, one yesterday,
+    one beyond the horizon."""
     people = [int(i.replace("-", ""), 16) for i in ids]  # ev.cid's numbers
     now = NOW.timestamp()
     day = 86_400.0
@@ -43,7 +51,23 @@ def _occasions(ids: list[str], cities: dict[str, str]) -> list[Event]:
         ev.occasion(1, now + 10 * day + 1800, people[::2], title="Petit-déjeuner du jeudi"),
         ev.occasion(2, now + 5 * day, lyon, title="Afterwork lyonnais", place="Le Sucre"),
         ev.occasion(
-            3, now + 20 * day, people[1::3], title="Atelier data en visio", online=True, hours=1
+            3,
+            now + 20 * day,
+            people[1::3],
+            title="Atelier data en visio",
+            online=True,
+            hours=1,
+            declined=[p for p in people[::4] if p not in people[1::3]],
+        ),
+        ev.occasion(
+            8,
+            _local_midnight(now + 12 * day),
+            people[2::5],
+            title="Forum des consultants en ligne",
+            online=True,
+            all_day=True,
+            hours=48,
+            declined=[p for p in people[::3] if p not in people[2::5]],
         ),
         ev.occasion(4, now + 3 * day, people[1::2], title="Déjeuner des anciens", city="Nantes"),
         ev.occasion(
@@ -181,6 +205,7 @@ def test_every_card_of_a_period_says_only_what_the_log_makes_true(
             "Petit-déjeuner du jeudi",
             "Afterwork lyonnais",
             "Atelier data en visio",
+            "Forum des consultants en ligne",
             "Déjeuner des anciens",
         }, named
     else:  # a firm with no upcoming occasion: no invitation to an event, no calendar file

@@ -86,6 +86,34 @@ def test_a_withdrawn_occasion_is_a_tombstone_an_older_revision_cannot_revive(
     assert [o.attendees for o in reader.upcoming_occasions(now=NOW)] == [frozenset(_ids(1))]
 
 
+def test_who_declined_and_all_day_are_stored_by_revision_and_erasure_forgets_them(
+    neo4j_driver: Driver, servers: SessionServers
+) -> None:
+    store = new_store(neo4j_driver)
+    reader = GraphReader(neo4j_driver, graph_settings(servers))
+    people: list[Event] = [ev.profile(n) for n in (1, 2, 3)]
+    first = ev.occasion(1, SOON, [1], declined=[2, 3], all_day=True, hours=24)
+    store.apply_entries(as_entries([*people, first]))
+    (upcoming,) = reader.upcoming_occasions(now=NOW)
+    assert upcoming.declined == frozenset(_ids(2, 3))
+    assert upcoming.attendees == frozenset(_ids(1))
+    fact = upcoming.fact()
+    assert (fact.all_day, fact.revision) == (True, 1)
+    # A later revision replaces who declined; an older one, late, changes nothing.
+    second = ev.occasion(1, SOON, [1, 3], declined=[2], revision=2)
+    store.apply_entries(as_entries([second], first=10))
+    store.apply_entries(as_entries([first], first=11))
+    (upcoming,) = reader.upcoming_occasions(now=NOW)
+    assert (upcoming.declined, upcoming.attendees) == (frozenset(_ids(2)), frozenset(_ids(1, 3)))
+    assert (upcoming.fact().all_day, upcoming.fact().revision) == (False, 2)
+    store.apply_entries(as_entries([ev.erased(2)], first=12))
+    store.apply_entries(as_entries([ev.occasion(1, SOON, [1], declined=[2], revision=3)], first=13))
+    (upcoming,) = reader.upcoming_occasions(now=NOW)
+    assert upcoming.declined == frozenset()
+    records, _, _ = neo4j_driver.execute_query("MATCH ()-[d:DECLINED]->() RETURN count(d) AS n")
+    assert records[0]["n"] == 0
+
+
 def test_erasure_removes_the_persons_attendances_for_good(
     neo4j_driver: Driver, servers: SessionServers
 ) -> None:

@@ -39,7 +39,7 @@ def pages(
     tmp_path: Path, servers: SessionServers, redis_client: redis.Redis, neo4j_driver: Driver
 ) -> Iterator[PagesUnderTest]:
     with (
-        graph_of_a_small_firm(neo4j_driver, servers) as graph_url,
+        graph_of_a_small_firm(neo4j_driver, servers, occasion_horizon_days=10) as graph_url,
         pages_under_test(
             tmp_path,
             servers.endpoints.redis_url,
@@ -71,6 +71,9 @@ def test_staff_see_the_upcoming_occasions_with_counts_and_no_names(pages: PagesU
         ("Petit-déjeuner du jeudi", "Café Pouchkine, 16 place de la Madeleine, Paris", 3),
     ]
     assert all(re.search(r"\d{4} à \d\d:\d\d$", when) for _t, when, _p, _n in rows)
+    # The hint says the graph's horizon (10 days here), not a fixed six weeks.
+    assert "Celles des 10 prochains jours" in firm.text
+    assert "six prochaines semaines" not in firm.text
     for name in NAMES:
         assert name not in firm.text
 

@@ -183,7 +183,9 @@ def test_we_met_records_a_lunch_and_the_card_says_so_at_once(pages: PagesUnderTe
     assert saved.status_code == 200
     card = saved.text[saved.text.index(f'id="who-{karim}"') :]
     card = card[: card.index("</section>")]
-    assert "vous vous êtes vus le 15" in card
+    assert "Noté : un déjeuner le 15 janvier 2026." in card.replace("\u00a0", " ").replace(
+        "\u202f", " "
+    )
     assert "Dernier échange" not in card  # nothing the lunch made untrue
     assert "2024" not in card
     stored = pages.profiles.client.get(
@@ -192,6 +194,31 @@ def test_we_met_records_a_lunch_and_the_card_says_so_at_once(pages: PagesUnderTe
     assert [(i["kind"], i["initiator"], sorted(i["participants"])) for i in stored] == [
         ("lunch", camille, sorted([camille, karim]))
     ]
+
+
+def test_we_met_says_the_day_recorded_and_its_kind_even_before_the_last_exchange(
+    pages: PagesUnderTest,
+) -> None:
+    camille, karim, _lea, _ines = _firm(pages)
+    page = pages.client.get(pages.link("network", camille)).text
+    saved = pages.client.post(
+        "/pages/network/met",
+        data={"csrf": pages.csrf(page), "kind": "call", "other_id": karim, "day": "2023-05-10"},
+    )
+    assert saved.status_code == 200
+    card = saved.text[saved.text.index(f'id="who-{karim}"') :]
+    card = card[: card.index("</section>")].replace("\u00a0", " ").replace("\u202f", " ")
+    # A call, on the day recorded (not the later last exchange, and no "vus").
+    assert "Noté : un appel le 10 mai 2023." in card
+    assert "vous vous êtes vus" not in card
+    # A kind the notifier does not know: the day, and "votre échange".
+    unknown = pages.client.get(
+        "/pages/network", params={"met": karim, "day": "2023-05-10", "kind": "séance"}
+    ).text
+    unknown = unknown[unknown.index(f'id="who-{karim}"') :]
+    assert "Noté : votre échange du 10 mai 2023." in unknown.replace("\u00a0", " ").replace(
+        "\u202f", " "
+    )
 
 
 def test_we_met_refused_by_profiles_says_so_kindly_and_links_back(

@@ -186,10 +186,14 @@ def occasion(
     place: str | None = "Café Pouchkine, 16 place de la Madeleine",
     city: str | None = "Paris",
     online: bool = False,
+    all_day: bool = False,
+    declined: list[int] | None = None,
     t: float | None = None,
 ) -> OccasionScheduledV1:
     """Return occasion.scheduled for occasion n, starting at epoch second `starts`, attended by
-    consultants (by number)."""
+    consultants (by number) who accepted; `declined`: those who declined (by number);
+    `all_day`: whole days (`starts` a midnight in the firm's time zone, `hours` a multiple
+    of 24)."""
     data = OccasionScheduled(
         occasion_id=oid(n),
         revision=revision,
@@ -199,7 +203,9 @@ def occasion(
         place=place,
         city=None if online else city,
         online=online,
+        all_day=all_day,
         attendees=[cid(p) for p in attendees],
+        declined=[cid(p) for p in declined or []],
     )
     when = at(t if t is not None else starts - 30 * 86_400)
     return OccasionScheduledV1(occurred_at=when, producer="test", data=data)

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from neo4j import Driver
 from sqlalchemy.orm import Session, sessionmaker
@@ -54,11 +55,14 @@ def firm_events(now: float) -> list[Event]:
 
 
 @contextmanager
-def graph_of_a_small_firm(driver: Driver, servers: SessionServers) -> Iterator[str]:
-    """Load the small firm into the emptied Neo4j and serve the graph API; yield its URL."""
+def graph_of_a_small_firm(
+    driver: Driver, servers: SessionServers, **overrides: Any
+) -> Iterator[str]:
+    """Load the small firm into the emptied Neo4j and serve the graph API (its settings, some
+    overridden); yield its URL."""
     store = new_store(driver)
     store.apply(firm_events(datetime.now(UTC).timestamp()))
-    settings = graph_settings(servers)
+    settings = graph_settings(servers, **overrides)
     with serving(create_app(settings, driver=driver)) as url:
         yield url
 

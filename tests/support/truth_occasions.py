@@ -4,14 +4,16 @@ published, folded by revision here (no graph or notifier code).
 
 An occasion named must be the newest revision of one published, not withdrawn, starting
 after now and within the horizon, at the day, hour and place the card says (in the firm's
-time zone). A junction line says both people are expected: both must be attendees of that
-revision. An invitation names an occasion both can attend: online, or in the city both live
-in. A gesture built on a junction ("see them there") needs the junction line on its card.
+time zone; an all-day one its day or days, never an hour). A junction line says both people
+are expected: both must be attendees (accepted) of that revision. An invitation names an
+occasion both can attend: online, or in the city both live in, that neither declined and the
+other does not attend already. A gesture built on a junction ("see them there") needs the
+junction line on its card.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from braise_shared.events import OccasionScheduledV1, OccasionWithdrawnV1
@@ -44,6 +46,9 @@ class Published:
     city: str | None = None
     online: bool = False
     attendees: frozenset[str] = frozenset()
+    all_day: bool = False
+    ends_at: float = 0.0
+    declined: frozenset[str] = frozenset()
 
 
 def published(events: Iterable[OccasionScheduledV1 | OccasionWithdrawnV1]) -> list[Published]:
@@ -65,6 +70,9 @@ def published(events: Iterable[OccasionScheduledV1 | OccasionWithdrawnV1]) -> li
                 data.city,
                 data.online,
                 frozenset(str(a) for a in data.attendees),
+                data.all_day,
+                data.ends_at.timestamp(),
+                frozenset(str(d) for d in data.declined),
             )
         held = newest.get(oid)
         if held is None or (state.revision, state.withdrawn) > (held.revision, held.withdrawn):
@@ -93,8 +101,19 @@ class OccasionOracle:
         self.titles = titles
 
     def when(self, locale: str, o: Published) -> str:
-        """Return the day and hour of an occasion as a card writes them."""
+        """Return the day and hour of an occasion as a card writes them (an all-day one: its
+        day, or its first and last day)."""
         at = datetime.fromtimestamp(o.starts_at, ZoneInfo(TIMEZONE))
+        if o.all_day:
+            first = at.date()
+            last = (
+                datetime.fromtimestamp(o.ends_at, ZoneInfo(TIMEZONE)) - timedelta(seconds=1)
+            ).date()
+            if last <= first:
+                said = {"fr": "le {}, toute la journée", "en": "on {}, all day"}[locale]
+                return said.format(self._day(locale, first))
+            said = {"fr": "du {} au {}", "en": "from {} to {}"}[locale]
+            return said.format(self._day(locale, first), self._day(locale, last))
         day = WEEKDAYS[locale].split()[at.weekday()]
         month = MONTHS[locale].split()[at.month - 1]
         if locale == "fr":
@@ -103,6 +122,14 @@ class OccasionOracle:
         return f"on {day}, {month} {at.day}, {at.year} at {hour}:{at.minute:02d} " + (
             "AM" if at.hour < 12 else "PM"
         )
+
+    @staticmethod
+    def _day(locale: str, on: date) -> str:
+        weekday = WEEKDAYS[locale].split()[on.weekday()]
+        month = MONTHS[locale].split()[on.month - 1]
+        if locale == "fr":
+            return f"{weekday} {on.day} {month} {on.year}"
+        return f"{weekday}, {month} {on.day}, {on.year}"
 
     def place(self, locale: str, o: Published) -> str:
         """Return where an occasion takes place as a card writes it."""
@@ -138,6 +165,10 @@ class OccasionOracle:
         reader, other = people
         if junction and not {reader, other} <= o.attendees:
             false.append("says both are expected, and they are not")
+        if not junction and ({reader, other} & o.declined):
+            false.append("invites to an occasion one of them declined")
+        if not junction and other in o.attendees:
+            false.append("invites someone to an occasion they are expected at already")
         if not junction and not o.online:
             cities = {(self.cities.get(p) or "").casefold().strip() for p in people}
             if cities != {(o.city or "").casefold().strip()}:

@@ -46,6 +46,8 @@ COMMON = {
     "title": "Petit-déjeuner du cabinet",
     "place": "Café Pouchkine, Paris",
     "day": "jeudi 17 décembre 2026",
+    "last_day": "samedi 19 décembre 2026",
+    "days": "10",
     "time": "08:30",
     "file": "petit-dejeuner-du-cabinet.ics",
     "a": "Banque",

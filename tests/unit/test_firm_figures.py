@@ -10,8 +10,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import DigestRow, ErasedRow, make_engine, session_factory, unit_of_work
 from braise_notifier.history import (
+    MIN_SECTOR_PEOPLE,
+    OTHER_SECTORS,
     record_sector_week,
     record_week,
+    sector_counts,
     sector_history,
     weekly_history,
 )
@@ -207,7 +210,7 @@ def test_the_matrix_is_symmetric_counts_each_link_once_and_folds_the_small_secto
 
 def test_profiles_without_a_sector_have_their_own_row_when_no_sector_is_folded() -> None:
     matrix = sector_matrix(
-        _sectors({"banque": 3, None: 2}, [(None, "banque", 1)]),
+        _sectors({"banque": 8, None: 6}, [(None, "banque", 1)]),
         load_taxonomy(),
         locale="fr",
         others="Autres",
@@ -215,6 +218,28 @@ def test_profiles_without_a_sector_have_their_own_row_when_no_sector_is_folded()
     )
     assert matrix.labels[-1] == "Aucun"
     assert [[c.links for c in row] for row in matrix.rows] == [[0, 1], [1, 0]]
+
+
+def test_a_sector_of_fewer_than_five_people_is_folded_into_the_others() -> None:
+    assert MIN_SECTOR_PEOPLE == 5
+    people: dict[str | None, int] = {"banque": 9, "energie": 5, "sante": 4, "luxe": 1}
+    pairs: list[tuple[str | None, str | None, int]] = [
+        ("banque", "sante", 2),
+        ("luxe", "sante", 1),  # within the small ones: counted once
+        ("banque", "energie", 3),
+    ]
+    found = _sectors(people, pairs)
+    matrix = sector_matrix(found, load_taxonomy(), locale="fr", others="Autres", none="Aucun")
+    assert matrix.labels == ["Banque", "Énergie", "Autres"]
+    assert matrix.people == [9, 5, 5]
+    counts = [[c.links for c in row] for row in matrix.rows]
+    assert counts == [[0, 3, 2], [3, 0, 0], [2, 0, 1]]
+    # The weekly record behind the thinning table folds them the same way.
+    assert sector_counts(found) == {
+        "banque": ("Banque", 5),
+        "energie": ("Energie", 3),
+        OTHER_SECTORS: ("", 3),
+    }
 
 
 def test_stage_shares_leave_faded_links_apart_and_add_up_to_100() -> None:

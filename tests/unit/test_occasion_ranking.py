@@ -29,6 +29,7 @@ def _occasion(
     *,
     city: str | None = "Paris",
     online: bool = False,
+    declined: frozenset[str] = frozenset(),
 ) -> Occasion:
     starts = NOW + in_days * DAY_S
     return Occasion(
@@ -40,6 +41,7 @@ def _occasion(
         city=None if online else city,
         online=online,
         attendees=frozenset(attendees),
+        declined=declined,
     )
 
 
@@ -71,14 +73,34 @@ def test_an_invitation_names_an_occasion_online_or_in_the_shared_city_only() -> 
     paris = _occasion("paris", 8, set(), city="PARIS ")
     online = _occasion("online", 12, set(), online=True)
     both = [lyon, paris, online]
-    found = invitable("Paris", both, now=NOW, horizon_s=HORIZON)
+    found = invitable(ME, "b", "Paris", both, now=NOW, horizon_s=HORIZON)
     assert found is not None
     assert found.id == "paris"
-    found = invitable(None, both, now=NOW, horizon_s=HORIZON)
+    found = invitable(ME, "b", None, both, now=NOW, horizon_s=HORIZON)
     assert found is not None
     assert found.id == "online"
-    assert invitable(None, [lyon, paris], now=NOW, horizon_s=HORIZON) is None
-    assert invitable("Paris", [], now=NOW, horizon_s=HORIZON) is None
+    assert invitable(ME, "b", None, [lyon, paris], now=NOW, horizon_s=HORIZON) is None
+    assert invitable(ME, "b", "Paris", [], now=NOW, horizon_s=HORIZON) is None
+
+
+def test_no_invitation_to_what_either_declined_or_the_other_already_attends() -> None:
+    i_declined = _occasion("i_declined", 2, set(), declined=frozenset({ME}))
+    they_declined = _occasion("they_declined", 3, set(), declined=frozenset({"b"}))
+    they_attend = _occasion("they_attend", 4, {"b"})
+    i_attend = _occasion("i_attend", 5, {ME})
+    later = _occasion("later", 6, set(), online=True)
+    occasions = [i_declined, they_declined, they_attend, i_attend, later]
+    found = invitable(ME, "b", "Paris", occasions, now=NOW, horizon_s=HORIZON)
+    assert found is not None
+    assert found.id == "i_attend"  # the reader may bring them along to what they attend
+    found = invitable(ME, "b", "Paris", [*occasions[:3], later], now=NOW, horizon_s=HORIZON)
+    assert found is not None
+    assert found.id == "later"
+    assert invitable(ME, "b", "Paris", occasions[:3], now=NOW, horizon_s=HORIZON) is None
+    # Someone else's answer changes nothing for another pair.
+    found = invitable(ME, "c", "Paris", occasions, now=NOW, horizon_s=HORIZON)
+    assert found is not None
+    assert found.id == "they_declined"
 
 
 def test_a_junction_ranks_above_novelty_and_fresh_news_within_its_stage() -> None:

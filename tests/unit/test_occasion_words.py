@@ -15,6 +15,7 @@ from braise_notifier.calendar_file import file_name, occasion_file
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import compose
 from braise_notifier.mailer import DkimKey, wire_bytes
+from braise_notifier.pages.occasions import horizon_hint
 from braise_notifier.wording import Words
 from braise_shared.candidates import InviteGesture, InviteParams, JunctionParams, JunctionReason
 from braise_shared.interactions import load_kinds
@@ -175,3 +176,89 @@ def test_a_digest_naming_no_occasion_attaches_nothing() -> None:
     parsed = sample_email(DIGESTS["fr-full"])
     assert _calendars(parsed) == []
     assert parsed.get_content_type() == "multipart/alternative"
+
+
+SEMINAR = BREAKFAST.model_copy(
+    update={
+        "occasion_id": "0c0ffee0-0000-4000-8000-00000000000c",
+        "title": "Séminaire du cabinet",
+        # Whole days in Paris: midnight of Thursday 17 to midnight after it (23:00Z).
+        "starts_at": datetime(2026, 12, 16, 23, 0, tzinfo=UTC),
+        "ends_at": datetime(2026, 12, 17, 23, 0, tzinfo=UTC),
+        "all_day": True,
+        "revision": 3,
+    }
+)
+
+
+def test_an_all_day_occasion_says_its_day_or_days_and_never_an_hour() -> None:
+    assert (
+        _plain(str(FR.occasion(SEMINAR)["when"])) == "le jeudi 17 décembre 2026, toute la journée"
+    )
+    assert _plain(str(EN.occasion(SEMINAR)["when"])) == "on Thursday, December 17, 2026, all day"
+    three = SEMINAR.model_copy(update={"ends_at": datetime(2026, 12, 19, 23, 0, tzinfo=UTC)})
+    assert _plain(str(FR.occasion(three)["when"])) == (
+        "du jeudi 17 décembre 2026 au samedi 19 décembre 2026"
+    )
+    reason = JunctionReason(params=JunctionParams(occasion=SEMINAR))
+    phrase = FR.reason(reason, "Karim")
+    text = _plain(FR.texts.get("reason.junction.1", contexts=(), **phrase.params))
+    assert "00:00" not in text
+    assert "le jeudi 17 décembre 2026, toute la journée" in text
+
+
+def test_an_all_day_calendar_file_gives_local_dates_and_every_file_its_revision() -> None:
+    stamp = datetime(2026, 12, 7, 11, tzinfo=UTC)
+    made = occasion_file(SEMINAR, location="Paris", domain="braise.example.org", stamp=stamp)
+    assert "DTSTART;VALUE=DATE:20261217" in made.content
+    assert "DTEND;VALUE=DATE:20261218" in made.content
+    assert "T230000Z" not in made.content
+    assert "SEQUENCE:3" in made.content
+    timed = occasion_file(BREAKFAST, location="Paris", domain="braise.example.org", stamp=stamp)
+    assert "SEQUENCE:1" in timed.content
+    # In another firm's time zone the same whole day is still its own local date.
+    tokyo = SEMINAR.model_copy(
+        update={
+            "starts_at": datetime(2026, 12, 16, 15, 0, tzinfo=UTC),
+            "ends_at": datetime(2026, 12, 18, 15, 0, tzinfo=UTC),
+        }
+    )
+    made = occasion_file(
+        tokyo, location="Tokyo", domain="braise.example.org", stamp=stamp, timezone="Asia/Tokyo"
+    )
+    assert "DTSTART;VALUE=DATE:20261217" in made.content
+    assert "DTEND;VALUE=DATE:20261219" in made.content
+
+
+@pytest.mark.parametrize("locale", ["fr", "en"])
+def test_a_junction_whose_line_was_dropped_invites_without_the_occasion(locale: str) -> None:
+    # Three people named Karim at one breakfast: the junction's two variants are said for the
+    # first two, the third card's junction line would repeat one and is dropped.
+    people = [junction_candidate(n, f"Karim {last}", "dormant") for n, last in enumerate("ABC")]
+    reader = DIGESTS[f"{locale}-full"].reader
+    words = FR if locale == "fr" else EN
+    digest = compose(
+        reader, "2026-W50", people, texts=texts(locale), kinds=words.kinds, taxonomy=words.taxonomy
+    )
+    dropped = [s for s in digest.suggestions if not s.junction]
+    assert dropped, "a card whose junction line was dropped"
+    for card in dropped:
+        assert "junction" not in card.reason_codes
+        assert BREAKFAST.title not in card.gesture
+        assert card.occasions == ()
+        assert card.draft is not None
+        assert BREAKFAST.title not in card.draft.body
+        # The shared city's coffee instead (both live in Paris).
+        assert "Paris" in card.gesture
+
+
+def test_the_firm_views_hint_says_the_graphs_horizon_in_weeks_or_days() -> None:
+    fr, en = texts("fr"), texts("en")
+    assert horizon_hint(fr, 42).startswith("Celles des 6 prochaines semaines,")
+    assert horizon_hint(en, 42).startswith("Those of the next 6 weeks,")
+    assert horizon_hint(fr, 10).startswith("Celles des 10 prochains jours,")
+    assert horizon_hint(en, 10).startswith("Those of the next 10 days,")
+    assert horizon_hint(fr, 7).startswith("Celles des 7 prochains jours,")
+    assert horizon_hint(fr, 1).startswith("Celles des prochaines 24 heures,")
+    assert horizon_hint(en, 2.5).startswith("Those of the next 2.5 days,")
+    assert _plain(horizon_hint(fr, 2.5)).startswith("Celles des 2,5 prochains jours,")

@@ -13,7 +13,7 @@ class OccasionAttendance(Contract):
     """An upcoming occasion of the firm and how many consultants are expected there."""
 
     occasion: OccasionFact
-    attendees: int = Field(ge=0, description="Consultants registered or invited (a count).")
+    attendees: int = Field(ge=0, description="Consultants who accepted (a count).")
 
 
 class UpcomingOccasions(Contract):

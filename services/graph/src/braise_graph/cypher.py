@@ -187,9 +187,11 @@ RETURN count(*) AS deleted
 
 # The newest revision of each occasion of the batch (`occasions.occasion_changes`): a row
 # whose revision is not above the one held changes nothing (a replay, an older event). A new
-# revision replaces the properties and the whole attendee set; a withdrawal keeps a tombstone
-# (id, revision, its times, when it changed) without title, place or attendees. Attendees
-# erased before are left out of the rows beforehand, and never brought back here either.
+# revision replaces the properties, the whole attendee set (ATTENDS: who accepted) and the
+# whole set of who declined (DECLINED: never invited to it); a withdrawal keeps a tombstone
+# (id, revision, its times, when it changed) without title, place, attendees or decliners.
+# People erased before are left out of the rows beforehand, and never brought back here
+# either; an erasure later removes the person with their ATTENDS and DECLINED.
 APPLY_OCCASIONS: LiteralString = """
 UNWIND $rows AS row
 MERGE (o:Occasion {id: row.id})
@@ -197,10 +199,10 @@ WITH o, row WHERE coalesce(o.revision, 0) < row.revision
 SET o.revision = row.revision, o.changed_at = row.at, o.withdrawn = row.withdrawn,
     o.title = row.title, o.starts_at = coalesce(row.starts_at, o.starts_at),
     o.ends_at = coalesce(row.ends_at, o.ends_at),
-    o.place = row.place, o.city = row.city, o.online = row.online
+    o.place = row.place, o.city = row.city, o.online = row.online, o.all_day = row.all_day
 WITH o, row
 CALL (o) {
-  MATCH (:Consultant)-[a:ATTENDS]->(o)
+  MATCH (:Consultant)-[a:ATTENDS|DECLINED]->(o)
   DELETE a
 }
 CALL (o, row) {
@@ -209,6 +211,13 @@ CALL (o, row) {
   MERGE (c:Consultant {id: cid})
   ON CREATE SET c.placeholder = true, c.suggestable = true, c.locale = 'fr'
   MERGE (c)-[:ATTENDS]->(o)
+}
+CALL (o, row) {
+  UNWIND row.declined AS cid
+  WITH o, cid WHERE NOT EXISTS { MATCH (:Erased {id: cid}) }
+  MERGE (c:Consultant {id: cid})
+  ON CREATE SET c.placeholder = true, c.suggestable = true, c.locale = 'fr'
+  MERGE (c)-[:DECLINED]->(o)
 }
 """
 

@@ -6,9 +6,11 @@ same events give the same graph. A withdrawn occasion stays as a tombstone (id, 
 without title, place or attendees, until it is pruned, so that an older `scheduled` cannot
 bring it back. Each occasion falls in the slot of its id (`partition.slot_of`).
 
-A *point de jonction* is an upcoming occasion both people of a link attend; an occasion a
-reader may invite someone to is one both can attend: online, or in the city both live in.
-Both look only at occasions that start after now and within the horizon, soonest first.
+A *point de jonction* is an upcoming occasion both people of a link attend (both accepted);
+an occasion a reader may invite someone to is one both can attend: online, or in the city
+both live in, that neither declined and the other does not attend already (they are
+expected there: a junction if the reader attends too, else nothing to invite them to). Both
+look only at occasions that start after now and within the horizon, soonest first.
 """
 
 from collections.abc import Callable, Iterable, Sequence, Set
@@ -26,8 +28,8 @@ OccasionEvent = OccasionScheduledV1 | OccasionWithdrawnV1
 
 @dataclass(frozen=True)
 class OccasionChange:
-    """The newest state of one occasion in a batch: scheduled (with its attendees) or
-    withdrawn (a tombstone)."""
+    """The newest state of one occasion in a batch: scheduled (with who accepted and who
+    declined) or withdrawn (a tombstone)."""
 
     id: str
     revision: int
@@ -39,7 +41,9 @@ class OccasionChange:
     place: str | None = None
     city: str | None = None
     online: bool = False
+    all_day: bool = False
     attendees: tuple[str, ...] = ()
+    declined: tuple[str, ...] = ()
 
     def row(self) -> dict[str, Any]:
         """Return the row the occasions statement takes."""
@@ -54,7 +58,9 @@ class OccasionChange:
             "place": self.place,
             "city": self.city,
             "online": self.online,
+            "all_day": self.all_day,
             "attendees": list(self.attendees),
+            "declined": list(self.declined),
         }
 
 
@@ -73,7 +79,9 @@ def _change(event: OccasionEvent, erased: Set[str]) -> OccasionChange:
         place=data.place,
         city=None if data.online else data.city,
         online=data.online,
+        all_day=data.all_day,
         attendees=tuple(sorted({str(a) for a in data.attendees} - erased)),
+        declined=tuple(sorted({str(d) for d in data.declined} - erased)),
     )
 
 
@@ -81,8 +89,8 @@ def occasion_changes(
     events: Iterable[OccasionEvent], *, owns: Callable[[str], bool], erased: Set[str]
 ) -> list[OccasionChange]:
     """Return the newest change of each occasion the partition owns (`owns`, by occasion id),
-    sorted by id, leaving erased people out of the attendees. Of two events with the same
-    revision, a withdrawal wins."""
+    sorted by id, leaving erased people out of the attendees and of who declined. Of two
+    events with the same revision, a withdrawal wins."""
     newest: dict[str, OccasionChange] = {}
     for event in events:
         change = _change(event, erased)
@@ -96,7 +104,8 @@ def occasion_changes(
 
 @dataclass(frozen=True)
 class Occasion:
-    """An upcoming occasion as the graph holds it, with who attends (registered or invited)."""
+    """An upcoming occasion as the graph holds it, with who attends (accepted) and who
+    declined."""
 
     id: str
     title: str
@@ -106,10 +115,16 @@ class Occasion:
     city: str | None
     online: bool
     attendees: frozenset[str]
+    declined: frozenset[str] = frozenset()
+    all_day: bool = False
+    revision: int = 1
 
     @classmethod
-    def from_record(cls, props: dict[str, Any], attendees: Iterable[str]) -> "Occasion":
-        """Return an occasion from its node's properties and its attendees' ids."""
+    def from_record(
+        cls, props: dict[str, Any], attendees: Iterable[str], declined: Iterable[str] = ()
+    ) -> "Occasion":
+        """Return an occasion from its node's properties, its attendees' and its decliners'
+        ids."""
         return cls(
             id=props["id"],
             title=props["title"],
@@ -119,6 +134,9 @@ class Occasion:
             city=props.get("city"),
             online=bool(props.get("online")),
             attendees=frozenset(attendees),
+            declined=frozenset(declined),
+            all_day=bool(props.get("all_day")),
+            revision=int(props.get("revision") or 1),
         )
 
     def fact(self) -> OccasionFact:
@@ -131,6 +149,8 @@ class Occasion:
             place=self.place,
             city=self.city,
             online=self.online,
+            all_day=self.all_day,
+            revision=self.revision,
         )
 
 
@@ -150,11 +170,22 @@ def junction(
 
 
 def invitable(
-    city: str | None, occasions: Sequence[Occasion], *, now: float, horizon_s: float
+    me: str,
+    other: str,
+    city: str | None,
+    occasions: Sequence[Occasion],
+    *,
+    now: float,
+    horizon_s: float,
 ) -> Occasion | None:
-    """Return the soonest upcoming occasion two people can both attend: online, or in the
-    city both live in (`city`, compared by tag key; None: they share none), or None."""
+    """Return the soonest upcoming occasion the reader (`me`) may invite `other` to: both
+    can attend it (online, or in the city both live in: `city`, compared by tag key; None:
+    they share none), neither declined it, and `other` does not attend it already; or None."""
     for occasion in _upcoming(occasions, now, horizon_s):
+        if me in occasion.declined or other in occasion.declined:
+            continue
+        if other in occasion.attendees:
+            continue
         if occasion.online:
             return occasion
         if city and occasion.city and tag_key(occasion.city) == tag_key(city):

@@ -270,7 +270,7 @@ def choose_gesture(
     project = one_line(link.last_mission_note or "")
     if project:
         options.append(AskNewsGesture(params=AskNewsParams(project=project)))
-    to = invitable(city, occasions, now=now, horizon_s=horizon_s)
+    to = invitable(me.id, link.other.id, city, occasions, now=now, horizon_s=horizon_s)
     invite = InviteParams(city=city, occasion=None if to is None else to.fact())
     options.append(InviteGesture(params=invite))
     digest = hashlib.sha256(f"{seed}:{me.id}:{link.other.id}".encode()).digest()

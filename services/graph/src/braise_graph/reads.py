@@ -55,13 +55,14 @@ MATCH (a:Consultant {id: pair[0]})-[:LINK]-(b:Consultant {id: pair[1]})
 RETURN DISTINCT a.id AS a, b.id AS b
 """
 
-# The occasions that start after $now and by $until, with their attendees' ids, soonest first.
+# The occasions that start after $now and by $until, with their attendees' ids and those of
+# who declined, soonest first.
 UPCOMING_OCCASIONS: LiteralString = """
 MATCH (o:Occasion)
 WHERE o.starts_at > $now AND o.starts_at <= $until AND NOT coalesce(o.withdrawn, false)
-OPTIONAL MATCH (c:Consultant)-[:ATTENDS]->(o)
-WITH o, collect(c.id) AS attendees
-RETURN o {.*} AS props, attendees
+RETURN o {.*} AS props,
+       COLLECT { MATCH (c:Consultant)-[:ATTENDS]->(o) RETURN c.id } AS attendees,
+       COLLECT { MATCH (d:Consultant)-[:DECLINED]->(o) RETURN d.id } AS declined
 ORDER BY o.starts_at, o.id
 """
 
@@ -328,7 +329,9 @@ class GraphReader:
             until=now + self.ranking_rules.horizon_s,
             routing_=RoutingControl.READ,
         )
-        return tuple(Occasion.from_record(r["props"], r["attendees"]) for r in records)
+        return tuple(
+            Occasion.from_record(r["props"], r["attendees"], r["declined"]) for r in records
+        )
 
     def acquainted(self, pairs: set[tuple[str, str]]) -> set[tuple[str, str]]:
         """Return which of these pairs (smaller id first) already share a link, in one read."""

@@ -3,16 +3,19 @@
 One `.ics` per occasion: `METHOD:PUBLISH` (a calendar entry to add, not a meeting request:
 no organizer, no attendee list, nothing anyone answers), a UID of the occasion's id at the
 firm's domain (the same occasion added twice is one entry, and a later digest's file updates
-it), start and end in UTC, the title as entered and the place as the digest says it.
+it, its SEQUENCE being the occasion's revision), start and end in UTC (an all-day occasion:
+its local dates in the firm's time zone, `VALUE=DATE`, the end the day after its last), the
+title as entered and the place as the digest says it. A cancellation is never sent as a file.
 """
 
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from icalendar import Calendar, Event
 
+from braise_notifier.catalogs import local_days
 from braise_shared.candidates import OccasionFact
 
 PRODID = "-//Braise//Occasions//EN"
@@ -35,10 +38,16 @@ def file_name(title: str) -> str:
 
 
 def occasion_file(
-    occasion: OccasionFact, *, location: str, domain: str, stamp: datetime
+    occasion: OccasionFact,
+    *,
+    location: str,
+    domain: str,
+    stamp: datetime,
+    timezone: str = "Europe/Paris",
 ) -> CalendarFile:
     """Return the calendar file of an occasion (`location`: its place as the digest says it;
-    `domain`: the firm's, for the UID; `stamp`: when the file was written, DTSTAMP)."""
+    `domain`: the firm's, for the UID; `stamp`: when the file was written, DTSTAMP;
+    `timezone`: the firm's, in which an all-day occasion's dates are)."""
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -46,8 +55,14 @@ def occasion_file(
     event = Event()
     event.add("uid", f"{occasion.occasion_id}@{domain}")
     event.add("dtstamp", stamp)
-    event.add("dtstart", occasion.starts_at)
-    event.add("dtend", occasion.ends_at)
+    event.add("sequence", occasion.revision)
+    if occasion.all_day:
+        first, last = local_days(occasion.starts_at, occasion.ends_at, timezone)
+        event.add("dtstart", first)
+        event.add("dtend", last + timedelta(days=1))
+    else:
+        event.add("dtstart", occasion.starts_at)
+        event.add("dtend", occasion.ends_at)
     event.add("summary", occasion.title)
     event.add("location", location)
     calendar.add_component(event)

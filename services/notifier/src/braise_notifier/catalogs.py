@@ -29,6 +29,15 @@ from braise_shared.locales import DEFAULT_LOCALE, LOCALES
 LOCALES_DIR = Path(__file__).with_name("locales")
 
 
+def local_days(starts_at: datetime, ends_at: datetime, timezone: str) -> tuple[date, date]:
+    """Return the first and the last day an all-day occasion takes, in a time zone (it ends
+    at the midnight after its last day: that midnight is not one of its days)."""
+    zone = ZoneInfo(timezone)
+    first = starts_at.astimezone(zone).date()
+    last = (ends_at - timedelta(microseconds=1)).astimezone(zone).date()
+    return first, max(first, last)
+
+
 class MissingMessageError(KeyError):
     """A message id that the catalog of a language lacks."""
 
@@ -138,6 +147,10 @@ class Texts:
         2026', 'Thursday, December 17, 2026')."""
         local = moment.astimezone(ZoneInfo(timezone))
         return format_date(local, format="full", locale=self.locale)
+
+    def weekday_of(self, day: date) -> str:
+        """Return a day with its weekday ('jeudi 17 décembre 2026')."""
+        return format_date(day, format="full", locale=self.locale)
 
     def hour(self, moment: datetime, timezone: str) -> str:
         """Return the time of day of a moment in a time zone ('08:30', '8:30 AM')."""

@@ -20,6 +20,7 @@ from braise_notifier.guard import ToneError, check_all, check_tone
 from braise_notifier.wording import Said, Words
 from braise_shared.candidates import (
     CongratulateGesture,
+    Gesture,
     HookReason,
     InviteGesture,
     JunctionReason,
@@ -67,10 +68,12 @@ class Draft:
 
 @dataclass(frozen=True)
 class NamedOccasion:
-    """An occasion of the firm a card names, and its place as the card says it."""
+    """An occasion of the firm a card names, its place as the card says it, and the firm's
+    time zone (an all-day occasion's dates are in it)."""
 
     fact: OccasionFact
     place: str
+    timezone: str = "Europe/Paris"
 
 
 @dataclass(frozen=True)
@@ -181,17 +184,23 @@ def _card_lines(
 
 
 def _draft(
-    words: Words, candidate: RevivalCandidate, reader: Reader, first: str, junction: bool
+    words: Words,
+    candidate: RevivalCandidate,
+    gesture: Gesture,
+    reader: Reader,
+    first: str,
+    junction: bool,
 ) -> Draft | None:
-    """Return the note the reader could send, or None if the guard refuses it."""
+    """Return the note the reader could send (`gesture`: the card's, as worded), or None if
+    the guard refuses it."""
     texts = words.texts
     try:
-        phrase = words.draft(candidate.gesture, first, junction=junction)
+        phrase = words.draft(gesture, first, junction=junction)
         sentence = texts.get(
             texts.pick(phrase.prefix, "")[0], contexts=phrase.contexts, **phrase.params
         )
     except (MissingMessageError, KeyError) as exc:
-        log.error("no draft for gesture %s: %s", candidate.gesture.kind, exc)
+        log.error("no draft for gesture %s: %s", gesture.kind, exc)
         return None
     body = "\n\n".join(
         (
@@ -222,9 +231,14 @@ def _suggestion(
     # The reasons first: the gesture of a junction depends on whether its line was said.
     reasons, codes = _card_lines(words, candidate, first, seed, said)
     junction = met is not None and "junction" in codes
+    worded = candidate.gesture
+    if met is not None and not junction and isinstance(worded, InviteGesture):
+        # The junction's line was not said: the card never invites them to an occasion
+        # they are expected at already, but to what the invitation is without it.
+        worded = InviteGesture(params=worded.params.model_copy(update={"occasion": None}))
     try:
         gesture = words.say(
-            words.gesture(candidate.gesture, first, junction=junction),
+            words.gesture(worded, first, junction=junction),
             seed,
             said,
             guarded=True,
@@ -245,10 +259,13 @@ def _suggestion(
         gesture,
         tuple(codes),
         first_name=first,
-        draft=_draft(words, candidate, reader, first, junction),
+        draft=_draft(words, candidate, worded, reader, first, junction),
         email=email,
         junction=junction,
-        occasions=tuple(NamedOccasion(o, words.place(o)) for o in _named(candidate, met, junction)),
+        occasions=tuple(
+            NamedOccasion(o, words.place(o), words.timezone)
+            for o in _named(candidate, met, junction)
+        ),
     )
 
 

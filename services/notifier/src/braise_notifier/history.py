@@ -12,11 +12,41 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.db import LinkWeekRow, SectorWeekRow, insert_new, unit_of_work
+from braise_shared.shape import SectorLinks
 
 WEEKS_SHOWN = 26
 # The sector records compared for thinning: the latest and up to 8 weeks before it.
 SECTOR_WEEKS = 9
 NO_SECTOR = ""  # the key kept for the profiles without a sector
+# A sector (or the profiles without one) of fewer people than this could point at someone:
+# the firm's view never shows it alone, but folded with the others under OTHER_SECTORS.
+MIN_SECTOR_PEOPLE = 5
+OTHER_SECTORS = "*others*"  # the key of those folded together (no tag key has asterisks)
+
+
+def small_sectors(found: SectorLinks) -> set[str | None]:
+    """Return the sector keys (None: no sector) of fewer than MIN_SECTOR_PEOPLE people."""
+    return {
+        s.sector.key if s.sector else None for s in found.sectors if s.people < MIN_SECTOR_PEOPLE
+    }
+
+
+def sector_counts(found: SectorLinks) -> dict[str, tuple[str, int]]:
+    """Return the live links touching each sector as a week keeps them (key: (label, links)),
+    the small sectors together under OTHER_SECTORS (a link within them counts once)."""
+    small = small_sectors(found)
+    labels = {s.sector.key: s.sector.label for s in found.sectors if s.sector}
+
+    def key_of(key: str | None) -> str:
+        return OTHER_SECTORS if key in small else (key or NO_SECTOR)
+
+    counts = {key_of(s.sector.key if s.sector else None): 0 for s in found.sectors}
+    for p in found.pairs:
+        a, b = key_of(p.a), key_of(p.b)
+        counts[a] = counts.get(a, 0) + p.links
+        if b != a:
+            counts[b] = counts.get(b, 0) + p.links
+    return {k: (labels.get(k, ""), n) for k, n in counts.items()}
 
 
 def week_recorded(factory: sessionmaker[Session], week: str) -> bool:

@@ -96,7 +96,13 @@ def calendar_files(digest: Digest, *, domain: str, stamp: datetime) -> list[Cale
     names = attachment_names(digest)
     files = []
     for occasion in digest.occasions():
-        made = occasion_file(occasion.fact, location=occasion.place, domain=domain, stamp=stamp)
+        made = occasion_file(
+            occasion.fact,
+            location=occasion.place,
+            domain=domain,
+            stamp=stamp,
+            timezone=occasion.timezone,
+        )
         files.append(CalendarFile(made.occasion_id, names[made.occasion_id], made.content))
     return files
 

@@ -33,9 +33,9 @@ from braise_notifier.bootstrap import notifier, settings
 from braise_notifier.config import NotifierSettings
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.history import (
-    NO_SECTOR,
     record_sector_week,
     record_week,
+    sector_counts,
     sector_week_recorded,
     week_recorded,
 )
@@ -48,7 +48,6 @@ from braise_notifier.singleton import BEAT_LOCK_KEY, Lease, LeasedScheduler, Lea
 from braise_notifier.staff_sign_in import MAIL_TASK, mail_sign_in_link
 from braise_shared.logs import configure_logging
 from braise_shared.metrics import DIGESTS, serve_metrics
-from braise_shared.shape import SectorLinks
 
 # A sign-in link lasts 15 minutes: its mail is retried within them (10, 20, 40, 80 s).
 SIGN_IN_RETRIES = 4
@@ -338,23 +337,12 @@ def record_link_week() -> bool:
         record_sector_week(
             factory,
             week,
-            {
-                key or NO_SECTOR: (_sector_label(sectors, key), n)
-                for key, n in sectors.touching().items()
-            },
+            sector_counts(sectors),
             at=now,
         )
     if stats is None or not any(stats.links_by_stage.values()):
         return False  # kept already, or a graph still empty
     return record_week(factory, week, stats.links_by_stage, at=now)
-
-
-def _sector_label(sectors: SectorLinks, key: str | None) -> str:
-    """Return the label the graph gives a sector key ("" for the profiles without one)."""
-    for s in sectors.sectors:
-        if s.sector is not None and s.sector.key == key:
-            return s.sector.label
-    return ""
 
 
 @app.task(name="braise.sync_unsubscribe", bind=True, max_retries=20)

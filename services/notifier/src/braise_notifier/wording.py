@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import assert_never
 
-from braise_notifier.catalogs import Texts
+from braise_notifier.catalogs import Texts, local_days
 from braise_notifier.guard import ToneError, check_tone
 from braise_notifier.typography import elides
 from braise_shared.candidates import (
@@ -150,13 +150,23 @@ class Words:
 
     def occasion(self, occasion: OccasionFact) -> dict[str, object]:
         """Return what a sentence says of an occasion: its title as entered, its day and hour
-        in the firm's time zone ("le jeudi 17 décembre 2026 à 08:30"), and its place (the
-        venue, then the city unless the venue names it; "en ligne" when online)."""
-        when = self.texts.get(
-            "occasion.when",
-            day=self.texts.weekday(occasion.starts_at, self.timezone),
-            time=self.texts.hour(occasion.starts_at, self.timezone),
-        )
+        in the firm's time zone ("le jeudi 17 décembre 2026 à 08:30"; an all-day one, its
+        day or days and no hour), and its place (the venue, then the city unless the venue
+        names it; "en ligne" when online)."""
+        if occasion.all_day:
+            first, last = local_days(occasion.starts_at, occasion.ends_at, self.timezone)
+            day = self.texts.weekday_of(first)
+            if last == first:
+                when = self.texts.get("occasion.when_all_day", day=day)
+            else:
+                last_day = self.texts.weekday_of(last)
+                when = self.texts.get("occasion.when_days", day=day, last_day=last_day)
+        else:
+            when = self.texts.get(
+                "occasion.when",
+                day=self.texts.weekday(occasion.starts_at, self.timezone),
+                time=self.texts.hour(occasion.starts_at, self.timezone),
+            )
         return {"title": occasion.title, "when": when, "place": self.place(occasion)}
 
     def place(self, occasion: OccasionFact) -> str:

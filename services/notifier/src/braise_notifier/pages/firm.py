@@ -11,6 +11,7 @@ from kombu.exceptions import OperationalError
 
 from braise_notifier.bootstrap import Notifier
 from braise_notifier.catalogs import Texts, texts
+from braise_notifier.history import OTHER_SECTORS
 from braise_notifier.pages.dashboard import Dashboard, dashboard
 from braise_notifier.pages.occasions import upcoming_occasions
 from braise_notifier.pages.picture import sector_matrix, stage_shares, thinning
@@ -168,9 +169,12 @@ def _when(at: datetime) -> str:
 
 
 def _sector_label(t: Texts, taxonomy: Taxonomy, key: str, label: str) -> str:
-    """Return a recorded sector's words in the page's language ("" is no sector)."""
+    """Return a recorded sector's words in the page's language ("" is no sector; the small
+    sectors folded together are "others")."""
     if not key:
         return t.get("pages.firm.without_sector")
+    if key == OTHER_SECTORS:
+        return t.get("pages.firm.no_sector")
     return taxonomy.label(Tag(key=key, label=label or key), t.locale)
 
 

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Form, HTTPException, Query
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from braise_notifier.bootstrap import Notifier
-from braise_notifier.catalogs import texts
+from braise_notifier.catalogs import Texts, texts
 from braise_notifier.compose import Digest, Reader, compose
 from braise_notifier.db import RecipientRow
 from braise_notifier.feedback import publish_feedback
@@ -27,6 +27,7 @@ from braise_notifier.pages.web import (
     refused_form,
 )
 from braise_notifier.schedule import local_today, week_period
+from braise_notifier.wording import Words
 from braise_shared.locales import DEFAULT_LOCALE
 
 router = APIRouter(tags=["pages"], include_in_schema=False)
@@ -79,6 +80,7 @@ def network_page(
     q: Annotated[str, Query(max_length=120)] = "",
     met: str | None = None,
     day: date | None = None,
+    kind: Annotated[str | None, Query(max_length=40)] = None,
     answered: Answer | None = None,
     who: str | None = None,
 ) -> Response:
@@ -102,6 +104,7 @@ def network_page(
         {s.other_id: s for s in digest.suggestions},
         declined,
         met=(met, day) if met is not None and day is not None else None,
+        met_kind=_kind_words(notifier, t, kind),
         query=q,
     )
     names = {link.other_id: link.other_name for link in links}
@@ -170,8 +173,18 @@ def we_met(
             return message_page(
                 t, t.get("pages.network.refused"), status=status, links=session_links(t)
             )
-    query = urlencode({"met": other_id, "day": min(day, now.date()).isoformat()})
+    said = {"met": other_id, "day": min(day, now.date()).isoformat(), "kind": kind}
+    query = urlencode(said)
     return RedirectResponse(f"/pages/network?{query}#who-{other_id}", status_code=303)
+
+
+def _kind_words(notifier: Notifier, t: Texts, kind: str | None) -> str | None:
+    """Return one interaction of a known kind as the notice says it ("un appel"); None
+    for an unknown kind or none (the notice then says "votre échange")."""
+    service = notifier.digests
+    if kind is None or kind not in service.kinds.names():
+        return None
+    return Words(t, service.kinds, service.taxonomy, notifier.settings.timezone).one(kind)
 
 
 def _locale(notifier: Notifier, consultant_id: str) -> str:

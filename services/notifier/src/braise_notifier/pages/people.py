@@ -32,6 +32,8 @@ class Person:
     idea: str | None = None
     declined: bool = False
     met_now: bool = False  # "we met" was recorded from this page a moment ago
+    met_day: date | None = None  # the day it recorded
+    met_kind: str | None = None  # what it recorded, worded ("un appel"); None: unknown
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,14 @@ def network(
     declined: set[str],
     *,
     met: tuple[str, date] | None = None,
+    met_kind: str | None = None,
     query: str = "",
 ) -> Network:
     """Build the page's cards: one per link, each in its stage's group.
 
-    A person just met (`met`: who, which day, as profiles recorded it) shows that day as their
-    last exchange and none of the digest's sentences about the time since, which the meeting
-    made untrue; the graph's stage follows a moment later.
+    A person just met (`met`: who, which day, as profiles recorded it; `met_kind`: what,
+    worded) shows the day recorded and none of the digest's sentences about the time since,
+    which the meeting made untrue; the graph's stage follows a moment later.
     """
     people = []
     for link in links:
@@ -87,7 +90,15 @@ def network(
         )
         if met is not None and met[0] == link.other_id:
             day = max(met[1], person.last_day)
-            person = replace(person, last_day=day, reasons=(), idea=None, met_now=True)
+            person = replace(
+                person,
+                last_day=day,
+                reasons=(),
+                idea=None,
+                met_now=True,
+                met_day=met[1],
+                met_kind=met_kind,
+            )
         people.append(person)
     total = len(people)
     wanted = _key(query.strip())

@@ -6,12 +6,13 @@ and the sectors whose live links fell most between two weekly records.
 
 from dataclasses import dataclass
 
+from braise_notifier.history import OTHER_SECTORS, small_sectors
 from braise_shared.shape import SectorLinks
 from braise_shared.stages import STAGES
 from braise_shared.taxonomy import Taxonomy
 
 MAX_SECTORS = 10  # the matrix's rows and columns; the smaller sectors share one
-OTHERS = "*others*"  # the key of that shared row (no tag key has asterisks)
+OTHERS = OTHER_SECTORS  # the key of that shared row (with every sector of too few people)
 # The heat table's shades, lightest first, each with a text colour that reads on it (WCAG AA).
 SHADES = (
     ("#ffffff", "#2b2b2b"),
@@ -54,9 +55,12 @@ class Matrix:
 def sector_matrix(
     found: SectorLinks, taxonomy: Taxonomy, *, locale: str, others: str, none: str
 ) -> Matrix:
-    """Return the heat table of live links: the MAX_SECTORS biggest sectors, the rest in one."""
+    """Return the heat table of live links: the MAX_SECTORS biggest sectors of at least
+    `history.MIN_SECTOR_PEOPLE` people, the rest in one (a smaller sector could point at
+    someone)."""
     keys = [s.sector.key if s.sector else None for s in found.sectors]
-    kept = [k for k in keys if k is not None][:MAX_SECTORS]
+    small = small_sectors(found)
+    kept = [k for k in keys if k is not None and k not in small][:MAX_SECTORS]
     rest = [k for k in keys if k not in kept]
     order: list[str | None] = [*kept, OTHERS] if rest else list(kept)
     tags = {s.sector.key: s.sector for s in found.sectors if s.sector}
