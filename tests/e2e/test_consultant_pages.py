@@ -17,6 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
@@ -95,6 +96,22 @@ def _click(driver: webdriver.Chrome, element: WebElement) -> None:
     element.click()
 
 
+def _submit(driver: webdriver.Chrome, button: WebElement) -> None:
+    """Click a form's button and wait until the page it posted to has replaced this one (the
+    old page may show the element the next step waits for)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    _click(driver, button)
+
+    def replaced() -> bool:
+        try:
+            old.tag_name  # noqa: B018 - reading it raises once the page is gone
+        except StaleElementReferenceException:
+            return True
+        return False
+
+    wait_until(replaced, timeout_s=20, what=f"the page after {driver.current_url}")
+
+
 def _wait_for(driver: webdriver.Chrome, css: str) -> WebElement:
     """Return the first element matching css once the page shows one."""
 
@@ -136,7 +153,7 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
     rhythm = "monthly" if width == PHONE else "biweekly"
     _click(chromium, chromium.find_element(By.CSS_SELECTOR, f"input[value='{rhythm}']"))
     _click(chromium, chromium.find_element(By.CSS_SELECTOR, "input[name='locale'][value='en']"))
-    _click(
+    _submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/preferences'] button")
     )
 
@@ -160,7 +177,7 @@ def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     _open(chromium, firm.preferences_link("karim"))
     assert chromium.find_elements(By.ID, "resume") == []
     Select(chromium.find_element(By.ID, "pause")).select_by_value("4")
-    _click(
+    _submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/preferences'] button")
     )
     words = _wait_for(chromium, "#paused-until")
@@ -175,7 +192,7 @@ def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     last = t.near_day(resume - timedelta(days=1), today)
     assert words.text.startswith(f"Pas de message jusqu'au {last}"), words.text
 
-    _click(chromium, chromium.find_element(By.ID, "resume"))
+    _submit(chromium, chromium.find_element(By.ID, "resume"))
     _wait_for(chromium, "p.notice[role='status']")
     _accessible(chromium)
     assert chromium.find_elements(By.ID, "paused-until") == []
@@ -197,7 +214,7 @@ def test_not_now_on_my_network_reaches_the_stream(
     _open_network(chromium, firm, reader)
     _shot(chromium, "network", width)
     other = PEOPLE[reader.not_now_with][1]
-    _click(chromium, _answer(_card(chromium, other), "not_now"))
+    _submit(chromium, _answer(_card(chromium, other), "not_now"))
     notice = _wait_for(chromium, "p.notice[role='status']")
     assert other in notice.text
     _accessible(chromium)
@@ -219,7 +236,7 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     reader = READERS[width]
     other = PEOPLE[reader.never][1]
     _open_network(chromium, firm, reader)
-    _click(chromium, _answer(_card(chromium, other), "never"))
+    _submit(chromium, _answer(_card(chromium, other), "never"))
     _wait_for(chromium, "p.notice[role='status']")
     assert _answer(_card(chromium, other), "undo_never").is_displayed()  # the undo, at once
     wait_until(
@@ -232,7 +249,7 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     listed = chromium.find_elements(By.CSS_SELECTOR, "ul.declined li")
     assert [li.find_element(By.TAG_NAME, "span").text for li in listed] == [other]
     _shot(chromium, "preferences-declined", width)
-    _click(chromium, listed[0].find_element(By.TAG_NAME, "button"))
+    _submit(chromium, listed[0].find_element(By.TAG_NAME, "button"))
     notice = _wait_for(chromium, "p.notice[role='status']")
     assert other in notice.text
     wait_until(
@@ -256,7 +273,7 @@ def test_we_met_records_a_lunch_through_profiles_as_the_reader(
     _open_network(chromium, firm, reader)
     Select(chromium.find_element(By.ID, "met-kind")).select_by_value("lunch")
     Select(chromium.find_element(By.ID, "met-who")).select_by_value(firm.ids[reader.never])
-    _click(
+    _submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/network/met'] button")
     )
     _wait_for(chromium, "p.notice[role='status']")
@@ -335,7 +352,7 @@ def test_a_digests_answer_and_unsubscribe_links_open_readable_pages_with_a_way_b
     _open(chromium, link_about(digest, "never", firm.ids[about]))
     _shot(chromium, "confirm", width)
     assert PEOPLE[about][1] in chromium.find_element(By.TAG_NAME, "h1").text
-    _click(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    _submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
     _wait_for(chromium, "ul.back")
     _accessible(chromium)
     _shot(chromium, "thanks", width)
@@ -347,7 +364,7 @@ def test_a_digests_answer_and_unsubscribe_links_open_readable_pages_with_a_way_b
     [unsubscribe] = [link.url for link in links_of(digest) if link.purpose == "unsubscribe"]
     _open(chromium, unsubscribe)
     _shot(chromium, "unsubscribe", width)
-    _click(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    _submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
     _wait_for(chromium, "ul.back")
     _accessible(chromium)
     _shot(chromium, "unsubscribed", width)
