@@ -20,8 +20,7 @@ import pytest
 import redis
 from neo4j import Driver
 
-from braise_cli.stack import StackSettings, build_services
-from braise_cli.stack.servers import Server
+from braise_cli.stack import StackSettings
 from braise_cli.stack.services import LOCAL_STAFF_EMAIL
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.digest_links import click, digest_of, link_about
@@ -30,6 +29,7 @@ from tests.support.firm_screenshot import sign_in_link
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
 from tests.support.servers import SessionServers, stack_settings_for
+from tests.support.stack import started_services
 
 PEOPLE = {
     "camille": ("camille.martin@example.org", "Camille Martin"),
@@ -58,15 +58,8 @@ def braise(
         notifier_port=free_port(),
     )
     redis.Redis.from_url(servers.endpoints.redis_url.rsplit("/", 1)[0] + "/1").flushdb()
-    started: list[Server] = []
-    try:
-        for service in build_services(settings):
-            service.start()
-            started.append(service)
+    with started_services(settings):
         yield settings
-    finally:
-        for service in reversed(started):
-            service.stop()
 
 
 def _ago(days: float) -> str:

@@ -17,7 +17,7 @@ import httpx
 import pytest
 from neo4j import Driver
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
@@ -105,8 +105,8 @@ def _submit(driver: webdriver.Chrome, button: WebElement) -> None:
     def replaced() -> bool:
         try:
             old.tag_name  # noqa: B018 - reading it raises once the page is gone
-        except StaleElementReferenceException:
-            return True
+        except (StaleElementReferenceException, WebDriverException):
+            return True  # stale, or "does not belong to the document": replaced
         return False
 
     wait_until(replaced, timeout_s=20, what=f"the page after {driver.current_url}")

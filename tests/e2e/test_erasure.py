@@ -21,8 +21,7 @@ import redis
 from neo4j import Driver
 from sqlalchemy import create_engine, inspect, text
 
-from braise_cli.stack import StackSettings, build_services
-from braise_cli.stack.servers import Server
+from braise_cli.stack import StackSettings
 from braise_shared.stream import EVENTS_STREAM
 from braise_shared.stream_erasure import StreamEraser
 from tests.support.disposable import free_port
@@ -36,6 +35,7 @@ from tests.support.redis_files import (
     wait_for_rewrites,
 )
 from tests.support.servers import SessionServers, stack_settings_for
+from tests.support.stack import started_services
 from tests.support.streams import entries
 
 NAME = "Zéphyrine Ombrelune-Quillard"
@@ -84,16 +84,10 @@ def braise(
     aof_was_on = aof_enabled(redis_client)
     if not aof_was_on:  # containers and managed servers: the search means nothing without it
         redis_client.config_set("appendonly", "yes")
-    started: list[Server] = []
     try:
-        with readable_persistence(redis_client):
-            for service in build_services(settings):
-                service.start()
-                started.append(service)
+        with readable_persistence(redis_client), started_services(settings):
             yield settings
     finally:
-        for service in reversed(started):
-            service.stop()
         if not aof_was_on:
             redis_client.config_set("appendonly", "no")
 

@@ -23,14 +23,14 @@ import orjson
 import redis
 from neo4j import Driver
 
-from braise_cli.stack import StackSettings, build_services
-from braise_cli.stack.servers import Server
+from braise_cli.stack import StackSettings
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.disposable import free_port
 from tests.support.mail import raw_mails
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers, consultant_headers
 from tests.support.servers import SessionServers, stack_settings_for
+from tests.support.stack import started_services
 from tests.support.streams import entries
 
 PHONE, DESKTOP = 390, 1280
@@ -149,15 +149,10 @@ def firm_with_digests(var_dir: Path, servers: SessionServers, driver: Driver) ->
         graph_port=free_port(),
         notifier_port=free_port(),
     )
-    started: list[Server] = []
     try:
-        for service in build_services(settings):
-            service.start()
-            started.append(service)
-        yield _load_and_send(settings, client, servers.maildir)
+        with started_services(settings):
+            yield _load_and_send(settings, client, servers.maildir)
     finally:
-        for service in reversed(started):
-            service.stop()
         client.close()
 
 

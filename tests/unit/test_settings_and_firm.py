@@ -1,12 +1,15 @@
 """Production refuses development secrets; the synthetic firm is deterministic."""
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
 from braise_cli.firm import generate_firm
+from braise_cli.stack.caldav import ensure_calendar_key
 from braise_graph.config import GraphSettings
 from braise_notifier.config import NotifierSettings
 from braise_profiles.config import ProfilesSettings
@@ -116,3 +119,11 @@ def test_event_rooms_stay_human_sized_as_the_firm_grows() -> None:
 def test_a_firm_size_out_of_range_is_refused_by_name(size: int) -> None:
     with pytest.raises(ValueError, match="size"):
         generate_firm(size, seed=1, now=ANCHOR)
+
+
+def test_a_secret_written_by_processes_starting_at_once_is_one_secret(tmp_path: Path) -> None:
+    path = tmp_path / "secrets" / "calendar.key"
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        keys = set(pool.map(lambda _: ensure_calendar_key(path), range(32)))
+    assert keys == {path.read_text().strip()}
+    assert [p.name for p in path.parent.iterdir()] == ["calendar.key"]  # no staging left

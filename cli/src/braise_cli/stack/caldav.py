@@ -6,7 +6,6 @@ wrong password is answered 401 as any CalDAV server would; each user sees only t
 collections (`owner_only`).
 """
 
-import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +14,7 @@ import httpx
 from cryptography.fernet import Fernet
 from passlib.hash import sha512_crypt  # type: ignore[import-untyped]
 
+from braise_cli.stack.install import write_once
 from braise_cli.stack.process import ManagedProcess
 from braise_cli.stack.servers import Server, StackError
 
@@ -120,11 +120,5 @@ class RadicaleServer(Server):
 
 def ensure_calendar_key(path: Path) -> str:
     """Return the local stack's calendar key (BRAISE_PROFILES_CALENDAR_KEY), made once."""
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        staging = path.with_name(f".{path.name}.partial")
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w") as f:
-            f.write(Fernet.generate_key().decode())
-        os.replace(staging, path)  # two starts at once: one key wins, whole
+    write_once(path, Fernet.generate_key())  # processes starting at once share the first
     return path.read_text().strip()

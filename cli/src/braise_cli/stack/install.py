@@ -1,8 +1,10 @@
 """Install what the servers need: Debian packages, and the Neo4j jars from Maven Central."""
 
+import contextlib
 import os
 import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -97,3 +99,21 @@ def run_java_tool(*, home: Path, lib_dir: Path, main_class: str, args: list[str]
         check=False,
     )
     return ToolResult(result.returncode, (result.stdout + result.stderr).strip())
+
+
+def write_once(path: Path, data: bytes) -> None:
+    """Create path with data (mode 0600) unless it exists. Processes starting at once all
+    keep the first one written, whole: each writes its own staging file, and a hard link
+    (which fails when the name is taken) puts one in place."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.partial")
+    fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        with contextlib.suppress(FileExistsError):
+            os.link(staging, path)
+    finally:
+        staging.unlink(missing_ok=True)

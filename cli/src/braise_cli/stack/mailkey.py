@@ -6,12 +6,13 @@ lands in the mail sink is what production sends, signature included.
 """
 
 import base64
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from braise_cli.stack.install import write_once
 
 DKIM_SELECTOR = "braise-local"
 DKIM_DOMAIN = "braise.example.org"  # the domain of the notifier's default mail_from
@@ -67,12 +68,7 @@ def ensure_dkim_key(directory: Path) -> DkimKeyFiles:
     """Generate the local DKIM key in directory unless it is there; return its files."""
     files = dkim_key_files(directory)
     if not files.private_key.exists():
-        directory.mkdir(parents=True, exist_ok=True)
-        staging = directory / f".{DKIM_SELECTOR}.pem.partial"
-        fd = os.open(staging, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(new_private_pem())
-        os.replace(staging, files.private_key)  # two starts at once: one key wins, whole
+        write_once(files.private_key, new_private_pem())  # starts at once share the first
     record = zone_line(files.selector, files.domain, dns_txt(files.private_key.read_bytes()))
     if not files.dns_record.exists() or files.dns_record.read_text() != record:
         files.dns_record.write_text(record)
