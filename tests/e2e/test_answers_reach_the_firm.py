@@ -10,26 +10,20 @@ store directly.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 import redis
-from neo4j import Driver
 
 from braise_cli.stack import StackSettings
 from braise_cli.stack.services import LOCAL_STAFF_EMAIL
 from braise_shared.stream import EVENTS_STREAM
 from tests.support.digest_links import click, digest_of, link_about
-from tests.support.disposable import free_port
 from tests.support.firm_screenshot import sign_in_link
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
-from tests.support.servers import SessionServers, stack_settings_for
-from tests.support.stack import started_services
 
 PEOPLE = {
     "camille": ("camille.martin@example.org", "Camille Martin"),
@@ -40,26 +34,6 @@ PEOPLE = {
 }
 PERIOD = "2026-W48"
 WAIT_S = 60
-
-
-@pytest.fixture
-def braise(
-    tmp_path: Path,
-    servers: SessionServers,
-    redis_client: redis.Redis,
-    neo4j_driver: Driver,
-    maildir: Path,
-) -> Iterator[StackSettings]:
-    settings = stack_settings_for(
-        servers,
-        tmp_path / "var",
-        profiles_port=free_port(),
-        graph_port=free_port(),
-        notifier_port=free_port(),
-    )
-    redis.Redis.from_url(servers.endpoints.redis_url.rsplit("/", 1)[0] + "/1").flushdb()
-    with started_services(settings):
-        yield settings
 
 
 def _ago(days: float) -> str:

@@ -3,17 +3,14 @@ graph's junction → the notifier's digest in the SMTP sink, opening on that occ
 calendar file; a cancelled occasion is never proposed."""
 
 import email
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
 import httpx
-import pytest
 import redis
 from icalendar import Calendar
-from neo4j import Driver
 
 from braise_cli.stack import StackSettings
 from braise_cli.stack.caldav import CaldavAccount
@@ -23,8 +20,6 @@ from tests.support.mail import raw_mails
 from tests.support.notifier import parts
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
-from tests.support.servers import SessionServers
-from tests.support.stack import running_braise
 
 TITLE = "Petit-déjeuner du cabinet"
 PLACE = "Café Pouchkine, 16 place de la Madeleine, 75008 Paris"
@@ -33,19 +28,6 @@ PEOPLE = {
     "friend": ("karim.benali@example.org", "Karim Benali"),
     "closest": ("lea.dubois@example.org", "Léa Dubois"),
 }
-
-
-@pytest.fixture
-def braise(
-    tmp_path: Path,
-    servers: SessionServers,
-    redis_client: redis.Redis,
-    neo4j_driver: Driver,
-    maildir: Path,
-) -> Iterator[StackSettings]:
-    """Every process running, on a flushed Redis, an empty graph and an empty mail folder."""
-    with running_braise(servers, tmp_path / "var") as settings:
-        yield settings
 
 
 def _iso(days_ago: float) -> str:

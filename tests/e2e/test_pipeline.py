@@ -7,16 +7,13 @@ against the session's real Redis, Neo4j and SMTP sink.
 import email
 import html
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.policy import default as default_policy
 from pathlib import Path
 
 import httpx
-import pytest
 import redis
-from neo4j import Driver
 
 from braise_cli.stack import StackSettings
 from braise_cli.stack.mailkey import dkim_key_files
@@ -40,20 +37,6 @@ from braise_shared.taxonomy import load_taxonomy
 from tests.support.mail import LIST_UNSUBSCRIBE, dkim_verifies, raw_headers, raw_mails
 from tests.support.processes import wait_until
 from tests.support.profiles import admin_headers
-from tests.support.servers import SessionServers
-from tests.support.stack import running_braise
-
-
-@pytest.fixture
-def braise(
-    tmp_path: Path,
-    servers: SessionServers,
-    redis_client: redis.Redis,
-    neo4j_driver: Driver,
-    maildir: Path,
-) -> Iterator[StackSettings]:
-    with running_braise(servers, tmp_path / "var") as settings:
-        yield settings
 
 
 def _iso(days_ago: float) -> str:
