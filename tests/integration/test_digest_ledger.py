@@ -28,6 +28,7 @@ from braise_notifier.db import (
     session_factory,
     unit_of_work,
 )
+from braise_notifier.ledger import renew
 from braise_notifier.planning import plan, unfinished
 from braise_notifier.projections import project
 from braise_notifier.service import DigestService
@@ -188,11 +189,11 @@ def test_claim_takes_a_planned_row_or_a_sending_one_whose_lease_ran_out(
     claimed_at = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     _set_row(service.factory, state=state, claimed_at=claimed_at, attempts=3)
     on_the_lease = claimed_at + LEASE
-    took = service._claim(PERIOD, READER, on_the_lease)
+    took = (PERIOD, READER) in service._claim([(PERIOD, READER)], on_the_lease)
     assert took is (state == PLANNED)
     if state == SENDING:
         past_the_lease = on_the_lease + timedelta(microseconds=1)
-        assert service._claim(PERIOD, READER, past_the_lease) is True
+        assert (PERIOD, READER) in service._claim([(PERIOD, READER)], past_the_lease)
         on_the_lease = past_the_lease
     row = _row(service.factory)
     assert (row.state, row.claimed_at, row.attempts) == (SENDING, on_the_lease, 4)
@@ -201,13 +202,13 @@ def test_claim_takes_a_planned_row_or_a_sending_one_whose_lease_ran_out(
 @pytest.mark.parametrize("state", ["sent", "failed", "empty", "skipped"])
 def test_claim_never_takes_a_final_row(service: DigestService, state: str) -> None:
     _set_row(service.factory, state=state, claimed_at=datetime(2020, 1, 1, tzinfo=UTC))
-    assert service._claim(PERIOD, READER, datetime.now(UTC)) is False
+    assert service._claim([(PERIOD, READER)], datetime.now(UTC)) == {}
     assert _row(service.factory).state == state
 
 
 def test_claim_takes_only_its_own_row(service: DigestService) -> None:
     plan(service.factory, [("2026-W49", READER), (PERIOD, str(ev.cid(2)))])
-    assert service._claim(PERIOD, READER, datetime.now(UTC)) is True
+    assert list(service._claim([(PERIOD, READER)], datetime.now(UTC))) == [(PERIOD, READER)]
     with service.factory() as session:
         others = {
             (r.period, r.consultant_id): r.state
@@ -283,3 +284,75 @@ def test_unfinished_rows_come_back_when_their_lease_allows(service: DigestServic
     again = {(p, c): delay for p, c, delay in unfinished(service.factory, lease=LEASE)}
     assert again[(PERIOD, str(ev.cid(2)))] == 0.0
     assert again[(PERIOD, READER)] == pytest.approx((LEASE / 2).total_seconds(), abs=5)
+
+
+def test_one_claim_takes_every_row_of_a_batch_it_may_and_none_other(
+    service: DigestService,
+) -> None:
+    # A batch of rows of two periods, in every state: one UPDATE per period takes exactly the
+    # planned ones and the sending one whose lease ran out, and says what was prepared.
+    now = datetime.now(UTC)
+    others = [str(ev.cid(n)) for n in range(2, 7)]
+    plan(service.factory, [("2026-W49", READER), *((PERIOD, o) for o in others)])
+    states = {
+        others[0]: {"state": SENDING, "claimed_at": now - LEASE * 2, "prepared": b"From: x\r\n"},
+        others[1]: {"state": SENDING, "claimed_at": now - LEASE / 2},
+        others[2]: {"state": SENT},
+        others[3]: {"state": FAILED},
+    }
+    with unit_of_work(service.factory) as session:
+        for other, values in states.items():
+            row = session.get(DigestRow, (PERIOD, other))
+            assert row is not None
+            for name, value in values.items():
+                setattr(row, name, value)
+    batch = [(PERIOD, READER), ("2026-W49", READER), *((PERIOD, o) for o in others)]
+    taken = service._claim(batch, now)
+    assert set(taken) == {
+        (PERIOD, READER),
+        ("2026-W49", READER),
+        (PERIOD, others[0]),
+        (PERIOD, others[4]),
+    }
+    assert taken[PERIOD, others[0]].prepared == b"From: x\r\n"
+    assert taken[PERIOD, READER].prepared is None
+    assert service._claim(batch, now) == {}  # a second worker given the same batch: nothing
+    with service.factory() as session:
+        rows = {(r.period, r.consultant_id): r for r in session.query(DigestRow)}
+    assert {k for k, r in rows.items() if r.state == SENDING and r.claimed_at == now} == set(taken)
+    assert rows[PERIOD, others[1]].claimed_at == now - LEASE / 2  # within its lease: untouched
+    assert rows[PERIOD, others[0]].attempts == 1
+
+
+def test_a_renewal_keeps_a_row_only_for_the_attempt_that_holds_it(service: DigestService) -> None:
+    first = datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert list(service._claim([(PERIOD, READER)], first)) == [(PERIOD, READER)]
+    later = first + LEASE / 2
+    assert renew(service.factory, (PERIOD, READER), first, later) is True
+    assert _row(service.factory).claimed_at == later
+    # Another attempt took the row after the lease: the first one's renewal is refused.
+    retaken = later + LEASE + timedelta(seconds=1)
+    assert list(service._claim([(PERIOD, READER)], retaken)) == [(PERIOD, READER)]
+    assert renew(service.factory, (PERIOD, READER), later, retaken) is False
+    assert _row(service.factory).claimed_at == retaken
+
+
+def test_a_sent_digest_whose_event_is_not_out_comes_back_to_be_published_not_sent(
+    service: DigestService, mailer: GatedMailer
+) -> None:
+    assert service.send(PERIOD, READER) == SENT
+    _set_row(service.factory, event_published=False)
+    assert [(p, c) for p, c, _ in unfinished(service.factory, lease=LEASE)] == [(PERIOD, READER)]
+    published: list[str] = []
+
+    class Events:
+        def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
+            published.extend(event_id for event_id, _ in events)
+            return [True] * len(events)
+
+    service.events = Events()
+    assert service.send(PERIOD, READER) == SENT
+    assert len(mailer.sent) == 1
+    assert len(published) == 1
+    assert _row(service.factory).event_published is True
+    assert unfinished(service.factory, lease=LEASE) == []

@@ -336,7 +336,7 @@ def test_an_attempt_cut_after_the_server_took_the_mail_is_sent_again_as_it_was(
     def die(*args: object) -> str:
         raise Killed
 
-    monkeypatch.setattr(digests, "_sent", die)
+    monkeypatch.setattr(service_module, "mark_sent", die)
     with pytest.raises(Killed):
         digests.send(PERIOD, READER)
     monkeypatch.undo()

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from braise_notifier.db import PLANNED, SENDING, DigestRow, RecipientRow, unit_of_work
+from braise_notifier.db import PLANNED, SENDING, SENT, DigestRow, RecipientRow, unit_of_work
 from braise_notifier.schedule import current_period, paused_on, week_began
 
 
@@ -61,15 +61,19 @@ def plan(
 def unfinished(
     factory: sessionmaker[Session], *, lease: timedelta, since: timedelta = timedelta(days=14)
 ) -> list[tuple[str, str, float]]:
-    """Return (period, consultant, delay in s) of digests left planned or sending, to enqueue again.
+    """Return (period, consultant, delay in s) of digests left planned or sending, or sent
+    with their digest.sent not yet on the stream, to enqueue again.
 
     A sending row is retried once its lease has run out (its worker died); the delay says when.
+    A sent one is only published (`DigestService`), never sent again.
     """
     now = datetime.now(UTC)
     with factory() as session:
         rows = session.scalars(
             select(DigestRow).where(
-                DigestRow.state.in_((PLANNED, SENDING)), DigestRow.created_at >= now - since
+                DigestRow.state.in_((PLANNED, SENDING))
+                | ((DigestRow.state == SENT) & DigestRow.event_published.is_(False)),
+                DigestRow.created_at >= now - since,
             )
         )
         out = []

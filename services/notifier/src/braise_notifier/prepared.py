@@ -9,24 +9,48 @@ deliver, which providers that honour Message-ID fold into one.
 """
 
 import json
+from collections.abc import Sequence
+from dataclasses import dataclass
 from email import message_from_bytes
 from email.message import EmailMessage
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.compose import Digest
 from braise_notifier.db import DigestRow, unit_of_work
+from braise_notifier.ledger import Claimed, Key
 from braise_notifier.mailer import MAIL_POLICY
 
 
-def prepare(
-    factory: sessionmaker[Session],
-    period: str,
-    consultant_id: str,
-    message: EmailMessage,
-    digest: Digest,
-) -> None:
-    """Write the message, what it proposes and its opening to the row, before sending it."""
+@dataclass(frozen=True)
+class Prepared:
+    """What the ledger keeps of a message about to be sent: the message as bytes, its id,
+    the people it proposes (JSON, with their stage, gesture and reasons) and its opening."""
+
+    key: Key
+    raw: bytes
+    message_id: str
+    suggestions: str
+    variant: int
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """A claimed row's message, ready to go: to whom, the people it proposes (reserved), and
+    what the ledger writes of it first (None: an earlier attempt wrote it already)."""
+
+    key: Key
+    week: str
+    claimed: Claimed
+    message: EmailMessage
+    recipient: str
+    proposed: list[str]
+    prepared: Prepared | None
+
+
+def prepared(key: Key, message: EmailMessage, digest: Digest) -> Prepared:
+    """Return what the ledger keeps of this message and the digest it says."""
     suggestions = [
         {
             "consultant_id": s.other_id,
@@ -36,32 +60,36 @@ def prepare(
         }
         for s in digest.suggestions
     ]
+    return Prepared(
+        key=key,
+        raw=message.as_bytes(policy=MAIL_POLICY),
+        message_id=str(message["Message-ID"]).strip(),
+        suggestions=json.dumps(suggestions),
+        variant=digest.variant,
+    )
+
+
+def prepare(factory: sessionmaker[Session], messages: Sequence[Prepared]) -> None:
+    """Write these messages to their rows, in one transaction, before any of them is sent."""
+    if not messages:
+        return
     with unit_of_work(factory) as session:
-        row = session.get(DigestRow, (period, consultant_id))
-        assert row is not None
-        row.prepared = message.as_bytes(policy=MAIL_POLICY)
-        row.message_id = str(message["Message-ID"]).strip()
-        row.suggestions = json.dumps(suggestions)
-        row.variant = digest.variant
+        for m in messages:
+            session.execute(
+                update(DigestRow)
+                .where(DigestRow.period == m.key[0], DigestRow.consultant_id == m.key[1])
+                .values(
+                    prepared=m.raw,
+                    message_id=m.message_id,
+                    suggestions=m.suggestions,
+                    variant=m.variant,
+                )
+                .execution_options(synchronize_session=False)
+            )
 
 
-def is_prepared(factory: sessionmaker[Session], period: str, consultant_id: str) -> bool:
-    """Tell whether an earlier attempt wrote this row's message."""
-    with factory() as session:
-        row = session.get(DigestRow, (period, consultant_id))
-        return row is not None and row.prepared is not None
-
-
-def prepared_message(
-    factory: sessionmaker[Session], period: str, consultant_id: str
-) -> tuple[EmailMessage, list[str]] | None:
-    """Return the message an earlier attempt prepared for this row and the people it
-    proposes, or None."""
-    with factory() as session:
-        row = session.get(DigestRow, (period, consultant_id))
-        if row is None or row.prepared is None:
-            return None
-        raw, suggestions = row.prepared, row.suggestions
+def parse(raw: bytes) -> EmailMessage:
+    """Return the message an earlier attempt prepared, as it was written."""
     message = message_from_bytes(raw, _class=EmailMessage, policy=MAIL_POLICY)
     assert isinstance(message, EmailMessage)
-    return message, [s["consultant_id"] for s in json.loads(suggestions or "[]")]
+    return message

@@ -1,6 +1,5 @@
 """Send one digest: the ledger makes each (period, consultant) happen once."""
 
-import json
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -13,25 +12,25 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from braise_notifier.catalogs import texts
 from braise_notifier.compose import Digest, Reader, compose
-from braise_notifier.db import (
-    EMPTY,
-    FAILED,
-    SENT,
-    SKIPPED,
-    DigestRow,
-    RecipientRow,
-    erased_among,
-    unit_of_work,
-)
+from braise_notifier.db import EMPTY, FAILED, SENT, SKIPPED, DigestRow, unit_of_work
 from braise_notifier.graph_client import GraphUnavailableError
 from braise_notifier.guard import ToneError
-from braise_notifier.ledger import claim, finish, release
+from braise_notifier.ledger import (
+    Claimed,
+    Key,
+    claim,
+    finish,
+    mark_published,
+    mark_sent,
+    release,
+    renew,
+)
 from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
-from braise_notifier.prepared import is_prepared, prepare, prepared_message
-from braise_notifier.readers import addresses, previous_variants
+from braise_notifier.prepared import Outgoing, parse, prepare, prepared
+from braise_notifier.readers import BatchReads, previous_variants, read_batch
 from braise_notifier.render import build_email
-from braise_notifier.schedule import local_today, paused_on
+from braise_notifier.schedule import local_today
 from braise_notifier.sent_event import digest_sent
 from braise_notifier.spread import reserve_best
 from braise_notifier.tokens import LinkSigner
@@ -43,8 +42,7 @@ from braise_shared.taxonomy import Taxonomy, load_taxonomy
 
 log = logging.getLogger(__name__)
 
-# A ledger row's key: (period, consultant id).
-Key = tuple[str, str]
+__all__ = ["DigestService", "Key", "RetryLaterError", "UnrenderableDigestError"]
 
 
 class UnrenderableDigestError(RuntimeError):
@@ -92,12 +90,15 @@ class DigestService:
         return outcome
 
     def send_many(self, keys: list[Key]) -> dict[Key, str | RetryLaterError]:
-        """Send the digests of these (period, consultant) rows one after the other; return
-        each one's ledger state, or the RetryLaterError it should be retried with.
+        """Send the digests of these (period, consultant) rows; return each one's ledger
+        state, or the RetryLaterError it should be retried with.
 
-        Their ledger rows are read in one transaction and their readers' candidates asked of
-        the graph in one request; each digest is then claimed, sent and recorded on its own
-        (a claim per row: two workers given the same row never both send it). Raise
+        In order: the rows are read, their readers' candidates asked of the graph in one
+        request, and the rows still to send claimed in one transaction (a conditional UPDATE:
+        two workers given the same row never both send it). Each digest is then composed
+        and its message written; the messages are written to their rows in one transaction
+        (write-ahead) before the first goes to SMTP; each sent message makes its row final
+        in a commit of its own; last, the batch's digest.sent events go out together. Raise
         RetryLaterError, having claimed nothing, when the graph cannot answer; a reader the
         graph could not answer for alone (`FailedReader`) is that row's RetryLaterError.
         """
@@ -107,30 +108,39 @@ class DigestService:
             return outcomes
         candidates = self._candidates_of_many([cid for (_, cid), _ in due], spare=self.spare)
         previous = previous_variants(self.factory, [cid for (_, cid), _ in due])
-        for (period, consultant_id), week in due:
-            if not self._claim(period, consultant_id, datetime.now(UTC)):
-                outcomes[period, consultant_id] = "busy"
-                continue
-            answer = candidates[consultant_id]
-            if isinstance(answer, FailedReader) and is_prepared(
-                self.factory, period, consultant_id
-            ):
-                answer = []  # its message is written: it goes again as it was, graph or not
-            if isinstance(answer, FailedReader):
-                # The graph answered the others: this row alone is retried like a transient
-                # failure, its attempt counted and the reason kept, until `max_attempts`
-                # marks it failed (the graph's data may be mended by then).
-                error = f"graph could not rank this reader: {answer.reason}"
-                release(self.factory, period, consultant_id, error=error)
-                outcomes[period, consultant_id] = RetryLaterError(error)
-                continue
-            try:
-                outcomes[period, consultant_id] = self._send_claimed(
-                    period, consultant_id, week, answer, previous
+        claimed = self._claim([key for key, _ in due], datetime.now(UTC))
+        reads = read_batch(
+            self.factory,
+            [key[1] for key, _ in due if key in claimed],
+            {
+                c.other_id
+                for answer in candidates.values()
+                if not isinstance(answer, FailedReader)
+                for c in answer
+            },
+            today=local_today(datetime.now(UTC), self.timezone),
+        )
+        outgoing: list[Outgoing] = []
+        try:
+            for key, week in due:
+                if key not in claimed:
+                    outcomes[key] = "busy"
+                    continue
+                written = self._outgoing(
+                    key, week, claimed[key], candidates[key[1]], reads, previous
                 )
-            except RetryLaterError as exc:
-                release(self.factory, period, consultant_id)
-                outcomes[period, consultant_id] = exc
+                if isinstance(written, Outgoing):
+                    outgoing.append(written)
+                else:
+                    outcomes[key] = written
+            prepare(self.factory, [o.prepared for o in outgoing if o.prepared is not None])
+        except BaseException:
+            for o in outgoing:
+                if o.prepared is not None:
+                    self._unreserve(o.week, o.key[1], list(o.proposed))
+            raise
+        sent = [row for o in outgoing if (row := self._deliver(o, outcomes)) is not None]
+        self._publish_sent(sent, outcomes)
         return outcomes
 
     def _due(
@@ -158,9 +168,11 @@ class DigestService:
                     outcomes[key] = SENT
                     if not row.event_published:
                         try:
-                            self._publish(row)
+                            self._publish([row])
                         except RetryLaterError as exc:
                             outcomes[key] = exc
+                        else:
+                            row.event_published = True
                 elif row.state in (FAILED, EMPTY, SKIPPED):
                     outcomes[key] = row.state
                 elif row.attempts >= self.max_attempts:
@@ -172,29 +184,27 @@ class DigestService:
                     due.append((key, week_period(row.created_at)))
         return due
 
-    def _claim(self, period: str, consultant_id: str, now: datetime) -> bool:
-        return claim(self.factory, period, consultant_id, now, self.lease)
+    def _claim(self, keys: list[Key], now: datetime) -> dict[Key, Claimed]:
+        return claim(self.factory, keys, now, self.lease)
 
     def compose_for(self, period: str, consultant_id: str) -> Digest | None:
         """Compose the digest of a consultant as it would be sent now, reserving nobody
         (a preview); None if they may not receive one."""
-        reader = self._reader(consultant_id)
-        if reader is None:
+        today = local_today(datetime.now(UTC), self.timezone)
+        if not read_batch(self.factory, [consultant_id], set(), today=today).readers[consultant_id]:
             return None
         candidates = self._candidates_of_many([consultant_id], spare=0)[consultant_id]
         if isinstance(candidates, FailedReader):
             raise RetryLaterError(f"graph could not rank this reader: {candidates.reason}")
-        previous = previous_variants(self.factory, [consultant_id]).get(consultant_id)
-        return self._compose(reader, period, self._not_erased(candidates), previous)
-
-    def _reader(self, consultant_id: str) -> Reader | None:
-        with self.factory() as session:
-            recipient = session.get(RecipientRow, consultant_id)
-        if recipient is None or not recipient.receives_digests:
+        reads = read_batch(
+            self.factory, [consultant_id], {c.other_id for c in candidates}, today=today
+        )
+        reader = reads.readers[consultant_id]
+        if reader is None:
             return None
-        if paused_on(local_today(datetime.now(UTC), self.timezone), recipient.resume_on):
-            return None  # paused since it was planned
-        return Reader(recipient.id, recipient.name, recipient.email, recipient.locale)
+        previous = previous_variants(self.factory, [consultant_id]).get(consultant_id)
+        kept = [c for c in candidates if c.other_id not in reads.erased]
+        return self._compose(reader, period, kept, previous, reads.addresses)
 
     def _candidates_of_many(
         self, consultant_ids: list[str], *, spare: int
@@ -208,19 +218,13 @@ class DigestService:
         except GraphUnavailableError as exc:
             raise RetryLaterError(str(exc)) from exc
 
-    def _not_erased(self, candidates: list[RevivalCandidate]) -> list[RevivalCandidate]:
-        """Leave out the people erased since: the graph may not have read an erasure the
-        notifier already applied. Asked just before composing, digest by digest."""
-        with self.factory() as session:
-            erased = erased_among(session, (c.other_id for c in candidates))
-        return [c for c in candidates if c.other_id not in erased]
-
     def _compose(
         self,
         reader: Reader,
         period: str,
         candidates: list[RevivalCandidate],
         previous_variant: int | None,
+        addresses: Mapping[str, str],
     ) -> Digest:
         return compose(
             reader,
@@ -230,7 +234,7 @@ class DigestService:
             kinds=self.kinds,
             taxonomy=self.taxonomy,
             previous_variant=previous_variant,
-            addresses=addresses(self.factory, [c.other_id for c in candidates]),
+            addresses=addresses,
             timezone=self.timezone,
         )
 
@@ -258,94 +262,73 @@ class DigestService:
             log.error("spread cap: %s's places for %s not given back: %s", reader_id, people, exc)
         people.clear()
 
-    def _send_claimed(
+    def _outgoing(
         self,
-        period: str,
-        consultant_id: str,
+        key: Key,
         week: str,
-        candidates: list[RevivalCandidate],
+        claimed: Claimed,
+        answer: list[RevivalCandidate] | FailedReader,
+        reads: BatchReads,
         previous: dict[str, int],
-    ) -> str:
-        held: list[str] = []  # people reserved for this digest, given back unless it is sent
-        # The people of a prepared message: theirs until the row is final, a retry included.
-        proposed: list[str] = []
+    ) -> Outgoing | str | RetryLaterError:
+        """Return the message of a claimed row to send, or the row's outcome when there is
+        none to send: a final state (written), or the RetryLaterError it is given back with.
+
+        A message an earlier attempt prepared goes again as it was, whatever the graph says
+        now; a new one reserves its people under the spread cap, and they stay reserved
+        unless the row ends without it."""
+        period, consultant_id = key
+        reader = reads.readers.get(consultant_id)
+        if claimed.prepared is not None:
+            if reader is None:
+                self._unreserve(week, consultant_id, claimed.proposed())
+                why = "unsubscribed or paused after an attempt that may have been sent"
+                finish(self.factory, period, consultant_id, SKIPPED, error=why, prepared=None)
+                return SKIPPED
+            message = parse(claimed.prepared)
+            return Outgoing(key, week, claimed, message, reader.email, claimed.proposed(), None)
+        if isinstance(answer, FailedReader):
+            # The graph answered the others: this row alone is retried like a transient
+            # failure, its attempt counted and the reason kept, until `max_attempts` marks it
+            # failed (the graph's data may be mended by then).
+            error = f"graph could not rank this reader: {answer.reason}"
+            release(self.factory, period, consultant_id, error=error)
+            return RetryLaterError(error)
+        if reader is None:
+            error = "unsubscribed, paused or unknown"
+            finish(self.factory, period, consultant_id, SKIPPED, error=error)
+            return SKIPPED
+        held: list[str] = []  # people reserved for this digest, given back unless it goes
         try:
-            found = prepared_message(self.factory, period, consultant_id)
-            if found is None:
-                written = self._reserve_and_write(
-                    period, consultant_id, week, candidates, held, previous.get(consultant_id)
-                )
-                if isinstance(written, str):
-                    return written
-                digest, message = written
-                prepare(self.factory, period, consultant_id, message, digest)
-                proposed, held = held, []
-                recipient = digest.reader.email
-            else:
-                message, proposed = found
-                reader = self._reader(consultant_id)
-                if reader is None:
-                    self._unreserve(week, consultant_id, proposed)
-                    finish(
-                        self.factory,
-                        period,
-                        consultant_id,
-                        SKIPPED,
-                        error="unsubscribed or paused after an attempt that may have been sent",
-                        prepared=None,
-                    )
-                    return SKIPPED
-                recipient = reader.email
-            self.mailer.send(message, [recipient])
-        except TransientMailError as exc:
-            self._unreserve(week, consultant_id, held)
-            release(self.factory, period, consultant_id, error=str(exc))
-            raise RetryLaterError(str(exc)) from exc
-        except (PermanentMailError, ToneError, UnrenderableDigestError) as exc:
-            # Final for this period: a refused address, words the guard blocks, a digest that
-            # cannot be written. Marked failed with its reason, never left `sending`.
-            self._unreserve(week, consultant_id, held + proposed)
-            log.error("digest %s for %s not sent, for good: %s", period, consultant_id, exc)
-            finish(
-                self.factory, period, consultant_id, FAILED, error=str(exc)[:2000], prepared=None
+            candidates = [c for c in answer if c.other_id not in reads.erased]
+            reserved = self._reserve(week, reader.id, candidates, held)
+            digest = self._compose(
+                reader, period, reserved, previous.get(consultant_id), reads.addresses
             )
-            return FAILED
+            proposed = {s.other_id for s in digest.suggestions}
+            self._unreserve(week, reader.id, [p for p in held if p not in proposed])
+            held[:] = sorted(proposed)
+            if digest.is_empty():
+                finish(self.factory, period, consultant_id, EMPTY)
+                return EMPTY
+            message = self._message(digest)
+        except RetryLaterError as exc:
+            self._unreserve(week, consultant_id, held)
+            release(self.factory, period, consultant_id)
+            return exc
+        except (ToneError, UnrenderableDigestError) as exc:
+            self._unreserve(week, consultant_id, held)
+            return self._failed(key, exc)
         except BaseException:
             self._unreserve(week, consultant_id, held)
             raise
-        return self._sent(period, consultant_id, message)
+        return Outgoing(
+            key, week, claimed, message, reader.email, held, prepared(key, message, digest)
+        )
 
-    def _reserve_and_write(
-        self,
-        period: str,
-        consultant_id: str,
-        week: str,
-        candidates: list[RevivalCandidate],
-        held: list[str],
-        previous_variant: int | None,
-    ) -> tuple[Digest, EmailMessage] | str:
-        """Return the digest and its message, or the final state when there is none to send."""
-        reader = self._reader(consultant_id)
-        if reader is None:
-            finish(
-                self.factory,
-                period,
-                consultant_id,
-                SKIPPED,
-                error="unsubscribed, paused or unknown",
-            )
-            return SKIPPED
-        candidates = self._not_erased(candidates)
-        reserved = self._reserve(week, reader.id, candidates, held)
-        digest = self._compose(reader, period, reserved, previous_variant)
-        proposed = {s.other_id for s in digest.suggestions}
-        self._unreserve(week, reader.id, [p for p in held if p not in proposed])
-        held[:] = sorted(proposed)
-        if digest.is_empty():
-            finish(self.factory, period, consultant_id, EMPTY)
-            return EMPTY
+    def _message(self, digest: Digest) -> EmailMessage:
         try:
-            message = build_email(
+            return build_email(
                 digest,
                 texts(digest.reader.locale),
                 signer=self.signer,
@@ -356,39 +339,66 @@ class DigestService:
             )
         except (ValueError, TypeError) as exc:  # e.g. a header value with a line break
             raise UnrenderableDigestError(f"cannot write the e-mail: {exc}") from exc
-        return digest, message
 
-    def _sent(self, period: str, consultant_id: str, message: EmailMessage) -> str:
-        """Record a sent digest (its reservations stay) and publish digest.sent, in one
-        transaction: the event goes out just before the row commits as sent. What it
-        proposed was written with the prepared message (`prepare`)."""
-        unpublished: RetryLaterError | None = None
-        with unit_of_work(self.factory) as session:
-            row = session.get(DigestRow, (period, consultant_id))
-            assert row is not None
-            row.state = SENT
-            row.sent_at = datetime.now(UTC)
-            row.error = None
-            row.message_id = str(message["Message-ID"]).strip()
-            row.prepared = None
-            suggested = [s["consultant_id"] for s in json.loads(row.suggestions or "[]")]
-            try:
-                self._publish(row)
-            except RetryLaterError as exc:
-                unpublished = exc  # the row commits as sent all the same; a retry publishes
+    def _failed(self, key: Key, exc: Exception) -> str:
+        """Final for this period: a refused address, words the guard blocks, a digest that
+        cannot be written. Marked failed with its reason, never left `sending`."""
+        log.error("digest %s for %s not sent, for good: %s", key[0], key[1], exc)
+        finish(self.factory, key[0], key[1], FAILED, error=str(exc)[:2000], prepared=None)
+        return FAILED
+
+    def _deliver(self, o: Outgoing, outcomes: dict[Key, str | RetryLaterError]) -> DigestRow | None:
+        """Give one message to SMTP and, once accepted, make its row final (a commit of its
+        own); put the row's outcome in outcomes and return the sent row, or None."""
+        period, consultant_id = o.key
+        now = datetime.now(UTC)
+        if now - o.claimed.claimed_at > self.lease / 2 and not renew(
+            self.factory, o.key, o.claimed.claimed_at, now
+        ):
+            outcomes[o.key] = "busy"  # the batch outlived half the lease and lost the row
+            return None
+        try:
+            self.mailer.send(o.message, [o.recipient])
+        except TransientMailError as exc:
+            release(self.factory, period, consultant_id, error=str(exc))
+            outcomes[o.key] = RetryLaterError(str(exc))
+            return None
+        except PermanentMailError as exc:
+            self._unreserve(o.week, consultant_id, list(o.proposed))
+            outcomes[o.key] = self._failed(o.key, exc)
+            return None
+        sent_at = datetime.now(UTC)
+        mark_sent(self.factory, o.key, str(o.message["Message-ID"]).strip(), sent_at)
         log.info(
             "digest sent",
-            extra={"period": period, "consultant_id": consultant_id, "suggested": suggested},
+            extra={"period": period, "consultant_id": consultant_id, "suggested": o.proposed},
         )
-        if unpublished is not None:
-            raise unpublished
-        return SENT
+        outcomes[o.key] = SENT
+        suggestions = o.prepared.suggestions if o.prepared else o.claimed.suggestions
+        return DigestRow(
+            period=period, consultant_id=consultant_id, sent_at=sent_at, suggestions=suggestions
+        )
 
-    def _publish(self, row: DigestRow) -> None:
-        """Publish digest.sent for a sent row (at-least-once; same event id every time)."""
-        event = digest_sent(row)
+    def _publish_sent(
+        self, sent: list[DigestRow], outcomes: dict[Key, str | RetryLaterError]
+    ) -> None:
+        """Publish the digest.sent of the batch's sent rows together, then note it. If the
+        stream is away, the rows stay sent and unpublished: a retry of each publishes it
+        (the task retries those, and planning enqueues any left so)."""
+        if not sent:
+            return
         try:
-            self.events.publish_many([(str(event.id), dump_event(event))])
+            self._publish(sent)
+        except RetryLaterError as exc:
+            for row in sent:
+                outcomes[row.period, row.consultant_id] = exc
+            return
+        mark_published(self.factory, [(row.period, row.consultant_id) for row in sent])
+
+    def _publish(self, rows: list[DigestRow]) -> None:
+        """Publish digest.sent for sent rows (at-least-once; the same event id every time)."""
+        events = [digest_sent(row) for row in rows]
+        try:
+            self.events.publish_many([(str(e.id), dump_event(e)) for e in events])
         except (RedisError, OSError) as exc:
             raise RetryLaterError(f"digest sent, event not yet published: {exc}") from exc
-        row.event_published = True
