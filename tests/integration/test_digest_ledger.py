@@ -83,7 +83,9 @@ class GatedMailer:
     def __post_init__(self) -> None:
         self.gate.set()
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         with self.lock:
             self.inside += 1
         assert self.gate.wait(timeout=30), "the test never opened the gate"

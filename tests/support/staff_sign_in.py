@@ -25,7 +25,9 @@ class Outbox:
     def __init__(self) -> None:
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         self.sent.append(message)
 
 

@@ -38,7 +38,9 @@ class FakeMailer:
     def __init__(self) -> None:
         self.sent: list[tuple[EmailMessage, list[str]]] = []
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         self.sent.append((message, list(recipients)))
 
 

@@ -306,7 +306,9 @@ class FakeGraph:
 class Unused:
     """A mailer, an event sink and a spread cap that composing a preview must not touch."""
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         raise AssertionError("composing sends nothing")
 
     def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:

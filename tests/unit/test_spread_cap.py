@@ -64,7 +64,9 @@ class FakeMailer:
         self.error = error
         self.sent: list[EmailMessage] = []
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         if self.error is not None:
             raise self.error
         self.sent.append(message)

@@ -99,10 +99,14 @@ class DkimKey:
         return self._signer.header(raw, _SIGNED_LOWER) + raw
 
 
-def wire_bytes(message: EmailMessage, dkim_key: DkimKey | None = None) -> bytes:
+def wire_bytes(
+    message: EmailMessage, dkim_key: DkimKey | None = None, *, raw: bytes | None = None
+) -> bytes:
     """Return the message as it goes on the wire: CRLF lines, checked, signed when a key is
-    given. Raise UnsafeMessageError when its header block is not the one the code wrote."""
-    raw = message.as_bytes(policy=MAIL_POLICY)
+    given. Raise UnsafeMessageError when its header block is not the one the code wrote.
+    `raw`: the message already written with `MAIL_POLICY`, checked and signed as it is."""
+    if raw is None:
+        raw = message.as_bytes(policy=MAIL_POLICY)
     check_header_block(raw, list(message.keys()))
     return dkim_key.sign(raw) if dkim_key is not None else raw
 
@@ -148,10 +152,12 @@ class Mailer:
         self._lock = threading.Lock()
         self._opened: list[tuple[int, smtplib.SMTP]] = []
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         """Send message to these envelope recipients (never read from its headers); raise
-        TransientMailError or PermanentMailError when not accepted."""
-        raw = wire_bytes(message, self.dkim_key)
+        TransientMailError or PermanentMailError when not accepted. `raw`: as in `wire_bytes`."""
+        raw = wire_bytes(message, self.dkim_key, raw=raw)
         sender = parseaddr(str(message["From"]))[1]
         try:
             with SMTP_SECONDS.time():

@@ -33,9 +33,12 @@ class CandidateSource(Protocol):
 class MailSender(Protocol):
     """How a message leaves."""
 
-    def send(self, message: EmailMessage, recipients: Sequence[str]) -> None:
+    def send(
+        self, message: EmailMessage, recipients: Sequence[str], *, raw: bytes | None = None
+    ) -> None:
         """Send it to these envelope recipients or raise TransientMailError /
-        PermanentMailError."""
+        PermanentMailError. `raw`: the message as `MAIL_POLICY` writes it, when the caller
+        wrote it already (the ledger keeps that copy), so it is not written twice."""
         ...
 
 

@@ -48,6 +48,13 @@ class Outgoing:
     proposed: list[str]
     prepared: Prepared | None
 
+    @property
+    def raw(self) -> bytes:
+        """The message as the ledger keeps it, which goes to SMTP as it is."""
+        raw = self.prepared.raw if self.prepared is not None else self.claimed.prepared
+        assert raw is not None
+        return raw
+
 
 def prepared(key: Key, message: EmailMessage, digest: Digest) -> Prepared:
     """Return what the ledger keeps of this message and the digest it says."""

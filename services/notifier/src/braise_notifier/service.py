@@ -358,7 +358,7 @@ class DigestService:
             outcomes[o.key] = "busy"  # the batch outlived half the lease and lost the row
             return None
         try:
-            self.mailer.send(o.message, [o.recipient])
+            self.mailer.send(o.message, [o.recipient], raw=o.raw)
         except TransientMailError as exc:
             release(self.factory, period, consultant_id, error=str(exc))
             outcomes[o.key] = RetryLaterError(str(exc))
