@@ -108,9 +108,16 @@ def calendar_files(digest: Digest, *, domain: str, stamp: datetime) -> list[Cale
 
 
 def render_parts(
-    digest: Digest, texts: Texts, signer: LinkSigner, public_url: str, *, preferences_url: str
+    digest: Digest,
+    texts: Texts,
+    signer: LinkSigner,
+    public_url: str,
+    *,
+    preferences_url: str,
+    unsubscribe: str | None = None,
 ) -> tuple[str, str]:
-    """Return the HTML and plain-text bodies."""
+    """Return the HTML and plain-text bodies (`unsubscribe`: the URL the headers give, when
+    the caller signed it already)."""
     sections = [(texts.get(f"section.{stage}"), items) for stage, items in digest.stages() if items]
     names = attachment_names(digest)
     calendar = {
@@ -152,7 +159,7 @@ def render_parts(
         "footer_preferences": texts.get("footer.preferences"),
         "preferences_url": preferences_link(digest, preferences_url, signer),
         "preheader": digest.preheader,
-        "unsubscribe_url": unsubscribe_url(digest, signer, public_url),
+        "unsubscribe_url": unsubscribe or unsubscribe_url(digest, signer, public_url),
     }
     html = _env.get_template("digest.html").render(context)
     text = _env.get_template("digest.txt").render(context)
@@ -193,11 +200,21 @@ def build_email(
 ) -> EmailMessage:
     """Return the multipart e-mail of a digest, with its unsubscribe headers, and the
     calendar file (`.ics`) of each occasion it names attached."""
-    html, text = render_parts(digest, texts, signer, public_url, preferences_url=preferences_url)
+    unsubscribe = unsubscribe_url(digest, signer, public_url)
+    html, text = render_parts(
+        digest,
+        texts,
+        signer,
+        public_url,
+        preferences_url=preferences_url,
+        unsubscribe=unsubscribe,
+    )
     message = EmailMessage(policy=MAIL_POLICY)
     domain = sender_domain(mail_from)
-    message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)
-    message["Date"] = format_datetime(now or datetime.now(UTC))
+    message["Message-ID"] = message_id(digest.period, digest.reader.id, domain)  # folded: long
+    # Short ASCII values the code makes (a date, a period, keywords) are written as they are:
+    # parsing each into a header object is much of what building a message costs.
+    message.set_raw("Date", format_datetime(now or datetime.now(UTC)))
     message["From"] = mail_from
     message["Reply-To"] = reply_to
     message["To"] = Address(
@@ -207,10 +224,10 @@ def build_email(
     # Written as is: the policy would re-parse the phrase and leave "(Braise)" a bare comment.
     message.set_raw("List-Id", list_id(mail_from))
     # Written as is (RFC 2369, RFC 8058): the policy folds the other headers, never this one.
-    message.set_raw("List-Unsubscribe", f"<{unsubscribe_url(digest, signer, public_url)}>")
-    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    message["Auto-Submitted"] = "auto-generated"
-    message["X-Braise-Period"] = digest.period
+    message.set_raw("List-Unsubscribe", f"<{unsubscribe}>")
+    message.set_raw("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")
+    message.set_raw("Auto-Submitted", "auto-generated")
+    message.set_raw("X-Braise-Period", digest.period)
     message.set_content(text)
     message.add_alternative(html, subtype="html")
     for made in calendar_files(digest, domain=domain, stamp=now or datetime.now(UTC)):
@@ -219,5 +236,5 @@ def build_email(
             made.content, subtype="calendar", filename=made.filename, params={"method": "PUBLISH"}
         )
     # After the bodies: setting content moves or clears every Content-* header before it.
-    message["Content-Language"] = texts.locale
+    message.set_raw("Content-Language", texts.locale)
     return message

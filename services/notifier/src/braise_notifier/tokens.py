@@ -60,11 +60,16 @@ class LinkSigner:
         self.secret = secret
         self.ttl_s = ttl_s
         self.clock = clock
+        self._keys: dict[str, bytes] = {}  # derived once per purpose: a digest signs 17 codes
 
     def _key(self, purpose: AnyPurpose) -> bytes:
-        return hmac.new(
-            self.secret.encode(), f"braise-link-code:{purpose}".encode(), hashlib.sha256
-        ).digest()
+        key = self._keys.get(purpose)
+        if key is None:
+            key = hmac.new(
+                self.secret.encode(), f"braise-link-code:{purpose}".encode(), hashlib.sha256
+            ).digest()
+            self._keys[purpose] = key
+        return key
 
     def _mac(self, purpose: AnyPurpose, payload: bytes) -> bytes:
         return hmac.new(self._key(purpose), payload, hashlib.sha256).digest()[:MAC_BYTES]
