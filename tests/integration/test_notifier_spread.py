@@ -22,6 +22,7 @@ from tests.support.notifier import (
     reader_event,
 )
 from tests.support.servers import SessionServers
+from tests.support.spread import FakeSpread
 
 CAP = 3
 HUB = 500
@@ -48,6 +49,39 @@ def test_reservations_are_capped_idempotent_given_back_and_expire(
     assert spread.reserve(WEEK, "late-reader", "hub")
     assert spread.reserve("2026-W49", first, "hub")  # a new week, a new count
     assert 0 < redis_client.ttl(SpreadCap.key(WEEK, "hub")) <= 600
+
+
+@pytest.mark.parametrize("kind", ["redis", "in-memory fake"])
+def test_a_readers_candidates_are_reserved_in_order_while_their_stage_has_room(
+    redis_client: redis.Redis, kind: str
+) -> None:
+    # One call per reader: the order decides, a full person is passed over for the next of
+    # the stage, a stage without room is not asked, a place already held stays held. The
+    # unit tests' fake keeps the same contract as the Redis script.
+    spread = SpreadCap(redis_client, cap=1, keep_s=600) if kind == "redis" else FakeSpread(cap=1)
+    assert spread.reserve_in_order(WEEK, "other-reader", [("full", "dormant")], {"dormant": 1}) == [
+        True
+    ]
+    wanted = [
+        ("full", "dormant"),
+        ("a", "dormant"),
+        ("b", "dormant"),
+        ("c", "cooling"),
+        ("d", "cooling"),
+        ("e", "faded"),
+    ]
+    room = {"dormant": 1, "cooling": 2}
+    first = spread.reserve_in_order(WEEK, "reader", wanted, room)
+    assert first == [False, True, None, True, True, None]
+    assert room == {"dormant": 1, "cooling": 2}  # the caller's room is left as it was
+    # Again (a retried digest): the places it holds are its own, the full one still full.
+    assert spread.reserve_in_order(WEEK, "reader", wanted, room) == first
+    assert spread.reserve_in_order(WEEK, "third", [("a", "dormant")], {"dormant": 1}) == [False]
+    if isinstance(spread, SpreadCap):
+        assert spread.readers_of(WEEK, "a") == {"reader"}
+        assert 0 < redis_client.ttl(SpreadCap.key(WEEK, "c")) <= 600
+    else:
+        assert spread.of(WEEK, "a") == {"reader"}
 
 
 @pytest.fixture

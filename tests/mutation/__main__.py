@@ -34,8 +34,8 @@ PACKAGES = {
 }
 
 # Each rule module, and which of its mutants count (globs over mutmut's mutant names). Of
-# service.py only the claim and the spread cap's reservation are rules; of spread.py, the
-# week (the cap itself is a Lua script, which the named list mutates).
+# service.py only the spread cap's reservation is a rule, of ledger.py the claim; of
+# spread.py, the week (the cap itself is a Lua script, which the named list mutates).
 RULE_MODULES: dict[str, str | tuple[str, ...]] = {
     "link model (graph model.py)": "braise_graph.model.*",
     "link fold (graph links.py)": "braise_graph.links.*",
@@ -49,7 +49,7 @@ RULE_MODULES: dict[str, str | tuple[str, ...]] = {
     "wording of reasons and gestures (wording.py)": "braise_notifier.wording.*",
     "typography and elision": "braise_notifier.typography.*",
     "link tokens": "braise_notifier.tokens.*",
-    "ledger claim": "braise_notifier.service.xǁDigestServiceǁ_claim__mutmut_*",
+    "ledger claim (notifier ledger.py)": "braise_notifier.ledger.x_claim__mutmut_*",
     "spread cap (week, per-stage room)": (
         "braise_notifier.service.xǁDigestServiceǁ_reserve__mutmut_*",
     ),
@@ -117,10 +117,10 @@ NAMED = [
     ),
     NamedMutation(
         "ledger claim without its condition (double send)",
-        "braise_notifier/service.py",
+        "braise_notifier/ledger.py",
         """                    or_(
                         DigestRow.state == PLANNED,
-                        (DigestRow.state == SENDING) & (DigestRow.claimed_at < now - self.lease),
+                        (DigestRow.state == SENDING) & (DigestRow.claimed_at < now - lease),
                     ),
 """,
         "",
@@ -149,8 +149,8 @@ NAMED = [
     NamedMutation(
         "spread cap: a person proposed to one reader more than the cap",
         "braise_notifier/spread.py",
-        "if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then",
-        "if redis.call('SCARD', KEYS[1]) > tonumber(ARGV[2]) then",
+        "elseif redis.call('SCARD', KEYS[i]) >= cap then",
+        "elseif redis.call('SCARD', KEYS[i]) > cap then",
         (
             "tests/integration/test_notifier_spread.py::"
             "test_reservations_are_capped_idempotent_given_back_and_expire",

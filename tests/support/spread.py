@@ -1,7 +1,7 @@
 """The spread cap in memory, with the Redis one's contract (`braise_notifier.spread`)."""
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 
 
 class FakeSpread:
@@ -15,14 +15,28 @@ class FakeSpread:
         self.readers: dict[tuple[str, str], set[str]] = {}
         self._lock = threading.Lock()
 
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
-        """Reserve person for reader this week; False when the cap is reached."""
+    def reserve_in_order(
+        self,
+        week: str,
+        reader_id: str,
+        wanted: Sequence[tuple[str, str]],
+        room: Mapping[str, int],
+    ) -> list[bool | None]:
+        """Reserve each (person, stage) in order while its stage has room, as one step."""
+        left = dict(room)
+        answers: list[bool | None] = []
         with self._lock:
-            held = self.readers.setdefault((week, person_id), set())
-            if reader_id not in held and len(held) >= self.cap:
-                return False
-            held.add(reader_id)
-            return True
+            for person_id, stage in wanted:
+                if left.get(stage, 0) <= 0:
+                    answers.append(None)
+                    continue
+                held = self.readers.setdefault((week, person_id), set())
+                granted = reader_id in held or len(held) < self.cap
+                if granted:
+                    held.add(reader_id)
+                    left[stage] -= 1
+                answers.append(granted)
+        return answers
 
     def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
         """Give back the reader's places in these people's sets."""

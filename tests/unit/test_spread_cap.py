@@ -2,7 +2,7 @@
 digest is composed, replaced when full, and given back unless the digest is sent."""
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from itertools import pairwise
@@ -275,7 +275,13 @@ def test_each_stage_takes_at_most_its_room_and_a_full_stage_leaves_the_other_ope
 class UnreachableSpread(FakeSpread):
     """A spread cap whose Redis does not answer."""
 
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+    def reserve_in_order(
+        self,
+        week: str,
+        reader_id: str,
+        wanted: Sequence[tuple[str, str]],
+        room: Mapping[str, int],
+    ) -> list[bool | None]:
         raise redis.ConnectionError("Connection refused")
 
 

@@ -45,8 +45,15 @@ class MailSender(Protocol):
 class ProposalReservations(Protocol):
     """The spread cap (`braise_notifier.spread`): places of a person in readers' digests."""
 
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
-        """Reserve proposing person to reader this week; False when the cap is reached."""
+    def reserve_in_order(
+        self,
+        week: str,
+        reader_id: str,
+        wanted: Sequence[tuple[str, str]],
+        room: Mapping[str, int],
+    ) -> list[bool | None]:
+        """Reserve, in order and at once, each (person, stage) while `room` has places for its
+        stage; per person: True reserved, False the cap is reached, None not asked."""
         ...
 
     def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:

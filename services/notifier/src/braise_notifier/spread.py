@@ -8,7 +8,7 @@ place. A digest that ends without being sent (empty, failed, skipped, retried la
 suggestion dropped while composing, gives its places back. Sets expire after two weeks.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import LiteralString
 
 import redis
@@ -19,17 +19,36 @@ from braise_shared.candidates import RevivalCandidate
 KEY_PREFIX = "braise:spread"
 KEEP_S = 14 * 86_400
 
-# KEYS[1] the (week, person) set; ARGV reader, cap, seconds to keep. 1: reserved, 0: full.
-RESERVE: LiteralString = """
-if redis.call('SISMEMBER', KEYS[1], ARGV[1]) == 1 then
-  return 1
+# A reader's candidates in order, in one call: KEYS their (week, person) sets; ARGV reader,
+# cap, seconds to keep, the number of stages, (stage, room) pairs, then each key's stage. A
+# reader already in a set keeps their place; one joins only while the set is under the cap.
+# Per key: 1 reserved, 0 full, -1 not asked (no room left for its stage).
+RESERVE_IN_ORDER: LiteralString = """
+local reader, cap, keep = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local stages = tonumber(ARGV[4])
+local room = {}
+for i = 1, stages do
+  room[ARGV[3 + 2 * i]] = tonumber(ARGV[4 + 2 * i])
 end
-if redis.call('SCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  return 0
+local base = 4 + 2 * stages
+local out = {}
+for i = 1, #KEYS do
+  local stage = ARGV[base + i]
+  if (room[stage] or 0) <= 0 then
+    out[i] = -1
+  elseif redis.call('SISMEMBER', KEYS[i], reader) == 1 then
+    out[i] = 1
+    room[stage] = room[stage] - 1
+  elseif redis.call('SCARD', KEYS[i]) >= cap then
+    out[i] = 0
+  else
+    redis.call('SADD', KEYS[i], reader)
+    redis.call('EXPIRE', KEYS[i], keep)
+    out[i] = 1
+    room[stage] = room[stage] - 1
+  end
 end
-redis.call('SADD', KEYS[1], ARGV[1])
-redis.call('EXPIRE', KEYS[1], tonumber(ARGV[3]))
-return 1
+return out
 """
 
 
@@ -42,17 +61,19 @@ def reserve_best(
     held: list[str],
 ) -> tuple[list[RevivalCandidate], list[str]]:
     """Reserve, in order, the candidates of each stage while `room` has places for that stage
-    and the cap lets this reader have them; add each reserved person to `held`. Return those
-    chosen, and the people the cap turned away."""
+    and the cap lets this reader have them (one round trip); add each reserved person to
+    `held`. Return those chosen, and the people the cap turned away."""
+    if not candidates:
+        return [], []
+    granted = cap.reserve_in_order(
+        week, reader_id, [(c.other_id, c.stage) for c in candidates], room
+    )
     chosen, full = [], []
-    for candidate in candidates:
-        if room[candidate.stage] == 0:
-            continue
-        if cap.reserve(week, reader_id, candidate.other_id):
+    for candidate, answer in zip(candidates, granted, strict=True):
+        if answer is True:
             held.append(candidate.other_id)
             chosen.append(candidate)
-            room[candidate.stage] -= 1
-        else:
+        elif answer is False:
             full.append(candidate.other_id)
     return chosen, full
 
@@ -66,7 +87,7 @@ class SpreadCap:
         self.client = client
         self.cap = cap
         self.keep_s = keep_s
-        self._reserve = client.register_script(RESERVE)
+        self._reserve_in_order = client.register_script(RESERVE_IN_ORDER)
 
     @staticmethod
     def key(week: str, person_id: str) -> str:
@@ -74,11 +95,26 @@ class SpreadCap:
         return f"{KEY_PREFIX}:{week}:{person_id}"
 
     def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
-        """Reserve proposing person to reader this week; False when the cap is reached."""
-        result = self._reserve(
-            keys=[self.key(week, person_id)], args=[reader_id, self.cap, self.keep_s]
+        """Reserve proposing one person to reader this week; False when the cap is reached."""
+        return self.reserve_in_order(week, reader_id, [(person_id, "")], {"": 1}) == [True]
+
+    def reserve_in_order(
+        self,
+        week: str,
+        reader_id: str,
+        wanted: Sequence[tuple[str, str]],
+        room: Mapping[str, int],
+    ) -> list[bool | None]:
+        """Reserve, in order, each (person, stage) while its stage has room (at once, in one
+        script); per person: True reserved, False the cap is reached, None not asked."""
+        args: list[str | int] = [reader_id, self.cap, self.keep_s, len(room)]
+        for stage, places in room.items():
+            args += [stage, places]
+        args += [stage for _, stage in wanted]
+        answers = self._reserve_in_order(
+            keys=[self.key(week, person) for person, _ in wanted], args=args
         )
-        return bool(result)
+        return [None if a == -1 else bool(a) for a in answers]
 
     def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
         """Give back the reader's places in these people's sets (not proposed after all)."""
