@@ -21,6 +21,14 @@ class ProfilesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BRAISE_PROFILES_", frozen=True, extra="ignore")
 
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes. More than one suits PostgreSQL only (SQLite "
+        "writes one at a time, and the process's write lock no longer spans them); each "
+        "worker answers /metrics for itself. docs/operations.md says more.",
+    )
     database_url: str = "sqlite:///var/profiles.db"
     sqlite_synchronous: SqliteSynchronous = Field(
         default="normal",
