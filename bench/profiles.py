@@ -262,8 +262,15 @@ def run(args: argparse.Namespace) -> None:
     print("profiles: " + "; ".join(m.summary() for m in measured))
 
 
-def profile(count: int) -> None:
+def profile(count: int, store: str) -> None:
     """Record `count` interactions in process, timing each step, under cProfile."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    with open_store("sqlite" if store == "both" else store, WORK) as opened:
+        _profile(count, opened.database_url)
+
+
+def _profile(count: int, database_url: str) -> None:
     from fastapi.testclient import TestClient
 
     from braise_profiles.api import create_app
@@ -273,11 +280,7 @@ def profile(count: int) -> None:
     from braise_profiles.interactions.schemas import InteractionIn
     from braise_shared.auth import verify_token
 
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    settings = ProfilesSettings(
-        database_url=f"sqlite:///{WORK / 'profiles.db'}", redis_url="redis://127.0.0.1:1/0"
-    )
+    settings = ProfilesSettings(database_url=database_url, redis_url="redis://127.0.0.1:1/0")
     app = create_app(settings)
     with TestClient(app) as client:  # runs the migrations
         token = issue_token(DEFAULT_SECRET, "admin", "bench@firm")
@@ -319,7 +322,7 @@ def profile(count: int) -> None:
         cpu = time.thread_time() - cpu_started
         how = "under cProfile" if profiled else "timed only"
         print(
-            f"{count} writes in process (no HTTP), {how}: {total / count * 1000:.2f} ms each, "
+            f"{count} writes in process (no HTTP, {profiles.engine.dialect.name}), {how}: {total / count * 1000:.2f} ms each, "
             f"{cpu / count * 1000:.2f} ms of CPU; the steps' CPU:"
         )
         for name, seconds in steps.items():
@@ -349,7 +352,7 @@ def main() -> None:
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N writes")
     args = parser.parse_args()
     if args.profile:
-        profile(args.profile)
+        profile(args.profile, args.store)
     else:
         run(args)
 

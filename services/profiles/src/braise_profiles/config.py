@@ -36,6 +36,13 @@ class ProfilesSettings(ServiceSettings):
         "may undo the last writes, a dead process loses none); `full`: every commit waits "
         "for it. PostgreSQL keeps its own setting. docs/operations.md says more.",
     )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="On PostgreSQL, connections each process keeps open (as many again for "
+        "a burst). At least the number of requests a process serves at once, or each "
+        "request beyond opens a connection of its own.",
+    )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Request size limit.")
     max_bulk_items: int = Field(default=10_000, gt=0)
     page_size_max: int = Field(default=200, gt=0)
