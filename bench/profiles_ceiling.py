@@ -42,5 +42,12 @@ def worker_app() -> FastAPI:
 if __name__ == "__main__":
     configure_logging("ceiling")
     workers = int(sys.argv[2]) if len(sys.argv) > 2 else 1
-    target = "bench.profiles_ceiling:worker_app" if workers > 1 else app
-    serve(target, host="127.0.0.1", port=int(sys.argv[1]), workers=workers)
+    if workers > 1:
+        serve(
+            "bench.profiles_ceiling:worker_app",
+            host="127.0.0.1",
+            port=int(sys.argv[1]),
+            workers=workers,
+        )
+    else:
+        serve(app, host="127.0.0.1", port=int(sys.argv[1]))
