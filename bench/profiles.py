@@ -13,9 +13,9 @@ on SQLite, `BRAISE_PROFILES_WORKERS=2` on PostgreSQL unless `--workers` says oth
 with its outbox relay beside it; each client sends `POST /v1/interactions` (a staff
 token, a pair of registered consultants, no Idempotency-Key) as soon as the previous answer
 came back. The ceiling, in the same run: a FastAPI app of one route that reads the same body
-as JSON and answers 201, served the same way (as many workers), under the same clients. Prints p50 and p99
-latency and writes/s for both, the CPU (user + system, from /proc) that the service's
-processes, the relay, PostgreSQL and the ceiling used per answer, and last one line
+as JSON and answers 201, served the same way (as many workers), under the same clients.
+Prints p50 and p99 latency and writes/s for both, the CPU (user + system, from /proc) that
+the service's processes, the relay, PostgreSQL and the ceiling used per answer, and last one line
 `profiles: ... ratio R` (one ratio per store). `--spy FILE` records the service and its
 workers with py-spy while the clients run (`python -m bench.profile_top` reads it).
 
@@ -322,7 +322,8 @@ def _profile(count: int, database_url: str) -> None:
         cpu = time.thread_time() - cpu_started
         how = "under cProfile" if profiled else "timed only"
         print(
-            f"{count} writes in process (no HTTP, {profiles.engine.dialect.name}), {how}: {total / count * 1000:.2f} ms each, "
+            f"{count} writes in process (no HTTP, {profiles.engine.dialect.name}), {how}: "
+            f"{total / count * 1000:.2f} ms each, "
             f"{cpu / count * 1000:.2f} ms of CPU; the steps' CPU:"
         )
         for name, seconds in steps.items():

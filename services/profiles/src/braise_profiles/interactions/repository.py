@@ -2,7 +2,6 @@
 
 import uuid
 from collections.abc import Sequence
-
 from typing import cast
 
 from sqlalchemy import Table, delete, func, insert, select, update
