@@ -26,6 +26,8 @@ class BenchStackSettings(StackSettings):
     redis_port: int = Field(default=26379, ge=1, le=65535)
     neo4j_bolt_port: int = Field(default=27687, ge=1, le=65535)
     smtp_port: int = Field(default=21025, ge=1, le=65535)
+    postgres_port: int = Field(default=26432, ge=1, le=65535)
+    postgres_password: SecretStr = SecretStr("braise-bench-password")
     neo4j_password: SecretStr = SecretStr("braise-bench-password")
     neo4j_heap: str = "2g"
     neo4j_pagecache: str = "1g"
@@ -67,6 +69,27 @@ def cpu_seconds(pid: int | None) -> float:
         return float("nan")
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """Return the CPU time of a process and every process under it, ended children included.
+
+    Each live process counts its own user + system time and that of the children it has
+    reaped (`cutime`, `cstime`), so a worker or a PostgreSQL backend that has ended still
+    counts once its parent has reaped it.
+    """
+    total = 0
+    pending = [pid]
+    while pending:
+        current = pending.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += sum(int(f) for f in fields[11:15])
+        pending += [int(c) for c in children]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def percentile(values: list[float], q: float) -> float:

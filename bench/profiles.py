@@ -1,16 +1,23 @@
 """Profiles write benchmark: N clients recording interactions one POST at a time, beside a
 bare FastAPI endpoint as the ceiling.
 
-    uv run python -m bench.profiles [--seconds 20] [--clients 20] [--consultants 500]
+    uv run python -m bench.profiles [--store sqlite|postgresql|both] [--seconds 20]
+        [--clients 20] [--consultants 500] [--workers N] [--spy FILE]
     uv run python -m bench.profiles --profile 2000   # where one write's time goes
 
-Runs on a Redis of its own (var/bench), wiped first, and a new SQLite database. The
-profiles service runs as production runs it (`braise_profiles.server`, uvicorn, one
-process) with its outbox relay beside it; each client sends `POST /v1/interactions` (a staff
+Runs on a Redis of its own (var/bench), wiped first, and on each store asked for (both by
+default): a new SQLite database, and a new database on the bench's own PostgreSQL (the
+stack's server class, var/bench/postgres, port `BRAISE_BENCH_POSTGRES_PORT`, 26432). The
+profiles service runs as production runs it (`braise_profiles.server`, uvicorn: one process
+on SQLite, `BRAISE_PROFILES_WORKERS=2` on PostgreSQL unless `--workers` says otherwise)
+with its outbox relay beside it; each client sends `POST /v1/interactions` (a staff
 token, a pair of registered consultants, no Idempotency-Key) as soon as the previous answer
 came back. The ceiling, in the same run: a FastAPI app of one route that reads the same body
-as JSON and answers 201, served the same way, under the same clients. Prints p50 and p99
-latency and writes/s for both, and last one line `profiles: ... ratio R`.
+as JSON and answers 201, served the same way (as many workers), under the same clients.
+Prints p50 and p99 latency and writes/s for both, the CPU (user + system, from /proc) that
+the service's processes, the relay, PostgreSQL and the ceiling used per answer, and last one line
+`profiles: ... ratio R` (one ratio per store). `--spy FILE` records the service and its
+workers with py-spy while the clients run (`python -m bench.profile_top` reads it).
 
 `--profile N` records N interactions in this process, without HTTP, under cProfile, and
 prints the time of each step of a write (token, validation, the SQL transaction with its
@@ -28,8 +35,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -37,8 +43,9 @@ from typing import Any
 import httpx
 import redis
 
-from bench.common import BENCH_DIR, bench_settings, percentile
+from bench.common import BENCH_DIR, bench_settings, percentile, tree_cpu_seconds
 from bench.ingest import free_port
+from bench.profiles_stores import STORES, open_store, running
 from braise_cli.stack import build_servers
 from braise_cli.stack.servers import RedisServer
 from braise_shared.auth import DEFAULT_SECRET, issue_token
@@ -124,25 +131,6 @@ class Load:
         )
 
 
-@contextmanager
-def _process(args: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[None]:
-    with log.open("ab") as out:
-        proc = subprocess.Popen(args, env={**os.environ, **env}, stdout=out, stderr=out)
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit(f"{args} did not answer; see {log}")
-        yield
-    finally:
-        proc.terminate()
-        proc.wait(30)
-
-
 def _register(url: str, count: int) -> list[str]:
     token = issue_token(DEFAULT_SECRET, "admin", "bench@firm")
     items = [
@@ -155,44 +143,74 @@ def _register(url: str, count: int) -> list[str]:
         return [c["id"] for c in response.json()]
 
 
-def run(args: argparse.Namespace) -> None:
-    """Measure the profiles service and the bare ceiling, one after the other."""
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    settings = bench_settings()
-    [redis_server] = [s for s in build_servers(settings) if isinstance(s, RedisServer)]
-    print(f"  {redis_server.name}: {redis_server.start()}", file=sys.stderr)
-    try:
-        redis_url = settings.server_settings().redis_url
-        redis.Redis.from_url(redis_url).flushall()
+@dataclass
+class Measured:
+    """One store's run: the service, its ceiling, and the CPU each process tree used."""
+
+    store: str
+    workers: int
+    service: "Load"
+    ceiling: "Load"
+    cpu: dict[str, float]  # seconds, by process: service, relay, postgres, ceiling
+
+    def per_write_ms(self, process: str) -> float:
+        """Return a process's CPU per answer, in ms (the ceiling's per answer it gave)."""
+        load = self.ceiling if process == "ceiling" else self.service
+        return self.cpu[process] * 1000 / max(1, len(load.latencies))
+
+    def summary(self) -> str:
+        """Return the store's figures on one line."""
+        service = self.service
+        return (
+            f"{self.store} {service.rate:.0f} writes/s, "
+            f"p50 {percentile(service.latencies, 50):.1f} ms, "
+            f"p99 {percentile(service.latencies, 99):.1f} ms, "
+            f"CPU {self.per_write_ms('service'):.2f} ms a write, "
+            f"ceiling {self.ceiling.rate:.0f} /s, ratio {service.rate / self.ceiling.rate:.2f}"
+        )
+
+
+def _measure(args: argparse.Namespace, store_name: str, redis_url: str) -> Measured:
+    """Run the service on one store, then the ceiling, with the same clients and workers."""
+    workers = args.workers or (2 if store_name == "postgresql" else 1)
+    with open_store(store_name, WORK) as store:
         port = free_port()
         env = {
             "REDIS_URL": redis_url,
             "BRAISE_PROFILES_PORT": str(port),
-            "BRAISE_PROFILES_DATABASE_URL": f"sqlite:///{WORK / 'profiles.db'}",
+            "BRAISE_PROFILES_DATABASE_URL": store.database_url,
+            "BRAISE_PROFILES_WORKERS": str(workers),
             "BRAISE_PROFILES_RELAY_METRICS_PORT": "0",
             "BRAISE_LOG_LEVEL": "INFO",
         }
         url = f"http://127.0.0.1:{port}"
-        log = WORK / "services.log"
+        log = WORK / f"services-{store_name}.log"
         server = [sys.executable, "-m", "braise_profiles.server"]
         relay = [sys.executable, "-m", "braise_profiles.relay"]
-        with _process(server, env, log, port):
+        with running(server, env, log, port) as server_pid:
             ids = _register(url, args.consultants)
             with log.open("ab") as out:
                 relay_proc = subprocess.Popen(
                     relay, env={**os.environ, **env}, stdout=out, stderr=out
                 )
+            pids = {"service": server_pid, "relay": relay_proc.pid, "postgres": store.server_pid}
+            time.sleep(1)  # the relay's start-up is not a write's cost
             try:
+                before = {k: tree_cpu_seconds(p) for k, p in pids.items() if p}
+                spies = _spy(server_pid, args.spy, args.seconds) if args.spy else []
                 service = load(
                     url, ids, seconds=args.seconds, clients=args.clients, processes=args.processes
                 )
+                cpu = {k: tree_cpu_seconds(p) - before[k] for k, p in pids.items() if p}
+                for spy in spies:
+                    spy.wait(60)
             finally:
                 relay_proc.terminate()
                 relay_proc.wait(30)
         ceiling_port = free_port()
         ceiling_cmd = [sys.executable, "-m", "bench.profiles_ceiling", str(ceiling_port)]
-        with _process(ceiling_cmd, env, log, ceiling_port):
+        with running([*ceiling_cmd, str(workers)], env, log, ceiling_port) as ceiling_pid:
+            before_ceiling = tree_cpu_seconds(ceiling_pid)
             ceiling = load(
                 f"http://127.0.0.1:{ceiling_port}",
                 ids,
@@ -200,26 +218,59 @@ def run(args: argparse.Namespace) -> None:
                 clients=args.clients,
                 processes=args.processes,
             )
+            cpu["ceiling"] = tree_cpu_seconds(ceiling_pid) - before_ceiling
+    return Measured(store_name, workers, service, ceiling, cpu)
+
+
+def _spy(pid: int, path: Path, seconds: float) -> list[subprocess.Popen[bytes]]:
+    """Record the service (and its workers) with py-spy while the clients run."""
+    spy = Path(sys.executable).with_name("py-spy")
+    target = path.with_suffix(f".{pid}.txt")
+    command = [str(spy), "record", "-r", "200", "--subprocesses", "--gil", "-f", "raw"]
+    command += ["-o", str(target), "-p", str(pid), "-d", str(max(1, int(seconds) - 1))]
+    print(f"  py-spy: {target}", file=sys.stderr)
+    return [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+
+
+def run(args: argparse.Namespace) -> None:
+    """Measure the profiles service and the bare ceiling on each store asked for."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    settings = bench_settings()
+    [redis_server] = [s for s in build_servers(settings) if isinstance(s, RedisServer)]
+    print(f"  {redis_server.name}: {redis_server.start()}", file=sys.stderr)
+    measured = []
+    try:
+        redis_url = settings.server_settings().redis_url
+        for store in STORES if args.store == "both" else (args.store,):
+            redis.Redis.from_url(redis_url).flushall()
+            measured.append(_measure(args, store, redis_url))
     finally:
         redis_server.stop()
 
     print(
         f"{args.clients} clients in {args.processes} processes, {args.seconds:.0f} s each, "
-        f"{args.consultants} consultants, SQLite"
+        f"{args.consultants} consultants"
     )
-    print(service.line("profiles POST /v1/interactions"))
-    print(ceiling.line("ceiling (bare FastAPI, same body)"))
-    print(f"load at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    print(
-        f"profiles: {len(service.latencies)} writes, {args.clients} clients, "
-        f"{service.rate:.0f} writes/s, p50 {percentile(service.latencies, 50):.1f} ms, "
-        f"p99 {percentile(service.latencies, 99):.1f} ms, ceiling {ceiling.rate:.0f} /s, "
-        f"ratio {service.rate / ceiling.rate:.2f}"
-    )
+    for m in measured:
+        print(f"\n{m.store}, {m.workers} uvicorn worker(s) for the service and the ceiling")
+        print(m.service.line("profiles POST /v1/interactions"))
+        print(m.ceiling.line("ceiling (bare FastAPI, same body)"))
+        cpu = "  ".join(f"{k} {m.per_write_ms(k):.2f}" for k in m.cpu)
+        print(f"CPU ms per answer (user+sys, process trees): {cpu}")
+    print(f"\nload at the end: {', '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print("profiles: " + "; ".join(m.summary() for m in measured))
 
 
-def profile(count: int) -> None:
+def profile(count: int, store: str) -> None:
     """Record `count` interactions in process, timing each step, under cProfile."""
+    shutil.rmtree(WORK, ignore_errors=True)
+    WORK.mkdir(parents=True)
+    with open_store("sqlite" if store == "both" else store, WORK) as opened:
+        _profile(count, opened.database_url)
+
+
+def _profile(count: int, database_url: str) -> None:
     from fastapi.testclient import TestClient
 
     from braise_profiles.api import create_app
@@ -229,11 +280,7 @@ def profile(count: int) -> None:
     from braise_profiles.interactions.schemas import InteractionIn
     from braise_shared.auth import verify_token
 
-    shutil.rmtree(WORK, ignore_errors=True)
-    WORK.mkdir(parents=True)
-    settings = ProfilesSettings(
-        database_url=f"sqlite:///{WORK / 'profiles.db'}", redis_url="redis://127.0.0.1:1/0"
-    )
+    settings = ProfilesSettings(database_url=database_url, redis_url="redis://127.0.0.1:1/0")
     app = create_app(settings)
     with TestClient(app) as client:  # runs the migrations
         token = issue_token(DEFAULT_SECRET, "admin", "bench@firm")
@@ -247,15 +294,15 @@ def profile(count: int) -> None:
     profiler = cProfile.Profile()
     for profiled in (False, True):
         steps = dict.fromkeys(("token", "validation", "transaction (SQL, outbox, commit)"), 0.0)
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.thread_time()
         if profiled:
             profiler.enable()
         for raw in bodies:
-            t0 = time.perf_counter()
+            t0 = time.thread_time()
             principal = verify_token(DEFAULT_SECRET, token)
-            t1 = time.perf_counter()
+            t1 = time.thread_time()
             body = InteractionIn.model_validate_json(raw)
-            t2 = time.perf_counter()
+            t2 = time.thread_time()
             WriteOnce(
                 factory=profiles.session_factory,
                 principal=principal,
@@ -266,16 +313,21 @@ def profile(count: int) -> None:
                 max_bulk_items=10,
                 writes=profiles.writes,
             ).one(body, service.record_interactions)
-            t3 = time.perf_counter()
+            t3 = time.thread_time()
             steps["token"] += t1 - t0
             steps["validation"] += t2 - t1
             steps["transaction (SQL, outbox, commit)"] += t3 - t2
         profiler.disable()
         total = time.perf_counter() - started
+        cpu = time.thread_time() - cpu_started
         how = "under cProfile" if profiled else "timed only"
-        print(f"{count} writes in process (no HTTP), {how}: {total / count * 1000:.2f} ms each")
+        print(
+            f"{count} writes in process (no HTTP, {profiles.engine.dialect.name}), {how}: "
+            f"{total / count * 1000:.2f} ms each, "
+            f"{cpu / count * 1000:.2f} ms of CPU; the steps' CPU:"
+        )
         for name, seconds in steps.items():
-            print(f"  {name:36} {seconds / count * 1000:7.3f} ms  {seconds / total:5.1%}")
+            print(f"  {name:36} {seconds / count * 1000:7.3f} ms  {seconds / cpu:5.1%}")
     profiles.close()
     stats = pstats.Stats(profiler)
     stats.sort_stats("cumulative").print_stats(35)
@@ -291,10 +343,17 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--processes", type=int, default=2, help="client processes")
     parser.add_argument("--consultants", type=int, default=500)
+    parser.add_argument("--store", choices=[*STORES, "both"], default="both")
+    parser.add_argument(
+        "--workers", type=int, default=0, help="uvicorn workers (default: SQLite 1, PostgreSQL 2)"
+    )
+    parser.add_argument(
+        "--spy", type=Path, help="record the service with py-spy into FILE.<pid>.txt (raw)"
+    )
     parser.add_argument("--profile", type=int, default=0, metavar="N", help="profile N writes")
     args = parser.parse_args()
     if args.profile:
-        profile(args.profile)
+        profile(args.profile, args.store)
     else:
         run(args)
 

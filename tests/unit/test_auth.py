@@ -55,6 +55,23 @@ def test_an_expired_token_is_refused_as_expired() -> None:
         verify_token(SECRET, stale)
 
 
+def test_a_token_verified_before_is_refused_once_it_has_expired() -> None:
+    # Verified tokens are remembered (a service token comes with every request); the
+    # remembered answer still ends with the token's expiry. Expiry is in whole seconds.
+    token = issue_token(SECRET, "admin", "staff", ttl=timedelta(seconds=1))
+    assert verify_token(SECRET, token) == Principal("admin", "staff")
+    assert verify_token(SECRET, token) == Principal("admin", "staff")
+    expires = jwt.decode(token, SECRET, algorithms=["HS256"])["exp"]
+    time.sleep(max(0.0, expires - time.time()) + 0.05)
+    with pytest.raises(InvalidTokenError, match=r"^token expired$"):
+        verify_token(SECRET, token)
+    # Remembered under its secret only: another service's secret still refuses it.
+    other = issue_token(SECRET, "admin", "x")
+    assert verify_token(SECRET, other) == Principal("admin", "x")
+    with pytest.raises(InvalidTokenError, match=r"^invalid token: Signature"):
+        verify_token("another-secret-of-more-than-32-characters", other)
+
+
 @pytest.mark.parametrize(
     ("token", "why"),
     [

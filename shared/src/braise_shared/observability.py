@@ -51,8 +51,25 @@ def observe(app: FastAPI, *, service: str, checks: Mapping[str, Check]) -> None:
     app.add_middleware(CorrelationMiddleware)
 
 
-def serve(app: FastAPI, *, host: str, port: int) -> None:
-    """Serve an app with uvicorn until stopped, its access log in the process's JSON log."""
+def serve(app: FastAPI | str, *, host: str, port: int, workers: int = 1) -> None:
+    """Serve an app with uvicorn until stopped, its access log in the process's JSON log.
+
+    With more than one worker, `app` names a factory (`"module:function"`) each worker
+    process calls to build its own app; it must configure the worker's logging itself.
+    """
     # log_config=None: uvicorn's loggers propagate to the root handler, which writes JSON
     # and redacts link tokens, instead of uvicorn's own text format.
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
+    if workers > 1:
+        if not isinstance(app, str):
+            raise TypeError("several workers need the app's factory as 'module:function'")
+        uvicorn.run(
+            app,
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level="info",
+            log_config=None,
+        )
+    else:
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)

@@ -79,7 +79,12 @@ def _bytes_contain(element: bytes_contain, compiler: SQLCompiler, **kw: Any) -> 
 SqliteSynchronous = Literal["full", "normal"]
 
 
-def make_engine(database_url: str, *, sqlite_synchronous: SqliteSynchronous = "full") -> Engine:
+def make_engine(
+    database_url: str,
+    *,
+    sqlite_synchronous: SqliteSynchronous = "full",
+    pool_size: int | None = None,
+) -> Engine:
     """Open a database; on SQLite create its folder, and turn on WAL, foreign keys, lock waits
     and secure delete.
 
@@ -87,6 +92,10 @@ def make_engine(database_url: str, *, sqlite_synchronous: SqliteSynchronous = "f
     (fsync of the WAL); with "normal" a commit reaches the operating system and the disk
     later (at checkpoints): a process that dies loses nothing, but a power loss or a crash
     of the machine may undo the last commits (the file stays consistent).
+
+    `pool_size`, on a server database: how many connections the pool keeps open (as many
+    again may open for a burst, and close when returned). SQLAlchemy's default keeps 5, so
+    under 20 concurrent writers most requests opened (and authenticated) a new connection.
     """
     kwargs: dict[str, Any] = {}
     if database_url.startswith("sqlite"):
@@ -94,6 +103,8 @@ def make_engine(database_url: str, *, sqlite_synchronous: SqliteSynchronous = "f
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
+    elif pool_size is not None:
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size)
     engine = create_engine(database_url, **kwargs)
     if engine.dialect.name == "sqlite":
 

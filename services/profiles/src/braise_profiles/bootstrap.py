@@ -61,7 +61,9 @@ class Relay:
 def bootstrap(settings: ProfilesSettings, *, engine: Engine | None = None) -> Profiles:
     """Wire the service; pass an engine to share one database (an app and a relay under test)."""
     engine = engine or make_engine(
-        settings.database_url, sqlite_synchronous=settings.sqlite_synchronous
+        settings.database_url,
+        sqlite_synchronous=settings.sqlite_synchronous,
+        pool_size=settings.database_pool_size,
     )
     timeout = settings.throttle_timeout_s
     throttle = WriteThrottle(

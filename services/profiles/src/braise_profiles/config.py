@@ -21,12 +21,27 @@ class ProfilesSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="BRAISE_PROFILES_", frozen=True, extra="ignore")
 
     port: int = Field(default=DEFAULT_PORT, ge=1, le=65535)
+    workers: int = Field(
+        default=1,
+        ge=1,
+        le=64,
+        description="uvicorn worker processes. More than one suits PostgreSQL only (SQLite "
+        "writes one at a time, and the process's write lock no longer spans them); each "
+        "worker answers /metrics for itself. docs/operations.md says more.",
+    )
     database_url: str = "sqlite:///var/profiles.db"
     sqlite_synchronous: SqliteSynchronous = Field(
         default="normal",
         description="On SQLite, `normal`: a commit does not wait for the disk (a power loss "
         "may undo the last writes, a dead process loses none); `full`: every commit waits "
         "for it. PostgreSQL keeps its own setting. docs/operations.md says more.",
+    )
+    database_pool_size: int = Field(
+        default=20,
+        ge=1,
+        description="On PostgreSQL, connections each process keeps open (as many again for "
+        "a burst). At least the number of requests a process serves at once, or each "
+        "request beyond opens a connection of its own.",
     )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, gt=0, description="Request size limit.")
     max_bulk_items: int = Field(default=10_000, gt=0)

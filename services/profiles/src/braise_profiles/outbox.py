@@ -13,8 +13,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import delete, event, func, or_, select, text, update
+from sqlalchemy import Table, delete, event, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from braise_profiles.db import OutboxRow
@@ -27,23 +28,24 @@ PRODUCER = "profiles"
 # Any fixed number: transaction-level advisory locks are per database; only commits take it.
 OUTBOX_LOCK = 0x6F757462  # "outb"
 _STAGED = "braise_outbox_staged"
+_INSERT_OUTBOX = insert(cast(Table, OutboxRow.__table__))
 
 
 def stage_event(session: Session, envelope: Envelope, *, subject_id: uuid.UUID | None) -> None:
     """Add an event to the outbox of the session's transaction, written as it commits."""
-    staged: list[OutboxRow] = session.info.setdefault(_STAGED, [])
+    staged: list[dict[str, Any]] = session.info.setdefault(_STAGED, [])
     if not event.contains(session, "before_commit", _write_staged):
         event.listen(session, "before_commit", _write_staged)
         event.listen(session, "after_transaction_end", _forget_staged)
     staged.append(
-        OutboxRow(
-            event_id=str(envelope.id),
-            event_type=f"{envelope.type}@{envelope.version}",  # type: ignore[attr-defined]
-            subject_id=subject_id,
-            payload=dump_event(envelope),
-            created_at=datetime.now(UTC),
-            published_at=None,
-        )
+        {
+            "event_id": str(envelope.id),
+            "event_type": f"{envelope.type}@{envelope.version}",  # type: ignore[attr-defined]
+            "subject_id": subject_id,
+            "payload": dump_event(envelope),
+            "created_at": datetime.now(UTC),
+            "published_at": None,
+        }
     )
     # One line per event, with the request's correlation id: `braise logs --event ID` starts here.
     participants = getattr(envelope.data, "participants", None)  # type: ignore[attr-defined]
@@ -58,8 +60,9 @@ def stage_event(session: Session, envelope: Envelope, *, subject_id: uuid.UUID |
 
 
 def _write_staged(session: Session) -> None:
-    """Number and write the staged rows last, under the commit-order lock (see the module)."""
-    staged: list[OutboxRow] = session.info.pop(_STAGED, [])
+    """Number and write the staged rows last, under the commit-order lock (see the module):
+    one Core `INSERT` of them all, in the order they were staged."""
+    staged: list[dict[str, Any]] = session.info.pop(_STAGED, [])
     if not staged:
         return
     # The transaction's other writes go first: any row lock they wait for is waited for
@@ -67,8 +70,7 @@ def _write_staged(session: Session) -> None:
     session.flush()
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": OUTBOX_LOCK})
-    session.add_all(staged)
-    session.flush()
+    session.connection().execute(_INSERT_OUTBOX, staged)
 
 
 def _forget_staged(session: Session, transaction: SessionTransaction) -> None:

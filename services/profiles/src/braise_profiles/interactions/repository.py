@@ -2,12 +2,16 @@
 
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from braise_profiles.db import InteractionRow, ParticipantRow
 from braise_profiles.errors import NotFoundError
+
+_INSERT_INTERACTIONS = insert(cast(Table, InteractionRow.__table__))
+_INSERT_PARTICIPANTS = insert(cast(Table, ParticipantRow.__table__))
 
 
 def get_row(session: Session, interaction_id: uuid.UUID) -> InteractionRow:
@@ -21,13 +25,36 @@ def get_row(session: Session, interaction_id: uuid.UUID) -> InteractionRow:
 def add_rows(
     session: Session, recorded: Sequence[tuple[InteractionRow, Sequence[uuid.UUID]]]
 ) -> None:
-    """Insert new interactions, each with its participants."""
-    session.add_all(row for row, _ in recorded)
-    session.flush()
-    session.add_all(
-        ParticipantRow(interaction_id=row.id, consultant_id=p)
-        for row, participants in recorded
-        for p in participants
+    """Insert new interactions, each with its participants: one Core `INSERT` per table.
+
+    The rows are written in the session's transaction, not added to it: the ORM's unit of
+    work (its identity map, its flushes) cost more than the SQL itself, and nothing reads
+    these objects back from the session.
+    """
+    if not recorded:
+        return
+    connection = session.connection()
+    connection.execute(
+        _INSERT_INTERACTIONS,
+        [
+            {
+                "id": row.id,
+                "kind": row.kind,
+                "occurred_at": row.occurred_at,
+                "initiator_id": row.initiator_id,
+                "note": row.note,
+                "recorded_at": row.recorded_at,
+            }
+            for row, _ in recorded
+        ],
+    )
+    connection.execute(
+        _INSERT_PARTICIPANTS,
+        [
+            {"interaction_id": row.id, "consultant_id": p}
+            for row, participants in recorded
+            for p in participants
+        ],
     )
 
 
