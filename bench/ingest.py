@@ -1,7 +1,7 @@
 """Ingest benchmark: N synthetic events, stream to Neo4j, beside a bare-driver ceiling.
 
     uv run python -m bench.ingest [--events 200000] [--consultants 3000] [--batch 1000]
-                                  [--partitions 1,2,4] [--requests 300]
+                                  [--partitions 1,2,4]
 
 Runs on servers of its own (var/bench, ports 26379/27687 unless `BRAISE_BENCH_*` move
 them), wiped first. Prints:
@@ -10,8 +10,6 @@ them), wiped first. Prints:
   (`python -m braise_graph.consumer`, one per partition);
 - ceiling, in the same run: a bare driver script writing the same pair updates with the
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
-- p50/p95 latency of GET /v3/consultants/{id}/revival-candidates over HTTP, asking for as
-  many people per stage as the notifier does, on the graph the first run built;
 - each stage's time and peak memory; last, one line `ingest: ... ratio R` (the best run).
 Events are generated from the seed each time they are needed (the ceiling reads them lazily);
 the end-to-end run serialises them all before its clock starts, as the producers would have.
@@ -31,15 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, LiteralString
 
-import httpx
 import redis
 from neo4j import GraphDatabase
 
-from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid, percentile
+from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid
 from braise_graph.model import pair_weights
 from braise_graph.store import create_schema
-from braise_notifier.config import NotifierSettings
-from braise_shared.auth import DEFAULT_SECRET, issue_token
 from braise_shared.events import Event, dump_event
 from braise_shared.interactions import load_kinds
 from braise_shared.publisher import EventPublisher
@@ -240,49 +235,6 @@ def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch:
         return Ceiling(elapsed, neo4j_cpu, pairs, own_peak_mb())
 
 
-def candidate_latency(
-    endpoints: ServerSettings, consultants: int, requests: int, log: Path
-) -> tuple[list[float], float]:
-    """Time GET revival-candidates over HTTP against the real server process; return the
-    timings in ms and the server's peak memory in MB."""
-    port = free_port()
-    with log.open("ab") as out:
-        server = subprocess.Popen(
-            [sys.executable, "-m", "braise_graph.server"],
-            env=env_for(endpoints, 1000, port),
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    token = issue_token(DEFAULT_SECRET, "service", "bench")
-    digest = NotifierSettings()
-    limits = {"dormant": digest.max_dormant, "cooling": digest.max_cooling}
-    rnd = random.Random(5)
-    timings = []
-    try:
-        with httpx.Client(
-            base_url=f"http://127.0.0.1:{port}", headers={"Authorization": f"Bearer {token}"}
-        ) as http:
-            for _ in range(200):
-                try:
-                    http.get("/healthz")
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            for i in range(requests + 20):
-                cid = ev.cid(rnd.randint(1, consultants))
-                started = time.perf_counter()
-                response = http.get(f"/v3/consultants/{cid}/revival-candidates", params=limits)
-                elapsed = (time.perf_counter() - started) * 1000
-                response.raise_for_status()
-                if i >= 20:  # the first requests warm the caches
-                    timings.append(elapsed)
-        server_peak = peak_mb(server.pid)
-    finally:
-        server.terminate()
-        server.wait(30)
-    return timings, server_peak
-
-
 def _groups_exist(client: redis.Redis, partitions: int) -> bool:
     try:
         names = {_text(g["name"]) for g in client.xinfo_groups(EVENTS_STREAM)}
@@ -308,7 +260,6 @@ def main() -> None:
     parser.add_argument("--consultants", type=int, default=3000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--partitions", default="1", help="comma-separated, e.g. 1,2,4")
-    parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--warmup", type=int, default=100_000, help="events run first, unmeasured (JIT, caches)"
@@ -337,19 +288,13 @@ def main() -> None:
         for partitions in counts:
             wipe(endpoints)
             runs.append(end_to_end(work, endpoints, neo4j, args.batch, partitions, log))
-            if len(runs) == 1:
-                timings, server_mb = candidate_latency(
-                    endpoints, work.consultants, args.requests, log
-                )
         wipe(endpoints)
         bare = ceiling(work, endpoints, neo4j, args.batch)
     print(f"load at the end: {_load()}")
-    report(work, runs, bare, timings, server_mb)
+    report(work, runs, bare)
 
 
-def report(
-    work: Workload, runs: list[Run], bare: Ceiling, timings: list[float], server_mb: float
-) -> None:
+def report(work: Workload, runs: list[Run], bare: Ceiling) -> None:
     """Print the figures, stage by stage, and last the one-line summary."""
     ceil_rate = work.events / bare.seconds
     print(f"{bare.pairs} pair updates")
@@ -360,10 +305,6 @@ def report(
             f"{rate:9.0f} events/s  ratio {rate / ceil_rate:.2f}"
         )
     print(f"ceiling (bare driver, same pair updates): {bare.seconds:8.1f} s  {ceil_rate:9.0f} /s")
-    print(
-        f"revival-candidates over HTTP, {len(timings)} requests: "
-        f"p50 {percentile(timings, 50):.1f} ms, p95 {percentile(timings, 95):.1f} ms"
-    )
     print(f"{'stage':34} {'seconds':>8} {'peak MB':>8}  notes")
     for run in runs:
         p, cpu, mb = run.partitions, run.cpu, run.memory
@@ -376,7 +317,6 @@ def report(
             f"largest consumer; neo4j {mb['neo4j']:.0f} MB; "
             f"CPU s: neo4j {cpu['neo4j']:.1f}, consumers {cpu['consumers']:.1f}",
         )
-    _stage(f"candidates, {len(timings)} requests", sum(timings) / 1000, server_mb, "api")
     _stage("ceiling", bare.seconds, bare.bench_peak_mb, f"bench; CPU s: neo4j {bare.neo4j_cpu:.1f}")
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds

@@ -13,6 +13,15 @@ import re
 from collections import Counter
 from pathlib import Path
 
+# Innermost frames of a thread that waits (for the event loop, a lock, a socket) that py-spy
+# may still sample as busy: `--no-waits` leaves such samples out.
+WAITS = (
+    "EpollSelector.select (selectors.py)",
+    "Condition.wait (threading.py)",
+    "Queue.get (queue.py)",
+    "BoltSocketBase._wait_for_io (neo4j/_async_compat/network/_bolt_socket.py)",
+)
+
 _FRAME = re.compile(r"^(?P<function>[^ ]+) \((?P<file>[^:]+)(?::\d+)?\)$")
 
 
@@ -36,6 +45,9 @@ def main() -> None:
     parser.add_argument("--cpu", type=float, help="CPU seconds the profiled processes used")
     parser.add_argument("--per", type=int, help="units of work (e.g. digests) in that CPU")
     parser.add_argument("--match", default="", help="only frames whose text holds this")
+    parser.add_argument(
+        "--no-waits", action="store_true", help="leave out samples of a thread waiting (WAITS)"
+    )
     args = parser.parse_args()
 
     inclusive: Counter[str] = Counter()
@@ -50,6 +62,8 @@ def main() -> None:
         if frames and frames[0].startswith("process "):
             frames = frames[1:]
         if any("idle" in f for f in frames[-1:]):
+            continue
+        if args.no_waits and frames and frames[-1] in WAITS:
             continue
         total += count
         for frame in set(frames):

@@ -59,11 +59,20 @@ class Person:
     name: str
     tags: dict[Facet, dict[str, str]]  # facet -> key -> label
     city: str | None = None
+    # The keys of each combination of facets asked so far: a ranking asks the same person
+    # for the same facets many times (novelty, affinity, each introducer looked at).
+    _keys: dict[tuple[Facet, ...], frozenset[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
-    def keys(self, *facets: Facet) -> set[str]:
+    def keys(self, *facets: Facet) -> frozenset[str]:
         """Return the tag keys of the given facets (all facets when none given)."""
-        chosen = facets or ("skill", "sector", "interest")
-        return {k for f in chosen for k in self.tags.get(f, {})}
+        found = self._keys.get(facets)
+        if found is None:
+            chosen = facets or ("skill", "sector", "interest")
+            found = frozenset(k for f in chosen for k in self.tags.get(f, {}))
+            self._keys[facets] = found
+        return found
 
     def tag(self, key: str) -> Tag:
         """Return the tag of a key, as this person spells it."""
@@ -200,9 +209,12 @@ def introducers(other: Person, active_people: list[Person]) -> list[tuple[Person
     """Return the people of my active network who share a tag with the other, each with the
     tag, in the order an introduction looks at them (interests, then sectors, then skills)."""
     found: list[tuple[Person, Tag]] = []
+    ordered = sorted(active_people, key=lambda p: p.id)
     for facet in ("interest", "sector", "skill"):
         wanted = other.keys(facet)
-        for person in sorted(active_people, key=lambda p: p.id):
+        if not wanted:
+            continue  # no one shares a tag of a facet the other has none of
+        for person in ordered:
             shared = sorted(wanted & person.keys(facet))
             if person.id != other.id and shared:
                 found.append((person, other.tag(shared[0])))

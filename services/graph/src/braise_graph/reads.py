@@ -1,9 +1,9 @@
 """Reads of the graph: a consultant's links with their stages, revival candidates, stats."""
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from typing import Any, LiteralString
+from typing import Any, TypeVar
 
 from neo4j import READ_ACCESS, Driver, Record, RoutingControl, Session
 from neo4j.exceptions import ServiceUnavailable, SessionExpired, TransientError
@@ -27,63 +27,17 @@ from braise_graph.ranking import (
     fresh_hook,
     rank,
 )
+from braise_graph.read_cypher import (
+    ALL_LINKS,
+    COUNTS,
+    DECLINED_BY,
+    LINKED_PAIRS,
+    LINKS_OF,
+    PEOPLE,
+    RANKING_READ,
+    UPCOMING_OCCASIONS,
+)
 from braise_graph.stages import STAGES, Stage, StageRules, stage_of
-
-# Consultants' links; the people at their other end are read next, only those needed.
-LINKS_OF: LiteralString = """
-UNWIND $ids AS id
-MATCH (me:Consultant {id: id})-[r:LINK]-(other:Consultant)
-OPTIONAL MATCH (me)-[s:SUGGESTED]->(other)
-RETURN id AS me_id, other.id AS other_id, r {.*} AS link, startNode(r) = me AS me_is_a,
-       s.last_at AS suggested_at, coalesce(s.count, 0) AS suggested_count,
-       coalesce(s.declined, false) AS declined, s.not_now_at AS not_now_at
-"""
-
-# The people a consultant said never to (not undone since), the most recent first.
-DECLINED_BY: LiteralString = """
-MATCH (me:Consultant {id: $id})
-OPTIONAL MATCH (me)-[s:SUGGESTED]->(other:Consultant)
-WHERE s.declined
-RETURN me.id AS me, other.id AS other_id, other.name AS other_name, s.declined_at AS at
-ORDER BY coalesce(s.declined_at, 0.0) DESC, other.name
-"""
-
-# Which of the pairs given already know each other: any link between them, whatever its stage.
-LINKED_PAIRS: LiteralString = """
-UNWIND $pairs AS pair
-MATCH (a:Consultant {id: pair[0]})-[:LINK]-(b:Consultant {id: pair[1]})
-RETURN DISTINCT a.id AS a, b.id AS b
-"""
-
-# The occasions that start after $now and by $until, with their attendees' ids and those of
-# who declined, soonest first.
-UPCOMING_OCCASIONS: LiteralString = """
-MATCH (o:Occasion)
-WHERE o.starts_at > $now AND o.starts_at <= $until AND NOT coalesce(o.withdrawn, false)
-RETURN o {.*} AS props,
-       COLLECT { MATCH (c:Consultant)-[:ATTENDS]->(o) RETURN c.id } AS attendees,
-       COLLECT { MATCH (d:Consultant)-[:DECLINED]->(o) RETURN d.id } AS declined
-ORDER BY o.starts_at, o.id
-"""
-
-PEOPLE: LiteralString = """
-UNWIND $ids AS id
-MATCH (c:Consultant {id: id})
-RETURN c {.*} AS props
-"""
-
-ALL_LINKS: LiteralString = """
-MATCH (a:Consultant)-[r:LINK]->(b:Consultant)
-RETURN a.id AS a, b.id AS b, r.s_ref AS s_ref, r.t_ref AS t_ref, r.peak AS peak,
-       r.peak_at AS peak_at, r.first_at AS first_at, r.last_at AS last_at, r.count AS count
-"""
-
-COUNTS: LiteralString = """
-CALL { MATCH (c:Consultant) RETURN count(c) AS consultants }
-CALL { OPTIONAL MATCH (w:Watermark) RETURN sum(coalesce(w.events_applied, 0)) AS counted }
-CALL { OPTIONAL MATCH (s:GraphStats {id: 'graph'}) RETURN coalesce(s.events_applied, 0) AS before }
-RETURN consultants, counted + before AS applied
-"""
 
 
 class UnknownConsultantError(LookupError):
@@ -119,6 +73,18 @@ def _news(state: NodeState, props: dict[str, Any]) -> list[News]:
     return news
 
 
+@dataclass(frozen=True)
+class RankingRead:
+    """What ranking some consultants needs: by consultant id, their node's properties and the
+    links a ranking looks at; the firm's upcoming occasions (none when no id is known)."""
+
+    inputs: dict[str, tuple[dict[str, Any], list[LinkFacts]]]
+    occasions: tuple[Occasion, ...]
+
+
+T = TypeVar("T")
+
+
 class GraphReader:
     """Answers the read API from Neo4j with the model's rules."""
 
@@ -135,43 +101,34 @@ class GraphReader:
             horizon_s=settings.occasion_horizon_days * DAY_S,
         )
 
-    def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
-        """Return every link of a consultant with its strength and stage at time now.
-
-        Raise UnknownConsultantError for an unknown id.
-        """
-        views, _ = self._read_one(consultant_id, now, ranked=False)
-        return views
-
-    def _read_one(
-        self, consultant_id: str, now: float, *, ranked: bool
-    ) -> tuple[list[LinkView], dict[str, Any]]:
-        found = self._read([consultant_id], now, ranked=ranked)
-        if consultant_id not in found:
-            raise UnknownConsultantError(consultant_id)
-        return found[consultant_id]
-
-    def _read(
-        self, consultant_ids: list[str], now: float, *, ranked: bool
-    ) -> dict[str, tuple[list[LinkView], dict[str, Any]]]:
-        """Read in one auto-commit session, a round trip less than a transaction (which two
-        reads do not need); what failed for a transient reason is tried once more."""
+    def _retried(self, read: Callable[[Session], T]) -> T:
+        """Read in one auto-commit session, a round trip less than a transaction (which reads
+        do not need); what failed for a transient reason is tried once more."""
         for attempt in (1, 2):
             try:
                 with self.driver.session(default_access_mode=READ_ACCESS) as session:
-                    return self._read_links(session, consultant_ids, now, ranked)
+                    return read(session)
             except (ServiceUnavailable, SessionExpired, TransientError):
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
+    def links(self, consultant_id: str, *, now: float) -> list[LinkView]:
+        """Return every link of a consultant with its strength and stage at time now.
+
+        Raise UnknownConsultantError for an unknown id.
+        """
+        found = self._retried(lambda session: self._read_links(session, [consultant_id], now))
+        if consultant_id not in found:
+            raise UnknownConsultantError(consultant_id)
+        views, _ = found[consultant_id]
+        return views
+
     def _read_links(
-        self, tx: Session, consultant_ids: list[str], now: float, ranked: bool
+        self, tx: Session, consultant_ids: list[str], now: float
     ) -> dict[str, tuple[list[LinkView], dict[str, Any]]]:
         """Read the links of the consultants and their stages (one query for them all), then
-        the consultants and the people at the other ends (a second one). With `ranked`, leave
-        out faded links: neither candidates nor part of the active network the ranking looks
-        at, they are most of a long-standing consultant's links.
+        the consultants and the people at the other ends (a second one).
 
         Return (views, node properties) by consultant id; unknown ids are left out."""
         staged: dict[str, list[tuple[Record, float, Stage]]] = {c: [] for c in consultant_ids}
@@ -181,9 +138,7 @@ class GraphReader:
                 continue
             state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
             strength = strength_at(state, now, self.rate)
-            stage = self._stage(link, strength, now)
-            if not (ranked and stage == "faded"):
-                staged[record["me_id"]].append((record, strength, stage))
+            staged[record["me_id"]].append((record, strength, self._stage(link, strength, now)))
         ids = {*consultant_ids, *(r["other_id"] for rows in staged.values() for r, _, _ in rows)}
         people = {r["props"]["id"]: r["props"] for r in tx.run(PEOPLE, ids=sorted(ids))}
         found = {}
@@ -203,7 +158,12 @@ class GraphReader:
         return found
 
     def _facts(
-        self, record: Record, other: dict[str, Any], stage: Stage, strength: float, now: float
+        self,
+        record: Record | dict[str, Any],
+        other: dict[str, Any],
+        stage: Stage,
+        strength: float,
+        now: float,
     ) -> LinkFacts:
         link, me_is_a = record["link"], record["me_is_a"]
         other_state = NodeState.from_properties(other)
@@ -241,18 +201,37 @@ class GraphReader:
             now=now,
         )
 
-    def ranking_inputs(
-        self, consultant_ids: list[str], *, now: float
-    ) -> dict[str, tuple[dict[str, Any], list[LinkFacts]]]:
-        """Return each known consultant's node properties and the links a ranking looks at
-        (faded ones left out) at time now, read in two queries for them all; unknown ids are
-        left out."""
-        return {
-            consultant_id: (props, [v.facts for v in views])
-            for consultant_id, (views, props) in self._read(
-                consultant_ids, now, ranked=True
-            ).items()
+    def ranking_read(self, consultant_ids: list[str], *, now: float) -> RankingRead:
+        """Return what ranking these consultants at time now needs, read in one query (one
+        round trip, one record): each known consultant's node properties and the links a
+        ranking looks at (faded ones left out), strongest first; and the firm's upcoming
+        occasions, as `upcoming_occasions` returns them. Unknown ids are left out."""
+        params = {
+            "ids": list(dict.fromkeys(consultant_ids)),
+            "now": now,
+            "until": now + self.ranking_rules.horizon_s,
+            "strong_peak": self.stage_rules.strong_peak,
+            "quiet_s": self.stage_rules.dormant_quiet_s,
+            "faded_below": self.stage_rules.faded_below,
+            "rate": self.rate,
         }
+        record = self._retried(
+            lambda session: session.run(RANKING_READ, params).single(strict=True)
+        )
+        inputs = {}
+        for props, rows in record["readers"]:
+            links = []
+            for row in rows:
+                link = row["link"]
+                state = Strength(link["s_ref"], link["t_ref"], link["peak"], link["peak_at"])
+                strength = strength_at(state, now, self.rate)
+                stage = self._stage(link, strength, now)
+                if stage != "faded":
+                    links.append(self._facts(row, row["other"], stage, strength, now))
+            links.sort(key=lambda f: (-f.strength, f.other.id))
+            inputs[props["id"]] = (props, links)
+        occasions = tuple(Occasion.from_record(*o) for o in record["occasions"])
+        return RankingRead(inputs, occasions if inputs else ())
 
     def best_candidates(
         self,

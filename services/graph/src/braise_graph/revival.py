@@ -41,12 +41,12 @@ def revival_batch(
     `dormant` dormant then `cooling` cooling, best first; unknown ids and readers that could
     not be answered apart. A failed read of the graph raises, for the whole batch.
 
-    The firm's upcoming occasions are read once for the batch. Each reader is ranked once;
-    then one read of the graph tells which of the people an introduction could name already
-    know each other, and the chosen people's gestures are chosen again knowing it (a gesture
-    does not change the ranking)."""
-    inputs = reader.ranking_inputs(consultant_ids, now=now)
-    occasions = reader.upcoming_occasions(now=now) if inputs else ()
+    One query reads every reader's links and the firm's upcoming occasions. Each reader is
+    ranked once; then one read of the graph tells which of the people an introduction could
+    name already know each other, and the chosen people's gestures are chosen again knowing
+    it (a gesture does not change the ranking)."""
+    read = reader.ranking_read(consultant_ids, now=now)
+    inputs, occasions = read.inputs, read.occasions
     seed = week_of(now)
     ranked: dict[str, list[Candidate]] = {}
     failed = []

@@ -13,21 +13,28 @@ from braise_graph.reads import GraphReader
 from braise_shared.apidoc import ERROR_JSON, error_responses
 from braise_shared.bearer import refusal
 
+# The dependencies are coroutines: FastAPI runs a plain function's in a worker thread, a hop
+# of threads (and back) per dependency and request for what reads an attribute.
 
-def _graph(request: Request) -> Graph:
+
+def _graph_of(request: Request) -> Graph:
     graph: Graph = request.app.state.graph
     return graph
 
 
-def _reader(request: Request) -> GraphReader:
-    return _graph(request).reader
+async def _graph(request: Request) -> Graph:
+    return _graph_of(request)
 
 
-def _driver(request: Request) -> Driver:
-    return _graph(request).driver
+async def _reader(request: Request) -> GraphReader:
+    return _graph_of(request).reader
 
 
-def _redis(request: Request) -> "redis.Redis":
+async def _driver(request: Request) -> Driver:
+    return _graph_of(request).driver
+
+
+async def _redis(request: Request) -> "redis.Redis":
     client: redis.Redis = request.app.state.redis
     return client
 
