@@ -296,7 +296,7 @@ def test_one_claim_takes_every_row_of_a_batch_it_may_and_none_other(
     now = datetime.now(UTC)
     others = [str(ev.cid(n)) for n in range(2, 7)]
     plan(service.factory, [("2026-W49", READER), *((PERIOD, o) for o in others)])
-    states = {
+    states: dict[str, dict[str, object]] = {
         others[0]: {"state": SENDING, "claimed_at": now - LEASE * 2, "prepared": b"From: x\r\n"},
         others[1]: {"state": SENDING, "claimed_at": now - LEASE / 2},
         others[2]: {"state": SENT},

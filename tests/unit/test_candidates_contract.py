@@ -2,7 +2,7 @@
 notifier's client asks for the digest's limits and reads nothing else."""
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -314,7 +314,13 @@ class Unused:
     def publish_many(self, events: list[tuple[str, bytes]]) -> list[bool]:
         raise AssertionError("composing publishes nothing")
 
-    def reserve(self, week: str, reader_id: str, person_id: str) -> bool:
+    def reserve_in_order(
+        self,
+        week: str,
+        reader_id: str,
+        wanted: Sequence[tuple[str, str]],
+        room: Mapping[str, int],
+    ) -> list[bool | None]:
         raise AssertionError("a preview reserves nobody")
 
     def release(self, week: str, reader_id: str, person_ids: Iterable[str]) -> None:
