@@ -35,8 +35,8 @@ from typing import LiteralString
 import httpx
 from neo4j import Driver, GraphDatabase, RoutingControl
 
-from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid, percentile
-from bench.ingest import Workload, end_to_end, env_for, free_port, peak_mb, wipe
+from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid, peak_mb, percentile
+from bench.ingest import Workload, end_to_end, env_for, free_port, wipe
 from braise_notifier.config import NotifierSettings
 from braise_shared.auth import DEFAULT_SECRET, issue_token
 from braise_shared.settings import ServerSettings

@@ -1,7 +1,7 @@
 """Ingest benchmark: N synthetic events, stream to Neo4j, beside a bare-driver ceiling.
 
     uv run python -m bench.ingest [--events 200000] [--consultants 3000] [--batch 1000]
-                                  [--partitions 1,2,4]
+                                  [--partitions 1,2,4] [--profile FILE]
 
 Runs on servers of its own (var/bench, ports 26379/27687 unless `BRAISE_BENCH_*` move
 them), wiped first. Prints:
@@ -10,7 +10,10 @@ them), wiped first. Prints:
   (`python -m braise_graph.consumer`, one per partition);
 - ceiling, in the same run: a bare driver script writing the same pair updates with the
   same batch size (one UNWIND per batch, no stream, no de-duplication, no read);
+- CPU per 1,000 events (from /proc: Neo4j, and the consumers or the ceiling's driver side,
+  its event generation left out), each run's total against the ceiling's;
 - each stage's time and peak memory; last, one line `ingest: ... ratio R` (the best run).
+`--profile FILE` records the first run's consumers with py-spy (`python -m bench.profile_top`).
 Events are generated from the seed each time they are needed (the ceiling reads them lazily);
 the end-to-end run serialises them all before its clock starts, as the producers would have.
 """
@@ -18,7 +21,6 @@ the end-to-end run serialises them all before its clock starts, as the producers
 import argparse
 import os
 import random
-import resource
 import socket
 import subprocess
 import sys
@@ -32,14 +34,25 @@ from typing import Any, LiteralString
 import redis
 from neo4j import GraphDatabase
 
-from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid
+from bench.common import (
+    BENCH_DIR,
+    bench_servers,
+    caught_up,
+    cpu_per_thousand,
+    cpu_seconds,
+    groups_exist,
+    neo4j_pid,
+    own_peak_mb,
+    peak_mb,
+    spy_on,
+    stop_spies,
+)
 from braise_graph.model import pair_weights
 from braise_graph.store import create_schema
 from braise_shared.events import Event, dump_event
 from braise_shared.interactions import load_kinds
 from braise_shared.publisher import EventPublisher
 from braise_shared.settings import ServerSettings
-from braise_shared.stream import EVENTS_STREAM
 from tests.support import events as ev
 
 DAY = 86_400.0
@@ -128,28 +141,6 @@ def wipe(endpoints: ServerSettings) -> None:
         s.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS").consume()
 
 
-def caught_up(client: redis.Redis, partitions: int) -> bool:
-    """Tell whether every graph group acknowledged every entry."""
-    groups = {_text(g["name"]): g for g in client.xinfo_groups(EVENTS_STREAM)}
-    return all(
-        name in groups and groups[name]["lag"] == 0 and groups[name]["pending"] == 0
-        for name in _graph_groups(partitions)
-    )
-
-
-def peak_mb(pid: int, field: str = "VmHWM") -> float:
-    """Return a live process's peak resident memory (or another /proc status field), in MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith(f"{field}:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def own_peak_mb() -> float:
-    """Return this process's peak resident memory so far, in MB."""
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def end_to_end(
     work: Workload,
     endpoints: ServerSettings,
@@ -157,6 +148,7 @@ def end_to_end(
     batch: int,
     partitions: int,
     log: Path,
+    profile: Path | None = None,
 ) -> Run:
     """Publish every event with the consumers running; time until all are applied."""
     client = redis.Redis.from_url(endpoints.redis_url)
@@ -171,8 +163,9 @@ def end_to_end(
     # their groups, before the clock starts.
     # (orjson's bytes keep a 4 KiB buffer each: copied to their size, 2M of them fit.)
     wire = [(str(e.id), bytes(memoryview(dump_event(e)))) for e in work.generate()]
-    while not _groups_exist(client, partitions):
+    while not groups_exist(client, partitions):
         time.sleep(0.2)
+    spies = spy_on([c.pid for c in consumers], profile) if profile else []
     started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
     consumers_started = sum(cpu_seconds(c.pid) for c in consumers)
     for start in range(0, len(wire), CHUNK):
@@ -184,6 +177,7 @@ def end_to_end(
         time.sleep(0.05)
     elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
     used = sum(cpu_seconds(c.pid) for c in consumers) - consumers_started
+    stop_spies(spies)
     cpu = {"neo4j": neo4j_cpu, "consumers": used}
     memory = {
         "consumer": max(peak_mb(c.pid) for c in consumers),
@@ -203,6 +197,7 @@ class Ceiling:
 
     seconds: float
     neo4j_cpu: float
+    client_cpu: float  # the driver's side: rows and `execute_query`, not event generation
     pairs: int
     bench_peak_mb: float
 
@@ -217,7 +212,7 @@ def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch:
         driver.execute_query("UNWIND $ids AS id MERGE (:Consultant {id: id})", ids=ids)
         started, neo4j_started = time.perf_counter(), cpu_seconds(neo4j)
         per_pair: dict[tuple[str, str], list[dict[str, Any]]] = defaultdict(list)
-        pairs = 0
+        pairs, client = 0, 0.0
         for n, event in enumerate(work.generate(), start=1):
             if event.type == "interaction.recorded":
                 data = event.data
@@ -226,29 +221,15 @@ def ceiling(work: Workload, endpoints: ServerSettings, neo4j: int | None, batch:
                 for a, b, w in pair_weights(people, weights.get(data.kind).weight):
                     per_pair[(a, b)].append({"a": a, "b": b, "w": w, "t": t})
             if n % batch == 0 or n == work.events:
+                flush_started = time.process_time()
                 rows = [row for pair in sorted(per_pair) for row in per_pair[pair]]
                 if rows:
                     driver.execute_query(CEILING_WRITE, rows=rows)
                 pairs += len(rows)
                 per_pair.clear()
+                client += time.process_time() - flush_started
         elapsed, neo4j_cpu = time.perf_counter() - started, cpu_seconds(neo4j) - neo4j_started
-        return Ceiling(elapsed, neo4j_cpu, pairs, own_peak_mb())
-
-
-def _groups_exist(client: redis.Redis, partitions: int) -> bool:
-    try:
-        names = {_text(g["name"]) for g in client.xinfo_groups(EVENTS_STREAM)}
-    except redis.ResponseError:
-        return False
-    return set(_graph_groups(partitions)) <= names
-
-
-def _graph_groups(partitions: int) -> list[str]:
-    return ["graph", *(f"graph-{i}" for i in range(1, partitions))]
-
-
-def _text(value: object) -> str:
-    return value.decode() if isinstance(value, bytes) else str(value)
+        return Ceiling(elapsed, neo4j_cpu, client, pairs, own_peak_mb())
 
 
 def main() -> None:
@@ -263,6 +244,12 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument(
         "--warmup", type=int, default=100_000, help="events run first, unmeasured (JIT, caches)"
+    )
+    parser.add_argument(
+        "--profile",
+        type=Path,
+        help="record the consumers of the first run with py-spy: collapsed stacks at this "
+        "path, which `python -m bench.profile_top` reads",
     )
     args = parser.parse_args()
 
@@ -287,7 +274,8 @@ def main() -> None:
             ceiling(warm, endpoints, neo4j, args.batch)
         for partitions in counts:
             wipe(endpoints)
-            runs.append(end_to_end(work, endpoints, neo4j, args.batch, partitions, log))
+            profile = args.profile if not runs else None
+            runs.append(end_to_end(work, endpoints, neo4j, args.batch, partitions, log, profile))
         wipe(endpoints)
         bare = ceiling(work, endpoints, neo4j, args.batch)
     print(f"load at the end: {_load()}")
@@ -305,6 +293,15 @@ def report(work: Workload, runs: list[Run], bare: Ceiling) -> None:
             f"{rate:9.0f} events/s  ratio {rate / ceil_rate:.2f}"
         )
     print(f"ceiling (bare driver, same pair updates): {bare.seconds:8.1f} s  {ceil_rate:9.0f} /s")
+    cpu_per_thousand(
+        work.events,
+        "events",
+        [
+            (f"end to end, {r.partitions} partition(s)", r.cpu["neo4j"], r.cpu["consumers"])
+            for r in runs
+        ]
+        + [("ceiling (driver's side: client)", bare.neo4j_cpu, bare.client_cpu)],
+    )
     print(f"{'stage':34} {'seconds':>8} {'peak MB':>8}  notes")
     for run in runs:
         p, cpu, mb = run.partitions, run.cpu, run.memory
@@ -320,9 +317,11 @@ def report(work: Workload, runs: list[Run], bare: Ceiling) -> None:
     _stage("ceiling", bare.seconds, bare.bench_peak_mb, f"bench; CPU s: neo4j {bare.neo4j_cpu:.1f}")
     best = min(runs, key=lambda r: r.seconds)
     rate = work.events / best.seconds
+    used, ceiling_cpu = sum(best.cpu.values()), bare.neo4j_cpu + bare.client_cpu
     print(
         f"ingest: {work.events} events, {best.partitions} partition(s), {rate:.0f} events/s, "
-        f"ceiling {ceil_rate:.0f} events/s, ratio {rate / ceil_rate:.2f}"
+        f"CPU {used * 1e6 / work.events:.0f} ms per 1,000 events ({used / ceiling_cpu:.2f}x the "
+        f"ceiling's), ceiling {ceil_rate:.0f} events/s, ratio {rate / ceil_rate:.2f}"
     )
 
 

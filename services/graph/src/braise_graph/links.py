@@ -240,8 +240,9 @@ def link_deltas(updates: Iterable[PairUpdate]) -> list[LinkDelta]:
 
 def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
     a, b = pair
-    if len(ups) > 1:
-        ups.sort(key=_fold_order)
+    if len(ups) == 1:
+        return _single_delta(a, b, ups[0])
+    ups.sort(key=_fold_order)
     kind_counts: dict[str, int] = {}
     init_a = init_b = 0
     mission: PairUpdate | None = None
@@ -267,6 +268,27 @@ def _delta(pair: Pair, ups: list[PairUpdate]) -> LinkDelta:
         mission_note=mission.note if mission else None,
         missions=missions,
         log_kinds=[u.kind for u in ups],
+    )
+
+
+def _single_delta(a: str, b: str, u: PairUpdate) -> LinkDelta:
+    """Return the delta of a pair updated once in the batch (most pairs): `_delta`'s result,
+    built without its loops."""
+    mission = u.kind == MISSION_TOGETHER
+    return LinkDelta(
+        a,
+        b,
+        [(u.t, u.w)],
+        1,
+        {u.kind: 1},
+        int(u.initiator == a),
+        int(u.initiator == b),
+        u.t,
+        u.t,
+        u.t if mission else None,
+        u.note if mission else None,
+        [(u.t, u.note or "")] if mission else [],
+        [u.kind],
     )
 
 

@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from neo4j import Driver, GraphDatabase, ManagedTransaction
 
@@ -79,6 +80,15 @@ def create_schema(driver: Driver) -> None:
         driver.execute_query(statement)
 
 
+class Rows(list[dict[str, Any]]):
+    """A statement's rows, with a short repr. The Neo4j driver (6.4) builds the repr of every
+    query's parameters for a debug line even when debug logging is off: 11.5 µs an event
+    for a batch's links, more than packing them. They pack to the same bytes as a list."""
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} rows>"
+
+
 @dataclass(frozen=True)
 class Prepared:
     """A batch's share worked out ahead, and the erasures it was worked out with."""
@@ -134,7 +144,10 @@ class GraphStore:
             share = self._share(entries, erased)
         with self.driver.session() as session:
             applied: int = session.execute_write(self._apply_tx, entries, share)
-        self._erased = erased | share.erasures
+        if share.erasures:
+            # Only then a new set: the batch read ahead keeps its share while this one is
+            # the set it was worked out with (`prepared.erased is erased`).
+            self._erased = erased | share.erasures
         return applied
 
     def apply(self, events: Sequence[Event]) -> int:
@@ -240,8 +253,8 @@ class GraphStore:
             slots=list(self.partition.slots),
             fresh_from=list(fresh_from),
             last=list(last),
-            links=share.link_rows,
-            missions=missions,
+            links=Rows(share.link_rows),
+            missions=Rows(missions),
             counted=share.counted,
             rate=self.rate,
         )
