@@ -105,9 +105,12 @@ def percentile(values: list[float], q: float) -> float:
     return statistics.quantiles(ordered, n=100, method="inclusive")[int(q) - 1]
 
 
-def spy_on(pids: list[int], out: Path) -> list[subprocess.Popen[bytes]]:
+def spy_on(
+    pids: list[int], out: Path, *, subprocesses: bool = False
+) -> list[subprocess.Popen[bytes]]:
     """Start py-spy (200 Hz, raw collapsed stacks) on each process, writing `out`, or
-    `out` with `-N` before its suffix for the N-th process after the first."""
+    `out` with `-N` before its suffix for the N-th process after the first. `subprocesses`:
+    the processes under each too (a Celery worker's pool), every sample, not only the GIL's."""
     spy = Path(sys.executable).with_name("py-spy")
     out.parent.mkdir(parents=True, exist_ok=True)
     spies = []
@@ -122,7 +125,7 @@ def spy_on(pids: list[int], out: Path) -> list[subprocess.Popen[bytes]]:
             "200",
             "--format",
             "raw",
-            "--gil",
+            *(["--subprocesses"] if subprocesses else ["--gil"]),
         ]
         spies.append(
             subprocess.Popen(

@@ -16,7 +16,6 @@ import argparse
 import os
 import random
 import shutil
-import signal
 import smtplib
 import subprocess
 import sys
@@ -30,7 +29,15 @@ import redis
 from neo4j import GraphDatabase
 from sqlalchemy import func, select
 
-from bench.common import BENCH_DIR, bench_servers, cpu_seconds, neo4j_pid
+from bench.common import (
+    BENCH_DIR,
+    bench_servers,
+    cpu_seconds,
+    neo4j_pid,
+    spy_on,
+    stop_spies,
+    tree_cpu_seconds,
+)
 from bench.ingest import free_port, wipe
 from braise_cli.stack.mailkey import ensure_dkim_key
 from braise_cli.stack.services import service_env
@@ -74,30 +81,6 @@ def firm(consultants: int, seed: int) -> list[Event]:
             )
             out.append(ev.interaction([i, other], start + 30 * DAY, kind="lunch", initiator=other))
     return out
-
-
-def _tree_cpu(pid: int) -> float:
-    """Return the CPU seconds of a process and of its descendants, alive now."""
-    children = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        children += [int(c) for c in (task / "children").read_text().split()]
-    return cpu_seconds(pid) + sum(_tree_cpu(child) for child in children)
-
-
-def _spy_on(pid: int, out: Path) -> list[subprocess.Popen[bytes]]:
-    """Start py-spy on the worker and its pool's processes, writing collapsed stacks."""
-    spy = Path(sys.executable).with_name("py-spy")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    command = [str(spy), "record", "--pid", str(pid), "--subprocesses", "--rate", "200"]
-    command += ["--format", "raw", "-o", str(out)]
-    return [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
-
-
-def _stop_spies(spies: list[subprocess.Popen[bytes]]) -> None:
-    for spy in spies:
-        spy.send_signal(signal.SIGINT)  # py-spy writes what it sampled, then exits
-    for spy in spies:
-        spy.wait(120)
 
 
 def main() -> None:
@@ -192,9 +175,9 @@ def main() -> None:
             time.sleep(3)  # the worker's processes start
             celery = make_celery(settings)
             neo4j = neo4j_pid(stack)
-            cpu_before = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
+            cpu_before = (tree_cpu_seconds(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
             started = time.perf_counter()
-            spies = _spy_on(worker.pid, args.profile) if args.profile else []
+            spies = spy_on([worker.pid], args.profile, subprocesses=True) if args.profile else []
             celery.send_task("braise.plan_period", args=["2026-W48"])
             with factory() as session:
                 while True:
@@ -208,8 +191,8 @@ def main() -> None:
                     time.sleep(0.2)
                     session.expire_all()
             pipeline_s = time.perf_counter() - started
-            _stop_spies(spies)
-            cpu_after = (_tree_cpu(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
+            stop_spies(spies)
+            cpu_after = (tree_cpu_seconds(worker.pid), cpu_seconds(graph.pid), cpu_seconds(neo4j))
             cpu = [after - before for before, after in zip(cpu_before, cpu_after, strict=True)]
             with factory() as session:
                 sent = session.scalar(select(func.count()).where(DigestRow.state == "sent")) or 0
