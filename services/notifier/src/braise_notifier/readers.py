@@ -30,17 +30,6 @@ def previous_variants(factory: sessionmaker[Session], consultant_ids: list[str])
     return {cid: variant for cid, (_, variant) in latest.items()}
 
 
-def addresses(factory: sessionmaker[Session], people: list[str]) -> dict[str, str]:
-    """Return the e-mail address of each of these consultants the notifier knows."""
-    if not people:
-        return {}
-    with factory() as session:
-        rows = session.execute(
-            select(RecipientRow.id, RecipientRow.email).where(RecipientRow.id.in_(people))
-        )
-        return {str(other_id): str(email) for other_id, email in rows}
-
-
 @dataclass(frozen=True)
 class BatchReads:
     """What the digests of one batch need of the notifier's tables, read at once: each
