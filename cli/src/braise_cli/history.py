@@ -5,8 +5,8 @@ A digest cannot be sent in the past, so the past periods are simulated, and say 
 
 - for each past period (16, 14, 12 and 10 weeks ago: their 8 weeks have closed), a share of the
   consultants get a digest: the graph's real revival candidates *as of that day*
-  (`/v3/.../revival-candidates?at=`), written into the notifier's ledger as sent that day (no
-  e-mail goes out; `message_id` stays empty);
+  (`POST /v3/revival-candidates` with `at`, 200 readers a request), written into the
+  notifier's ledger as sent that day (no e-mail goes out; `message_id` stays empty);
 - some readers act on some suggestions: the pair's interaction is recorded through the profiles
   API, dated in the weeks after the digest, so it flows as every interaction does (graph,
   notifier's meetings); how likely depends on the gesture kind and the stage (made up, see
@@ -30,7 +30,7 @@ from braise_notifier.compose import reason_code
 from braise_notifier.db import make_engine, session_factory
 from braise_notifier.ledger import PastDigest, period_has_digests, record_past_period
 from braise_notifier.schedule import week_period
-from braise_shared.candidates import RevivalCandidates
+from braise_shared.candidates import MAX_BATCH, CandidatesBatch
 from braise_shared.events import SuggestionFeedbackV2, SuggestionFeedbackWithUndo, dump_event
 from braise_shared.publisher import EventPublisher
 
@@ -72,8 +72,9 @@ def simulate_history(braise: Braise, *, seed: int, now: datetime | None = None) 
         history.periods.append(period)
         readers = rnd.sample(ids, round(len(ids) * READERS_SHARE))
         rows, interactions, answers = [], [], []
+        candidates = _candidates(braise, readers, day)
         for reader in readers:
-            proposed = _candidates(braise, reader, day)
+            proposed = candidates.get(reader)
             if not proposed:
                 continue
             rows.append(PastDigest(reader, day, proposed))
@@ -111,18 +112,27 @@ def _consultant_ids(braise: Braise) -> Iterator[str]:
             return
 
 
-def _candidates(braise: Braise, reader: str, day: datetime) -> list[dict[str, Any]]:
-    """Return what a digest of that day would have proposed to reader (3 dormant, 2 cooling)."""
-    body = RevivalCandidates.model_validate_json(braise.candidates_at(reader, day))
-    return [
-        {
-            "consultant_id": c.other_id,
-            "stage": c.stage,
-            "gesture": c.gesture.kind,
-            "reasons": [reason_code(r) for r in c.reasons],
-        }
-        for c in body.candidates
-    ]
+def _candidates(
+    braise: Braise, readers: list[str], day: datetime
+) -> dict[str, list[dict[str, Any]]]:
+    """Return what a digest of that day would have proposed to each reader (3 dormant, 2
+    cooling), asking the graph for `MAX_BATCH` readers at a time; a reader the graph could
+    not rank (`failed`) gets none, as a digest would have gone out to them later."""
+    proposed: dict[str, list[dict[str, Any]]] = {}
+    for start in range(0, len(readers), MAX_BATCH):
+        ids = readers[start : start + MAX_BATCH]
+        batch = CandidatesBatch.model_validate_json(braise.candidates_of_many_at(ids, day))
+        for answer in batch.answers:
+            proposed[answer.consultant_id] = [
+                {
+                    "consultant_id": c.other_id,
+                    "stage": c.stage,
+                    "gesture": c.gesture.kind,
+                    "reasons": [reason_code(r) for r in c.reasons],
+                }
+                for c in answer.candidates
+            ]
+    return proposed
 
 
 def _met(reader: str, other: str, when: datetime, rnd: random.Random) -> dict[str, Any]:

@@ -131,9 +131,10 @@ class GraphClient:
         except ValidationError as exc:
             raise GraphContractError(f"graph's links do not parse: {exc}") from exc
 
-    def stats(self) -> GraphStats:
-        """Return the graph's counts (consultants, links per stage), or raise GraphUnavailable."""
-        return GraphStats.model_validate_json(self._get("/v1/stats").content)
+    def stats(self, *, timeout_s: float | None = None) -> GraphStats:
+        """Return the graph's counts (consultants, links per stage), or raise GraphUnavailable.
+        `timeout_s`: longer than the client's for a job that can wait (it reads every link)."""
+        return GraphStats.model_validate_json(self._get("/v1/stats", timeout_s=timeout_s).content)
 
     def shape(self, *, max_nodes: int) -> NetworkShape:
         """Return the network's anonymous shape, or raise GraphUnavailableError."""
@@ -146,13 +147,21 @@ class GraphClient:
         GraphUnavailableError."""
         return UpcomingOccasions.model_validate_json(self._get("/v1/occasions").content)
 
-    def sector_links(self) -> SectorLinks:
-        """Return the live links between sectors, or raise GraphUnavailableError."""
-        return SectorLinks.model_validate_json(self._get("/v1/sector-links").content)
+    def sector_links(self, *, timeout_s: float | None = None) -> SectorLinks:
+        """Return the live links between sectors, or raise GraphUnavailableError (`timeout_s`:
+        as in `stats`)."""
+        return SectorLinks.model_validate_json(
+            self._get("/v1/sector-links", timeout_s=timeout_s).content
+        )
 
-    def _get(self, path: str, params: dict[str, int] | None = None) -> httpx.Response:
+    def _get(
+        self, path: str, params: dict[str, int] | None = None, *, timeout_s: float | None = None
+    ) -> httpx.Response:
         try:
-            response = self.http.get(path, params=params)
+            if timeout_s is None:
+                response = self.http.get(path, params=params)
+            else:
+                response = self.http.get(path, params=params, timeout=timeout_s)
         except httpx.TransportError as exc:
             raise GraphUnavailableError(f"graph unreachable: {exc}") from exc
         if response.status_code >= 400:
