@@ -17,7 +17,6 @@ import httpx
 import pytest
 from neo4j import Driver
 from selenium import webdriver
-from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.remote.webelement import WebElement
 from selenium.webdriver.support.select import Select
@@ -28,9 +27,11 @@ from braise_notifier.tokens import LinkClaims, LinkSigner
 from tests.support.axe import assert_accessible
 from tests.support.browser import (
     basic_accessibility_faults,
+    click,
     headless_chromium,
     save_full_page,
     set_width,
+    submit,
 )
 from tests.support.digest_links import digest_of, link_about, links_of
 from tests.support.overflow import assert_no_horizontal_overflow
@@ -90,28 +91,6 @@ def _open(driver: webdriver.Chrome, url: str) -> None:
     _accessible(driver)
 
 
-def _click(driver: webdriver.Chrome, element: WebElement) -> None:
-    """Click as a thumb would: the element scrolled into view first."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
-    element.click()
-
-
-def _submit(driver: webdriver.Chrome, button: WebElement) -> None:
-    """Click a form's button and wait until the page it posted to has replaced this one (the
-    old page may show the element the next step waits for)."""
-    old = driver.find_element(By.TAG_NAME, "html")
-    _click(driver, button)
-
-    def replaced() -> bool:
-        try:
-            old.tag_name  # noqa: B018 - reading it raises once the page is gone
-        except (StaleElementReferenceException, WebDriverException):
-            return True  # stale, or "does not belong to the document": replaced
-        return False
-
-    wait_until(replaced, timeout_s=20, what=f"the page after {driver.current_url}")
-
-
 def _wait_for(driver: webdriver.Chrome, css: str) -> WebElement:
     """Return the first element matching css once the page shows one."""
 
@@ -126,7 +105,7 @@ def _card(driver: webdriver.Chrome, name: str) -> WebElement:
     card = driver.find_element(By.XPATH, f"//section[h3[normalize-space()='{name}']]")
     folded = card.find_elements(By.XPATH, "ancestor::details[not(@open)]/summary")
     for summary in folded:  # a faded link's card: open its group as a reader would
-        _click(driver, summary)
+        click(driver, summary)
     return card
 
 
@@ -137,7 +116,7 @@ def _shot(driver: webdriver.Chrome, name: str, width: int) -> None:
 def _open_network(driver: webdriver.Chrome, firm: Firm, reader: Reader) -> None:
     """Open the reader's preferences from their digest, then "my network" from its menu."""
     _open(driver, firm.preferences_link(reader.key))
-    _click(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/pages/network']"))
+    click(driver, driver.find_element(By.CSS_SELECTOR, "nav a[href='/pages/network']"))
     _wait_for(driver, "form[action='/pages/network/met']")
     _accessible(driver)
 
@@ -151,9 +130,9 @@ def test_the_preferences_link_of_a_real_digest_changes_rhythm_and_language_throu
     assert chromium.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
     _shot(chromium, "preferences", width)
     rhythm = "monthly" if width == PHONE else "biweekly"
-    _click(chromium, chromium.find_element(By.CSS_SELECTOR, f"input[value='{rhythm}']"))
-    _click(chromium, chromium.find_element(By.CSS_SELECTOR, "input[name='locale'][value='en']"))
-    _submit(
+    click(chromium, chromium.find_element(By.CSS_SELECTOR, f"input[value='{rhythm}']"))
+    click(chromium, chromium.find_element(By.CSS_SELECTOR, "input[name='locale'][value='en']"))
+    submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/preferences'] button")
     )
 
@@ -177,7 +156,7 @@ def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     _open(chromium, firm.preferences_link("karim"))
     assert chromium.find_elements(By.ID, "resume") == []
     Select(chromium.find_element(By.ID, "pause")).select_by_value("4")
-    _submit(
+    submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/preferences'] button")
     )
     words = _wait_for(chromium, "#paused-until")
@@ -192,7 +171,7 @@ def test_a_break_until_a_day_says_so_in_words_and_resume_now_ends_it(
     last = t.near_day(resume - timedelta(days=1), today)
     assert words.text.startswith(f"Pas de message jusqu'au {last}"), words.text
 
-    _submit(chromium, chromium.find_element(By.ID, "resume"))
+    submit(chromium, chromium.find_element(By.ID, "resume"))
     _wait_for(chromium, "p.notice[role='status']")
     _accessible(chromium)
     assert chromium.find_elements(By.ID, "paused-until") == []
@@ -214,7 +193,7 @@ def test_not_now_on_my_network_reaches_the_stream(
     _open_network(chromium, firm, reader)
     _shot(chromium, "network", width)
     other = PEOPLE[reader.not_now_with][1]
-    _submit(chromium, _answer(_card(chromium, other), "not_now"))
+    submit(chromium, _answer(_card(chromium, other), "not_now"))
     notice = _wait_for(chromium, "p.notice[role='status']")
     assert other in notice.text
     _accessible(chromium)
@@ -236,7 +215,7 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     reader = READERS[width]
     other = PEOPLE[reader.never][1]
     _open_network(chromium, firm, reader)
-    _submit(chromium, _answer(_card(chromium, other), "never"))
+    submit(chromium, _answer(_card(chromium, other), "never"))
     _wait_for(chromium, "p.notice[role='status']")
     assert _answer(_card(chromium, other), "undo_never").is_displayed()  # the undo, at once
     wait_until(
@@ -249,7 +228,7 @@ def test_never_then_undo_on_the_preferences_page_lets_the_person_come_back(
     listed = chromium.find_elements(By.CSS_SELECTOR, "ul.declined li")
     assert [li.find_element(By.TAG_NAME, "span").text for li in listed] == [other]
     _shot(chromium, "preferences-declined", width)
-    _submit(chromium, listed[0].find_element(By.TAG_NAME, "button"))
+    submit(chromium, listed[0].find_element(By.TAG_NAME, "button"))
     notice = _wait_for(chromium, "p.notice[role='status']")
     assert other in notice.text
     wait_until(
@@ -273,7 +252,7 @@ def test_we_met_records_a_lunch_through_profiles_as_the_reader(
     _open_network(chromium, firm, reader)
     Select(chromium.find_element(By.ID, "met-kind")).select_by_value("lunch")
     Select(chromium.find_element(By.ID, "met-who")).select_by_value(firm.ids[reader.never])
-    _submit(
+    submit(
         chromium, chromium.find_element(By.CSS_SELECTOR, "form[action='/pages/network/met'] button")
     )
     _wait_for(chromium, "p.notice[role='status']")
@@ -352,7 +331,7 @@ def test_a_digests_answer_and_unsubscribe_links_open_readable_pages_with_a_way_b
     _open(chromium, link_about(digest, "never", firm.ids[about]))
     _shot(chromium, "confirm", width)
     assert PEOPLE[about][1] in chromium.find_element(By.TAG_NAME, "h1").text
-    _submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
     _wait_for(chromium, "ul.back")
     _accessible(chromium)
     _shot(chromium, "thanks", width)
@@ -364,7 +343,7 @@ def test_a_digests_answer_and_unsubscribe_links_open_readable_pages_with_a_way_b
     [unsubscribe] = [link.url for link in links_of(digest) if link.purpose == "unsubscribe"]
     _open(chromium, unsubscribe)
     _shot(chromium, "unsubscribe", width)
-    _submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
+    submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[method=post] button"))
     _wait_for(chromium, "ul.back")
     _accessible(chromium)
     _shot(chromium, "unsubscribed", width)

@@ -24,7 +24,12 @@ from braise_notifier.tokens import LinkClaims
 from braise_shared.events import Event
 from tests.support import events as ev
 from tests.support.axe import assert_accessible
-from tests.support.browser import basic_accessibility_faults, headless_chromium, set_width
+from tests.support.browser import (
+    basic_accessibility_faults,
+    headless_chromium,
+    set_width,
+    submit,
+)
 from tests.support.disposable import free_port
 from tests.support.graph import graph_settings, new_store
 from tests.support.overflow import assert_no_horizontal_overflow
@@ -113,7 +118,7 @@ def test_past_thirty_people_the_search_finds_a_name_typed_without_its_accents(
 
     box = chromium.find_element(By.ID, "q")
     box.send_keys("gerau")
-    chromium.find_element(By.CSS_SELECTOR, "form[role=search] button").click()
+    submit(chromium, chromium.find_element(By.CSS_SELECTOR, "form[role=search] button"))
     chromium.find_element(By.CSS_SELECTOR, "a[href='/pages/network']")  # back to everyone
     assert "q=gerau" in chromium.current_url
     _checked(chromium)
@@ -122,5 +127,5 @@ def test_past_thirty_people_the_search_finds_a_name_typed_without_its_accents(
     assert card.is_displayed()  # not folded away, whatever its stage
     assert chromium.find_element(By.ID, "q").get_attribute("value") == "gerau"
 
-    chromium.find_element(By.CSS_SELECTOR, "a[href='/pages/network']").click()
+    submit(chromium, chromium.find_element(By.CSS_SELECTOR, "a[href='/pages/network']"))
     assert sorted(_names(chromium)) == sorted(OTHERS)

@@ -12,8 +12,12 @@ from pathlib import Path
 from typing import Any, Literal
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException, WebDriverException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.remote.webelement import WebElement
 
 from braise_cli.stack.install import ensure_debian_packages
+from tests.support.processes import wait_until
 
 Scheme = Literal["light", "dark"]
 RGB = tuple[float, float, float]
@@ -239,3 +243,25 @@ def save_full_page(driver: webdriver.Chrome, path: Path, *, width: int) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     driver.save_screenshot(str(path))
     _viewport(driver, width, 800)
+
+
+def click(driver: webdriver.Chrome, element: WebElement) -> None:
+    """Click as a thumb would: the element scrolled into view first."""
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", element)
+    element.click()
+
+
+def submit(driver: webdriver.Chrome, button: WebElement) -> None:
+    """Click a form's button and wait until the page it posted to has replaced this one (the
+    old page may show the element the next step waits for)."""
+    old = driver.find_element(By.TAG_NAME, "html")
+    click(driver, button)
+
+    def replaced() -> bool:
+        try:
+            old.tag_name  # noqa: B018 - reading it raises once the page is gone
+        except (StaleElementReferenceException, WebDriverException):
+            return True  # stale, or "does not belong to the document": replaced
+        return False
+
+    wait_until(replaced, timeout_s=20, what=f"the page after {driver.current_url}")
