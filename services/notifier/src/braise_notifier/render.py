@@ -7,6 +7,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr, parseaddr
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
@@ -238,3 +239,16 @@ def build_email(
     # After the bodies: setting content moves or clears every Content-* header before it.
     message.set_raw("Content-Language", texts.locale)
     return message
+
+
+class UnrenderableDigestError(RuntimeError):
+    """The digest's e-mail cannot be written (bad data in a header or template)."""
+
+
+def digest_email(digest: Digest, texts: Texts, **options: Any) -> EmailMessage:
+    """Return `build_email(digest, texts, **options)`, or raise UnrenderableDigestError when
+    the e-mail cannot be written (e.g. a header value with a line break)."""
+    try:
+        return build_email(digest, texts, **options)
+    except (ValueError, TypeError) as exc:
+        raise UnrenderableDigestError(f"cannot write the e-mail: {exc}") from exc

@@ -4,7 +4,6 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
 
 from redis.exceptions import RedisError
 from sqlalchemy import select
@@ -29,7 +28,7 @@ from braise_notifier.mailer import PermanentMailError, TransientMailError
 from braise_notifier.ports import CandidateSource, EventSink, MailSender, ProposalReservations
 from braise_notifier.prepared import Outgoing, parse, prepare, prepared
 from braise_notifier.readers import BatchReads, previous_variants, read_batch
-from braise_notifier.render import build_email
+from braise_notifier.render import UnrenderableDigestError, digest_email
 from braise_notifier.schedule import local_today
 from braise_notifier.sent_event import digest_sent
 from braise_notifier.spread import reserve_best
@@ -43,10 +42,6 @@ from braise_shared.taxonomy import Taxonomy, load_taxonomy
 log = logging.getLogger(__name__)
 
 __all__ = ["DigestService", "Key", "RetryLaterError", "UnrenderableDigestError"]
-
-
-class UnrenderableDigestError(RuntimeError):
-    """The digest's e-mail cannot be written (bad data in a header or template)."""
 
 
 class RetryLaterError(RuntimeError):
@@ -311,7 +306,15 @@ class DigestService:
             if digest.is_empty():
                 finish(self.factory, period, consultant_id, EMPTY)
                 return EMPTY
-            message = self._message(digest)
+            message = digest_email(
+                digest,
+                texts(digest.reader.locale),
+                signer=self.signer,
+                public_url=self.public_url,
+                preferences_url=self.preferences_url,
+                mail_from=self.mail_from,
+                reply_to=self.reply_to,
+            )
         except RetryLaterError as exc:
             self._unreserve(week, consultant_id, held)
             release(self.factory, period, consultant_id)
@@ -325,20 +328,6 @@ class DigestService:
         return Outgoing(
             key, week, claimed, message, reader.email, held, prepared(key, message, digest)
         )
-
-    def _message(self, digest: Digest) -> EmailMessage:
-        try:
-            return build_email(
-                digest,
-                texts(digest.reader.locale),
-                signer=self.signer,
-                public_url=self.public_url,
-                preferences_url=self.preferences_url,
-                mail_from=self.mail_from,
-                reply_to=self.reply_to,
-            )
-        except (ValueError, TypeError) as exc:  # e.g. a header value with a line break
-            raise UnrenderableDigestError(f"cannot write the e-mail: {exc}") from exc
 
     def _failed(self, key: Key, exc: Exception) -> str:
         """Final for this period: a refused address, words the guard blocks, a digest that
